@@ -1,0 +1,95 @@
+"""Error types and the user-facing error payload.
+
+A user wants to see the line in THEIR scene file, not manim's internals, so the
+payload names the innermost traceback frame that lies in the user's directory.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any
+
+
+class DriverError(Exception):
+    """An error with a protocol-level type name."""
+
+    type_name = "DriverError"
+
+
+class BadRequest(DriverError):
+    """The request is malformed or asks for something impossible."""
+
+    type_name = "BadRequest"
+
+
+class SceneNotFound(DriverError):
+    """The requested scene class is not defined in the file."""
+
+    type_name = "SceneNotFound"
+
+
+class WorkerCrashed(DriverError):
+    """A forked serve child died without reporting a result."""
+
+    type_name = "WorkerCrashed"
+
+
+class SceneError(Exception):
+    """Wraps an exception raised by user code (import or construct)."""
+
+    type_name = "SceneError"
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+
+
+def _is_user_frame(filename: str, user_dir: str) -> bool:
+    path = os.path.realpath(filename)
+    if "site-packages" in path or "/nn_driver/" in path:
+        return False
+    return path == user_dir or path.startswith(user_dir.rstrip(os.sep) + os.sep)
+
+
+def user_location(exc: BaseException, user_dir: str | None) -> tuple[str | None, int | None]:
+    """File and line of the innermost frame of ``exc`` inside ``user_dir``."""
+    if user_dir is None:
+        return None, None
+    real_dir = os.path.realpath(user_dir)
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if _is_user_frame(frame.filename, real_dir):
+            found = (os.path.realpath(frame.filename), frame.lineno)
+    if found == (None, None) and isinstance(exc, SyntaxError) and exc.filename:
+        if _is_user_frame(exc.filename, real_dir):
+            found = (os.path.realpath(exc.filename), exc.lineno)
+    return found
+
+
+def error_payload(exc: BaseException, user_dir: str | None) -> dict[str, Any]:
+    """The protocol's ``{"ok": false, "error": ...}`` object for ``exc``."""
+    if isinstance(exc, SceneError):
+        inner: BaseException = exc.cause
+        type_name = SceneError.type_name
+        message = f"{type(inner).__name__}: {inner}"
+    elif isinstance(exc, DriverError):
+        inner = exc
+        type_name = exc.type_name
+        message = str(exc)
+    else:
+        inner = exc
+        type_name = "InternalError"
+        message = f"{type(exc).__name__}: {exc}"
+    file, line = user_location(inner, user_dir)
+    tb = "".join(traceback.format_exception(type(inner), inner, inner.__traceback__))
+    return {
+        "ok": False,
+        "error": {
+            "type": type_name,
+            "message": message,
+            "traceback": tb,
+            "file": file,
+            "line": line,
+        },
+    }

@@ -1,0 +1,206 @@
+"""The exact fast-forward: per-frame time progression without pixels.
+
+manim's own skip path (``-n``) gives time-based updaters one step of the whole
+run time and advances the clock by the raw run time, so a segment starting
+mid-scene would differ from a full render. Instead, plays before the segment run
+manim's normal rendered play path; only rasterising (update_frame / get_frame,
+which also covers save_static_frame_data) and encoding (partial movie files,
+frame writes) are switched off. The renderer clock still advances in add_frame,
+update_mobjects(0) still runs after the play, and the skip state stays what a
+full render has, so section skips and add_sound behave as they do in manim.
+
+The patches are instance attributes on one scene's renderer and file writer,
+so nothing global in manim is changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from manim import Scene
+
+
+@dataclass
+class PlayRecord:
+    index: int
+    run_time: float
+    frames: int  # video frames written (a frozen wait repeats one frame)
+    images: int  # png-sequence files written (a frozen wait writes one)
+    frame_start: int
+    image_start: int
+    frozen: bool
+    section: int
+    skipped: bool
+    time_based: bool
+    wait_until: bool
+    fast_forwarded: bool
+    start_time: float
+    partial: str | None
+
+
+@dataclass
+class SectionRecord:
+    name: str
+    type: str
+    skip: bool
+    plays: int = 0
+
+
+@dataclass
+class SoundRecord:
+    time: float
+    file: str
+    gain: float | None
+    gain_to_background: float | None
+
+
+@dataclass
+class SceneTap:
+    """Patches one scene: plays with index < ``fast_until`` are fast-forwarded."""
+
+    scene: Scene
+    fast_until: float
+    plays: list[PlayRecord] = field(default_factory=list)
+    sections: list[SectionRecord] = field(default_factory=list)
+    sounds: list[SoundRecord] = field(default_factory=list)
+    frames: int = 0
+    images: int = 0
+    fast: bool = False
+
+    def install(self) -> None:
+        renderer = self.scene.renderer
+        writer = renderer.file_writer
+        # the writer's constructor already opened the "autocreated" section
+        first = writer.sections[-1]
+        self.sections.append(SectionRecord(first.name, str(first.type_), first.skip_animations))
+
+        orig_play = renderer.play
+        orig_update_frame = renderer.update_frame
+        orig_get_frame = renderer.get_frame
+        orig_add_frame = renderer.add_frame
+        orig_add_partial = writer.add_partial_movie_file
+        orig_begin = writer.begin_animation
+        orig_end = writer.end_animation
+        orig_write_frame = writer.write_frame
+        orig_next_section = writer.next_section
+        assets_dir: Path = writer.settings.assets_dir
+
+        def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
+            index = renderer.num_plays
+            start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
+            time_based = self._time_based()
+            self.fast = index < self.fast_until
+            try:
+                orig_play(scene, *args, **kwargs)
+            finally:
+                self.fast = False
+            animations = scene.animations or []
+            wait_until = scene.stop_condition is not None
+            self.sections[start[3]].plays += 1
+            partials = writer.partial_movie_files
+            self.plays.append(
+                PlayRecord(
+                    index=index,
+                    run_time=float(scene.duration),
+                    frames=self.frames - start[1],
+                    images=self.images - start[2],
+                    frame_start=start[1],
+                    image_start=start[2],
+                    frozen=bool(animations) and bool(scene.is_current_animation_frozen_frame()),
+                    section=start[3],
+                    skipped=bool(renderer.skip_animations),
+                    time_based=time_based or self._time_based(),
+                    wait_until=wait_until,
+                    fast_forwarded=index < self.fast_until,
+                    start_time=float(start[0]),
+                    partial=partials[index] if index < len(partials) else None,
+                )
+            )
+
+        def update_frame(*args: Any, **kwargs: Any) -> None:
+            if not self.fast:
+                orig_update_frame(*args, **kwargs)
+
+        def get_frame() -> Any:
+            return None if self.fast else orig_get_frame()
+
+        def add_frame(frame: Any, num_frames: int = 1) -> None:
+            # mirrors manim: a skipped play adds no frames and no clock time
+            if not renderer.skip_animations:
+                self.frames += num_frames
+                self.images += 1
+            orig_add_frame(frame, num_frames)
+
+        def add_partial_movie_file(hash_animation: str | None) -> None:
+            # a fast-forwarded play has no file, like a skipped one (keeps indices aligned)
+            orig_add_partial(None if self.fast else hash_animation)
+
+        def begin_animation(allow_write: bool = False, **kwargs: Any) -> None:
+            orig_begin(allow_write and not self.fast, **kwargs)
+
+        def end_animation(allow_write: bool = False) -> None:
+            orig_end(allow_write and not self.fast)
+
+        def write_frame(pixels: Any, *, repeat: int = 1) -> None:
+            if self.fast:
+                # count the png a full render would have written here, so the
+                # segment's frames get their global numbers
+                if writer.output_spec.is_image_sequence:
+                    writer.frame_count += 1
+                return
+            orig_write_frame(pixels, repeat=repeat)
+
+        def add_sound(sound_file: Any, time: float | None = None, gain: float | None = None, **kwargs: Any) -> None:
+            # Manager.add_sound already dropped sounds of skipped plays, as manim does;
+            # the stitcher mixes the recorded sounds once
+            from manim.utils.sounds import get_full_sound_file_path
+
+            path = get_full_sound_file_path(sound_file, assets_dir)
+            self.sounds.append(
+                SoundRecord(
+                    float(time if time is not None else renderer.time),
+                    str(Path(path).absolute()),
+                    None if gain is None else float(gain),
+                    kwargs.get("gain_to_background"),
+                )
+            )
+
+        def next_section(name: str, type_: str, skip_animations: bool) -> None:
+            # same rule as SceneFileWriter.finish_last_section for video output:
+            # a section without plays is dropped
+            if self.sections and self.sections[-1].plays == 0:
+                self.sections.pop()
+            self.sections.append(SectionRecord(name, str(type_), bool(skip_animations)))
+            orig_next_section(name, type_, skip_animations)
+
+        def scene_finished(scene: Scene) -> None:
+            # no combine: stitching the segments is the stitcher's job
+            if writer.output_spec.is_video:
+                writer.join_all_encode_jobs()
+
+        renderer.play = play  # type: ignore[method-assign]
+        renderer.update_frame = update_frame  # type: ignore[method-assign]
+        renderer.get_frame = get_frame  # type: ignore[method-assign]
+        renderer.add_frame = add_frame  # type: ignore[method-assign]
+        renderer.scene_finished = scene_finished  # type: ignore[method-assign]
+        writer.add_partial_movie_file = add_partial_movie_file  # type: ignore[method-assign]
+        writer.begin_animation = begin_animation  # type: ignore[method-assign]
+        writer.end_animation = end_animation  # type: ignore[method-assign]
+        writer.write_frame = write_frame  # type: ignore[method-assign]
+        writer.add_sound = add_sound  # type: ignore[method-assign]
+        writer.next_section = next_section  # type: ignore[method-assign]
+
+    def finished_sections(self) -> list[SectionRecord]:
+        sections = list(self.sections)
+        if len(sections) > 1 and sections[-1].plays == 0:
+            sections.pop()
+        return sections
+
+    def _time_based(self) -> bool:
+        scene = self.scene
+        if scene.updaters:
+            return True
+        return any(m.has_time_based_updater() for m in scene.get_mobject_family_members())

@@ -1,0 +1,247 @@
+"""Request parsing and validation.
+
+Everything the TypeScript side sends is checked here, so the command modules can
+trust their inputs and a malformed request fails with a clear BadRequest.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import BadRequest
+
+QUALITY_FLAGS = {
+    "l": "low_quality",
+    "m": "medium_quality",
+    "h": "high_quality",
+    "p": "production_quality",
+    "k": "fourk_quality",
+}
+FORMATS = ("mp4", "mov", "webm", "gif", "png")
+
+
+def _get(req: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
+    if key not in req or req[key] is None:
+        if required:
+            raise BadRequest(f"missing field {key!r}")
+        return None
+    value = req[key]
+    # bool is an int subclass; never accept it where a number is wanted
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise BadRequest(f"field {key!r} must be {kind}, got bool")
+    if not isinstance(value, kind):
+        raise BadRequest(f"field {key!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _abs_path(req: dict[str, Any], key: str, required: bool = True) -> str | None:
+    value = _get(req, key, str, required)
+    if value is None:
+        return None
+    if not os.path.isabs(value):
+        raise BadRequest(f"field {key!r} must be an absolute path, got {value!r}")
+    return os.path.normpath(value)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    quality: str = "h"
+    fps: float | None = None
+    resolution: tuple[int, int] | None = None
+    format: str = "mp4"
+    transparent: bool = False
+    seed: int | None = None
+    save_sections: bool = False
+
+    @property
+    def manim_format(self) -> str:
+        # the protocol's "png" is a frame sequence, not manim's last-frame png
+        return "png-sequence" if self.format == "png" else self.format
+
+    @property
+    def is_video(self) -> bool:
+        return self.format != "png"
+
+
+def parse_options(raw: Any) -> RenderOptions:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise BadRequest("field 'options' must be an object")
+    unknown = set(raw) - {"quality", "fps", "resolution", "format", "transparent", "seed", "saveSections"}
+    if unknown:
+        raise BadRequest(f"unknown options: {sorted(unknown)}")
+    quality = _get(raw, "quality", str, False) or "h"
+    if quality not in QUALITY_FLAGS:
+        raise BadRequest(f"quality must be one of {list(QUALITY_FLAGS)}, got {quality!r}")
+    fps = _get(raw, "fps", (int, float), False)
+    if fps is not None and not fps > 0:
+        raise BadRequest("fps must be positive")
+    res = raw.get("resolution")
+    resolution: tuple[int, int] | None = None
+    if res is not None:
+        if (
+            not isinstance(res, list)
+            or len(res) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in res)
+        ):
+            raise BadRequest("resolution must be [width, height] of positive integers")
+        resolution = (res[0], res[1])
+    transparent = bool(_get(raw, "transparent", bool, False) or False)
+    fmt = _get(raw, "format", str, False)
+    if fmt is None:
+        # manim's "auto": transparent output is .mov (qtrle), opaque is .mp4
+        fmt = "mov" if transparent else "mp4"
+    fmt = fmt.lower()
+    if fmt == "png-sequence":
+        fmt = "png"
+    if fmt not in FORMATS:
+        raise BadRequest(f"format must be one of {list(FORMATS)}, got {fmt!r}")
+    if transparent and fmt == "mp4":
+        raise BadRequest("mp4 has no alpha channel: use format mov or webm (or png) for transparent output")
+    seed = _get(raw, "seed", int, False)
+    if seed is not None and seed < 0:
+        raise BadRequest("seed must be non-negative")
+    save_sections = bool(_get(raw, "saveSections", bool, False) or False)
+    if save_sections and fmt == "png":
+        raise BadRequest("saveSections needs a video format")
+    return RenderOptions(quality, float(fps) if fps is not None else None, resolution, fmt, transparent, seed, save_sections)
+
+
+@dataclass(frozen=True)
+class SceneRequest:
+    """What list/plan/render share: a user file and the directory it runs in."""
+
+    file: str
+    cwd: str
+
+    @property
+    def user_dir(self) -> str:
+        return os.path.dirname(self.file)
+
+
+def parse_scene_file(req: dict[str, Any]) -> SceneRequest:
+    file = _abs_path(req, "file")
+    cwd = _abs_path(req, "cwd")
+    assert file is not None and cwd is not None
+    if not file.endswith(".py"):
+        raise BadRequest(f"{file} is not a python file")
+    if not Path(file).is_file():
+        raise BadRequest(f"file not found: {file}")
+    if not Path(cwd).is_dir():
+        raise BadRequest(f"cwd is not a directory: {cwd}")
+    return SceneRequest(file, cwd)
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    src: SceneRequest
+    scene: str
+    options: RenderOptions
+    media_dir: str
+
+
+def parse_plan(req: dict[str, Any]) -> PlanRequest:
+    src = parse_scene_file(req)
+    scene = _get(req, "scene", str)
+    media_dir = _abs_path(req, "mediaDir")
+    assert media_dir is not None
+    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir)
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    plan: PlanRequest
+    first: int
+    last: int
+
+
+def parse_render(req: dict[str, Any]) -> RenderRequest:
+    plan = parse_plan(req)
+    first = _get(req, "from", int)
+    last = _get(req, "to", int)
+    if first < 0 or last < first:
+        raise BadRequest(f"bad play range from={first} to={last}")
+    return RenderRequest(plan, first, last)
+
+
+@dataclass(frozen=True)
+class StitchPlay:
+    index: int
+    section: int
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class StitchSection:
+    name: str
+    type: str
+    skip: bool
+
+
+@dataclass(frozen=True)
+class StitchSound:
+    time: float
+    file: str
+    gain: float | None
+    gain_to_background: float | None
+
+
+@dataclass(frozen=True)
+class StitchRequest:
+    cwd: str
+    scene: str
+    file: str | None
+    options: RenderOptions
+    media_dir: str
+    out_dir: str
+    partials: dict[int, str]
+    plays: list[StitchPlay] = field(default_factory=list)
+    sections: list[StitchSection] = field(default_factory=list)
+    sounds: list[StitchSound] = field(default_factory=list)
+
+
+def _list(req: dict[str, Any], key: str) -> list[Any]:
+    value = req.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise BadRequest(f"field {key!r} must be a list of objects")
+    return value
+
+
+def parse_stitch(req: dict[str, Any]) -> StitchRequest:
+    cwd = _abs_path(req, "cwd")
+    media_dir = _abs_path(req, "mediaDir")
+    out_dir = _abs_path(req, "outDir")
+    file = _abs_path(req, "file", required=False)
+    assert cwd is not None and media_dir is not None and out_dir is not None
+    scene = _get(req, "scene", str)
+    options = parse_options(req.get("options"))
+    partials: dict[int, str] = {}
+    for p in _list(req, "partials"):
+        index = _get(p, "index", int)
+        path = _abs_path(p, "path")
+        assert path is not None
+        if not Path(path).is_file():
+            raise BadRequest(f"partial file of play {index} not found: {path}")
+        partials[index] = path
+    plays = [
+        StitchPlay(_get(p, "index", int), _get(p, "section", int, False) or 0, bool(p.get("skipped", False)))
+        for p in _list(req, "plays")
+    ]
+    sections = [
+        StitchSection(_get(s, "name", str), _get(s, "type", str, False) or "default.normal", bool(s.get("skip", False)))
+        for s in _list(req, "sections")
+    ]
+    sounds = [
+        StitchSound(
+            float(_get(s, "time", (int, float))),
+            _get(s, "file", str),
+            _get(s, "gain", (int, float), False),
+            _get(s, "gainToBackground", (int, float), False),
+        )
+        for s in _list(req, "sounds")
+    ]
+    return StitchRequest(cwd, scene, file, options, media_dir, out_dir, partials, plays, sections, sounds)

@@ -1,0 +1,32 @@
+"""render: plays A..B for real, after an exact fast-forward over plays 0..A-1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import BadRequest
+from .protocol import RenderRequest
+from .runner import run_scene
+
+
+def render(req: RenderRequest) -> dict[str, Any]:
+    run = run_scene(req.plan, fast_until=req.first, upto=req.last)
+    tap = run.tap
+    writer = run.scene.renderer.file_writer
+    segment = [p for p in tap.plays if req.first <= p.index <= req.last]
+    if not segment:
+        raise BadRequest(f"scene has {len(tap.plays)} plays; play {req.first} does not exist")
+    first = segment[0]
+    result: dict[str, Any] = {"partials": [], "frames": [], "plays": len(segment)}
+    if req.plan.options.is_video:
+        result["partials"] = [
+            {"index": p.index, "path": p.partial, "frames": p.frames} for p in segment if p.partial is not None
+        ]
+        result["firstFrame"] = first.frame_start
+    else:
+        plan = writer.output_plan
+        result["frames"] = [
+            {"index": i, "path": str(plan.image_frame_path(i))} for i in range(first.image_start, writer.frame_count)
+        ]
+        result["firstFrame"] = first.image_start
+    return result

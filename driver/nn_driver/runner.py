@@ -1,0 +1,52 @@
+"""Run one scene through manim's own lifecycle with the fast-forward tap."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .config_setup import apply_config
+from .errors import BadRequest, SceneError
+from .fast_forward import SceneTap
+from .protocol import PlanRequest
+from .scene_loader import find_scene, load_module
+
+if TYPE_CHECKING:
+    from manim import Scene
+
+
+@dataclass
+class SceneRun:
+    scene: Scene
+    tap: SceneTap
+
+
+def run_scene(req: PlanRequest, fast_until: float, upto: int = -1) -> SceneRun:
+    """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
+
+    ``upto`` >= 0 stops the scene at the start of play ``upto + 1`` through manim's
+    own upto_animation_number (EndSceneEarlyException).
+    """
+    from manim import config
+    from manim.manager import Manager
+
+    os.chdir(req.src.cwd)  # the CLI runs in the user's directory: relative asset paths
+    os.makedirs(req.media_dir, exist_ok=True)
+    try:
+        apply_config(req.options, req.media_dir, req.src.cwd, req.src.file)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadRequest(f"invalid render options: {exc}") from exc
+    config.upto_animation_number = upto
+    scene_cls = find_scene(load_module(req.src.file), req.scene)
+    try:
+        scene = scene_cls()
+        tap = SceneTap(scene, fast_until)
+        tap.install()
+        Manager(scene)
+        scene.render()
+    except (BadRequest, SceneError):
+        raise
+    except BaseException as exc:
+        raise SceneError(exc) from exc
+    return SceneRun(scene, tap)

@@ -1,0 +1,64 @@
+"""Errors point at the user's line; the warm server survives its children."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import PY, SCENES, driver, env, scene_req
+
+
+def test_scene_error_points_at_user_line(media: Path) -> None:
+    res = driver("plan", scene_req(SCENES / "broken.py", "Broken", media, format="png"), check=False)
+    assert res["ok"] is False
+    err = res["error"]
+    assert err["type"] == "SceneError"
+    assert "NameError" in err["message"] and "undefined_name_here" in err["message"]
+    assert err["file"] == str(SCENES / "broken.py")
+    assert err["line"] == 8
+    assert "Traceback" in err["traceback"]
+
+
+def test_bad_requests(media: Path) -> None:
+    res = driver("plan", {"file": "relative.py"}, check=False)
+    assert res["error"]["type"] == "BadRequest"
+    res = driver("plan", scene_req(SCENES / "broken.py", "Nope", media), check=False)
+    assert res["error"]["type"] == "SceneNotFound"
+    req = scene_req(SCENES / "broken.py", "Broken", media)
+    res = driver("plan", req, check=False, extra_env={"PYTHONHASHSEED": "<unset>"})
+    assert res["error"]["type"] == "BadRequest" and "PYTHONHASHSEED" in res["error"]["message"]
+
+
+def test_serve_sequence_and_crash(media: Path) -> None:
+    proc = subprocess.Popen(
+        [PY, "-m", "nn_driver", "serve"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def ask(rid: str, cmd: str, req: dict) -> dict:
+        proc.stdin.write(json.dumps({"id": rid, "cmd": cmd, **req}) + "\n")
+        proc.stdin.flush()
+        return json.loads(proc.stdout.readline())
+
+    try:
+        upd = SCENES / "updaters.py"
+        a = ask("a", "plan", scene_req(upd, "Frozen", media / "a", format="png"))
+        b = ask("b", "render", {**scene_req(upd, "DtRotate", media / "b", format="png"), "from": 1, "to": 2})
+        assert a["id"] == "a" and a["ok"] and len(a["plays"]) == 6
+        assert b["id"] == "b" and b["ok"] and b["frames"]
+        c = ask("c", "plan", scene_req(SCENES / "crash.py", "Segfault", media / "c", format="png"))
+        assert c["id"] == "c" and c["ok"] is False and c["error"]["type"] == "WorkerCrashed"
+        assert "SIGSEGV" in c["error"]["message"]
+        d = ask("d", "plan", scene_req(SCENES / "crash.py", "HardExit", media / "d", format="png"))
+        assert d["ok"] is False and d["error"]["type"] == "WorkerCrashed"
+        e = ask("e", "plan", scene_req(SCENES / "broken.py", "Broken", media / "e", format="png"))
+        assert e["error"]["type"] == "SceneError" and e["error"]["line"] == 8
+        f = ask("f", "plan", scene_req(upd, "Frozen", media / "f", format="png"))
+        assert f["ok"] and f["plays"] == a["plays"]
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()

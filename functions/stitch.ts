@@ -1,0 +1,89 @@
+import { join, basename, relative } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { defineFunction, PermanentError } from '../src/runtime/define-function.ts';
+import { artifacts, jobs, scenes } from '../src/db/schema.ts';
+import { TERMINAL, finishRenderJobIfDone } from '../src/store/jobs.ts';
+import { materializeBundle } from '../src/store/bundles.ts';
+import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts.ts';
+import { appendEvent } from '../src/store/events.ts';
+import { failScene } from '../src/store/scenes.ts';
+import { planSchema, stitchResultSchema, SceneError } from '../src/driver/protocol.ts';
+import { errorDetail } from '../src/driver/errors.ts';
+import { renderOptionsSchema } from '../src/config/schema.ts';
+import { contentType } from '../src/media/content-type.ts';
+
+/**
+ * Stitches a scene from the partial movie files every node stored: manim's own combiner concatenates
+ * them without re-encoding, mixes the scene's sounds at their times, writes sections and builds a GIF
+ * once from the whole video. PNG frames are already numbered for the whole scene: they become the
+ * output as they are.
+ */
+export default defineFunction({
+  name: 'stitch',
+  input: z.object({ sceneId: z.uuid() }),
+  async run({ sceneId }, env) {
+    const { db } = env.database;
+    const [row] = await db.select({ scene: scenes, job: jobs }).from(scenes).innerJoin(jobs, eq(jobs.id, scenes.jobId)).where(eq(scenes.id, sceneId));
+    if (!row) throw new PermanentError(`scene ${sceneId} not found`);
+    const { scene, job } = row;
+    if (TERMINAL.includes(job.state) || scene.state !== 'stitching') return { skipped: true };
+    const options = renderOptionsSchema.parse(job.options);
+    const plan = planSchema.parse(scene.plan);
+    await db.update(scenes).set({ stitchNode: env.nodeId }).where(eq(scenes.id, sceneId));
+    const started = Date.now();
+
+    if (options.format === 'png') {
+      await db.transaction(async (tx) => {
+        await tx.update(artifacts).set({ kind: 'output' }).where(and(eq(artifacts.sceneId, sceneId), eq(artifacts.kind, 'frame')));
+        await complete(tx);
+      });
+      return { frames: plan.totalFrames };
+    }
+
+    const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
+    const dir = join(env.workDir, 'stitch', `${sceneId}-${env.attempt}`);
+    const partialDir = join(dir, 'partials');
+    await mkdir(partialDir, { recursive: true });
+    try {
+      const partials = [];
+      for (const p of await listArtifacts(db, { sceneId, kind: 'partial' })) {
+        const path = join(partialDir, p.name);
+        await writeFile(path, await readArtifact(db, p.id));
+        partials.push({ index: p.position, path });
+      }
+      let result;
+      try {
+        result = await env.driver.call(
+          'stitch',
+          { cwd, scene: scene.name, options, mediaDir: join(dir, 'media'), outDir: join(dir, 'out'), partials, plays: plan.plays, sections: plan.sections, sounds: plan.sounds },
+          stitchResultSchema,
+          env.signal,
+        );
+      } catch (err) {
+        if (!(err instanceof SceneError)) throw err;
+        const error = errorDetail(err, cwd);
+        await db.transaction((tx) => failScene(tx, sceneId, error));
+        throw new PermanentError(error.message);
+      }
+      const outDir = join(dir, 'out');
+      await db.transaction(async (tx) => {
+        for (const o of result.outputs) {
+          const name = o.kind === 'movie' ? `${scene.name}${o.path.slice(o.path.lastIndexOf('.'))}` : `${scene.name}/${o.path.startsWith(outDir) ? relative(outDir, o.path) : basename(o.path)}`;
+          await putArtifact(tx, { jobId: job.id, sceneId, kind: 'output', name, position: o.kind === 'movie' ? 0 : 1, contentType: contentType(o.path), bytes: await readFile(o.path) });
+        }
+        await complete(tx);
+      });
+      return { outputs: result.outputs.length };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    async function complete(tx: Parameters<Parameters<typeof db.transaction>[0]>[0]) {
+      await tx.update(scenes).set({ state: 'succeeded', finishedAt: new Date() }).where(eq(scenes.id, sceneId));
+      await appendEvent(tx, job.id, 'scene.done', { scene: scene.name, node: env.nodeId, stitchMs: Date.now() - started });
+      await finishRenderJobIfDone(tx, job.id);
+    }
+  },
+});

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Render options a Manim user knows from `manim render`. */
+export const renderOptionsSchema = z.object({
+  quality: z.enum(['l', 'm', 'h', 'p', 'k']).default('h'),
+  format: z.enum(['mp4', 'mov', 'webm', 'gif', 'png']).default('mp4'),
+  fps: z.number().positive().max(240).optional(),
+  resolution: z.tuple([z.number().int().positive().max(7680), z.number().int().positive().max(4320)]).optional(),
+  transparent: z.boolean().default(false),
+  seed: z.number().int().min(0).optional(),
+  saveSections: z.boolean().default(false),
+});
+export type RenderOptions = z.infer<typeof renderOptionsSchema>;
+export type RenderOptionsInput = z.input<typeof renderOptionsSchema>;
+
+const cronTriggerSchema = z.object({
+  schedule: z.string().min(1),
+  directory: z.string().min(1),
+  options: renderOptionsSchema.partial().optional(),
+});
+
+const gitTriggerSchema = z.object({
+  repository: z.string().min(1),
+  branch: z.string().default('main'),
+  secret: z.string().optional(),
+});
+
+export const configSchema = z.object({
+  name: z.string().min(1).default('home'),
+  http: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8787),
+    })
+    .prefault({}),
+  /** Function names this node registers; each one is a file in functions/. */
+  functions: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).default(['plan', 'render-segment', 'stitch']),
+  /** Extra function modules (absolute paths or relative to the config file). */
+  functionModules: z.array(z.string()).default([]),
+  /** Segments a node renders at once; default: its CPU count. */
+  concurrency: z.number().int().min(1).max(256).optional(),
+  render: renderOptionsSchema.prefault({}),
+  /** Most attempts for one segment before the job fails. */
+  maxAttempts: z.number().int().min(1).max(25).default(3),
+  /** Largest accepted upload, bytes. */
+  maxUploadBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  triggers: z
+    .object({
+      crons: z.array(cronTriggerSchema).default([]),
+      git: z.array(gitTriggerSchema).default([]),
+    })
+    .prefault({}),
+  database: z
+    .object({
+      url: z.string().optional(),
+      embedded: z.object({ port: z.number().int().min(0).max(65535).optional() }).prefault({}),
+    })
+    .prefault({}),
+  home: z.string().optional(),
+  token: z.string().min(16).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Typed helper for `wrangler-like.config.ts`: returns its argument, checked by TypeScript. */
+export function defineConfig(config: ConfigInput = {}): ConfigInput {
+  return config;
+}

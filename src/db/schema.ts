@@ -1,0 +1,132 @@
+import {
+  pgTable, text, uuid, integer, bigint, bigserial, jsonb, timestamp, boolean, customType, primaryKey, index, real,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+const now = () => timestamp({ withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const at = () => timestamp({ withTimezone: true, mode: 'date' });
+
+/** Uploaded sources, content-addressed: one bundle per distinct set of files. */
+export const bundles = pgTable('bundles', {
+  id: text().primaryKey(), // sha256 of the sorted (path, bytes) pairs
+  size: bigint({ mode: 'number' }).notNull(),
+  createdAt: now(),
+});
+
+export const bundleFiles = pgTable('bundle_files', {
+  bundleId: text().notNull().references(() => bundles.id, { onDelete: 'cascade' }),
+  path: text().notNull(),
+  bytes: bytea().notNull(),
+}, (t) => [primaryKey({ columns: [t.bundleId, t.path] })]);
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const jobs = pgTable('jobs', {
+  id: uuid().primaryKey().defaultRandom(),
+  kind: text().$type<'render' | 'function'>().notNull(),
+  state: text().$type<JobState>().notNull().default('queued'),
+  source: text().notNull().default('api'),
+  bundleId: text().references(() => bundles.id),
+  entry: text(),
+  sceneNames: jsonb().$type<string[]>(),
+  options: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+  functionName: text(),
+  input: jsonb(),
+  result: jsonb(),
+  error: jsonb().$type<JobError>(),
+  createdAt: now(),
+  startedAt: at(),
+  finishedAt: at(),
+}, (t) => [index().on(t.createdAt)]);
+
+export interface JobError {
+  message: string;
+  type?: string;
+  traceback?: string;
+  file?: string | null;
+  line?: number | null;
+  node?: string;
+}
+
+export type SceneState = 'planning' | 'rendering' | 'stitching' | 'succeeded' | 'failed' | 'cancelled';
+
+export const scenes = pgTable('scenes', {
+  id: uuid().primaryKey().defaultRandom(),
+  jobId: uuid().notNull().references(() => jobs.id, { onDelete: 'cascade' }),
+  name: text().notNull(),
+  position: integer().notNull(),
+  state: text().$type<SceneState>().notNull().default('planning'),
+  plan: jsonb(),
+  totalFrames: integer(),
+  error: jsonb().$type<JobError>(),
+  stitchNode: text(),
+  startedAt: at(),
+  finishedAt: at(),
+}, (t) => [index().on(t.jobId)]);
+
+export type SegmentState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export const segments = pgTable('segments', {
+  id: uuid().primaryKey().defaultRandom(),
+  jobId: uuid().notNull().references(() => jobs.id, { onDelete: 'cascade' }),
+  sceneId: uuid().notNull().references(() => scenes.id, { onDelete: 'cascade' }),
+  position: integer().notNull(),
+  fromPlay: integer().notNull(),
+  toPlay: integer().notNull(),
+  frames: integer().notNull(),
+  cost: real().notNull(),
+  state: text().$type<SegmentState>().notNull().default('queued'),
+  nodeId: text(),
+  attempts: integer().notNull().default(0),
+  framesDone: integer().notNull().default(0),
+  error: jsonb().$type<JobError>(),
+  startedAt: at(),
+  finishedAt: at(),
+}, (t) => [index().on(t.sceneId), index().on(t.jobId)]);
+
+export type ArtifactKind = 'partial' | 'frame' | 'poster' | 'output' | 'section' | 'result';
+
+/** Every byte a node makes lives here: nodes share no filesystem. */
+export const artifacts = pgTable('artifacts', {
+  id: uuid().primaryKey().defaultRandom(),
+  jobId: uuid().notNull().references(() => jobs.id, { onDelete: 'cascade' }),
+  sceneId: uuid().references(() => scenes.id, { onDelete: 'cascade' }),
+  segmentId: uuid().references(() => segments.id, { onDelete: 'cascade' }),
+  kind: text().$type<ArtifactKind>().notNull(),
+  name: text().notNull(),
+  position: integer().notNull().default(0),
+  contentType: text().notNull(),
+  size: bigint({ mode: 'number' }).notNull(),
+  bytes: bytea().notNull(),
+  createdAt: now(),
+}, (t) => [index().on(t.jobId, t.kind), index().on(t.sceneId, t.kind)]);
+
+export type NodeState = 'online' | 'draining' | 'paused' | 'offline';
+
+export const nodes = pgTable('nodes', {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  hostname: text().notNull(),
+  addresses: jsonb().$type<string[]>().notNull().default([]),
+  os: text().notNull(),
+  cores: integer().notNull(),
+  memoryBytes: bigint({ mode: 'number' }).notNull(),
+  versions: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+  functions: jsonb().$type<string[]>().notNull().default([]),
+  concurrency: integer().notNull(),
+  state: text().$type<NodeState>().notNull().default('online'),
+  coordinator: boolean().notNull().default(false),
+  url: text(),
+  current: jsonb().$type<unknown[]>().notNull().default([]),
+  startedAt: now(),
+  lastSeen: now(),
+});
+
+export const events = pgTable('events', {
+  id: bigserial({ mode: 'number' }).primaryKey(),
+  jobId: uuid().notNull().references(() => jobs.id, { onDelete: 'cascade' }),
+  seq: integer().notNull(),
+  type: text().notNull(),
+  data: jsonb().notNull().default({}),
+  createdAt: now(),
+}, (t) => [index().on(t.jobId, t.seq)]);

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** What the Python driver reports when a scene raises: the user's file and line. */
+export const driverErrorSchema = z.object({
+  type: z.string(),
+  message: z.string(),
+  traceback: z.string().default(''),
+  file: z.string().nullable().default(null),
+  line: z.number().int().nullable().default(null),
+});
+export type DriverError = z.infer<typeof driverErrorSchema>;
+
+export const playSchema = z.object({
+  index: z.number().int(),
+  runTime: z.number(),
+  frames: z.number().int(),
+  frozen: z.boolean(),
+  section: z.number().int(),
+  skipped: z.boolean(),
+  timeBased: z.boolean(),
+});
+export type Play = z.infer<typeof playSchema>;
+
+export const sectionSchema = z.object({ name: z.string(), type: z.string(), skip: z.boolean() });
+export const soundSchema = z.object({ time: z.number(), file: z.string(), gain: z.number().nullable() });
+
+export const planSchema = z.object({
+  fps: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+  plays: z.array(playSchema),
+  sections: z.array(sectionSchema),
+  sounds: z.array(soundSchema),
+  totalFrames: z.number().int(),
+  texFiles: z.array(z.string()).default([]),
+});
+export type ScenePlan = z.infer<typeof planSchema>;
+
+export const listSchema = z.object({ scenes: z.array(z.string()) });
+
+export const renderResultSchema = z.object({
+  partials: z.array(z.object({ index: z.number().int(), path: z.string(), frames: z.number().int() })),
+  frames: z.array(z.object({ index: z.number().int(), path: z.string() })).default([]),
+  firstFrame: z.number().int(),
+});
+export type RenderResult = z.infer<typeof renderResultSchema>;
+
+export const stitchResultSchema = z.object({
+  outputs: z.array(z.object({ kind: z.enum(['movie', 'section', 'sectionsIndex']), path: z.string() })),
+});
+
+export const infoSchema = z.object({
+  python: z.string(),
+  manim: z.string(),
+  av: z.string(),
+  pycairo: z.string(),
+  cairo: z.string(),
+  numpy: z.string(),
+  latex: z.boolean(),
+  dvisvgm: z.boolean(),
+  stack: z.string(),
+});
+export type DriverInfo = z.infer<typeof infoSchema>;
+
+export class SceneError extends Error {
+  override name = 'SceneError';
+  constructor(readonly detail: DriverError) {
+    super(detail.file && detail.line ? `${detail.type}: ${detail.message} (${detail.file}:${detail.line})` : `${detail.type}: ${detail.message}`);
+  }
+}

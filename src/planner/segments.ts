@@ -1,0 +1,53 @@
+import type { Play } from '../driver/protocol.ts';
+
+export interface SegmentPlan {
+  fromPlay: number;
+  toPlay: number;
+  frames: number;
+  cost: number;
+}
+
+/** Relative cost of a frozen frame (drawn once, then only encoded) against a drawn one. */
+const FROZEN_FRAME_COST = 0.1;
+/** Fixed cost of a segment in frames: a forked driver, the scene's construction, fast-forward. */
+const SEGMENT_OVERHEAD_FRAMES = 12;
+
+export function playCost(play: Play, pixels: number): number {
+  if (play.skipped || play.frames === 0) return pixels * 0.01;
+  const drawn = play.frozen ? 1 + (play.frames - 1) * FROZEN_FRAME_COST : play.frames;
+  return drawn * pixels;
+}
+
+/**
+ * Cuts a scene's plays into contiguous segments of about equal cost. There are more segments than
+ * workers (`perWorker` each) so that faster nodes take more of them, but never so many that the
+ * per-segment overhead dominates.
+ */
+export function planSegments(plays: Play[], pixels: number, workers: number, perWorker = 3): SegmentPlan[] {
+  if (!plays.length) return [];
+  const costs = plays.map((p) => playCost(p, pixels));
+  const total = costs.reduce((a, b) => a + b, 0);
+  const overhead = SEGMENT_OVERHEAD_FRAMES * pixels;
+  const byOverhead = Math.max(1, Math.floor(total / (overhead * 4)));
+  const count = Math.max(1, Math.min(plays.length, workers * perWorker, byOverhead));
+  const target = total / count;
+
+  const out: SegmentPlan[] = [];
+  let start = 0;
+  let acc = 0;
+  for (let i = 0; i < plays.length; i++) {
+    acc += costs[i]!;
+    const remainingSegments = count - out.length - 1;
+    const remainingPlays = plays.length - i - 1;
+    // Cut where this segment comes closest to its share, or when the plays left are just enough
+    // for the segments left.
+    const next = costs[i + 1] ?? 0;
+    if (i === plays.length - 1 || (remainingSegments > 0 && (acc + next / 2 >= target || remainingPlays === remainingSegments))) {
+      const slice = plays.slice(start, i + 1);
+      out.push({ fromPlay: plays[start]!.index, toPlay: plays[i]!.index, frames: slice.reduce((n, p) => n + p.frames, 0), cost: acc });
+      start = i + 1;
+      acc = 0;
+    }
+  }
+  return out;
+}

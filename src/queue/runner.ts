@@ -1,0 +1,68 @@
+import { Logger, run, type Runner, type Task, type TaskList } from 'graphile-worker';
+import { log } from '../lib/log.ts';
+
+export interface TaskCall {
+  task: string;
+  payload: unknown;
+  attempt: number;
+  maxAttempts: number;
+  jobKey: string | null;
+}
+
+/** Runs one claimed queue job; a thrown error makes graphile-worker retry it later. */
+export type Dispatch = (call: TaskCall) => Promise<void>;
+
+export interface RunnerHandle {
+  runner: Runner;
+  /** graphile-worker worker ids of this node, for unlocking its jobs if it dies. */
+  workerIds: Set<string>;
+  stop(): Promise<void>;
+}
+
+/** graphile-worker's own logging, routed to ours at debug level: job outcomes are our events. */
+const workerLogger = new Logger(() => (level, message, meta) => {
+  if (level === 'error') log.warn({ meta }, message);
+  else log.debug({ meta }, message);
+});
+
+/**
+ * A graphile-worker runner that claims only the task names this node registered, so work that
+ * needs a capability goes only to nodes that have it.
+ */
+export async function startRunner(opts: {
+  connectionString: string;
+  tasks: string[];
+  concurrency: number;
+  dispatch: Dispatch;
+}): Promise<RunnerHandle> {
+  const taskList: TaskList = {};
+  for (const name of opts.tasks) {
+    const task: Task = async (payload, helpers) => {
+      await opts.dispatch({
+        task: name,
+        payload,
+        attempt: helpers.job.attempts,
+        maxAttempts: helpers.job.max_attempts,
+        jobKey: helpers.job.key,
+      });
+    };
+    taskList[name] = task;
+  }
+  const runner = await run({
+    connectionString: opts.connectionString,
+    concurrency: opts.concurrency,
+    maxPoolSize: opts.concurrency + 2,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    taskList,
+    logger: workerLogger,
+  });
+  const workerIds = new Set<string>();
+  runner.events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
+  runner.events.on('job:error', ({ job, error }) => log.warn({ task: job.task_identifier, attempt: job.attempts, error: String(error) }, 'queue job failed, will retry'));
+  return {
+    runner,
+    workerIds,
+    stop: () => runner.stop(),
+  };
+}

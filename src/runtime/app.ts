@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Services } from './services.ts';
+import type { FunctionEnv } from './define-function.ts';
+import { requireToken } from '../api/auth.ts';
+import { jobRoutes } from '../api/jobs.ts';
+import { nodeRoutes } from '../api/nodes.ts';
+import { openApiDocument } from '../api/openapi.ts';
+import { log } from '../lib/log.ts';
+
+export const VERSION = '0.1.0';
+
+/** Bindings the queue runner passes to `app.request()`: the per-call function environment. */
+type Bindings = { nnEnv?: FunctionEnv };
+
+/** One node's HTTP runtime: the health check, its registered functions and the API. */
+export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
+  const app = new Hono<{ Bindings: Bindings }>();
+  app.get('/health', (c) => c.json({ ok: true, node: s.nodeId, version: VERSION }));
+  app.use('*', requireToken(s.token));
+
+  app.post('/functions/:name', async (c) => {
+    const fn = s.functions.get(c.req.param('name'));
+    if (!fn) return c.json({ error: `no function named "${c.req.param('name')}" is registered on this node` }, 404);
+    const env = c.env?.nnEnv ?? s.envFor();
+    return fn.fetch(c.req.raw, env);
+  });
+  app.route('/jobs', jobRoutes(s));
+  app.route('/nodes', nodeRoutes(s));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
+
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    log.error({ err, path: c.req.path }, 'request failed');
+    return c.json({ error: `internal error: ${err.message}` }, 500);
+  });
+  return app;
+}

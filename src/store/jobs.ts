@@ -1,0 +1,153 @@
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import type { Tx } from '../db/tx.ts';
+import { jobs, scenes, segments, nodes, type JobError, type JobState } from '../db/schema.ts';
+import type { Queue } from '../queue/queue.ts';
+import type { JobRequest } from '../api/job-request.ts';
+import { putBundle } from './bundles.ts';
+import { appendEvent } from './events.ts';
+import { listArtifacts } from './artifacts.ts';
+
+export const TERMINAL: JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export const planKey = (jobId: string) => `plan:${jobId}`;
+export const segmentKey = (segmentId: string) => `segment:${segmentId}`;
+export const stitchKey = (sceneId: string) => `stitch:${sceneId}`;
+export const functionKey = (jobId: string) => `function:${jobId}`;
+
+/** Records a job and enqueues its first work in one transaction: a job is never half-created. */
+export async function createJob(db: Db, queue: Queue, req: JobRequest, source = 'api'): Promise<string> {
+  return db.transaction(async (tx) => {
+    if (req.kind === 'function') {
+      const [job] = await tx.insert(jobs).values({ kind: 'function', source, functionName: req.function, input: req.input }).returning({ id: jobs.id });
+      await appendEvent(tx, job!.id, 'job.queued', { function: req.function });
+      await queue.add(tx, req.function, { nnJob: job!.id, input: req.input }, { jobKey: functionKey(job!.id) });
+      return job!.id;
+    }
+    const bundleId = await putBundle(tx, req.files);
+    const [job] = await tx
+      .insert(jobs)
+      .values({ kind: 'render', source, bundleId, entry: req.entry, sceneNames: req.scenes, options: req.options })
+      .returning({ id: jobs.id });
+    await appendEvent(tx, job!.id, 'job.queued', { entry: req.entry, scenes: req.scenes, options: req.options });
+    await queue.add(tx, 'plan', { jobId: job!.id }, { jobKey: planKey(job!.id), priority: -10 });
+    return job!.id;
+  });
+}
+
+export async function getJobRow(db: Tx, id: string) {
+  const [job] = await db.select().from(jobs).where(eq(jobs.id, id));
+  return job;
+}
+
+/** A job with everything a user asks about it: per-scene and per-segment progress, nodes, outputs. */
+export async function getJobDetail(db: Db, id: string) {
+  const job = await getJobRow(db, id);
+  if (!job) return undefined;
+  const sceneRows = await db.select().from(scenes).where(eq(scenes.jobId, id)).orderBy(asc(scenes.position));
+  const segRows = await db
+    .select({ seg: segments, nodeName: nodes.name })
+    .from(segments)
+    .leftJoin(nodes, eq(nodes.id, segments.nodeId))
+    .where(eq(segments.jobId, id))
+    .orderBy(asc(segments.position));
+  const outputs = await listArtifacts(db, { jobId: id, kind: 'output' });
+  const ms = (a?: Date | null, b?: Date | null) => (a && b ? b.getTime() - a.getTime() : null);
+  return {
+    id: job.id,
+    kind: job.kind,
+    state: job.state,
+    source: job.source,
+    entry: job.entry,
+    function: job.functionName,
+    options: job.options,
+    result: job.result,
+    error: job.error,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    wallMs: ms(job.createdAt, job.finishedAt),
+    scenes: sceneRows.map((s) => {
+      const segs = segRows.filter((r) => r.seg.sceneId === s.id);
+      return {
+        name: s.name,
+        state: s.state,
+        error: s.error,
+        totalFrames: s.totalFrames,
+        framesDone: segs.reduce((n, r) => n + (r.seg.state === 'done' ? r.seg.frames : r.seg.framesDone), 0),
+        wallMs: ms(s.startedAt, s.finishedAt),
+        outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: `/jobs/${id}/output/${encodeURIComponent(o.name)}` })),
+        segments: segs.map(({ seg, nodeName }) => ({
+          id: seg.id,
+          plays: [seg.fromPlay, seg.toPlay] as [number, number],
+          frames: seg.frames,
+          state: seg.state,
+          node: nodeName ?? seg.nodeId,
+          attempts: seg.attempts,
+          renderMs: ms(seg.startedAt, seg.finishedAt),
+          error: seg.error,
+        })),
+      };
+    }),
+  };
+}
+export type JobDetail = NonNullable<Awaited<ReturnType<typeof getJobDetail>>>;
+
+export async function listJobs(db: Db, limit = 50) {
+  return db
+    .select({ id: jobs.id, kind: jobs.kind, state: jobs.state, source: jobs.source, entry: jobs.entry, function: jobs.functionName, createdAt: jobs.createdAt, finishedAt: jobs.finishedAt })
+    .from(jobs)
+    .orderBy(desc(jobs.createdAt))
+    .limit(limit);
+}
+
+/** Marks a job started the first time any of its work runs. */
+export async function markJobRunning(tx: Tx, jobId: string): Promise<void> {
+  const updated = await tx
+    .update(jobs)
+    .set({ state: 'running', startedAt: sql`coalesce(${jobs.startedAt}, now())` })
+    .where(and(eq(jobs.id, jobId), eq(jobs.state, 'queued')))
+    .returning({ id: jobs.id });
+  if (updated.length) await appendEvent(tx, jobId, 'job.running');
+}
+
+export async function finishJob(tx: Tx, jobId: string, state: 'succeeded' | 'failed', extra: { result?: unknown; error?: JobError } = {}): Promise<void> {
+  const updated = await tx
+    .update(jobs)
+    .set({ state, finishedAt: new Date(), ...extra })
+    .where(and(eq(jobs.id, jobId), notInArray(jobs.state, TERMINAL)))
+    .returning({ id: jobs.id });
+  if (updated.length) await appendEvent(tx, jobId, `job.${state}`, extra.error ? { error: extra.error } : {});
+}
+
+/** A render job ends when every scene has ended; it failed if any scene failed. */
+export async function finishRenderJobIfDone(tx: Tx, jobId: string): Promise<void> {
+  const rows = await tx.select({ state: scenes.state, name: scenes.name, error: scenes.error }).from(scenes).where(eq(scenes.jobId, jobId));
+  if (!rows.length || rows.some((r) => !['succeeded', 'failed', 'cancelled'].includes(r.state))) return;
+  const failed = rows.filter((r) => r.state === 'failed');
+  if (!failed.length) return finishJob(tx, jobId, 'succeeded');
+  await finishJob(tx, jobId, 'failed', {
+    error: { message: `${failed.length} of ${rows.length} scene(s) failed: ${failed.map((f) => `${f.name}: ${f.error?.message ?? 'failed'}`).join('; ')}` },
+  });
+}
+
+/** Cancels a job: queued work is removed from the queue, running work stops at its next check. */
+export async function cancelJob(db: Db, id: string): Promise<'cancelled' | 'finished' | 'missing'> {
+  return db.transaction(async (tx) => {
+    const [job] = await tx.select().from(jobs).where(eq(jobs.id, id)).for('update');
+    if (!job) return 'missing';
+    if (TERMINAL.includes(job.state)) return 'finished';
+    await tx.update(jobs).set({ state: 'cancelled', finishedAt: new Date() }).where(eq(jobs.id, id));
+    const open = await tx.update(segments).set({ state: 'cancelled' }).where(and(eq(segments.jobId, id), inArray(segments.state, ['queued', 'running']))).returning({ id: segments.id });
+    const sceneRows = await tx.update(scenes).set({ state: 'cancelled' }).where(and(eq(scenes.jobId, id), notInArray(scenes.state, ['succeeded', 'failed']))).returning({ id: scenes.id });
+    const keys = [planKey(id), functionKey(id), ...open.map((s) => segmentKey(s.id)), ...sceneRows.map((s) => stitchKey(s.id))];
+    for (const key of keys) await tx.execute(sql`select graphile_worker.remove_job(${key})`);
+    await appendEvent(tx, id, 'job.cancelled');
+    return 'cancelled';
+  });
+}
+
+export async function isJobOpen(db: Tx, jobId: string): Promise<boolean> {
+  const job = await getJobRow(db, jobId);
+  return !!job && !TERMINAL.includes(job.state);
+}

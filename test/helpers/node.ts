@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load.ts';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import { startNode, type NodeHandle } from '../../src/runtime/node.ts';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+export const ECHO = fileURLToPath(new URL('../fixtures/echo-function.ts', import.meta.url));
+
+/** A node on a test database, serving HTTP on a free loopback port. */
+export async function testNode(databaseUrl: string, config: ConfigInput = {}, name = 'test-node'): Promise<NodeHandle & { url: string }> {
+  const cfg = parseConfig({ http: { port: 0 }, functionModules: [ECHO], home: mkdtempSync(join(tmpdir(), 'nn-home-')), concurrency: 2, ...config }, {});
+  const node = await startNode({ config: cfg, databaseUrl, token: TOKEN, listen: true, name, nice: 0 });
+  return Object.assign(node, { url: node.url! });
+}
+
+export function api(base: string, token = TOKEN) {
+  return async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    if (typeof init.body === 'string') headers.set('content-type', 'application/json');
+    return fetch(base + path, { ...init, headers });
+  };
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
