@@ -59,7 +59,7 @@ export default defineFunction({
       const mediaDir = join(env.workDir, 'plan', jobId, name);
       try {
         const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir }, planSchema, env.signal);
-        const cuts = planSegments(plan.plays, plan.width * plan.height, workers);
+        const cuts = planSegments(plan.plays, plan.width * plan.height, { workers, ...env.config.segments });
         if (!cuts.length) {
           await db.transaction((tx) => addFailedScene(tx, jobId, position, name, { message: `${name} has no animations: nothing to render (manim would save one still image)` }));
           continue;

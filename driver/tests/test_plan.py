@@ -68,8 +68,9 @@ def test_plan_sections_and_sounds(media: Path) -> None:
     assert [p["frames"] for p in plan["plays"]] == [6, 3, 0, 8, 3]
     click = str(SCENES / "click.wav")
     sounds = [(round(s["time"], 9), s["file"], s["gain"]) for s in plan["sounds"]]
-    # 0.4 s play (6 frames) + 0.2 s frozen wait (3 frames) + skipped 0.4 s (raw run time) + offset 0.1
-    assert sounds == [(0.0, click, None), (1.1, click, -3.0)]
+    # 0.4 s play (6 frames) + 0.2 s frozen wait (3 frames) + skipped 0.4 s (raw run time)
+    # + 0.5 s play (8 frames = 0.5333 s) + offset 0.1; sounds added while skipping are dropped
+    assert sounds == [(0.0, click, None), (round(1.0 + 8 / 15 + 0.1, 9), click, -3.0)]
     files = cli_png_frames(file, "SectionsSounds", media / "cli")
     assert len(files) == sum(p["images"] for p in plan["plays"])
 

@@ -58,7 +58,10 @@ function render(files: BundleFile[], entry: string | undefined, scenes: string[]
     if (seen.has(f.path)) throw new RequestError(`files: ${f.path} appears twice`);
     seen.add(f.path);
   }
-  const merged = checked(renderOptionsSchema, { ...defaults, ...(options as object) });
+  const given = options as Partial<RenderOptions>;
+  // As with `manim render -t`: transparency without a format means .mov.
+  const format = given.format ?? (given.transparent ? 'mov' : undefined);
+  const merged = checked(renderOptionsSchema, { ...defaults, ...given, ...(format ? { format } : {}) });
   return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged };
 }
 

@@ -40,6 +40,13 @@ export const configSchema = z.object({
   /** Segments a node renders at once; default: its CPU count. */
   concurrency: z.number().int().min(1).max(256).optional(),
   render: renderOptionsSchema.prefault({}),
+  /** How scenes are cut: about `perWorker` segments per render slot, none under `minFrames` frames. */
+  segments: z
+    .object({
+      perWorker: z.number().int().min(1).max(64).default(3),
+      minFrames: z.number().int().min(1).default(48),
+    })
+    .prefault({}),
   /** Most attempts for one segment before the job fails. */
   maxAttempts: z.number().int().min(1).max(25).default(3),
   /** Largest accepted upload, bytes. */

@@ -9,8 +9,6 @@ export interface SegmentPlan {
 
 /** Relative cost of a frozen frame (drawn once, then only encoded) against a drawn one. */
 const FROZEN_FRAME_COST = 0.1;
-/** Fixed cost of a segment in frames: a forked driver, the scene's construction, fast-forward. */
-const SEGMENT_OVERHEAD_FRAMES = 12;
 
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return pixels * 0.01;
@@ -18,18 +16,21 @@ export function playCost(play: Play, pixels: number): number {
   return drawn * pixels;
 }
 
-/**
- * Cuts a scene's plays into contiguous segments of about equal cost. There are more segments than
- * workers (`perWorker` each) so that faster nodes take more of them, but never so many that the
- * per-segment overhead dominates.
- */
-export function planSegments(plays: Play[], pixels: number, workers: number, perWorker = 3): SegmentPlan[] {
+export interface CutOptions {
+  workers: number;
+  /** Segments per worker: more than one, so that faster nodes take more of them. */
+  perWorker: number;
+  /** No segment smaller than this many drawn frames: each one pays a fork, the scene's set-up and a fast-forward. */
+  minFrames: number;
+}
+
+/** Cuts a scene's plays into contiguous segments of about equal cost. */
+export function planSegments(plays: Play[], pixels: number, opts: CutOptions): SegmentPlan[] {
   if (!plays.length) return [];
   const costs = plays.map((p) => playCost(p, pixels));
   const total = costs.reduce((a, b) => a + b, 0);
-  const overhead = SEGMENT_OVERHEAD_FRAMES * pixels;
-  const byOverhead = Math.max(1, Math.floor(total / (overhead * 4)));
-  const count = Math.max(1, Math.min(plays.length, workers * perWorker, byOverhead));
+  const bySize = Math.max(1, Math.floor(total / (opts.minFrames * pixels)));
+  const count = Math.max(1, Math.min(plays.length, opts.workers * opts.perWorker, bySize));
   const target = total / count;
 
   const out: SegmentPlan[] = [];

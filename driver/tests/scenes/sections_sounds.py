@@ -19,6 +19,7 @@ class SectionsSounds(Scene):
         self.add_sound(CLICK)  # dropped by manim: the previous play was skipped
         self.next_section("empty")
         self.next_section("outro")
-        self.add_sound(CLICK, time_offset=0.1, gain=-3)
+        self.add_sound(CLICK)  # dropped too: skip state lasts until the next play starts
         self.play(sq.animate.set_color(RED), run_time=0.5)
+        self.add_sound(CLICK, time_offset=0.1, gain=-3)
         self.wait(0.2)

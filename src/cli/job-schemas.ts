@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** The parts of `GET /jobs/:id` the CLI reads. */
+export const jobDetailSchema = z.object({
+  id: z.string(),
+  state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  error: z.object({ message: z.string(), traceback: z.string().optional() }).passthrough().nullable(),
+  wallMs: z.number().nullable(),
+  scenes: z.array(
+    z.object({
+      name: z.string(),
+      state: z.string(),
+      error: z.object({ message: z.string(), traceback: z.string().optional() }).passthrough().nullable(),
+      totalFrames: z.number().nullable(),
+      framesDone: z.number(),
+      wallMs: z.number().nullable(),
+      segments: z.array(z.object({ plays: z.tuple([z.number(), z.number()]), frames: z.number(), state: z.string(), node: z.string().nullable(), renderMs: z.number().nullable(), attempts: z.number() })),
+    }),
+  ),
+});
+export type JobDetailView = z.infer<typeof jobDetailSchema>;
+
+export const outputsSchema = z.object({
+  outputs: z.array(z.object({ name: z.string(), size: z.number(), sceneId: z.string().nullable() })),
+});
+
+export const nodesSchema = z.object({
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      hostname: z.string(),
+      cores: z.number(),
+      concurrency: z.number(),
+      state: z.string(),
+      coordinator: z.boolean(),
+      current: z.array(z.unknown()),
+      versions: z.record(z.string(), z.unknown()),
+      lastSeen: z.string(),
+    }),
+  ),
+});
