@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { renderOptionsSchema, type RenderOptions } from '../config/schema.ts';
 import { describeIssues } from '../config/load.ts';
@@ -61,7 +62,10 @@ function render(files: BundleFile[], entry: string | undefined, scenes: string[]
   const given = options as Partial<RenderOptions>;
   // As with `manim render -t`: transparency without a format means .mov.
   const format = given.format ?? (given.transparent ? 'mov' : undefined);
-  const merged = checked(renderOptionsSchema, { ...defaults, ...given, ...(format ? { format } : {}) });
+  // Every segment must draw the same random numbers, as one process would: a job without a seed
+  // gets one, recorded in its options, so `manim render --seed <it>` reproduces the video.
+  const seed = given.seed ?? defaults.seed ?? randomInt(2 ** 31);
+  const merged = checked(renderOptionsSchema, { ...defaults, ...given, seed, ...(format ? { format } : {}) });
   return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged };
 }
 

@@ -1,0 +1,139 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './helpers/database.ts';
+import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
+import { manimRender, frameHashes, audioHash, pngHashes } from './helpers/media.ts';
+import { runRender } from '../src/cli/render.ts';
+import { parseConfig } from '../src/config/load.ts';
+
+const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
+const FILE = join(SCENES, 'fidelity.py');
+const NAMES = ['RotatingTrace', 'RedrawTracker', 'Randomness', 'TexFormula', 'SoundAndSections', 'MovingCamera3D', 'FollowCamera', 'OnePlay', 'ShorterThanAFrame'];
+const ARGS = ['-r', '192,108', '--fps', '15'];
+const SEED = 7;
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let nodes: Awaited<ReturnType<typeof testNode>>[];
+let call: ReturnType<typeof api>;
+const tmp = mkdtempSync(join(tmpdir(), 'nn-render-'));
+
+// Two nodes, one slot each, and segments as small as one play: every scene with more than one
+// play is split across both nodes.
+beforeAll(async () => {
+  db = await freshDatabase();
+  const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1 } };
+  nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
+  call = api(nodes[0]!.url);
+}, 180_000);
+afterAll(async () => {
+  for (const n of nodes ?? []) await n.stop();
+  await db?.drop();
+});
+
+async function submit(body: object): Promise<string> {
+  const res = await call('/jobs', { method: 'POST', body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()).id;
+}
+
+async function finished(id: string) {
+  return waitFor(async () => {
+    const job = await (await call(`/jobs/${id}`)).json();
+    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
+  }, 600_000, `job ${id}`);
+}
+
+const files = (names: string[]) =>
+  Object.fromEntries(names.map((n) => [n, n.endsWith('.py') ? readFileSync(join(SCENES, n), 'utf8') : { base64: readFileSync(join(SCENES, n)).toString('base64') }]));
+
+describe('a scene split across two nodes equals one manim render', () => {
+  it('mp4: same frame count and identical decoded frames, sounds and sections, for every trap scene', async () => {
+    const id = await submit({ files: files(['fidelity.py', 'click.wav']), options: { resolution: [192, 108], fps: 15, seed: SEED, saveSections: true } });
+    const job = await finished(id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(job.scenes.map((s: { name: string }) => s.name)).toEqual(NAMES);
+    const usedNodes = new Set(job.scenes.flatMap((s: { segments: { node: string }[] }) => s.segments.map((g) => g.node)));
+    expect(usedNodes).toEqual(new Set(['node-a', 'node-b']));
+
+    const ref = join(tmp, 'ref-mp4');
+    await manimRender(FILE, NAMES, [...ARGS, '--seed', String(SEED), '--save_sections'], ref);
+    const refDir = join(ref, 'videos', 'fidelity', '108p15');
+    for (const scene of job.scenes as { name: string; segments: unknown[] }[]) {
+      if (scene.name !== 'OnePlay') expect(scene.segments.length, scene.name).toBeGreaterThan(1);
+      const res = await call(`/jobs/${id}/output/${scene.name}`);
+      expect(res.status).toBe(200);
+      const out = join(tmp, `${scene.name}.mp4`);
+      writeFileSync(out, Buffer.from(await res.arrayBuffer()));
+      const [ours, theirs] = [await frameHashes(out), await frameHashes(join(refDir, `${scene.name}.mp4`))];
+      expect(ours.length, scene.name).toBe(theirs.length);
+      expect(ours, scene.name).toEqual(theirs);
+    }
+    // The sounds are mixed at their scene times, as manim mixes them.
+    const sound = join(tmp, 'SoundAndSections.mp4');
+    expect(await audioHash(sound)).toBeDefined();
+    expect(await audioHash(sound)).toBe(await audioHash(join(refDir, 'SoundAndSections.mp4')));
+    // Sections: one video per section with the same frames.
+    const refSections = readdirSync(join(refDir, 'sections')).filter((f) => f.startsWith('SoundAndSections') && f.endsWith('.mp4')).sort();
+    expect(refSections.length).toBe(3);
+    const { outputs } = await (await call(`/jobs/${id}/outputs`)).json();
+    const ourSections = outputs.map((o: { name: string }) => o.name).filter((n: string) => n.startsWith('SoundAndSections/') && n.endsWith('.mp4')).sort();
+    expect(ourSections.map((n: string) => n.split('/').pop())).toEqual(refSections);
+    for (const name of ourSections) {
+      const res = await call(`/jobs/${id}/output/SoundAndSections/${name.split('/').slice(1).join('/')}`);
+      const out = join(tmp, name.replace(/\//g, '_'));
+      writeFileSync(out, Buffer.from(await res.arrayBuffer()));
+      expect(await frameHashes(out)).toEqual(await frameHashes(join(refDir, 'sections', name.split('/').pop()!)));
+    }
+  });
+
+  it('png through the CLI: every frame pixel-identical, numbered PNGs in <out>/<Scene>/ and nothing else', async () => {
+    const outDir = join(tmp, 'png-out');
+    const scenes = ['RotatingTrace', 'Randomness', 'ShorterThanAFrame'];
+    const code = await runRender({
+      file: FILE, scenes, options: { format: 'png', resolution: [192, 108], fps: 15, seed: SEED }, outDir, json: true,
+      cluster: nodes[1]!.url, token: TOKEN, config: parseConfig({}, {}),
+    });
+    expect(code).toBe(0);
+    expect(readdirSync(outDir).sort()).toEqual([...scenes].sort());
+    const ref = join(tmp, 'ref-png');
+    await manimRender(FILE, scenes, [...ARGS, '--seed', String(SEED), '--format', 'png-sequence'], ref);
+    for (const scene of scenes) {
+      const refFrames = join(ref, 'images', 'fidelity', scene);
+      const ours = readdirSync(join(outDir, scene));
+      expect(ours.every((f) => /^\d{4,}\.png$/.test(f)), ours.join(",")).toBe(true);
+      expect(ours.sort()).toEqual(readdirSync(refFrames).filter((f) => f.endsWith('.png')).sort());
+      expect(await pngHashes(join(outDir, scene))).toEqual(await pngHashes(refFrames));
+    }
+  });
+
+  it('a scene that raises fails with its traceback and line; the other scenes still render', async () => {
+    const broken = `from manim import *\n\nclass Fine(Scene):\n    def construct(self):\n        self.play(Create(Square()), run_time=0.3)\n        self.wait(0.2)\n\nclass Broken(Scene):\n    def construct(self):\n        self.play(Create(Circle()), run_time=0.3)\n        self.play(Write(udefined_name), run_time=0.3)\n`;
+    const id = await submit({ files: { 'scenes/broken.py': broken }, options: { resolution: [192, 108], fps: 15 } });
+    const job = await finished(id);
+    expect(job.state).toBe('failed');
+    const fine = job.scenes.find((s: { name: string }) => s.name === 'Fine');
+    const bad = job.scenes.find((s: { name: string }) => s.name === 'Broken');
+    expect(fine.state).toBe('succeeded');
+    expect(bad.state).toBe('failed');
+    expect(bad.error.message).toMatch(/NameError.*udefined_name/);
+    expect(bad.error.file).toBe('scenes/broken.py');
+    expect(bad.error.line).toBe(11);
+    expect(bad.error.traceback).toMatch(/scenes\/broken.py", line 11/);
+    expect(job.options.seed).toEqual(expect.any(Number));
+    expect((await call(`/jobs/${id}/output/Fine`)).status).toBe(200);
+    // The nodes are still there and working.
+    for (const n of nodes) expect((await fetch(`${n.url}/health`)).status).toBe(200);
+  });
+
+  it('a missing scene name fails that scene with the names the file has', async () => {
+    const id = await submit({ files: files(['fidelity.py', 'click.wav']), scenes: ['OnePlay', 'NoSuchScene'], options: { resolution: [192, 108], fps: 15 } });
+    const job = await finished(id);
+    const missing = job.scenes.find((s: { name: string }) => s.name === 'NoSuchScene');
+    expect(missing.error.message).toMatch(/no scene named NoSuchScene in fidelity.py; it defines: RotatingTrace, /);
+    expect(job.scenes.find((s: { name: string }) => s.name === 'OnePlay').state).toBe('succeeded');
+    expect(existsSync(FILE)).toBe(true);
+  });
+});
