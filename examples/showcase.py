@@ -73,9 +73,8 @@ class Graphs(Scene):
         tangent = always_redraw(
             lambda: TangentLine(graph, alpha=(x.get_value() + 3) / 6, length=3, color=RED)
         )
-        label = always_redraw(
-            lambda: MathTex(f"x={x.get_value():.2f}").next_to(dot, UP)
-        )
+        # DecimalNumber reuses per-digit Tex: no LaTeX run per frame
+        label = always_redraw(lambda: DecimalNumber(x.get_value()).scale(0.7).next_to(dot, UP))
         self.add(tangent, dot, label)
         self.play(x.animate.set_value(2.5), run_time=2.5, rate_func=smooth)
         self.wait(0.5)

@@ -63,6 +63,10 @@ def handle(line: str) -> dict[str, Any]:
     pid = os.fork()
     if pid == 0:
         os.close(rfd)
+        # user code must never read the server's request stream
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
         _run_child(cmd, req, wfd)
     os.close(wfd)
     data = _read_all(rfd)

@@ -1,4 +1,5 @@
-import { Logger, run, type Runner, type Task, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { Logger, run, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { log } from '../lib/log.ts';
 
 export interface TaskCall {
@@ -14,7 +15,7 @@ export type Dispatch = (call: TaskCall) => Promise<void>;
 
 export interface RunnerHandle {
   runner: Runner;
-  /** graphile-worker worker ids of this node, for unlocking its jobs if it dies. */
+  /** graphile-worker pool ids of this node: its jobs are locked by these, and unlocked by them if it dies. */
   workerIds: Set<string>;
   stop(): Promise<void>;
 }
@@ -48,7 +49,14 @@ export async function startRunner(opts: {
     };
     taskList[name] = task;
   }
+  // Our own emitter, passed in: the pool is created inside run(), before it returns.
+  const events: WorkerEvents = new EventEmitter();
+  const workerIds = new Set<string>();
+  events.on('pool:create', ({ workerPool }) => workerIds.add(workerPool.id));
+  events.on('job:error', ({ job, error }) => log.warn({ task: job.task_identifier, attempt: job.attempts, error: String(error) }, 'queue job failed, will retry'));
   const runner = await run({
+    events,
+    crontab: '',
     connectionString: opts.connectionString,
     concurrency: opts.concurrency,
     maxPoolSize: opts.concurrency + 2,
@@ -57,9 +65,6 @@ export async function startRunner(opts: {
     taskList,
     logger: workerLogger,
   });
-  const workerIds = new Set<string>();
-  runner.events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
-  runner.events.on('job:error', ({ job, error }) => log.warn({ task: job.task_identifier, attempt: job.attempts, error: String(error) }, 'queue job failed, will retry'));
   return {
     runner,
     workerIds,

@@ -89,13 +89,13 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       );
       const body = (await res.json().catch(() => null)) as { error?: string } | null;
       const retry = res.status >= 500 && call.attempt < call.maxAttempts && !shutdown.signal.aborted;
-      if (fnJob && !retry && !shutdown.signal.aborted) {
+      if (fnJob && (res.ok || !retry) && !(shutdown.signal.aborted && !res.ok)) {
         await database.db.update(jobs).set({ startedAt: new Date() }).where(eq(jobs.id, fnJob.nnJob));
         if (res.ok) await finishJob(database.db, fnJob.nnJob, 'succeeded', { result: body });
         else await finishJob(database.db, fnJob.nnJob, 'failed', { error: { message: body?.error ?? `HTTP ${res.status}`, node: opts.name ?? hostname() } });
       }
       // A 5xx is a failure the queue retries (on this or another node); a 4xx never gets better.
-      if (res.status >= 500 || shutdown.signal.aborted) throw new Error(body?.error ?? `function ${call.task} failed with HTTP ${res.status}`);
+      if (res.status >= 500) throw new Error(body?.error ?? `function ${call.task} failed with HTTP ${res.status}`);
     } finally {
       current.delete(key);
     }
@@ -138,6 +138,8 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       shutdown.abort();
       await driver.close();
       await runner.stop();
+      // Whatever is still locked by this node goes back to the queue now, not in graphile-worker's 4 hours.
+      if (runner.workerIds.size) await queue.utils.forceUnlockWorkers([...runner.workerIds]).catch(() => {});
       await setNodeState(database.db, id, 'offline').catch(() => {});
       await hub.stop();
       await queue.release();
