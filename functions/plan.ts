@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineFunction } from '../src/runtime/define-function.ts';
@@ -64,9 +64,16 @@ export default defineFunction({
           await db.transaction((tx) => addFailedScene(tx, jobId, position, name, { message: `${name} has no animations: nothing to render (manim would save one still image)` }));
           continue;
         }
+        // TeX and text SVGs travel with the job, so render nodes need no LaTeX.
+        const cache = await Promise.all(
+          plan.texFiles.map(async (f) => {
+            const abs = isAbsolute(f) ? f : join(mediaDir, f);
+            return { name: relative(mediaDir, abs), bytes: await readFile(abs) };
+          }),
+        );
         await db.transaction(async (tx) => {
           const [open] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
-          if (open && !TERMINAL.includes(open.state)) await addPlannedScene(tx, env.queue, jobId, position, name, plan, cuts);
+          if (open && !TERMINAL.includes(open.state)) await addPlannedScene(tx, env.queue, jobId, position, name, plan, cuts, cache);
         });
       } catch (err) {
         if (!(err instanceof SceneError)) throw err;

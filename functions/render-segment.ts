@@ -1,19 +1,60 @@
-import { join, basename, extname } from 'node:path';
-import { readFile, rm } from 'node:fs/promises';
+import { join, basename, extname, dirname } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction, PermanentError } from '../src/runtime/define-function.ts';
-import { jobs, scenes, segments } from '../src/db/schema.ts';
-import { TERMINAL } from '../src/store/jobs.ts';
+import { defineFunction, PermanentError, type FunctionEnv } from '../src/runtime/define-function.ts';
+import { jobs, scenes, segments, type JobError, type SegmentFailure } from '../src/db/schema.ts';
+import { TERMINAL, segmentKey } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { putArtifact } from '../src/store/artifacts.ts';
+import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { failScene, stitchIfComplete } from '../src/store/scenes.ts';
-import { renderResultSchema, SceneError } from '../src/driver/protocol.ts';
+import { liveNodes } from '../src/store/nodes.ts';
+import { planSchema, renderResultSchema, SceneError } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { posterFrom } from '../src/media/poster.ts';
 import { contentType } from '../src/media/content-type.ts';
+
+type Row = { seg: typeof segments.$inferSelect; scene: typeof scenes.$inferSelect; job: typeof jobs.$inferSelect };
+
+/** The plan's TeX and text SVGs, written where manim looks for them: no LaTeX needed here. */
+async function cacheFiles(env: FunctionEnv, sceneId: string, dir: string) {
+  const out = [];
+  for (const a of await listArtifacts(env.database.db, { sceneId, kind: 'cache' })) {
+    const source = join(dir, a.name);
+    await mkdir(dirname(source), { recursive: true });
+    await writeFile(source, await readArtifact(env.database.db, a.id));
+    out.push({ path: a.name, source });
+  }
+  return out;
+}
+
+/**
+ * A failed try: the segment is queued again, avoiding every node that failed it (as long as another
+ * live render node exists), until the attempts run out; then the scene fails naming each node's error.
+ */
+async function retryOrFail(env: FunctionEnv, { seg, scene, job }: Row, error: JobError, permanent: boolean): Promise<void> {
+  const { db } = env.database;
+  const failures: SegmentFailure[] = [...seg.failures, { node: env.nodeId, error: error.message, at: new Date().toISOString() }];
+  const final = permanent || seg.attempts + 1 >= env.config.maxAttempts;
+  await db.transaction(async (tx) => {
+    if (final) {
+      const names = new Map((await liveNodes(tx)).map((n) => [n.id, n.name]));
+      const who = failures.map((f) => `${f.nodeName ?? names.get(f.node) ?? f.node.slice(0, 8)}: ${f.error}`);
+      const message = permanent ? error.message : `segment ${seg.position} (plays ${seg.fromPlay}-${seg.toPlay}) failed ${failures.length} time(s): ${who.join('; ')}`;
+      await tx.update(segments).set({ state: 'failed', failures, error: { ...error, message } }).where(eq(segments.id, seg.id));
+      await appendEvent(tx, job.id, 'segment.failed', { scene: scene.name, segment: seg.position, node: env.nodeId, error: message });
+      await failScene(tx, scene.id, { ...error, message });
+      return;
+    }
+    const failed = new Set(failures.map((f) => f.node));
+    const others = (await liveNodes(tx)).filter((n) => n.functions.includes('render-segment') && !failed.has(n.id));
+    await tx.update(segments).set({ state: 'queued', failures, error: { ...error, node: env.nodeId } }).where(eq(segments.id, seg.id));
+    await env.queue.add(tx, 'render-segment', { segmentId: seg.id }, { jobKey: segmentKey(seg.id), flags: others.length ? [...failed].map((n) => `avoid:${n}`) : [] });
+    await appendEvent(tx, job.id, 'segment.retry', { scene: scene.name, segment: seg.position, node: env.nodeId, error: error.message, attempt: seg.attempts + 1 });
+  });
+}
 
 /**
  * Renders one segment (plays A..B of a scene) after an exact fast-forward over the plays before A,
@@ -41,11 +82,17 @@ export default defineFunction({
     });
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
-    const mediaDir = join(env.workDir, 'segments', `${segmentId}-${env.attempt}`);
+    const work = join(env.workDir, 'segments', `${segmentId}-${seg.attempts}`);
     try {
+      const plan = planSchema.parse(scene.plan);
       const result = await env.driver.call(
         'render',
-        { file: join(cwd, job.entry!), cwd, scene: scene.name, options: renderOptionsSchema.parse(job.options), mediaDir, from: seg.fromPlay, to: seg.toPlay },
+        {
+          file: join(cwd, job.entry!), cwd, scene: scene.name, options: renderOptionsSchema.parse(job.options),
+          mediaDir: join(work, 'media'), from: seg.fromPlay, to: seg.toPlay,
+          expect: plan.plays.filter((p) => p.index <= seg.toPlay).map((p) => ({ index: p.index, frames: p.frames })),
+          cacheFiles: await cacheFiles(env, scene.id, join(work, 'cache')),
+        },
         renderResultSchema,
         env.signal,
       );
@@ -56,9 +103,9 @@ export default defineFunction({
       const last = files.at(-1);
       const poster = last ? await posterFrom(last.path) : undefined;
       await db.transaction(async (tx) => {
-        const [current] = await tx.select({ state: segments.state }).from(segments).where(eq(segments.id, segmentId)).for('update');
-        // Cancelled, or finished by another node while this one was presumed dead: keep theirs.
-        if (current?.state !== 'running') return;
+        const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId)).for('update');
+        // Cancelled, or taken back and given to another node while this one was presumed dead: keep theirs.
+        if (now?.state !== 'running' || now.nodeId !== env.nodeId) return;
         for (const f of files) {
           await putArtifact(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path), bytes: await readFile(f.path) });
         }
@@ -69,18 +116,15 @@ export default defineFunction({
       });
       return { partials: result.partials.length, frames: result.frames.length };
     } catch (err) {
+      // Shutting down: the queue gives this segment to another node; it is not this node's failure.
+      if (env.signal.aborted) throw err;
       // A scene that raises raises on every node: fail it now instead of retrying.
-      const final = err instanceof SceneError || env.attempt >= env.maxAttempts;
+      const permanent = err instanceof SceneError && err.detail.type !== 'WorkerCrashed';
       const error = err instanceof SceneError ? errorDetail(err, cwd) : { message: err instanceof Error ? err.message : String(err) };
-      await db.transaction(async (tx) => {
-        await tx.update(segments).set({ state: final ? 'failed' : 'queued', error: { ...error, node: env.nodeId } }).where(eq(segments.id, segmentId));
-        await appendEvent(tx, job.id, final ? 'segment.failed' : 'segment.retry', { scene: scene.name, segment: seg.position, node: env.nodeId, error: error.message, attempt: env.attempt });
-        if (final) await failScene(tx, scene.id, error);
-      });
-      if (final) throw new PermanentError(error.message);
-      throw err;
+      await retryOrFail(env, row, error, permanent);
+      return { failed: error.message };
     } finally {
-      await rm(mediaDir, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true });
     }
   },
 });

@@ -3,6 +3,8 @@ import { connect } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded.ts';
 import { startNode, type NodeHandle } from './runtime/node.ts';
+import { advertise, type Advertised } from './runtime/discovery.ts';
+import { VERSION } from './runtime/app.ts';
 import { clusterToken, homeDir } from './lib/home.ts';
 import { nodeVersions } from './driver/info.ts';
 
@@ -15,9 +17,19 @@ export interface Coordinator {
   stop(): Promise<void>;
 }
 
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The coordinator's database URL with the host a joining node used to reach the coordinator. */
+function databaseUrlFor(url: string, host: string): string {
+  const u = new URL(url);
+  if (LOCAL_HOSTS.has(u.hostname)) u.hostname = host.includes(':') ? `[${host}]` : host;
+  return u.toString();
+}
+
 /**
  * A coordinator: the database (embedded unless DATABASE_URL or config.database.url), migrations,
- * the HTTP runtime and a local worker. Stopping it hands running work back and stops Postgres last.
+ * the HTTP runtime and a local worker, advertised on the LAN. Stopping it hands running work back
+ * and stops Postgres last.
  */
 export async function startCoordinator(config: Config, opts: { listen?: boolean } = {}): Promise<Coordinator> {
   const home = homeDir(config.home);
@@ -25,9 +37,10 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.database.url;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(home, config.database.embedded.port);
+    embedded = await startEmbeddedPostgres(home, config.database.embedded.port, config.http.host);
     databaseUrl = embedded.url;
   }
+  let advertised: Advertised | undefined;
   try {
     const db = connect(databaseUrl, 2);
     try {
@@ -35,7 +48,15 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
     } finally {
       await db.close();
     }
-    const node = await startNode({ config, databaseUrl, token, listen: opts.listen ?? true, coordinator: true, versions: await nodeVersions() });
+    const versions = await nodeVersions();
+    const stack = typeof versions.stack === 'string' ? versions.stack : undefined;
+    const url = databaseUrl;
+    const node = await startNode({
+      config, databaseUrl, token, listen: opts.listen ?? true, coordinator: true, versions, clusterStack: stack, nice: config.nice,
+      cluster: { name: config.name, stack, databaseUrlFor: (host) => databaseUrlFor(url, host) },
+    });
+    const port = Number(new URL(node.url ?? 'http://x:0').port);
+    advertised = advertise(config.name, config.http.host, port, VERSION);
     return {
       node,
       url: node.url ?? '',
@@ -43,11 +64,13 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
       databaseUrl,
       embedded,
       async stop() {
+        await advertised?.stop();
         await node.stop();
         await embedded?.stop();
       },
     };
   } catch (err) {
+    await advertised?.stop();
     await embedded?.stop();
     throw err;
   }

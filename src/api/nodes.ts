@@ -1,11 +1,16 @@
 import { Hono } from 'hono';
 import type { Services } from '../runtime/services.ts';
-import { liveNodes } from '../store/nodes.ts';
+import { findLiveNode, liveNodes, setNodeState } from '../store/nodes.ts';
+import type { NodeState } from '../db/schema.ts';
+
+/** What each control asks of a node; the node reads it at its next heartbeat. */
+const CONTROLS: Record<string, NodeState> = { drain: 'draining', pause: 'paused', resume: 'online' };
 
 export function nodeRoutes(s: Services): Hono {
   const app = new Hono();
+  const db = s.database.db;
   app.get('/', async (c) => {
-    const rows = await liveNodes(s.database.db);
+    const rows = await liveNodes(db);
     return c.json({
       nodes: rows.map((n) => ({
         id: n.id,
@@ -19,11 +24,20 @@ export function nodeRoutes(s: Services): Hono {
         functions: n.functions,
         concurrency: n.concurrency,
         state: n.state,
+        reason: n.reason,
         coordinator: n.coordinator,
         current: n.current,
         lastSeen: n.lastSeen,
       })),
     });
+  });
+  app.post('/:ref/:action{drain|pause|resume}', async (c) => {
+    const node = await findLiveNode(db, c.req.param('ref'));
+    if (node === 'ambiguous') return c.json({ error: `more than one live node matches "${c.req.param('ref')}": use its id` }, 409);
+    if (!node) return c.json({ error: `no live node named or with id "${c.req.param('ref')}"` }, 404);
+    const state = CONTROLS[c.req.param('action')]!;
+    await setNodeState(db, node.id, state);
+    return c.json({ id: node.id, name: node.name, state });
   });
   return app;
 }

@@ -33,6 +33,7 @@ export const nodesSchema = z.object({
       cores: z.number(),
       concurrency: z.number(),
       state: z.string(),
+      reason: z.string().nullable(),
       coordinator: z.boolean(),
       current: z.array(z.unknown()),
       versions: z.record(z.string(), z.unknown()),

@@ -3,6 +3,7 @@ import { loadConfig, ConfigError } from '../config/load.ts';
 import { startCoordinator } from '../cluster.ts';
 import { runRender } from './render.ts';
 import { runDoctor } from './doctor.ts';
+import { joinCluster } from './join.ts';
 import { ClusterClient, ClusterError } from './client.ts';
 import { jobDetailSchema, nodesSchema } from './job-schemas.ts';
 import { clusterToken, homeDir } from '../lib/home.ts';
@@ -138,7 +139,43 @@ program
     if (o.json) return void process.stdout.write(JSON.stringify(nodes) + '\n');
     for (const n of nodes) {
       process.stdout.write(`${n.name.padEnd(20)} ${n.state.padEnd(9)} ${String(n.current.length)}/${n.concurrency} busy  ${n.cores} cores${n.coordinator ? '  (coordinator)' : ''}  manim ${String(n.versions.manim ?? '?')}\n`);
+      if (n.reason) process.stdout.write(`    takes no render work: ${n.reason}\n`);
     }
+  });
+
+for (const [action, what] of [['drain', 'finish current work, then take no more'], ['pause', 'take no new work until resumed'], ['resume', 'take work again']] as const) {
+  program
+    .command(action)
+    .description(`${what} (a node's name or id)`)
+    .argument('<node>')
+    .option('--cluster <url>')
+    .option('--token <token>')
+    .action(async (ref: string, o: { cluster?: string; token?: string }) => {
+      const r = await (await clusterClient(o)).call(`/nodes/${encodeURIComponent(ref)}/${action}`, z.object({ name: z.string(), state: z.string() }), { method: 'POST' });
+      process.stdout.write(`${r.name}: ${r.state}\n`);
+    });
+}
+
+program
+  .command('join')
+  .description('join this machine to a cluster as a render node')
+  .argument('[url]', 'the coordinator URL (default: find it on the LAN over mDNS)')
+  .option('--token <token>', 'cluster token (or NN_TOKEN)')
+  .option('--workers <n>', 'segments this machine renders at once (default: CPU count)', int('--workers'))
+  .option('--name <name>', 'this node’s name (default: hostname)')
+  .action(async (url: string | undefined, o: { token?: string; workers?: number; name?: string }) => {
+    const cfg = await config();
+    if (o.workers) cfg.concurrency = o.workers;
+    const node = await joinCluster({ config: cfg, url: url ?? process.env.NN_URL, token: o.token ?? process.env.NN_TOKEN, name: o.name });
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await node.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
   });
 
 program

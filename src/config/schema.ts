@@ -47,6 +47,8 @@ export const configSchema = z.object({
       minFrames: z.number().int().min(1).default(48),
     })
     .prefault({}),
+  /** nice level of renders: above 0 keeps a machine in use responsive. */
+  nice: z.number().int().min(0).max(19).default(10),
   /** Most attempts for one segment before the job fails. */
   maxAttempts: z.number().int().min(1).max(25).default(3),
   /** Largest accepted upload, bytes. */

@@ -11,6 +11,7 @@ type EmbeddedState = z.infer<typeof stateSchema>;
 
 export interface EmbeddedPostgresHandle {
   url: string;
+  password: string;
   port: number;
   dataDir: string;
   stop(): Promise<void>;
@@ -94,7 +95,26 @@ function prepareForRoot(home: string, dataDir: string): void {
  * Starts the embedded Postgres whose data lives in `<home>/postgres` and survives restarts.
  * Its port and password are chosen once and kept in `<home>/postgres.json` (owner-only).
  */
-export async function startEmbeddedPostgres(home: string, preferredPort?: number): Promise<EmbeddedPostgresHandle> {
+/**
+ * Lets LAN nodes connect with the generated password (scram-sha-256), never without one: initdb
+ * wrote password rules for loopback only.
+ */
+function allowLan(dataDir: string): void {
+  const hba = join(dataDir, 'pg_hba.conf');
+  const lines = ['host    all             all             0.0.0.0/0               scram-sha-256', 'host    all             all             ::/0                    scram-sha-256'];
+  const text = readFileSync(hba, 'utf8');
+  const missing = lines.filter((l) => !text.includes(l));
+  if (missing.length) writeFileSync(hba, `${text.trimEnd()}\n# NetworkNodes: LAN nodes, password only\n${missing.join('\n')}\n`);
+}
+
+/** listen_addresses for an HTTP host: loopback always, plus the LAN address the coordinator serves on. */
+function listenAddresses(lanHost?: string): string {
+  if (!lanHost || lanHost === 'localhost' || lanHost.startsWith('127.') || lanHost === '::1') return '127.0.0.1';
+  if (lanHost === '0.0.0.0' || lanHost === '::') return '*';
+  return `127.0.0.1,${lanHost}`;
+}
+
+export async function startEmbeddedPostgres(home: string, preferredPort?: number, lanHost?: string): Promise<EmbeddedPostgresHandle> {
   const stateFile = join(home, 'postgres.json');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const dataDir = dataDirFor(home);
@@ -121,7 +141,7 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', `unix_socket_directories=`],
+    postgresFlags: ['-c', `listen_addresses=${listenAddresses(lanHost)}`, '-c', 'max_connections=200', '-c', `unix_socket_directories=`],
     onLog: (m: string) => log.debug({ postgres: m.trim() }),
     onError: (e: unknown) => log.debug({ postgres: String(e).trim() }),
   });
@@ -131,7 +151,8 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
   } else {
     await stopLeftover(dataDir);
   }
+  if (listenAddresses(lanHost) !== '127.0.0.1') allowLan(dataDir);
   await pg.start();
   const url = `postgres://networknodes:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
-  return { url, port: state.port, dataDir, stop: () => pg.stop() };
+  return { url, password: state.password, port: state.port, dataDir, stop: () => pg.stop() };
 }

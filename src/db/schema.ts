@@ -80,11 +80,20 @@ export const segments = pgTable('segments', {
   attempts: integer().notNull().default(0),
   framesDone: integer().notNull().default(0),
   error: jsonb().$type<JobError>(),
+  /** Every failed try: which node, what went wrong. A node that failed a segment is avoided for it. */
+  failures: jsonb().$type<SegmentFailure[]>().notNull().default([]),
   startedAt: at(),
   finishedAt: at(),
 }, (t) => [index().on(t.sceneId), index().on(t.jobId)]);
 
-export type ArtifactKind = 'partial' | 'frame' | 'poster' | 'output' | 'section' | 'result';
+export interface SegmentFailure {
+  node: string;
+  nodeName?: string;
+  error: string;
+  at: string;
+}
+
+export type ArtifactKind = 'partial' | 'frame' | 'poster' | 'output' | 'cache';
 
 /** Every byte a node makes lives here: nodes share no filesystem. */
 export const artifacts = pgTable('artifacts', {
@@ -101,7 +110,7 @@ export const artifacts = pgTable('artifacts', {
   createdAt: now(),
 }, (t) => [index().on(t.jobId, t.kind), index().on(t.sceneId, t.kind)]);
 
-export type NodeState = 'online' | 'draining' | 'paused' | 'offline';
+export type NodeState = 'online' | 'draining' | 'drained' | 'paused' | 'offline';
 
 export const nodes = pgTable('nodes', {
   id: text().primaryKey(),
@@ -118,6 +127,10 @@ export const nodes = pgTable('nodes', {
   coordinator: boolean().notNull().default(false),
   url: text(),
   current: jsonb().$type<unknown[]>().notNull().default([]),
+  /** graphile-worker pool ids: a dead node's jobs are unlocked by these. */
+  workerIds: jsonb().$type<string[]>().notNull().default([]),
+  /** Why this node takes no render work, when it takes none (e.g. a different render stack). */
+  reason: text(),
   startedAt: now(),
   lastSeen: now(),
 });

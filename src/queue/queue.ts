@@ -6,6 +6,8 @@ export interface EnqueueOptions {
   jobKey?: string;
   maxAttempts?: number;
   priority?: number;
+  /** Nodes whose runner forbids one of these flags do not take the job. */
+  flags?: string[];
 }
 
 /** The only coordination point: graphile-worker's queue in the shared Postgres. */
@@ -26,7 +28,8 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         payload => ${JSON.stringify(payload)}::json,
         job_key => ${opts.jobKey ?? null},
         max_attempts => ${opts.maxAttempts ?? defaultMaxAttempts},
-        priority => ${opts.priority ?? 0}
+        priority => ${opts.priority ?? 0},
+        flags => ${opts.flags?.length ? sql`${`{${opts.flags.map((f) => `"${f}"`).join(',')}}`}::text[]` : sql`null`}
       )`);
     },
     release: async () => utils.release(),

@@ -35,6 +35,7 @@ export async function startRunner(opts: {
   tasks: string[];
   concurrency: number;
   dispatch: Dispatch;
+  forbiddenFlags?: string[];
 }): Promise<RunnerHandle> {
   const taskList: TaskList = {};
   for (const name of opts.tasks) {
@@ -57,6 +58,7 @@ export async function startRunner(opts: {
   const runner = await run({
     events,
     crontab: '',
+    forbiddenFlags: opts.forbiddenFlags,
     connectionString: opts.connectionString,
     concurrency: opts.concurrency,
     maxPoolSize: opts.concurrency + 2,

@@ -25,6 +25,11 @@ export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
     const env = c.env?.nnEnv ?? s.envFor();
     return fn.fetch(c.req.raw, env);
   });
+  app.get('/cluster', (c) => {
+    if (!s.cluster) return c.json({ error: 'this node is not a coordinator: join the URL `networknodes up` printed' }, 404);
+    const host = new URL(c.req.url).hostname.replace(/^\[|\]$/g, '');
+    return c.json({ name: s.cluster.name, version: VERSION, stack: s.cluster.stack ?? null, databaseUrl: s.cluster.databaseUrlFor(host) });
+  });
   app.route('/jobs', jobRoutes(s));
   app.route('/nodes', nodeRoutes(s));
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));

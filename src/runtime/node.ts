@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { cpus, hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
@@ -11,57 +11,76 @@ import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.t
 import { EventHub } from '../store/events.ts';
 import { registerNode, heartbeat, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
 import { finishJob } from '../store/jobs.ts';
-import { jobs, nodes } from '../db/schema.ts';
+import { jobs, nodes, segments } from '../db/schema.ts';
 import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
-import type { Services } from './services.ts';
+import { reapDeadNodes } from './recovery.ts';
+import type { ClusterInfo, Services } from './services.ts';
 import { log } from '../lib/log.ts';
 import { homeDir } from '../lib/home.ts';
+
+/** Functions that need this node's render stack to equal the cluster's (pixels depend on it). */
+export const RENDER_FUNCTIONS = ['plan', 'render-segment', 'stitch'];
 
 export interface NodeOptions {
   config: Config;
   databaseUrl: string;
   token: string;
-  /** Serve HTTP on config.http (the coordinator and any node that wants to); tests may skip it. */
+  /** Serve HTTP on config.http; tests may skip it. */
   listen?: boolean;
   coordinator?: boolean;
   name?: string;
   /** nice level of the Python renders; 10 keeps a laptop in use responsive. */
   nice?: number;
   versions?: Record<string, unknown>;
+  /** The cluster's render stack: a node whose stack differs takes no render work. */
+  clusterStack?: string;
+  /** Given on the coordinator: served to joining nodes at GET /cluster. */
+  cluster?: ClusterInfo;
 }
 
 export interface NodeHandle {
   id: string;
+  name: string;
   services: Services;
   app: ReturnType<typeof createApp>;
   url?: string;
   server?: ServerType;
-  runner: RunnerHandle;
   stop(): Promise<void>;
 }
 
 const functionJobPayload = (p: unknown): p is { nnJob: string; input: unknown } =>
   !!p && typeof p === 'object' && typeof (p as { nnJob?: unknown }).nnJob === 'string';
 
+/** Why a node with these versions must not render for a cluster whose stack is `clusterStack`. */
+export function stackMismatch(versions: Record<string, unknown>, clusterStack?: string): string | undefined {
+  if (!clusterStack || versions.stack === clusterStack) return undefined;
+  if (versions.driverError) return `its Manim driver does not run: ${String(versions.driverError)}`;
+  return `its render stack (manim ${String(versions.manim)}, av ${String(versions.av)}, cairo ${String(versions.cairo)}, numpy ${String(versions.numpy)}; ${String(versions.stack)}) differs from the cluster's (${clusterStack}): its pixels would differ`;
+}
+
 /** Starts one node: its functions, the queue runner that feeds them, its heartbeat, its HTTP runtime. */
 export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const { config } = opts;
   const id = randomUUID();
+  const name = opts.name ?? hostname();
   const concurrency = config.concurrency ?? cpus().length;
   const database = connect(opts.databaseUrl, concurrency + 4);
   const queue = await createQueue(opts.databaseUrl, config.maxAttempts);
   const hub = new EventHub();
   await hub.start(database.sql);
-  const functions = await loadFunctions(config.functions, config.functionModules);
-  const driver = new DriverPool(concurrency, opts.nice ?? 10);
+  const versions = opts.versions ?? {};
+  const reason = stackMismatch(versions, opts.clusterStack);
+  const loaded = await loadFunctions(config.functions, config.functionModules);
+  const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
+  const driver = new DriverPool(concurrency, opts.nice ?? config.nice);
   const workDir = join(homeDir(config.home), 'work', id);
   mkdirSync(workDir, { recursive: true });
   const shutdown = new AbortController();
 
   const services: Services = {
-    database, queue, config, token: opts.token, hub, nodeId: id, functions,
+    database, queue, config, token: opts.token, hub, nodeId: id, functions, cluster: opts.cluster,
     envFor: (call = {}) => ({
       database, queue, driver, config, nodeId: id, workDir,
       signal: call.signal ?? shutdown.signal,
@@ -92,7 +111,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       if (fnJob && (res.ok || !retry) && !(shutdown.signal.aborted && !res.ok)) {
         await database.db.update(jobs).set({ startedAt: new Date() }).where(eq(jobs.id, fnJob.nnJob));
         if (res.ok) await finishJob(database.db, fnJob.nnJob, 'succeeded', { result: body });
-        else await finishJob(database.db, fnJob.nnJob, 'failed', { error: { message: body?.error ?? `HTTP ${res.status}`, node: opts.name ?? hostname() } });
+        else await finishJob(database.db, fnJob.nnJob, 'failed', { error: { message: body?.error ?? `HTTP ${res.status}`, node: name } });
       }
       // A 5xx is a failure the queue retries (on this or another node); a 4xx never gets better.
       if (res.status >= 500) throw new Error(body?.error ?? `function ${call.task} failed with HTTP ${res.status}`);
@@ -101,14 +120,48 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     }
   }
 
-  const name = opts.name ?? hostname();
-  await registerNode(database.db, {
-    id, name, concurrency, functions: [...functions.keys()], versions: opts.versions ?? {},
-    coordinator: !!opts.coordinator,
-  });
-  const runner = await startRunner({ connectionString: opts.databaseUrl, tasks: [...functions.keys()], concurrency, dispatch });
-  const beat = setInterval(() => {
-    heartbeat(database.db, id, [...current.values()]).catch((err) => log.warn({ err: String(err) }, 'heartbeat failed'));
+  await registerNode(database.db, { id, name, concurrency, functions: [...functions.keys()], versions, coordinator: !!opts.coordinator, reason });
+  if (reason) log.warn({ reason }, 'this node takes no render work');
+
+  // The runner is stopped while the node is paused or draining, and started again on resume.
+  let runner: RunnerHandle | undefined;
+  let switching: Promise<void> | undefined;
+  const startWork = async () => {
+    runner = await startRunner({
+      connectionString: opts.databaseUrl,
+      tasks: [...functions.keys()],
+      concurrency,
+      dispatch,
+      // A segment that failed on this node is re-queued with this flag, so it goes elsewhere.
+      forbiddenFlags: [`avoid:${id}`],
+    });
+  };
+  const stopWork = async () => {
+    const r = runner;
+    runner = undefined;
+    if (!r) return;
+    await r.stop();
+    // Whatever is still locked by this node goes back to the queue now, not in graphile-worker's 4 hours.
+    if (r.workerIds.size) await queue.utils.forceUnlockWorkers([...r.workerIds]).catch(() => {});
+  };
+  await startWork();
+
+  /** Heartbeat and control: the database says whether to pause, drain or resume. */
+  const beat = async () => {
+    const state = await heartbeat(database.db, id, [...current.values()], runner ? [...runner.workerIds] : []);
+    if (switching) return;
+    if (state === 'offline') {
+      // Taken for dead while unreachable (asleep, cut off): back, with a fresh lease on work.
+      await setNodeState(database.db, id, 'online');
+    } else if ((state === 'paused' || state === 'draining') && runner) {
+      switching = stopWork().then(() => (state === 'draining' ? setNodeState(database.db, id, 'drained') : undefined)).finally(() => (switching = undefined));
+    } else if (state === 'online' && !runner && !shutdown.signal.aborted) {
+      switching = startWork().finally(() => (switching = undefined));
+    }
+    await reapDeadNodes(database, queue);
+  };
+  const beater = setInterval(() => {
+    beat().catch((err) => log.warn({ err: String(err) }, 'heartbeat failed'));
   }, HEARTBEAT_MS);
 
   let server: ServerType | undefined;
@@ -119,7 +172,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     });
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
-    url = `http://${config.http.host}:${port}`;
+    url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
     await database.db.update(nodes).set({ url }).where(eq(nodes.id, id));
   }
   log.info({ node: id, name, concurrency, functions: [...functions.keys()], url }, 'node started');
@@ -127,19 +180,20 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      clearInterval(beat);
+      clearInterval(beater);
       await new Promise<void>((r) => {
         if (!server) return r();
         server.close(() => r());
         // Open SSE streams would hold close() forever.
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
-      // Running renders are killed and their queue jobs fail back to the queue for another node.
+      // Running renders are killed and their queue jobs go back to the queue for another node.
       shutdown.abort();
       await driver.close();
-      await runner.stop();
-      // Whatever is still locked by this node goes back to the queue now, not in graphile-worker's 4 hours.
-      if (runner.workerIds.size) await queue.utils.forceUnlockWorkers([...runner.workerIds]).catch(() => {});
+      await switching;
+      await stopWork();
+      // Segments this node was rendering are queued again (their queue jobs were just unlocked).
+      await database.db.update(segments).set({ state: 'queued' }).where(and(eq(segments.nodeId, id), eq(segments.state, 'running'))).catch(() => {});
       await setNodeState(database.db, id, 'offline').catch(() => {});
       await hub.stop();
       await queue.release();
@@ -147,5 +201,5 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       log.info({ node: id }, 'node stopped');
     })());
 
-  return { id, services, app, url, server, runner, stop };
+  return { id, name, services, app, url, server, stop };
 }

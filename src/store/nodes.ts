@@ -1,11 +1,11 @@
 import { hostname, networkInterfaces, platform, release, cpus, totalmem } from 'node:os';
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { nodes, type NodeState } from '../db/schema.ts';
 
-/** A node that has not heart-beaten for this long is taken for gone. */
-export const NODE_TIMEOUT_MS = 30_000;
-export const HEARTBEAT_MS = 5_000;
+/** A node that has not heart-beaten for this long is taken for gone and its work re-run elsewhere. */
+export const NODE_TIMEOUT_MS = 20_000;
+export const HEARTBEAT_MS = 4_000;
 
 export interface NodeInfo {
   id: string;
@@ -14,10 +14,10 @@ export interface NodeInfo {
   functions: string[];
   versions: Record<string, unknown>;
   coordinator: boolean;
-  url?: string;
+  reason?: string | null;
 }
 
-function addresses(): string[] {
+export function lanAddresses(): string[] {
   return Object.values(networkInterfaces())
     .flat()
     .filter((a) => a && !a.internal)
@@ -27,37 +27,63 @@ function addresses(): string[] {
 export async function registerNode(db: Tx, info: NodeInfo): Promise<void> {
   const row = {
     ...info,
+    reason: info.reason ?? null,
     hostname: hostname(),
-    addresses: addresses(),
+    addresses: lanAddresses(),
     os: `${platform()} ${release()}`,
     cores: cpus().length,
     memoryBytes: totalmem(),
     state: 'online' as NodeState,
     current: [],
+    workerIds: [],
     startedAt: new Date(),
     lastSeen: new Date(),
   };
   await db.insert(nodes).values(row).onConflictDoUpdate({ target: nodes.id, set: row });
 }
 
-export async function heartbeat(db: Tx, id: string, current: unknown[]): Promise<void> {
-  await db.update(nodes).set({ lastSeen: sql`now()`, current }).where(eq(nodes.id, id));
+/** Records that the node is alive and what it runs; returns the state others asked of it. */
+export async function heartbeat(db: Tx, id: string, current: unknown[], workerIds: string[]): Promise<NodeState | undefined> {
+  const [row] = await db
+    .update(nodes)
+    .set({ lastSeen: sql`now()`, current, workerIds })
+    .where(eq(nodes.id, id))
+    .returning({ state: nodes.state });
+  return row?.state;
 }
 
 export async function setNodeState(db: Tx, id: string, state: NodeState): Promise<void> {
-  await db.update(nodes).set({ state, current: state === 'offline' ? [] : undefined }).where(eq(nodes.id, id));
+  await db.update(nodes).set({ state, ...(state === 'offline' ? { current: [] } : {}) }).where(eq(nodes.id, id));
 }
 
 export async function liveNodes(db: Tx) {
   return db
     .select()
     .from(nodes)
-    .where(and(gt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`), sql`${nodes.state} <> 'offline'`))
+    .where(and(gt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`), ne(nodes.state, 'offline')))
     .orderBy(nodes.name);
+}
+
+/** A node by id, id prefix or name, among the live ones. */
+export async function findLiveNode(db: Tx, ref: string) {
+  const live = await liveNodes(db);
+  const hits = live.filter((n) => n.id === ref || n.name === ref || n.id.startsWith(ref));
+  return hits.length === 1 ? hits[0] : hits.length ? 'ambiguous' : undefined;
 }
 
 /** How many segments the live nodes can render at once; the planner cuts for this many. */
 export async function renderSlots(db: Tx): Promise<number> {
   const live = await liveNodes(db);
   return live.filter((n) => n.functions.includes('render-segment') && n.state === 'online').reduce((n, r) => n + r.concurrency, 0);
+}
+
+/** Nodes that stopped heart-beating but still hold queue locks or count as present. */
+export async function staleNodes(db: Tx) {
+  return db
+    .select()
+    .from(nodes)
+    .where(or(
+      and(ne(nodes.state, 'offline'), lt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`)),
+      and(eq(nodes.state, 'offline'), sql`jsonb_array_length(${nodes.workerIds}) > 0`),
+    ));
 }

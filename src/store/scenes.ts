@@ -5,15 +5,21 @@ import type { Queue } from '../queue/queue.ts';
 import type { ScenePlan } from '../driver/protocol.ts';
 import type { SegmentPlan } from '../planner/segments.ts';
 import { appendEvent } from './events.ts';
+import { putArtifact } from './artifacts.ts';
 import { finishRenderJobIfDone, segmentKey, stitchKey } from './jobs.ts';
 
 /** Records a planned scene and enqueues its segments, costliest first (longest-processing-time first
  *  keeps the last segments of a job small, so no node is left finishing a big one alone). */
-export async function addPlannedScene(tx: Tx, queue: Queue, jobId: string, position: number, name: string, plan: ScenePlan, cuts: SegmentPlan[]): Promise<void> {
+export async function addPlannedScene(
+  tx: Tx, queue: Queue, jobId: string, position: number, name: string, plan: ScenePlan, cuts: SegmentPlan[], cache: { name: string; bytes: Buffer }[],
+): Promise<void> {
   const [scene] = await tx
     .insert(scenes)
     .values({ jobId, name, position, state: 'rendering', plan, totalFrames: plan.totalFrames, startedAt: new Date() })
     .returning({ id: scenes.id });
+  for (const c of cache) {
+    await putArtifact(tx, { jobId, sceneId: scene!.id, kind: 'cache', name: c.name, contentType: 'image/svg+xml', bytes: c.bytes });
+  }
   const rows = await tx
     .insert(segments)
     .values(cuts.map((c, i) => ({ jobId, sceneId: scene!.id, position: i, ...c })))
