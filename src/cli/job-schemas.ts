@@ -14,7 +14,18 @@ export const jobDetailSchema = z.object({
       totalFrames: z.number().nullable(),
       framesDone: z.number(),
       wallMs: z.number().nullable(),
-      segments: z.array(z.object({ plays: z.tuple([z.number(), z.number()]), frames: z.number(), state: z.string(), node: z.string().nullable(), renderMs: z.number().nullable(), attempts: z.number() })),
+      segments: z.array(
+        z.object({
+          plays: z.tuple([z.number(), z.number()]),
+          frames: z.number(),
+          state: z.string(),
+          node: z.string().nullable(),
+          renderMs: z.number().nullable(),
+          attempts: z.number(),
+          startedAt: z.string().nullable(),
+          finishedAt: z.string().nullable(),
+        }),
+      ),
     }),
   ),
 });

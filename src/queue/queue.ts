@@ -1,6 +1,7 @@
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
+import { workerLogger } from './logger.ts';
 
 export interface EnqueueOptions {
   jobKey?: string;
@@ -19,7 +20,7 @@ export interface Queue {
 }
 
 export async function createQueue(connectionString: string, defaultMaxAttempts: number): Promise<Queue> {
-  const utils = await makeWorkerUtils({ connectionString });
+  const utils = await makeWorkerUtils({ connectionString, logger: workerLogger });
   return {
     utils,
     async add(tx, task, payload, opts = {}) {

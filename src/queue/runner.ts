@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { Logger, run, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { run, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { log } from '../lib/log.ts';
+import { workerLogger } from './logger.ts';
 
 export interface TaskCall {
   task: string;
@@ -20,11 +21,6 @@ export interface RunnerHandle {
   stop(): Promise<void>;
 }
 
-/** graphile-worker's own logging, routed to ours at debug level: job outcomes are our events. */
-const workerLogger = new Logger(() => (level, message, meta) => {
-  if (level === 'error') log.warn({ meta }, message);
-  else log.debug({ meta }, message);
-});
 
 /**
  * A graphile-worker runner that claims only the task names this node registered, so work that

@@ -85,7 +85,10 @@ export async function getJobDetail(db: Db, id: string) {
           node: nodeName ?? seg.nodeId,
           attempts: seg.attempts,
           renderMs: ms(seg.startedAt, seg.finishedAt),
+          startedAt: seg.startedAt,
+          finishedAt: seg.finishedAt,
           error: seg.error,
+          failures: seg.failures,
         })),
       };
     }),

@@ -1,0 +1,175 @@
+/**
+ * The benchmark: the bundled benchmark scene with plain `manim render` and with NetworkNodes, the
+ * outputs checked identical, the ratios printed.
+ *
+ *   npm run bench                    # 1 worker vs manim on one core; 2 workers on two cores
+ *   npm run bench -- --lab 4         # 4 emulated machines of 0.45 CPU each vs manim on 0.45 CPU (root)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { driverEnv, PROJECT_ROOT } from '../src/driver/python.ts';
+import { frameHashes } from '../test/helpers/media.ts';
+import { createLab, labUnavailable, type Lab, type LabHost } from './lab/lab.ts';
+
+const BIN = join(PROJECT_ROOT, 'bin', 'networknodes.js');
+const MANIM = join(PROJECT_ROOT, '.venv', 'bin', 'manim');
+
+const resultSchema = z.object({
+  job: z.string(),
+  state: z.string(),
+  outputs: z.array(z.string()),
+  wallMs: z.number(),
+  scenes: z.array(z.object({ name: z.string(), segments: z.array(z.object({ plays: z.tuple([z.number(), z.number()]), frames: z.number(), node: z.string().nullable(), ms: z.number().nullable() })) })),
+});
+type Result = z.infer<typeof resultSchema>;
+
+interface Opts {
+  file: string;
+  scene: string;
+  quality: string;
+  lab?: number;
+  cpu: number;
+}
+
+function run(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const t0 = performance.now();
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 })));
+}
+
+async function must(child: ChildProcess, what: string) {
+  const r = await run(child);
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}):\n${r.stderr}`);
+  return r;
+}
+
+const manimArgs = (o: Opts, media: string) => ['render', o.file, o.scene, `-q${o.quality}`, '--disable_caching', '--encoder-option', 'threads=1', '--progress_bar', 'none', '--media_dir', media];
+
+function findVideo(media: string, scene: string): string {
+  const videos = join(media, 'videos');
+  for (const mod of readdirSync(videos)) for (const q of readdirSync(join(videos, mod))) {
+    if (readdirSync(join(videos, mod, q)).includes(`${scene}.mp4`)) return join(videos, mod, q, `${scene}.mp4`);
+  }
+  throw new Error(`no ${scene}.mp4 under ${videos}`);
+}
+
+async function sameFrames(a: string, b: string): Promise<string> {
+  const [x, y] = [await frameHashes(a), await frameHashes(b)];
+  const same = x.length === y.length && x.every((h, i) => h === y[i]);
+  return `${x.length} frames, ${same ? 'identical to' : 'DIFFERENT from'} plain manim`;
+}
+
+function printSegments(r: Result) {
+  for (const s of r.scenes) for (const g of s.segments) {
+    console.log(`    plays ${String(g.plays[0]).padStart(2)}-${String(g.plays[1]).padEnd(2)} ${String(g.frames).padStart(5)} frames  ${(g.node ?? '?').padEnd(12)} ${((g.ms ?? 0) / 1000).toFixed(1).padStart(6)} s`);
+  }
+}
+
+async function local(o: Opts) {
+  const tmp = mkdtempSync(join(tmpdir(), 'nn-bench-'));
+  console.log(`benchmark: ${o.file} ${o.scene} -q${o.quality}`);
+  const plain = await must(spawn('taskset', ['-c', '0', MANIM, ...manimArgs(o, join(tmp, 'plain'))], { env: driverEnv() }), 'plain manim');
+  const plainVideo = findVideo(join(tmp, 'plain'), o.scene);
+  console.log(`plain manim render, 1 core:        ${(plain.ms / 1000).toFixed(1)} s`);
+  const rows: [string, number][] = [];
+  for (const [workers, cores] of [[1, '0'], [2, '0,1']] as const) {
+    const out = join(tmp, `farm${workers}`);
+    const r = await must(
+      spawn('taskset', ['-c', cores, process.execPath, BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--local', String(workers), '--json', '--out-dir', out], {
+        env: { ...process.env, NN_HOME: join(tmp, `home${workers}`), NN_LOG_LEVEL: 'warn' },
+      }),
+      `networknodes with ${workers} worker(s)`,
+    );
+    const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+    console.log(`networknodes, ${workers} worker(s) on ${workers} core(s): ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
+    printSegments(result);
+    rows.push([`${workers} worker(s)`, r.ms]);
+  }
+  const [one, two] = [rows[0]![1], rows[1]![1]];
+  console.log(`\n1 worker vs plain, same core:   ${(one / plain.ms).toFixed(3)}× the wall time (target ≤ 1.10)`);
+  console.log(`2 workers vs plain on one core: ${(plain.ms / two).toFixed(2)}× faster (target ≥ 1.7)`);
+}
+
+/** Waits for a line matching `re` on the child's stdout. */
+function waitLine(child: ChildProcess, re: RegExp, ms = 120_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${err}`)), ms);
+    child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = buf.match(re);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited (${code}) before ${re}: ${err}`)));
+  });
+}
+
+async function lab(o: Opts, n: number) {
+  const why = labUnavailable();
+  if (why) throw new Error(`--lab needs the lab: ${why}`);
+  const tmp = mkdtempSync(join(tmpdir(), 'nn-bench-lab-'));
+  const lab: Lab = await createLab({ hosts: n, cpu: o.cpu, prefix: 'nnbench' });
+  try {
+    const [h0] = lab.hosts as [LabHost, ...LabHost[]];
+    console.log(`benchmark in the lab: ${n} machines of ${o.cpu} CPU each; ${o.file} ${o.scene} -q${o.quality}`);
+    const plain = await must(lab.spawn(h0, [MANIM, ...manimArgs(o, join(tmp, 'plain'))], { env: driverEnv() }), 'plain manim');
+    const plainVideo = findVideo(join(tmp, 'plain'), o.scene);
+    console.log(`plain manim render on ${o.cpu} CPU: ${(plain.ms / 1000).toFixed(1)} s`);
+
+    const coordinator = lab.spawn(h0, [process.execPath, BIN, 'up', '--host', h0.ip, '--port', '8787', '--workers', '1'], { env: { NN_HOME: h0.home, NN_LOG_LEVEL: 'warn' } });
+    const token = (await waitLine(coordinator, /token: (\S+)/))[1]!;
+    const url = `http://${h0.ip}:8787`;
+    for (const h of lab.hosts.slice(1)) {
+      const j = lab.spawn(h, [process.execPath, BIN, 'join', url, '--token', token, '--workers', '1', '--name', h.name], { env: { NN_HOME: h.home, NN_LOG_LEVEL: 'warn' } });
+      await waitLine(j, /joined/);
+    }
+    const r = await must(
+      spawn(process.execPath, [BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--cluster', url, '--token', token, '--json', '--out-dir', join(tmp, 'farm')], { env: { ...process.env, NN_LOG_LEVEL: 'warn' } }),
+      'networknodes render',
+    );
+    const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+    const detail = z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) })
+      .parse(await (await fetch(`${url}/jobs/${result.job}`, { headers: { authorization: `Bearer ${token}` } })).json());
+    console.log(`networknodes, ${n} machines: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
+    printSegments(result);
+    const t0 = Date.parse(detail.createdAt);
+    const t1 = Date.parse(detail.finishedAt);
+    const byNode = new Map<string, { start: number; end: number }[]>();
+    for (const s of detail.scenes) for (const g of s.segments) {
+      if (!g.node || !g.startedAt || !g.finishedAt) continue;
+      byNode.set(g.node, [...(byNode.get(g.node) ?? []), { start: Date.parse(g.startedAt), end: Date.parse(g.finishedAt) }]);
+    }
+    console.log(`\nper machine (job ${((t1 - t0) / 1000).toFixed(1)} s from submission to stitched):`);
+    for (const [node, spans] of [...byNode].sort()) {
+      spans.sort((a, b) => a.start - b.start);
+      const busy = spans.reduce((ms, s) => ms + s.end - s.start, 0);
+      const gaps = spans.map((s, i) => (i ? s.start - spans[i - 1]!.end : s.start - t0));
+      console.log(`  ${node.padEnd(12)} busy ${(busy / 1000).toFixed(1)} s in ${spans.length} segment(s); idle before first ${(gaps[0]! / 1000).toFixed(1)} s, between ${(gaps.slice(1).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, after last ${((t1 - spans.at(-1)!.end) / 1000).toFixed(1)} s`);
+    }
+    console.log(`\n${n} machines vs plain manim, ${o.cpu} CPU each: ${(plain.ms / r.ms).toFixed(2)}× faster (target ≥ 3.4, limit ${n})`);
+  } finally {
+    await lab.destroy();
+  }
+}
+
+const program = new Command('bench')
+  .option('--file <file>', 'scene file', join(PROJECT_ROOT, 'examples', 'bench.py'))
+  .option('--scene <name>', 'scene', 'Benchmark')
+  .option('-q, --quality <q>', 'quality', 'm')
+  .option('--lab <n>', 'emulated machines (root only)', Number)
+  .option('--cpu <share>', 'CPU share of each lab machine', Number, 0.45)
+  .parse();
+const o = program.opts<Opts>();
+await (o.lab ? lab(o, o.lab) : local(o));
