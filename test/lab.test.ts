@@ -1,0 +1,220 @@
+/**
+ * A home network on one box: each machine is a network namespace with its own address on a bridge
+ * (scripts/lab). Needs root; skipped with the reason elsewhere.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, symlinkSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLab, labUnavailable, type Lab, type LabHost } from '../scripts/lab/lab.ts';
+import { cgroupDir, cgroupPids } from '../scripts/lab/cgroup.ts';
+import { manimRender, frameHashes } from './helpers/media.ts';
+import { waitFor } from './helpers/node.ts';
+import { PROJECT_ROOT } from '../src/driver/python.ts';
+
+const BIN = join(PROJECT_ROOT, 'bin', 'networknodes.js');
+const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
+const why = labUnavailable();
+const tmp = mkdtempSync(join(tmpdir(), 'nn-lab-test-'));
+const PREFIX = 'nntest';
+
+let lab: Lab;
+let url = '';
+let token = '';
+const procs = new Map<string, ChildProcess>();
+const logs = new Map<string, string>();
+
+/** Config files: the coordinator plans and stitches but does not render; segments are small. */
+function configFile(name: string, functions: string[]): string {
+  const path = join(tmp, `${name}.config.mjs`);
+  writeFileSync(path, `export default ${JSON.stringify({ functions, segments: { perWorker: 3, minFrames: 10 }, nice: 0 })};\n`);
+  return path;
+}
+
+function start(host: LabHost, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = lab.spawn(host, [process.execPath, BIN, ...args], { env: { NN_HOME: host.home, NN_LOG_LEVEL: 'warn', ...env }, cwd: tmp });
+  logs.set(host.name, '');
+  const keep = (d: Buffer) => logs.set(host.name, (logs.get(host.name)! + d.toString()).slice(-20_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  procs.set(host.name, child);
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('exit', (c) => r(c))));
+}
+
+async function call(path: string, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  if (typeof init.body === 'string') headers.set('content-type', 'application/json');
+  return fetch(url + path, { ...init, headers });
+}
+
+const nodes = async () => (await (await call('/nodes')).json()).nodes as { name: string; state: string; reason: string | null; functions: string[] }[];
+async function joinNode(host: LabHost, extra: string[] = [], env: NodeJS.ProcessEnv = {}, functions = ['plan', 'render-segment', 'stitch']) {
+  start(host, ['-c', configFile(host.name, functions), 'join', url, '--token', token, '--workers', '1', '--name', host.name, ...extra], env);
+  await waitFor(async () => (await nodes()).some((n) => n.name === host.name), 60_000, `${host.name} to join: ${logs.get(host.name)}`);
+}
+
+async function submit(files: Record<string, string>, scenes: string[], options: object): Promise<string> {
+  const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files, scenes, options }) });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()).id;
+}
+
+async function finished(id: string, timeoutMs = 300_000) {
+  return waitFor(async () => {
+    const j = await (await call(`/jobs/${id}`)).json();
+    return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : undefined;
+  }, timeoutMs, `job ${id}`);
+}
+
+/** Output of every scene equals plain `manim render` with the same options, frame for frame. */
+async function expectSameAsManim(id: string, file: string, scenes: string[], args: string[]) {
+  const ref = join(tmp, `ref-${id}`);
+  await manimRender(join(SCENES, file), scenes, args, ref);
+  for (const scene of scenes) {
+    const out = join(tmp, `${id}-${scene}.mp4`);
+    writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/${scene}`)).arrayBuffer()));
+    const refVideo = execFileSync('find', [ref, '-name', `${scene}.mp4`, '-not', '-path', '*partial*'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+    expect(await frameHashes(out), scene).toEqual(await frameHashes(refVideo));
+  }
+}
+
+const read = (name: string) => readFileSync(join(SCENES, name), 'utf8');
+const OPTS = { resolution: [320, 180], fps: 15, seed: 3 };
+const ARGS = ['-r', '320,180', '--fps', '15', '--seed', '3'];
+
+describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: ${why})` : ''}`, () => {
+  beforeAll(async () => {
+    lab = await createLab({ hosts: 7, cpu: null, prefix: PREFIX });
+    const h0 = lab.hosts[0]!;
+    const up = start(h0, ['-c', configFile('h0', ['plan', 'stitch']), 'up', '--host', h0.ip, '--port', '8787', '--workers', '1']);
+    token = (await waitFor(async () => logs.get('h0')!.match(/token: (\S+)/)?.[1], 120_000, `the coordinator: ${logs.get('h0')}`)) as string;
+    url = `http://${h0.ip}:8787`;
+    void up;
+  }, 180_000);
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  it('finds the coordinator over mDNS and joins with the token alone', async () => {
+    const h1 = lab.hosts[1]!;
+    start(h1, ['-c', configFile('h1', ['plan', 'render-segment', 'stitch']), 'join', '--workers', '1', '--name', 'h1'], { NN_TOKEN: token });
+    await waitFor(async () => (await nodes()).some((n) => n.name === 'h1'), 60_000, `h1 to join over mDNS: ${logs.get('h1')}`);
+    expect(logs.get('h1')).toMatch(/joined "home" at http:\/\/10\.77\.0\.10:8787 as h1/);
+  });
+
+  it('refuses a wrong token with a clear message', async () => {
+    const h2 = lab.hosts[2]!;
+    const child = start(h2, ['join', url, '--token', 'this-is-not-the-token', '--name', 'h2']);
+    expect(await exited(child)).toBe(2);
+    expect(logs.get('h2')).toMatch(/the cluster refused the token: wrong cluster token/);
+    expect((await nodes()).some((n) => n.name === 'h2')).toBe(false);
+  });
+
+  it('renders MathTex on a node without LaTeX, from the SVGs made while planning', async () => {
+    const h3 = lab.hosts[3]!;
+    // PATH with node and ffmpeg but no latex or dvisvgm.
+    const bin = join(tmp, 'bin-no-tex');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['node', 'ffmpeg', 'ffprobe', 'sh']) {
+      const target = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      if (!existsSync(join(bin, tool))) symlinkSync(target, join(bin, tool));
+    }
+    await joinNode(h3, [], { PATH: bin }, ['render-segment']);
+    await call('/nodes/h1/pause', { method: 'POST' });
+    await waitFor(async () => (await nodes()).find((n) => n.name === 'h1')?.state === 'paused', 20_000);
+    await new Promise((r) => setTimeout(r, 5000));
+    try {
+      const id = await submit({ 'fidelity.py': read('fidelity.py') }, ['TexFormula'], OPTS);
+      const job = await finished(id);
+      expect(job.state, JSON.stringify(job.scenes)).toBe('succeeded');
+      expect(new Set(job.scenes[0].segments.map((s: { node: string }) => s.node))).toEqual(new Set(['h3']));
+      await expectSameAsManim(id, 'fidelity.py', ['TexFormula'], ARGS);
+    } finally {
+      await call('/nodes/h1/resume', { method: 'POST' });
+    }
+  });
+
+  it('three nodes render a multi-scene job that equals one manim render', async () => {
+    await joinNode(lab.hosts[2]!);
+    const scenes = ['RotatingTrace', 'RedrawTracker', 'Randomness', 'FollowCamera'];
+    const id = await submit({ 'fidelity.py': read('fidelity.py') }, scenes, OPTS);
+    const job = await finished(id);
+    expect(job.state).toBe('succeeded');
+    const used = new Set(job.scenes.flatMap((s: { segments: { node: string }[] }) => s.segments.map((g) => g.node)));
+    expect(used).toEqual(new Set(['h1', 'h2', 'h3']));
+    await expectSameAsManim(id, 'fidelity.py', scenes, ARGS);
+  });
+
+  it('re-runs the segment of a machine killed mid-render within 60 s, with identical output', async () => {
+    const id = await submit({ 'long.py': read('long.py') }, ['Long'], OPTS);
+    const victim = await waitFor(async () => {
+      const j = await (await call(`/jobs/${id}`)).json();
+      return j.scenes[0]?.segments.find((s: { state: string; node: string }) => s.state === 'running' && s.node === 'h2')?.node as string | undefined;
+    }, 120_000, 'h2 to be rendering');
+    const killedAt = Date.now();
+    // The machine dies: every process in its cgroup, Node and Python alike.
+    for (const pid of cgroupPids(cgroupDir(PREFIX, lab.hosts[2]!.name))) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    const job = await finished(id);
+    expect(job.state).toBe('succeeded');
+    const events = await (await call(`/jobs/${id}/events`)).text();
+    const requeued = [...events.matchAll(/event: segment\.requeued\ndata: (.+)/g)].map((m) => JSON.parse(m[1]!));
+    expect(requeued.some((e) => e.data.node === victim)).toBe(true);
+    expect(Date.parse(requeued[0].at) - killedAt).toBeLessThan(60_000);
+    await expectSameAsManim(id, 'long.py', ['Long'], ARGS);
+  });
+
+  it('finishes the job when the coordinator’s Postgres restarts mid-render', async () => {
+    const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...OPTS, seed: 4 });
+    await waitFor(async () => {
+      const j = await (await call(`/jobs/${id}`)).json();
+      return j.scenes[0]?.segments.some((s: { state: string }) => s.state === 'done');
+    }, 120_000, 'a segment to finish');
+    const pidFile = join(lab.hosts[0]!.home, 'postgres', 'postmaster.pid');
+    process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
+    const job = await finished(id);
+    expect(job.state).toBe('succeeded');
+    await expectSameAsManim(id, 'long.py', ['Long'], [...ARGS.slice(0, 4), '--seed', '4']);
+  });
+
+  it('a node that joins mid-job takes segments', async () => {
+    const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...OPTS, seed: 5 });
+    await waitFor(async () => {
+      const j = await (await call(`/jobs/${id}`)).json();
+      return j.scenes[0]?.segments.some((s: { state: string }) => s.state === 'running');
+    }, 120_000, 'rendering to start');
+    await joinNode(lab.hosts[5]!);
+    const job = await finished(id);
+    expect(job.state).toBe('succeeded');
+    expect(job.scenes[0].segments.some((s: { node: string }) => s.node === 'h5')).toBe(true);
+  });
+
+  it('gives no work to a node with a different Manim, and says why', async () => {
+    // A second environment: the project's packages, but manim 0.21.0 in front of them.
+    const venv = join(tmp, 'venv-old');
+    execFileSync('python3.11', ['-m', 'venv', venv]);
+    const site = execFileSync(join(PROJECT_ROOT, '.venv/bin/python'), ['-c', 'import site; print(site.getsitepackages()[0])'], { encoding: 'utf8' }).trim();
+    const ownSite = execFileSync(join(venv, 'bin/python'), ['-c', 'import site; print(site.getsitepackages()[0])'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(ownSite, 'project.pth'), site + '\n');
+    execFileSync(join(venv, 'bin/python'), ['-m', 'pip', 'install', '-q', '--no-deps', 'manim==0.21.0'], { stdio: 'ignore' });
+    await joinNode(lab.hosts[6]!, [], { NN_PYTHON: join(venv, 'bin/python') });
+    const old = (await nodes()).find((n) => n.name === 'h6')!;
+    expect(old.functions).not.toContain('render-segment');
+    expect(old.reason).toMatch(/differs from the cluster's|driver does not run/);
+    const id = await submit({ 'fidelity.py': read('fidelity.py') }, ['OnePlay', 'RotatingTrace'], OPTS);
+    const job = await finished(id);
+    expect(job.scenes.flatMap((s: { segments: { node: string }[] }) => s.segments.map((g) => g.node))).not.toContain('h6');
+  });
+});
