@@ -64,10 +64,21 @@ function checkPrefix(prefix: string): void {
 
 const homesRoot = (prefix: string) => join('/tmp', prefix);
 
-/** Removes everything a lab with this prefix may have left: processes, cgroups, network, homes. */
+/**
+ * Removes everything a lab with this prefix may have left: processes, cgroups, network, homes.
+ * Every step runs even when an earlier one fails; the failures are thrown together at the end.
+ */
 export async function destroyLeftovers(prefix = DEFAULT_PREFIX): Promise<string[]> {
   checkPrefix(prefix);
   const removed: string[] = [];
+  const errors: Error[] = [];
+  const step = async (f: () => Promise<string[]>) => {
+    try {
+      removed.push(...(await f()));
+    } catch (e) {
+      errors.push(e as Error);
+    }
+  };
   const { namespaces } = await leftovers(prefix);
   // Processes that entered a namespace some other way than through its cgroup.
   for (const ns of namespaces) {
@@ -80,16 +91,19 @@ export async function destroyLeftovers(prefix = DEFAULT_PREFIX): Promise<string[
       }
     }
   }
-  removed.push(...(await destroyCgroups(prefix)));
+  await step(() => destroyCgroups(prefix));
   // A namespace lives on while a process holds it, so wait for the killed ones to be reaped.
   for (const ns of namespaces) {
     for (let i = 0; i < 100 && (await namespacePids(ns)).length > 0; i++) await sleep(50);
   }
-  removed.push(...(await destroyNetwork(prefix)));
-  if (existsSync(homesRoot(prefix))) {
+  await step(() => destroyNetwork(prefix));
+  await step(async () => {
+    if (!existsSync(homesRoot(prefix))) return [];
     rmSync(homesRoot(prefix), { recursive: true, force: true });
-    removed.push(`dir ${homesRoot(prefix)}`);
-  }
+    return [`dir ${homesRoot(prefix)}`];
+  });
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
   return removed;
 }
 
@@ -99,12 +113,13 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   checkPrefix(prefix);
   if (!Number.isInteger(opts.hosts) || opts.hosts < 1 || opts.hosts > 100) throw new Error('hosts: 1..100');
-  const cpuOf = (i: number): number | null => {
+  const cpus = Array.from({ length: opts.hosts }, (_, i): number | null => {
     const c = Array.isArray(opts.cpu) ? opts.cpu[i] : opts.cpu;
     if (c === undefined || c === null) return null;
+    // The kernel refuses quotas under 1 ms per 100 ms period.
     if (!(c >= 0.01)) throw new Error(`cpu ${c}: at least 0.01 of a core`);
     return c;
-  };
+  });
 
   await destroyLeftovers(prefix);
   const hosts: LabHost[] = [];
@@ -115,7 +130,7 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
     chmodSync(homesRoot(prefix), 0o755);
     net.hosts.forEach((h, i) => {
       const name = `h${i}`;
-      const cpu = cpuOf(i);
+      const cpu = cpus[i] ?? null;
       createCgroup(prefix, name, cpu);
       const home = join(homesRoot(prefix), name);
       mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -194,15 +209,26 @@ async function cliUp(nodes: number, cpu: number | null, prefix: string): Promise
   const logDir = `/tmp/${prefix}-logs`;
   mkdirSync(logDir, { recursive: true });
   let stopping = false;
+  const joined: ChildProcess[] = [];
   const teardown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write('lab: tearing down…\n');
-    await lab.destroy();
+    try {
+      // Nodes first, so they hand their work back while the coordinator is still there.
+      for (const w of joined) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
+      for (let i = 0; i < 100 && joined.some((w) => w.exitCode === null && w.signalCode === null); i++) await sleep(50);
+      await lab.destroy();
+      process.stderr.write('lab: down\n');
+    } catch (e) {
+      process.stderr.write(`lab: teardown incomplete: ${(e as Error).message}\n  \`npx tsx scripts/lab/lab.ts down\` retries\n`);
+      code = 1;
+    }
     process.exit(code);
   };
   process.on('SIGINT', () => void teardown(0));
   process.on('SIGTERM', () => void teardown(0));
+  process.on('SIGHUP', () => void teardown(0)); // the terminal went away
 
   /** Starts the CLI in a host; any exit before Ctrl-C is an error that ends the lab. */
   const node = (host: LabHost, args: string[], onStdout?: (line: string) => void) => {
@@ -240,7 +266,8 @@ async function cliUp(nodes: number, cpu: number | null, prefix: string): Promise
     await teardown(1);
     throw e;
   });
-  for (const w of workers) node(w, ['join', url, '--token', token, '--workers', '1']);
+  // --name: every namespace shares the machine's hostname, which is the default node name.
+  for (const w of workers) joined.push(node(w, ['join', url, '--token', token, '--workers', '1', '--name', w.name]));
 
   const cpuText = cpu === null ? 'unlimited CPU' : `${cpu} CPU each`;
   process.stdout.write(

@@ -43,6 +43,7 @@ export function run(cmd: string, args: string[]): Promise<string> {
 }
 
 export const ip = (...args: string[]) => run(ipBin(), args);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Synchronous `ip netns list` probe, for labUnavailable(). */
 export function netnsProbe(): string | undefined {
@@ -104,11 +105,18 @@ export async function destroyNetwork(prefix: string): Promise<string[]> {
     await ip('netns', 'del', ns);
     removed.push(`netns ${ns}`);
   }
-  // Veths vanish with their namespace; delete what is still there (the bridge, stray veths).
+  // The kernel dismantles a deleted namespace, and the veths in it, asynchronously: give the
+  // veths a moment to vanish on their own, then delete what is left (the bridge, stray veths).
+  const veth = new RegExp(`^${prefix}-h\\d+-br$`);
+  for (let i = 0; i < 60 && (await listLinks()).some((l) => veth.test(l)); i++) await sleep(50);
   const still = new Set(await listLinks());
   for (const l of links) {
     if (!still.has(l)) continue;
-    await ip('link', 'del', l);
+    try {
+      await ip('link', 'del', l);
+    } catch (e) {
+      if (!/Cannot find device/.test((e as Error).message)) throw e;
+    }
     removed.push(`link ${l}`);
   }
   return removed;
