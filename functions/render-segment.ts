@@ -15,6 +15,7 @@ import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { posterFrom } from '../src/media/poster.ts';
 import { contentType } from '../src/media/content-type.ts';
+import { jobSignal } from '../src/runtime/job-signal.ts';
 
 type Row = { seg: typeof segments.$inferSelect; scene: typeof scenes.$inferSelect; job: typeof jobs.$inferSelect };
 
@@ -83,6 +84,7 @@ export default defineFunction({
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
     const work = join(env.workDir, 'segments', `${segmentId}-${seg.attempts}`);
+    const cancel = jobSignal(env, job.id);
     try {
       const plan = planSchema.parse(scene.plan);
       const result = await env.driver.call(
@@ -94,7 +96,7 @@ export default defineFunction({
           cacheFiles: await cacheFiles(env, scene.id, join(work, 'cache')),
         },
         renderResultSchema,
-        env.signal,
+        cancel.signal,
       );
       const files = [
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
@@ -118,12 +120,14 @@ export default defineFunction({
     } catch (err) {
       // Shutting down: the queue gives this segment to another node; it is not this node's failure.
       if (env.signal.aborted) throw err;
+      if (cancel.signal.aborted) return { cancelled: true };
       // A scene that raises raises on every node: fail it now instead of retrying.
       const permanent = err instanceof SceneError && err.detail.type !== 'WorkerCrashed';
       const error = err instanceof SceneError ? errorDetail(err, cwd) : { message: err instanceof Error ? err.message : String(err) };
       await retryOrFail(env, row, error, permanent);
       return { failed: error.message };
     } finally {
+      cancel.release();
       await rm(work, { recursive: true, force: true });
     }
   },

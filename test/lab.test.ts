@@ -88,6 +88,9 @@ async function expectSameAsManim(id: string, file: string, scenes: string[], arg
 const read = (name: string) => readFileSync(join(SCENES, name), 'utf8');
 const OPTS = { resolution: [320, 180], fps: 15, seed: 3 };
 const ARGS = ['-r', '320,180', '--fps', '15', '--seed', '3'];
+// Long enough that a machine can be killed, or join, while the job runs.
+const LONG = { resolution: [854, 480], fps: 30 };
+const LONG_ARGS = ['-r', '854,480', '--fps', '30'];
 
 describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: ${why})` : ''}`, () => {
   beforeAll(async () => {
@@ -153,7 +156,7 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
   });
 
   it('re-runs the segment of a machine killed mid-render within 60 s, with identical output', async () => {
-    const id = await submit({ 'long.py': read('long.py') }, ['Long'], OPTS);
+    const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...LONG, seed: 3 });
     const victim = await waitFor(async () => {
       const j = await (await call(`/jobs/${id}`)).json();
       return j.scenes[0]?.segments.find((s: { state: string; node: string }) => s.state === 'running' && s.node === 'h2')?.node as string | undefined;
@@ -173,24 +176,26 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
     const requeued = [...events.matchAll(/event: segment\.requeued\ndata: (.+)/g)].map((m) => JSON.parse(m[1]!));
     expect(requeued.some((e) => e.data.node === victim)).toBe(true);
     expect(Date.parse(requeued[0].at) - killedAt).toBeLessThan(60_000);
-    await expectSameAsManim(id, 'long.py', ['Long'], ARGS);
+    await expectSameAsManim(id, 'long.py', ['Long'], [...LONG_ARGS, '--seed', '3']);
   });
 
   it('finishes the job when the coordinator’s Postgres restarts mid-render', async () => {
-    const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...OPTS, seed: 4 });
-    await waitFor(async () => {
+    const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...LONG, seed: 4 });
+    const before = await waitFor(async () => {
       const j = await (await call(`/jobs/${id}`)).json();
-      return j.scenes[0]?.segments.some((s: { state: string }) => s.state === 'done');
+      return j.scenes[0]?.segments.some((s: { state: string }) => s.state === 'done') ? j : undefined;
     }, 120_000, 'a segment to finish');
+    // Mid-render: work is still to do when the database goes away.
+    expect(before.scenes[0].segments.some((s: { state: string }) => s.state !== 'done')).toBe(true);
     const pidFile = join(lab.hosts[0]!.home, 'postgres', 'postmaster.pid');
     process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
     const job = await finished(id);
     expect(job.state).toBe('succeeded');
-    await expectSameAsManim(id, 'long.py', ['Long'], [...ARGS.slice(0, 4), '--seed', '4']);
+    await expectSameAsManim(id, 'long.py', ['Long'], [...LONG_ARGS, '--seed', '4']);
   });
 
   it('a node that joins mid-job takes segments', async () => {
-    const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...OPTS, seed: 5 });
+    const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...LONG, seed: 5 });
     await waitFor(async () => {
       const j = await (await call(`/jobs/${id}`)).json();
       return j.scenes[0]?.segments.some((s: { state: string }) => s.state === 'running');

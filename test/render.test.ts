@@ -128,6 +128,25 @@ describe('a scene split across two nodes equals one manim render', () => {
     for (const n of nodes) expect((await fetch(`${n.url}/health`)).status).toBe(200);
   });
 
+  it('cancels a running job: queued work is dropped, running renders stop, the nodes go idle', async () => {
+    const id = await submit({ files: { 'long.py': readFileSync(join(SCENES, 'long.py'), 'utf8') }, options: { resolution: [854, 480], fps: 30 } });
+    await waitFor(async () => {
+      const j = await (await call(`/jobs/${id}`)).json();
+      return j.scenes[0]?.segments.some((s: { state: string }) => s.state === 'running');
+    }, 120_000, 'a running segment');
+    const res = await call(`/jobs/${id}/cancel`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const job = await (await call(`/jobs/${id}`)).json();
+    expect(job.state).toBe('cancelled');
+    expect(job.scenes[0].segments.every((s: { state: string }) => ['cancelled', 'done'].includes(s.state))).toBe(true);
+    expect((await call(`/jobs/${id}/cancel`, { method: 'POST' })).status).toBe(409);
+    // The renders in progress are killed, not finished for nothing.
+    await waitFor(async () => {
+      const { nodes: live } = await (await call('/nodes')).json();
+      return live.every((n: { current: unknown[] }) => n.current.length === 0);
+    }, 15_000, 'the nodes to go idle');
+  });
+
   it('a missing scene name fails that scene with the names the file has', async () => {
     const id = await submit({ files: files(['fidelity.py', 'click.wav']), scenes: ['OnePlay', 'NoSuchScene'], options: { resolution: [192, 108], fps: 15 } });
     const job = await finished(id);

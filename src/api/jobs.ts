@@ -110,6 +110,17 @@ export function jobRoutes(s: Services): Hono {
     return serveTar(c, db, outputs, sceneName);
   });
 
+  /** Poster frames of a job's finished segments (small WebP), for the dashboard. */
+  app.get('/:id/posters', async (c) => {
+    const rows = await listArtifacts(db, { jobId: c.req.param('id'), kind: 'poster' });
+    return c.json({ posters: rows.map((p) => ({ id: p.id, sceneId: p.sceneId, segment: p.position, url: `/jobs/${c.req.param('id')}/posters/${p.id}` })) });
+  });
+  app.get('/:id/posters/:artifact', async (c) => {
+    const rows = await listArtifacts(db, { jobId: c.req.param('id'), kind: 'poster' });
+    const one = rows.find((p) => p.id === c.req.param('artifact'));
+    return one ? serveArtifact(c, db, one) : c.json({ error: 'no such poster' }, 404);
+  });
+
   app.get('/:id/outputs', async (c) => c.json({ outputs: await listArtifacts(db, { jobId: c.req.param('id'), kind: 'output' }) }));
 
   return app;

@@ -7,6 +7,7 @@ import { jobRoutes } from '../api/jobs.ts';
 import { nodeRoutes } from '../api/nodes.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { log } from '../lib/log.ts';
+import { dashboardHtml } from '../web/dashboard.ts';
 
 export const VERSION = '0.1.0';
 
@@ -17,6 +18,8 @@ type Bindings = { nnEnv?: FunctionEnv };
 export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
   const app = new Hono<{ Bindings: Bindings }>();
   app.get('/health', (c) => c.json({ ok: true, node: s.nodeId, version: VERSION }));
+  // The dashboard page holds no data: it asks for the token and reads the API with it.
+  app.get('/', (c) => c.html(dashboardHtml()));
   app.use('*', requireToken(s.token));
 
   app.post('/functions/:name', async (c) => {

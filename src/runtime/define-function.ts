@@ -3,12 +3,15 @@ import type { Database } from '../db/client.ts';
 import type { Config } from '../config/schema.ts';
 import type { DriverPool } from '../driver/pool.ts';
 import type { Queue } from '../queue/queue.ts';
+import type { EventHub } from '../store/events.ts';
 import { describeIssues } from '../config/load.ts';
 
 /** What a function may use: the services of the node it runs on. */
 export interface FunctionEnv {
   database: Database;
   queue: Queue;
+  /** Notifications of job events (a job id is emitted when that job has a new event). */
+  events: EventHub;
   driver: DriverPool;
   config: Config;
   nodeId: string;

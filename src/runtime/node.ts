@@ -82,7 +82,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const services: Services = {
     database, queue, config, token: opts.token, hub, nodeId: id, functions, cluster: opts.cluster,
     envFor: (call = {}) => ({
-      database, queue, driver, config, nodeId: id, workDir,
+      database, queue, driver, config, nodeId: id, workDir, events: hub,
       signal: call.signal ?? shutdown.signal,
       attempt: call.attempt ?? 1,
       maxAttempts: call.maxAttempts ?? 1,
