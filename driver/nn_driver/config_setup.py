@@ -57,6 +57,10 @@ def apply_config(options: RenderOptions, media_dir: str, cwd: str, input_file: s
     config.video_encoder_options = {"threads": "1"}
     config.max_inflight_encoders = 1
     config.media_dir = media_dir
+    # fixed cache layout, whatever manim.cfg says: plan reports the SVGs as
+    # "Tex/…" and "texts/…" and render's cacheFiles put them back there
+    config.tex_dir = "{media_dir}/Tex"
+    config.text_dir = "{media_dir}/texts"
     if input_file is not None:
         config.input_file = input_file
     quiet_manim()

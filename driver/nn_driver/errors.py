@@ -35,6 +35,12 @@ class WorkerCrashed(DriverError):
     type_name = "WorkerCrashed"
 
 
+class PlanMismatch(DriverError):
+    """A render drew other frame counts than the plan it was given: the plan is wrong."""
+
+    type_name = "PlanMismatch"
+
+
 class SceneError(Exception):
     """Wraps an exception raised by user code (import or construct)."""
 

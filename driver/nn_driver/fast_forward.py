@@ -9,7 +9,13 @@ frame writes) are switched off. The renderer clock still advances in add_frame,
 update_mobjects(0) still runs after the play, and the skip state stays what a
 full render has, so section skips and add_sound behave as they do in manim.
 
-The patches are instance attributes on one scene's renderer and file writer,
+A pure play (purity.py) may instead take manim's own skip path (one
+update_to_time(run_time)) with the rendered clock and frame count: the same end
+state for a fraction of the cost. The cheap plan takes it for every play: counts,
+clock, sounds and sections stay exact, updater-driven state does not (the render
+checks the plan's counts against its own, see check_expected).
+
+The patches are instance attributes on one scene, its renderer and file writer,
 so nothing global in manim is changed.
 """
 
@@ -17,7 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import PlanMismatch
+from .purity import is_pure
 
 if TYPE_CHECKING:
     from manim import Scene
@@ -39,6 +48,7 @@ class PlayRecord:
     fast_forwarded: bool
     start_time: float
     partial: str | None
+    pure: bool
 
 
 @dataclass
@@ -57,18 +67,40 @@ class SoundRecord:
     gain_to_background: float | None
 
 
+class NeedExactPlan(BaseException):
+    """A stop_condition play met in a cheap pass: its frame count needs the per-frame progression.
+
+    A BaseException so a user's ``except Exception`` cannot swallow it.
+    """
+
+
+# How a fast-forwarded play moves time: "none" = always the per-frame progression;
+# "pure" = manim's skip path for pure plays (exact, see purity.py); "all" = skip path for
+# every play (the cheap plan: counts and clock exact, state after updaters not)
+Shortcut = Literal["none", "pure", "all"]
+
+
 @dataclass
 class SceneTap:
-    """Patches one scene: plays with index < ``fast_until`` are fast-forwarded."""
+    """Patches one scene: plays with index < ``fast_until`` are fast-forwarded.
+
+    ``expect`` maps play index to the plan's frame count; a play that draws a
+    different count raises PlanMismatch (see check_expected).
+    """
 
     scene: Scene
     fast_until: float
+    shortcut: Shortcut = "none"
+    expect: dict[int, int] | None = None
     plays: list[PlayRecord] = field(default_factory=list)
     sections: list[SectionRecord] = field(default_factory=list)
     sounds: list[SoundRecord] = field(default_factory=list)
     frames: int = 0
     images: int = 0
     fast: bool = False
+    shortcuts: int = 0  # plays that took the skip path (for tests and logs)
+    _pure: bool | None = None
+    _flip_on_render: bool = False
 
     def install(self) -> None:
         renderer = self.scene.renderer
@@ -78,6 +110,8 @@ class SceneTap:
         self.sections.append(SectionRecord(first.name, str(first.type_), first.skip_animations))
 
         orig_play = renderer.play
+        orig_render = renderer.render
+        orig_play_internal = self.scene.play_internal
         orig_update_frame = renderer.update_frame
         orig_get_frame = renderer.get_frame
         orig_add_frame = renderer.add_frame
@@ -93,10 +127,14 @@ class SceneTap:
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = self._time_based()
             self.fast = index < self.fast_until
+            self._pure = None
             try:
                 orig_play(scene, *args, **kwargs)
             finally:
                 self.fast = False
+                self._flip_on_render = False
+            if self._pure is None:  # a frozen wait: play_internal did not run
+                self._pure = is_pure(scene)
             animations = scene.animations or []
             wait_until = scene.stop_condition is not None
             self.sections[start[3]].plays += 1
@@ -117,8 +155,35 @@ class SceneTap:
                     fast_forwarded=index < self.fast_until,
                     start_time=float(start[0]),
                     partial=partials[index] if index < len(partials) else None,
+                    pure=self._pure,
                 )
             )
+            self._check_play(self.plays[-1])
+
+        def play_internal(skip_rendering: bool = False) -> None:
+            scene = self.scene
+            self._pure = is_pure(scene)
+            if not self.fast or renderer.skip_animations:
+                # rendered, or skipped by manim itself (a skipped section)
+                orig_play_internal(skip_rendering)
+                return
+            if scene.stop_condition is not None and self.shortcut == "all":
+                raise NeedExactPlan()
+            take = self.shortcut == "all" or (self.shortcut == "pure" and self._pure)
+            if not take or skip_rendering or scene.skip_animation_preview:
+                orig_play_internal(skip_rendering)
+                return
+            self._skip_path(orig_play_internal)
+
+        def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:
+            if self._flip_on_render:
+                # the skip path's one step just ran update_to_time(run_time): from here on
+                # the play is a rendered one again (last frame, then update_mobjects(0))
+                self._flip_on_render = False
+                renderer.skip_animations = False
+                renderer.add_frame(None)
+                return
+            orig_render(scene, time, moving_mobjects)
 
         def update_frame(*args: Any, **kwargs: Any) -> None:
             if not self.fast:
@@ -182,6 +247,8 @@ class SceneTap:
                 writer.join_all_encode_jobs()
 
         renderer.play = play  # type: ignore[method-assign]
+        renderer.render = render  # type: ignore[method-assign]
+        self.scene.play_internal = play_internal  # type: ignore[method-assign]
         renderer.update_frame = update_frame  # type: ignore[method-assign]
         renderer.get_frame = get_frame  # type: ignore[method-assign]
         renderer.add_frame = add_frame  # type: ignore[method-assign]
@@ -192,6 +259,64 @@ class SceneTap:
         writer.write_frame = write_frame  # type: ignore[method-assign]
         writer.add_sound = add_sound  # type: ignore[method-assign]
         writer.next_section = next_section  # type: ignore[method-assign]
+
+    def _skip_path(self, orig_play_internal: Any) -> None:
+        """manim's skip path for one play, with the clock and frame count of a rendered play.
+
+        A rendered play's clock advances one dt per frame in add_frame, frames
+        being np.arange(0, run_time, 1/fps) as in get_time_progression; the last
+        update_to_time sees n-1 of them, finish() and update_mobjects(0) all n.
+        Same float additions here: n-1 frames, manim's skip step (one
+        update_to_time(run_time)), the last frame from the render hook, then the
+        rest of manim's play_internal, which runs update_mobjects(0) because the
+        hook has cleared skip_animations again.
+        """
+        import numpy as np
+        from manim import config
+
+        renderer = self.scene.renderer
+        n = len(np.arange(0, self.scene.duration, 1 / config["frame_rate"]))
+        for _ in range(n - 1):
+            renderer.add_frame(None)
+        self.shortcuts += 1
+        self._flip_on_render = True
+        renderer.skip_animations = True
+        try:
+            orig_play_internal()
+        finally:
+            if self._flip_on_render:  # not reached the render hook (an exception)
+                self._flip_on_render = False
+                renderer.skip_animations = False
+
+    def _check_play(self, play: PlayRecord) -> None:
+        if self.expect is None:
+            return
+        want = self.expect.get(play.index)
+        if want is None:
+            if self.expect and play.index < max(self.expect):
+                return  # the caller checks only some plays
+            raise PlanMismatch(
+                f"play {play.index} is not in the plan: this scene's plays depend on state the planning pass can't see"
+            )
+        if play.frames != want:
+            raise PlanMismatch(
+                f"play {play.index} drew {play.frames} frames, the plan said {want}: "
+                "this scene's timing depends on state the planning pass can't see"
+            )
+
+    def check_expected(self, upto: int) -> None:
+        """After the run: every planned play up to ``upto`` ran, with the planned frames."""
+        if self.expect is None:
+            return
+        ran = {p.index for p in self.plays}
+        for play in self.plays:
+            self._check_play(play)
+        missing = sorted(i for i in self.expect if i <= upto and i not in ran)
+        if missing:
+            raise PlanMismatch(
+                f"play {missing[0]} never ran (the scene made {len(self.plays)} plays), the plan has it: "
+                "this scene's plays depend on state the planning pass can't see"
+            )
 
     def finished_sections(self) -> list[SectionRecord]:
         sections = list(self.sections)

@@ -1,23 +1,44 @@
-"""plan: fast-forward every play and report what a full render would write."""
+"""plan: what a full render would write, play by play, without drawing.
+
+The cheap pass takes manim's skip path for every play (one update_to_time per
+play) while keeping the rendered clock and frame counts (fast_forward.py), so it
+costs a few percent of a render. Only a stop_condition play (wait_until) has a
+frame count that needs the per-frame progression: then the scene is planned
+again with the exact pass ("exact": true).
+"""
 
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
+from .fast_forward import NeedExactPlan
 from .protocol import PlanRequest
-from .runner import run_scene
+from .runner import SceneRun, run_scene
 
 
-def _svg_files(folder: Path) -> list[str]:
-    return sorted(str(p) for p in folder.rglob("*.svg")) if folder.is_dir() else []
+def _svg_files(media_dir: Path, folder: Path) -> list[str]:
+    # relative to the media dir ("Tex/….svg", "texts/….svg"): a render copies them
+    # into its own media dir (cacheFiles), so workers need no LaTeX
+    if not folder.is_dir():
+        return []
+    return sorted(os.path.relpath(p, media_dir) for p in folder.rglob("*.svg"))
+
+
+def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
+    try:
+        return run_scene(req, fast_until=math.inf, shortcut="all"), False
+    except NeedExactPlan:
+        # pure plays still take the skip path: that is exact (purity.py)
+        return run_scene(req, fast_until=math.inf, shortcut="pure"), True
 
 
 def plan(req: PlanRequest) -> dict[str, Any]:
     from manim import config
 
-    run = run_scene(req, fast_until=math.inf)
+    run, exact = _run(req)
     tap = run.tap
     plays = [
         {
@@ -33,15 +54,16 @@ def plan(req: PlanRequest) -> dict[str, Any]:
             "skipped": p.skipped,
             "timeBased": p.time_based,
             "waitUntil": p.wait_until,
+            "pure": p.pure,
         }
         for p in tap.plays
     ]
-    tex_dir = config.get_dir("tex_dir")
-    text_dir = config.get_dir("text_dir")
+    media_dir = Path(req.media_dir)
     return {
         "fps": float(config.frame_rate),
         "width": int(config.pixel_width),
         "height": int(config.pixel_height),
+        "exact": exact,
         "plays": plays,
         "sections": [{"name": s.name, "type": s.type, "skip": s.skip} for s in tap.finished_sections()],
         "sounds": [
@@ -51,5 +73,6 @@ def plan(req: PlanRequest) -> dict[str, Any]:
         "totalFrames": tap.frames,
         "totalImages": tap.images,
         "duration": float(run.scene.renderer.time),
-        "texFiles": _svg_files(Path(tex_dir)) + _svg_files(Path(text_dir)),
+        "texFiles": _svg_files(media_dir, Path(config.get_dir("tex_dir")))
+        + _svg_files(media_dir, Path(config.get_dir("text_dir"))),
     }

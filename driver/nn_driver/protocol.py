@@ -153,10 +153,47 @@ def parse_plan(req: dict[str, Any]) -> PlanRequest:
 
 
 @dataclass(frozen=True)
+class CacheFile:
+    path: str  # relative to the media dir, e.g. "Tex/4a1b….svg"
+    source: str  # absolute path of the file to copy there
+
+
+@dataclass(frozen=True)
 class RenderRequest:
     plan: PlanRequest
     first: int
     last: int
+    expect: dict[int, int] | None = None  # play index -> planned frames
+    cache_files: list[CacheFile] = field(default_factory=list)
+
+
+def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
+    if req.get("expect") is None:
+        return None
+    expect: dict[int, int] = {}
+    for e in _list(req, "expect"):
+        index = _get(e, "index", int)
+        frames = _get(e, "frames", int)
+        if index < 0 or frames < 0:
+            raise BadRequest(f"bad expect entry {e}")
+        expect[index] = frames
+    return expect or None  # an empty list checks nothing
+
+
+def _parse_cache_files(req: dict[str, Any]) -> list[CacheFile]:
+    files: list[CacheFile] = []
+    for f in _list(req, "cacheFiles"):
+        rel = _get(f, "path", str)
+        norm = os.path.normpath(rel)
+        # only into the media dir: never an absolute path or one climbing out
+        if os.path.isabs(rel) or norm == "." or norm.split(os.sep)[0] == "..":
+            raise BadRequest(f"cache file path must be relative to the media dir: {rel!r}")
+        source = _abs_path(f, "source")
+        assert source is not None
+        if not Path(source).is_file():
+            raise BadRequest(f"cache file not found: {source}")
+        files.append(CacheFile(norm, source))
+    return files
 
 
 def parse_render(req: dict[str, Any]) -> RenderRequest:
@@ -165,7 +202,7 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
     last = _get(req, "to", int)
     if first < 0 or last < first:
         raise BadRequest(f"bad play range from={first} to={last}")
-    return RenderRequest(plan, first, last)
+    return RenderRequest(plan, first, last, _parse_expect(req), _parse_cache_files(req))
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Any
 
 from .errors import BadRequest
-from .protocol import RenderRequest
+from .protocol import CacheFile, RenderRequest
 from .runner import run_scene
 
 
+def install_cache_files(media_dir: str, files: list[CacheFile]) -> None:
+    """Put the plan's TeX/text SVGs where manim looks, so it runs no LaTeX or Pango SVG export."""
+    for f in files:
+        dst = os.path.join(media_dir, f.path)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copyfile(f.source, dst)
+
+
 def render(req: RenderRequest) -> dict[str, Any]:
-    run = run_scene(req.plan, fast_until=req.first, upto=req.last)
+    os.makedirs(req.plan.media_dir, exist_ok=True)
+    install_cache_files(req.plan.media_dir, req.cache_files)
+    run = run_scene(req.plan, fast_until=req.first, upto=req.last, shortcut="pure", expect=req.expect)
     tap = run.tap
+    tap.check_expected(req.last)
     writer = run.scene.renderer.file_writer
     segment = [p for p in tap.plays if req.first <= p.index <= req.last]
     if not segment:
         raise BadRequest(f"scene has {len(tap.plays)} plays; play {req.first} does not exist")
     first = segment[0]
-    result: dict[str, Any] = {"partials": [], "frames": [], "plays": len(segment)}
+    result: dict[str, Any] = {"partials": [], "frames": [], "plays": len(segment), "shortcuts": tap.shortcuts}
     if req.plan.options.is_video:
         result["partials"] = [
             {"index": p.index, "path": p.partial, "frames": p.frames} for p in segment if p.partial is not None

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config_setup import apply_config
-from .errors import BadRequest, SceneError
-from .fast_forward import SceneTap
+from .errors import BadRequest, DriverError, SceneError
+from .fast_forward import NeedExactPlan, SceneTap, Shortcut
 from .protocol import PlanRequest
 from .scene_loader import find_scene, load_module
 
@@ -22,11 +22,18 @@ class SceneRun:
     tap: SceneTap
 
 
-def run_scene(req: PlanRequest, fast_until: float, upto: int = -1) -> SceneRun:
+def run_scene(
+    req: PlanRequest,
+    fast_until: float,
+    upto: int = -1,
+    shortcut: Shortcut = "pure",
+    expect: dict[int, int] | None = None,
+) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
     ``upto`` >= 0 stops the scene at the start of play ``upto + 1`` through manim's
-    own upto_animation_number (EndSceneEarlyException).
+    own upto_animation_number (EndSceneEarlyException). ``shortcut`` and ``expect``:
+    see SceneTap.
     """
     from manim import config
     from manim.manager import Manager
@@ -41,11 +48,11 @@ def run_scene(req: PlanRequest, fast_until: float, upto: int = -1) -> SceneRun:
     scene_cls = find_scene(load_module(req.src.file), req.scene)
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until)
+        tap = SceneTap(scene, fast_until, shortcut, expect)
         tap.install()
         Manager(scene)
         scene.render()
-    except (BadRequest, SceneError):
+    except (DriverError, SceneError, NeedExactPlan):
         raise
     except BaseException as exc:
         raise SceneError(exc) from exc

@@ -85,3 +85,45 @@ def framemd5(path: str | Path) -> list[str]:
 @pytest.fixture
 def media(tmp_path: Path) -> Path:
     return tmp_path
+
+
+class Server:
+    """A warm ``serve`` driver: each request still runs in its own forked process."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [PY, "-m", "nn_driver", "serve"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env(),
+        )
+        self.count = 0
+
+    def ask(self, cmd: str, req: dict[str, Any], check: bool = True) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.count += 1
+        self.proc.stdin.write(json.dumps({"id": self.count, "cmd": cmd, **req}) + "\n")
+        self.proc.stdin.flush()
+        res = json.loads(self.proc.stdout.readline())
+        assert res["id"] == self.count
+        if check:
+            assert res["ok"], res
+        return res
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.close()
+
+
+def cache_files(plan: dict[str, Any], plan_media: Path) -> list[dict[str, str]]:
+    return [{"path": f, "source": str(plan_media / f)} for f in plan["texFiles"]]

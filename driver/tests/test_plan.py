@@ -43,11 +43,17 @@ def test_plan_play_details() -> None:
     assert [p["frozen"] for p in plays] == [False, True, True, False, False, True]
     assert [p["frames"] for p in plays] == [5, 7, 4, 5, 5, 3]
     assert plays[3]["timeBased"] and not plays[1]["timeBased"]
+    assert plan["exact"] is False  # the cheap pass: no stop_condition
+    # a dt updater on the triangle from play 3 on; cleared before play 4
+    assert [p["pure"] for p in plays] == [True, True, True, False, True, True]
     assert (plan["fps"], plan["width"], plan["height"]) == (15.0, 160, 90)
 
 
 def test_plan_wait_until_cut_short(media: Path) -> None:
     plan = driver("plan", scene_req(UPDATERS, "WaitUntil", media, format="png"))
+    # a stop_condition's frame count needs the per-frame progression: the exact pass
+    assert plan["exact"] is True
+    assert [p["pure"] for p in plan["plays"]] == [False] * 4
     first = plan["plays"][0]
     assert first["waitUntil"] and first["timeBased"]
     assert first["runTime"] == 3
@@ -80,4 +86,7 @@ def test_plan_lists_tex_files(media: Path) -> None:
     scenes = driver("list", {"file": str(showcase), "cwd": str(showcase.parent)})["scenes"]
     assert len(scenes) >= 3
     plan = driver("plan", scene_req(showcase, "Formulas", media, format="mp4"))
-    assert plan["texFiles"] and all(f.startswith(str(media)) and f.endswith(".svg") for f in plan["texFiles"])
+    # relative to the plan's media dir, and still there for the caller to read
+    files = plan["texFiles"]
+    assert files and all(f.split("/")[0] in ("Tex", "texts") and f.endswith(".svg") for f in files)
+    assert all((media / f).is_file() for f in files)
