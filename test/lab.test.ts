@@ -86,8 +86,8 @@ async function expectSameAsManim(id: string, file: string, scenes: string[], arg
 }
 
 const read = (name: string) => readFileSync(join(SCENES, name), 'utf8');
-const OPTS = { resolution: [320, 180], fps: 15, seed: 3 };
-const ARGS = ['-r', '320,180', '--fps', '15', '--seed', '3'];
+const OPTS = { resolution: [384, 216], fps: 15, seed: 3 };
+const ARGS = ['-r', '384,216', '--fps', '15', '--seed', '3'];
 // Long enough that a machine can be killed, or join, while the job runs.
 const LONG = { resolution: [854, 480], fps: 30 };
 const LONG_ARGS = ['-r', '854,480', '--fps', '30'];

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from manim import Scene
 
 
+def _points_on_screen(scene: Scene) -> int:
+    return sum(len(getattr(m, "points", ())) for m in scene.get_mobject_family_members())
+
+
 @dataclass
 class PlayRecord:
     index: int
@@ -49,6 +53,7 @@ class PlayRecord:
     start_time: float
     partial: str | None
     pure: bool
+    points: int  # bezier points on screen after the play: what a frame costs Cairo to draw
 
 
 @dataclass
@@ -156,6 +161,7 @@ class SceneTap:
                     start_time=float(start[0]),
                     partial=partials[index] if index < len(partials) else None,
                     pure=self._pure,
+                    points=_points_on_screen(scene),
                 )
             )
             self._check_play(self.plays[-1])

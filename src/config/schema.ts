@@ -43,8 +43,8 @@ export const configSchema = z.object({
   /** How scenes are cut: about `perWorker` segments per render slot, none under `minFrames` frames. */
   segments: z
     .object({
-      perWorker: z.number().int().min(1).max(64).default(3),
-      minFrames: z.number().int().min(1).default(48),
+      perWorker: z.number().int().min(1).max(64).default(2),
+      minFrames: z.number().int().min(1).default(240),
     })
     .prefault({}),
   /** nice level of renders: above 0 keeps a machine in use responsive. */

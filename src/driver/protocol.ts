@@ -18,6 +18,8 @@ export const playSchema = z.object({
   section: z.number().int(),
   skipped: z.boolean(),
   timeBased: z.boolean(),
+  /** Bezier points on screen: what drawing a frame of this play costs beyond its pixels. */
+  points: z.number().int().default(0),
 });
 export type Play = z.infer<typeof playSchema>;
 

@@ -9,18 +9,23 @@ export interface SegmentPlan {
 
 /** Relative cost of a frozen frame (drawn once, then only encoded) against a drawn one. */
 const FROZEN_FRAME_COST = 0.1;
+/** What one bezier point costs Cairo per frame, in pixels' worth of clearing and encoding. */
+const POINT_COST = 500;
 
+/** Estimated cost of rendering a play: frames × (pixels + points drawn). */
 export function playCost(play: Play, pixels: number): number {
-  if (play.skipped || play.frames === 0) return pixels * 0.01;
+  const frame = pixels + POINT_COST * play.points;
+  if (play.skipped || play.frames === 0) return frame * 0.01;
   const drawn = play.frozen ? 1 + (play.frames - 1) * FROZEN_FRAME_COST : play.frames;
-  return drawn * pixels;
+  return drawn * frame;
 }
 
 export interface CutOptions {
   workers: number;
   /** Segments per worker: more than one, so that faster nodes take more of them. */
   perWorker: number;
-  /** No segment smaller than this many drawn frames: each one pays a fork, the scene's set-up and a fast-forward. */
+  /** No segment smaller than this many frames' worth of drawing: each one pays a fork, the scene's
+   *  construction and a fast-forward, a few seconds whatever its size. */
   minFrames: number;
 }
 
@@ -30,7 +35,9 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions): S
   const costs = plays.map((p) => playCost(p, pixels));
   const total = costs.reduce((a, b) => a + b, 0);
   const bySize = Math.max(1, Math.floor(total / (opts.minFrames * pixels)));
-  const count = Math.max(1, Math.min(plays.length, opts.workers * opts.perWorker, bySize));
+  // One render slot in the whole cluster: nobody to share with, and every cut costs a set-up.
+  const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
+  const count = Math.max(1, Math.min(plays.length, opts.workers * perWorker, bySize));
   const target = total / count;
 
   const out: SegmentPlan[] = [];

@@ -1,0 +1,42 @@
+import { describe, it, expect } from 'vitest';
+import { planSegments } from '../src/planner/segments.ts';
+import type { Play } from '../src/driver/protocol.ts';
+
+const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
+  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, points: 0, ...extra,
+});
+const PIXELS = 1280 * 720;
+const opts = { workers: 2, perWorker: 2, minFrames: 30 };
+
+describe('cutting a scene into segments', () => {
+  it('covers every play once, in order, in contiguous segments', () => {
+    const plays = Array.from({ length: 40 }, (_, i) => play(i, 20 + (i % 7) * 10));
+    const cuts = planSegments(plays, PIXELS, opts);
+    expect(cuts.length).toBe(4);
+    expect(cuts[0]!.fromPlay).toBe(0);
+    expect(cuts.at(-1)!.toPlay).toBe(39);
+    for (let i = 1; i < cuts.length; i++) expect(cuts[i]!.fromPlay).toBe(cuts[i - 1]!.toPlay + 1);
+    expect(cuts.reduce((n, c) => n + c.frames, 0)).toBe(plays.reduce((n, p) => n + p.frames, 0));
+  });
+
+  it('balances by drawing cost: a play full of shapes weighs more than an empty one of the same length', () => {
+    const plays = [play(0, 60, { points: 5000 }), play(1, 60), play(2, 60), play(3, 60)];
+    const cuts = planSegments(plays, PIXELS, { ...opts, perWorker: 1 });
+    expect(cuts.map((c) => [c.fromPlay, c.toPlay])).toEqual([[0, 0], [1, 3]]);
+  });
+
+  it('keeps one segment for a lone worker, and none smaller than the minimum', () => {
+    const plays = Array.from({ length: 10 }, (_, i) => play(i, 30));
+    expect(planSegments(plays, PIXELS, { ...opts, workers: 1 }).length).toBe(1);
+    expect(planSegments(plays, PIXELS, { workers: 8, perWorker: 3, minFrames: 100 }).length).toBe(3);
+    expect(planSegments([], PIXELS, opts)).toEqual([]);
+  });
+
+  it('counts a frozen wait as one drawn frame, not as many', () => {
+    const plays = [play(0, 30), play(1, 300, { frozen: true }), play(2, 30)];
+    const cuts = planSegments(plays, PIXELS, { workers: 2, perWorker: 1, minFrames: 1 });
+    // The long wait is cheap: it does not get a worker to itself.
+    expect(cuts.length).toBe(2);
+    expect(cuts.some((c) => c.fromPlay === 1 && c.toPlay === 1)).toBe(false);
+  });
+});
