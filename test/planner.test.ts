@@ -3,7 +3,7 @@ import { planSegments } from '../src/planner/segments.ts';
 import type { Play } from '../src/driver/protocol.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
-  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, points: 0, ...extra,
+  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, ...extra,
 });
 const PIXELS = 1280 * 720;
 const opts = { workers: 2, perWorker: 2, minFrames: 30 };
@@ -20,7 +20,7 @@ describe('cutting a scene into segments', () => {
   });
 
   it('balances by drawing cost: a play full of shapes weighs more than an empty one of the same length', () => {
-    const plays = [play(0, 60, { points: 5000 }), play(1, 60), play(2, 60), play(3, 60)];
+    const plays = [play(0, 60, { mobjects: 300, points: 4800 }), play(1, 60), play(2, 60), play(3, 60)];
     const cuts = planSegments(plays, PIXELS, { ...opts, perWorker: 1 });
     expect(cuts.map((c) => [c.fromPlay, c.toPlay])).toEqual([[0, 0], [1, 3]]);
   });
@@ -30,6 +30,14 @@ describe('cutting a scene into segments', () => {
     expect(planSegments(plays, PIXELS, { ...opts, workers: 1 }).length).toBe(1);
     expect(planSegments(plays, PIXELS, { workers: 8, perWorker: 3, minFrames: 100 }).length).toBe(3);
     expect(planSegments([], PIXELS, opts)).toEqual([]);
+  });
+
+  it('gives later segments fewer plays when the plays before them need an exact fast-forward', () => {
+    const plays = Array.from({ length: 12 }, (_, i) => play(i, 60, { pure: false, mobjects: 200 }));
+    const cuts = planSegments(plays, PIXELS, { workers: 3, perWorker: 1, minFrames: 1 });
+    expect(cuts.length).toBe(3);
+    const sizes = cuts.map((c) => c.toPlay - c.fromPlay + 1);
+    expect(sizes[0]).toBeGreaterThan(sizes[2]!);
   });
 
   it('counts a frozen wait as one drawn frame, not as many', () => {

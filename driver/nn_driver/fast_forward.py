@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from manim import Scene
 
 
-def _points_on_screen(scene: Scene) -> int:
-    return sum(len(getattr(m, "points", ())) for m in scene.get_mobject_family_members())
+def _drawing_load(scene: Scene) -> tuple[int, int]:
+    # (mobjects with points, bezier points) on screen: the Python and Cairo cost of one frame
+    counts = [len(getattr(m, "points", ())) for m in scene.get_mobject_family_members()]
+    return sum(1 for n in counts if n), sum(counts)
 
 
 @dataclass
@@ -53,7 +55,8 @@ class PlayRecord:
     start_time: float
     partial: str | None
     pure: bool
-    points: int  # bezier points on screen after the play: what a frame costs Cairo to draw
+    mobjects: int  # mobjects with points on screen after the play
+    points: int  # their bezier points: with mobjects, what a frame costs to draw
 
 
 @dataclass
@@ -142,6 +145,7 @@ class SceneTap:
                 self._pure = is_pure(scene)
             animations = scene.animations or []
             wait_until = scene.stop_condition is not None
+            load = _drawing_load(scene)
             self.sections[start[3]].plays += 1
             partials = writer.partial_movie_files
             self.plays.append(
@@ -161,7 +165,8 @@ class SceneTap:
                     start_time=float(start[0]),
                     partial=partials[index] if index < len(partials) else None,
                     pure=self._pure,
-                    points=_points_on_screen(scene),
+                    mobjects=load[0],
+                    points=load[1],
                 )
             )
             self._check_play(self.plays[-1])

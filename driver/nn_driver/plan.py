@@ -55,6 +55,7 @@ def plan(req: PlanRequest) -> dict[str, Any]:
             "timeBased": p.time_based,
             "waitUntil": p.wait_until,
             "pure": p.pure,
+            "mobjects": p.mobjects,
             "points": p.points,
         }
         for p in tap.plays

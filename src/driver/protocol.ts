@@ -18,7 +18,10 @@ export const playSchema = z.object({
   section: z.number().int(),
   skipped: z.boolean(),
   timeBased: z.boolean(),
-  /** Bezier points on screen: what drawing a frame of this play costs beyond its pixels. */
+  /** Whether manim's skip path fast-forwards it exactly (no updaters, no stop condition). */
+  pure: z.boolean().default(false),
+  /** Mobjects and bezier points on screen: what drawing a frame of this play costs beyond its pixels. */
+  mobjects: z.number().int().default(0),
   points: z.number().int().default(0),
 });
 export type Play = z.infer<typeof playSchema>;

@@ -4,58 +4,89 @@ export interface SegmentPlan {
   fromPlay: number;
   toPlay: number;
   frames: number;
+  /** Estimated seconds of one core: set-up, fast-forward to `fromPlay`, drawing and encoding. */
   cost: number;
-}
-
-/** Relative cost of a frozen frame (drawn once, then only encoded) against a drawn one. */
-const FROZEN_FRAME_COST = 0.1;
-/** What one bezier point costs Cairo per frame, in pixels' worth of clearing and encoding. */
-const POINT_COST = 500;
-
-/** Estimated cost of rendering a play: frames × (pixels + points drawn). */
-export function playCost(play: Play, pixels: number): number {
-  const frame = pixels + POINT_COST * play.points;
-  if (play.skipped || play.frames === 0) return frame * 0.01;
-  const drawn = play.frozen ? 1 + (play.frames - 1) * FROZEN_FRAME_COST : play.frames;
-  return drawn * frame;
 }
 
 export interface CutOptions {
   workers: number;
   /** Segments per worker: more than one, so that faster nodes take more of them. */
   perWorker: number;
-  /** No segment smaller than this many frames' worth of drawing: each one pays a fork, the scene's
-   *  construction and a fast-forward, a few seconds whatever its size. */
+  /** No segment smaller than this many plain frames' worth of work: each one pays a fork, the
+   *  scene's construction and a fast-forward, a few seconds whatever its size. */
   minFrames: number;
 }
 
-/** Cuts a scene's plays into contiguous segments of about equal cost. */
+/** Rough costs in microseconds of one core, from Benchmark profiles at 720p. What matters is
+ *  their ratio: a segment's set-up against drawing, drawing against fast-forwarding. */
+const US = {
+  pixel: 0.012, // clearing, copying and encoding a frame, per pixel
+  encodePixel: 0.004, // encoding a repeated (frozen) frame, per pixel
+  mobject: 60, // Python and Cairo per drawn mobject per frame
+  point: 0.5, // Cairo per bezier point per frame
+  fastForwardMobject: 15, // an exact (per-frame) fast-forward step, per mobject
+  fastForwardPure: 2000, // a pure play fast-forwarded on manim's skip path
+  segment: 2_500_000, // forking the driver, importing the scene, constructing it
+};
+
+/** Estimated microseconds to draw and encode a play. */
+export function playCost(play: Play, pixels: number): number {
+  if (play.skipped || play.frames === 0) return 0;
+  const draw = pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
+  return play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw;
+}
+
+/** Estimated microseconds to fast-forward over a play that a segment starts after. */
+export function fastForwardCost(play: Play): number {
+  if (play.skipped) return 0;
+  return play.pure ? US.fastForwardPure : play.frames * (500 + play.mobjects * US.fastForwardMobject);
+}
+
+/**
+ * Cuts a scene's plays into at most workers × perWorker contiguous segments so that the costliest
+ * segment is as cheap as possible, counting each segment's set-up and its fast-forward over the
+ * plays before it (so later segments get fewer plays).
+ */
 export function planSegments(plays: Play[], pixels: number, opts: CutOptions): SegmentPlan[] {
   if (!plays.length) return [];
-  const costs = plays.map((p) => playCost(p, pixels));
-  const total = costs.reduce((a, b) => a + b, 0);
-  const bySize = Math.max(1, Math.floor(total / (opts.minFrames * pixels)));
+  const render = plays.map((p) => playCost(p, pixels));
+  const ffPrefix = [0];
+  for (const p of plays) ffPrefix.push(ffPrefix.at(-1)! + fastForwardCost(p));
+  const renderPrefix = [0];
+  for (const c of render) renderPrefix.push(renderPrefix.at(-1)! + c);
+  const cost = (a: number, b: number) => US.segment + ffPrefix[a]! + renderPrefix[b + 1]! - renderPrefix[a]!;
+
+  const total = renderPrefix.at(-1)!;
+  const bySize = Math.max(1, Math.floor(total / (opts.minFrames * pixels * US.pixel)));
   // One render slot in the whole cluster: nobody to share with, and every cut costs a set-up.
   const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
   const count = Math.max(1, Math.min(plays.length, opts.workers * perWorker, bySize));
-  const target = total / count;
 
-  const out: SegmentPlan[] = [];
-  let start = 0;
-  let acc = 0;
-  for (let i = 0; i < plays.length; i++) {
-    acc += costs[i]!;
-    const remainingSegments = count - out.length - 1;
-    const remainingPlays = plays.length - i - 1;
-    // Cut where this segment comes closest to its share, or when the plays left are just enough
-    // for the segments left.
-    const next = costs[i + 1] ?? 0;
-    if (i === plays.length - 1 || (remainingSegments > 0 && (acc + next / 2 >= target || remainingPlays === remainingSegments))) {
-      const slice = plays.slice(start, i + 1);
-      out.push({ fromPlay: plays[start]!.index, toPlay: plays[i]!.index, frames: slice.reduce((n, p) => n + p.frames, 0), cost: acc });
-      start = i + 1;
-      acc = 0;
+  // Greedy cuts under a budget; the smallest budget that needs at most `count` segments wins.
+  const cutsUnder = (budget: number): [number, number][] | undefined => {
+    const out: [number, number][] = [];
+    let a = 0;
+    while (a < plays.length) {
+      if (cost(a, a) > budget) return undefined;
+      let b = a;
+      while (b + 1 < plays.length && cost(a, b + 1) <= budget) b++;
+      out.push([a, b]);
+      a = b + 1;
     }
+    return out;
+  };
+  let lo = 0;
+  let hi = cost(0, plays.length - 1) + ffPrefix.at(-1)!;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    const cuts = cutsUnder(mid);
+    if (cuts && cuts.length <= count) hi = mid;
+    else lo = mid;
   }
-  return out;
+  return cutsUnder(hi)!.map(([a, b]) => ({
+    fromPlay: plays[a]!.index,
+    toPlay: plays[b]!.index,
+    frames: plays.slice(a, b + 1).reduce((n, p) => n + p.frames, 0),
+    cost: cost(a, b) / 1e6,
+  }));
 }

@@ -70,6 +70,7 @@ export async function getJobDetail(db: Db, id: string) {
     scenes: sceneRows.map((s) => {
       const segs = segRows.filter((r) => r.seg.sceneId === s.id);
       return {
+        id: s.id,
         name: s.name,
         state: s.state,
         error: s.error,
@@ -80,6 +81,7 @@ export async function getJobDetail(db: Db, id: string) {
         segments: segs.map(({ seg, nodeName }) => ({
           id: seg.id,
           plays: [seg.fromPlay, seg.toPlay] as [number, number],
+          cost: seg.cost,
           frames: seg.frames,
           state: seg.state,
           node: nodeName ?? seg.nodeId,
