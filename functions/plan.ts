@@ -1,17 +1,58 @@
 import { isAbsolute, join, relative } from 'node:path';
 import { readFile, rm } from 'node:fs/promises';
-import { eq } from 'drizzle-orm';
+import { eq, isNotNull, and } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction } from '../src/runtime/define-function.ts';
+import { defineFunction, type FunctionEnv } from '../src/runtime/define-function.ts';
 import { jobs, scenes } from '../src/db/schema.ts';
 import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, TERMINAL } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { addPlannedScene, addFailedScene } from '../src/store/scenes.ts';
+import { addFailedScene, addPlan, cutLead, dropLead, failScene, leadSegment, openScene, stitchIfComplete } from '../src/store/scenes.ts';
 import { renderSlots } from '../src/store/nodes.ts';
-import { planSegments } from '../src/planner/segments.ts';
-import { listSchema, planSchema, SceneError } from '../src/driver/protocol.ts';
+import { leadEnd, planSegments, playCost } from '../src/planner/segments.ts';
+import { listSchema, planSchema, SceneError, type ScenePlan } from '../src/driver/protocol.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { errorDetail } from '../src/driver/errors.ts';
+
+/** TeX and text SVGs made while planning travel with the job, so render nodes need no LaTeX. */
+async function cacheFiles(plan: ScenePlan, mediaDir: string) {
+  return Promise.all(
+    plan.texFiles.map(async (f) => {
+      const abs = isAbsolute(f) ? f : join(mediaDir, f);
+      return { name: relative(mediaDir, abs), bytes: await readFile(abs) };
+    }),
+  );
+}
+
+/**
+ * Cuts a planned scene into segments. A lead segment already rendering from play 0 keeps the
+ * plays it can do in its share of the time; the rest is cut for the other workers.
+ */
+async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name: string, plan: ScenePlan, mediaDir: string, workers: number) {
+  const { db } = env.database;
+  const cache = await cacheFiles(plan, mediaDir);
+  const pixels = plan.width * plan.height;
+  await db.transaction(async (tx) => {
+    const [job] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
+    if (!job || TERMINAL.includes(job.state)) return;
+    const lead = await leadSegment(tx, sceneId);
+    let rest = plan.plays;
+    if (lead && lead.state === 'queued') await dropLead(tx, lead.id);
+    else if (lead && lead.state === 'running' && lead.toPlay < 0) {
+      const end = leadEnd(plan.plays, pixels, Date.now() - (lead.startedAt?.getTime() ?? Date.now()), workers, env.config.segments.setupSeconds);
+      const mine = plan.plays.filter((p) => p.index <= end);
+      await cutLead(tx, jobId, lead.id, end, plan.plays, mine.reduce((n, p) => n + playCost(p, pixels), 0) / 1e6);
+      rest = plan.plays.filter((p) => p.index > end);
+    } else if (lead) {
+      // It finished the whole scene before the plan was ready (or failed: its scene fails too).
+      rest = plan.plays.filter((p) => p.index > lead.toPlay);
+    }
+    const keepsLead = !!lead && lead.state !== 'queued';
+    const before = plan.plays.filter((p) => !rest.includes(p));
+    const cuts = planSegments(rest, pixels, { ...env.config.segments, workers: Math.max(1, workers - (keepsLead ? 1 : 0)) }, before);
+    await addPlan(tx, env.queue, jobId, sceneId, name, plan, cuts, cache, keepsLead ? 1 : 0);
+    await stitchIfComplete(tx, env.queue, sceneId);
+  });
+}
 
 /**
  * Plans a render job: lists the entry file's scenes, runs each scene's cheap planning pass (every
@@ -26,8 +67,9 @@ export default defineFunction({
     const job = await getJobRow(db, jobId);
     if (!job || TERMINAL.includes(job.state)) return { skipped: true };
     // A retried plan after a crash must not plan the same scenes twice.
-    const planned = await db.select({ id: scenes.id }).from(scenes).where(eq(scenes.jobId, jobId)).limit(1);
+    const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
     if (planned.length) return { skipped: true };
+    await db.delete(scenes).where(eq(scenes.jobId, jobId));
     await markJobRunning(db, jobId);
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
@@ -40,7 +82,7 @@ export default defineFunction({
       available = (await env.driver.call('list', base, listSchema, env.signal)).scenes;
     } catch (err) {
       if (!(err instanceof SceneError)) throw err;
-      await finishJob(db, jobId, 'failed', { error: err.detail });
+      await finishJob(db, jobId, 'failed', { error: errorDetail(err, cwd) });
       return { failed: err.message };
     }
     const wanted = job.sceneNames?.length ? job.sceneNames : available;
@@ -56,28 +98,20 @@ export default defineFunction({
         );
         continue;
       }
+      // A lead segment renders while the scene is planned; PNG frames are numbered by the plan, so
+      // a PNG job waits for it.
+      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, env.config.segments.lead && workers > 1 && options.format !== 'png'));
       const mediaDir = join(env.workDir, 'plan', jobId, name);
       try {
         const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir }, planSchema, env.signal);
-        const cuts = planSegments(plan.plays, plan.width * plan.height, { workers, ...env.config.segments });
-        if (!cuts.length) {
-          await db.transaction((tx) => addFailedScene(tx, jobId, position, name, { message: `${name} has no animations: nothing to render (manim would save one still image)` }));
+        if (!plan.plays.length) {
+          await db.transaction((tx) => failScene(tx, sceneId, { message: `${name} has no animations: nothing to render (manim would save one still image)` }));
           continue;
         }
-        // TeX and text SVGs travel with the job, so render nodes need no LaTeX.
-        const cache = await Promise.all(
-          plan.texFiles.map(async (f) => {
-            const abs = isAbsolute(f) ? f : join(mediaDir, f);
-            return { name: relative(mediaDir, abs), bytes: await readFile(abs) };
-          }),
-        );
-        await db.transaction(async (tx) => {
-          const [open] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
-          if (open && !TERMINAL.includes(open.state)) await addPlannedScene(tx, env.queue, jobId, position, name, plan, cuts, cache);
-        });
+        await recordPlan(env, jobId, sceneId, name, plan, mediaDir, workers);
       } catch (err) {
         if (!(err instanceof SceneError)) throw err;
-        await db.transaction((tx) => addFailedScene(tx, jobId, position, name, errorDetail(err, cwd)));
+        await db.transaction((tx) => failScene(tx, sceneId, errorDetail(err, cwd)));
       } finally {
         await rm(mediaDir, { recursive: true, force: true });
       }

@@ -4,18 +4,62 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineFunction, PermanentError, type FunctionEnv } from '../src/runtime/define-function.ts';
 import { jobs, scenes, segments, type JobError, type SegmentFailure } from '../src/db/schema.ts';
+import type { Tx } from '../src/db/tx.ts';
 import { TERMINAL, segmentKey } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
-import { failScene, stitchIfComplete } from '../src/store/scenes.ts';
+import { failScene, OPEN_END, stitchIfComplete } from '../src/store/scenes.ts';
 import { liveNodes } from '../src/store/nodes.ts';
-import { planSchema, renderResultSchema, SceneError } from '../src/driver/protocol.ts';
+import { planSchema, renderResultSchema, SceneError, type RenderResult } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { posterFrom } from '../src/media/poster.ts';
 import { contentType } from '../src/media/content-type.ts';
 import { jobSignal } from '../src/runtime/job-signal.ts';
+
+/**
+ * A lead segment renders from play 0 with no end while the scene is planned; when the planner
+ * cuts it (an event on the job), the end goes into the file the driver checks before each play.
+ */
+async function renderLead(env: FunctionEnv, jobId: string, segmentId: string, request: object, stopFile: string, signal: AbortSignal): Promise<RenderResult> {
+  await mkdir(dirname(stopFile), { recursive: true });
+  const checkCut = async () => {
+    const [row] = await env.database.db.select({ toPlay: segments.toPlay }).from(segments).where(eq(segments.id, segmentId));
+    if (row && row.toPlay !== OPEN_END) await writeFile(stopFile, String(row.toPlay));
+  };
+  const onEvent = () => void checkCut().catch(() => {});
+  env.events.on(jobId, onEvent);
+  try {
+    await checkCut();
+    return await env.driver.call('render', { ...request, to: OPEN_END, stopFile }, renderResultSchema, signal);
+  } finally {
+    env.events.off(jobId, onEvent);
+  }
+}
+
+/** Where a finished lead ends: the planner's cut, or, before any cut, every play it drew. */
+async function leadEndOrClaim(env: FunctionEnv, segmentId: string, result: RenderResult): Promise<number> {
+  return env.database.db.transaction(async (tx) => {
+    const [row] = await tx.select({ toPlay: segments.toPlay }).from(segments).where(eq(segments.id, segmentId)).for('update');
+    if (row && row.toPlay !== OPEN_END) return row.toPlay;
+    const drawn = result.partials.length ? Math.max(...result.partials.map((p) => p.index)) : -1;
+    await tx.update(segments).set({ toPlay: drawn }).where(eq(segments.id, segmentId));
+    return drawn;
+  });
+}
+
+/** A lead rendered before the plan existed: its frame counts must be the plan's, or the scene's
+ *  timing depends on state the planning pass cannot see. */
+async function checkLeadAgainstPlan(tx: Tx, sceneId: string, result: RenderResult): Promise<void> {
+  const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
+  if (!row?.plan) return;
+  const planned = new Map(planSchema.parse(row.plan).plays.map((p) => [p.index, p.frames]));
+  const off = result.partials.find((p) => planned.get(p.index) !== p.frames);
+  if (off) {
+    throw new SceneError({ type: 'PlanMismatch', message: `play ${off.index} drew ${off.frames} frames, the plan said ${planned.get(off.index)}: this scene's timing depends on state the planning pass can't see`, traceback: '', file: null, line: null });
+  }
+}
 
 type Row = { seg: typeof segments.$inferSelect; scene: typeof scenes.$inferSelect; job: typeof jobs.$inferSelect };
 
@@ -77,27 +121,42 @@ export default defineFunction({
     if (TERMINAL.includes(job.state) || ['done', 'cancelled', 'failed'].includes(seg.state)) return { skipped: true };
 
     const started = new Date();
-    await db.transaction(async (tx) => {
-      await tx.update(segments).set({ state: 'running', nodeId: env.nodeId, attempts: sql`${segments.attempts} + 1`, startedAt: started, error: null }).where(eq(segments.id, segmentId));
-      await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: env.nodeId });
+    const claimed = await db.transaction(async (tx) => {
+      // Only a queued segment starts: a cancelled one, or a lead dropped by the planner, does not.
+      const rows = await tx
+        .update(segments)
+        .set({ state: 'running', nodeId: env.nodeId, attempts: sql`${segments.attempts} + 1`, startedAt: started, error: null })
+        .where(and(eq(segments.id, segmentId), eq(segments.state, 'queued')))
+        .returning({ id: segments.id });
+      if (rows.length) await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: env.nodeId });
+      return rows.length > 0;
     });
+    if (!claimed) return { skipped: true };
+    const lead = seg.toPlay === OPEN_END;
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
     const work = join(env.workDir, 'segments', `${segmentId}-${seg.attempts}`);
     const cancel = jobSignal(env, job.id);
     try {
-      const plan = planSchema.parse(scene.plan);
-      const result = await env.driver.call(
-        'render',
-        {
-          file: join(cwd, job.entry!), cwd, scene: scene.name, options: renderOptionsSchema.parse(job.options),
-          mediaDir: join(work, 'media'), from: seg.fromPlay, to: seg.toPlay,
-          expect: plan.plays.filter((p) => p.index <= seg.toPlay).map((p) => ({ index: p.index, frames: p.frames })),
-          cacheFiles: await cacheFiles(env, scene.id, join(work, 'cache')),
-        },
-        renderResultSchema,
-        cancel.signal,
-      );
+      const request = {
+        file: join(cwd, job.entry!), cwd, scene: scene.name, options: renderOptionsSchema.parse(job.options),
+        mediaDir: join(work, 'media'), from: seg.fromPlay, to: seg.toPlay,
+      };
+      const result = lead
+        ? await renderLead(env, job.id, segmentId, request, join(work, 'stop'), cancel.signal)
+        : await env.driver.call(
+            'render',
+            {
+              ...request,
+              expect: planSchema.parse(scene.plan).plays.filter((p) => p.index <= seg.toPlay).map((p) => ({ index: p.index, frames: p.frames })),
+              cacheFiles: await cacheFiles(env, scene.id, join(work, 'cache')),
+            },
+            renderResultSchema,
+            cancel.signal,
+          );
+      // A lead keeps the plays up to where the planner cut it; it claims all it drew if the plan is not ready yet.
+      const toPlay = lead ? await leadEndOrClaim(env, segmentId, result) : seg.toPlay;
+      result.partials = result.partials.filter((p) => p.index <= toPlay);
       const files = [
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
         ...result.frames.map((f) => ({ kind: 'frame' as const, name: `${scene.name}/${basename(f.path)}`, position: f.index, path: f.path })),
@@ -108,12 +167,14 @@ export default defineFunction({
         const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId)).for('update');
         // Cancelled, or taken back and given to another node while this one was presumed dead: keep theirs.
         if (now?.state !== 'running' || now.nodeId !== env.nodeId) return;
+        if (lead) await checkLeadAgainstPlan(tx, scene.id, result);
         for (const f of files) {
           await putArtifact(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path), bytes: await readFile(f.path) });
         }
         if (poster) await putArtifact(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: 'poster', name: `poster-${seg.position}.webp`, position: seg.position, contentType: 'image/webp', bytes: poster });
-        await tx.update(segments).set({ state: 'done', finishedAt: new Date(), framesDone: seg.frames }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
-        await appendEvent(tx, job.id, 'segment.done', { scene: scene.name, segment: seg.position, frames: seg.frames, node: env.nodeId, ms: Date.now() - started.getTime() });
+        const frames = result.partials.reduce((n, p) => n + p.frames, 0) || result.frames.length;
+        await tx.update(segments).set({ state: 'done', finishedAt: new Date(), framesDone: frames, ...(lead ? { frames } : {}) }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
+        await appendEvent(tx, job.id, 'segment.done', { scene: scene.name, segment: seg.position, frames, node: env.nodeId, ms: Date.now() - started.getTime() });
         await stitchIfComplete(tx, env.queue, scene.id);
       });
       return { partials: result.partials.length, frames: result.frames.length };

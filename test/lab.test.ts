@@ -29,7 +29,7 @@ const logs = new Map<string, string>();
 /** Config files: the coordinator plans and stitches but does not render; segments are small. */
 function configFile(name: string, functions: string[]): string {
   const path = join(tmp, `${name}.config.mjs`);
-  writeFileSync(path, `export default ${JSON.stringify({ functions, segments: { perWorker: 3, minFrames: 10 }, nice: 0 })};\n`);
+  writeFileSync(path, `export default ${JSON.stringify({ functions, segments: { perWorker: 3, minFrames: 10, setupSeconds: 0 }, nice: 0 })};\n`);
   return path;
 }
 

@@ -26,7 +26,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'nn-render-'));
 // play is split across both nodes.
 beforeAll(async () => {
   db = await freshDatabase();
-  const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1 } };
+  // One play per segment, and no lead segment: these scenes are so short that the planner would
+  // otherwise (rightly) render them whole, and every cut is a place where fidelity could break.
+  const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false } };
   nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
   call = api(nodes[0]!.url);
 }, 180_000);

@@ -21,6 +21,8 @@ so nothing global in manim is changed.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -100,6 +102,9 @@ class SceneTap:
     fast_until: float
     shortcut: Shortcut = "none"
     expect: dict[int, int] | None = None
+    # An open-ended render stops at the first play past the index written in this file (the
+    # planner decides where a lead segment ends while it is already rendering).
+    stop_file: str | None = None
     plays: list[PlayRecord] = field(default_factory=list)
     sections: list[SectionRecord] = field(default_factory=list)
     sounds: list[SoundRecord] = field(default_factory=list)
@@ -132,6 +137,10 @@ class SceneTap:
 
         def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
             index = renderer.num_plays
+            if self._stopped_before(index):
+                from manim.utils.exceptions import EndSceneEarlyException
+
+                raise EndSceneEarlyException()
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = self._time_based()
             self.fast = index < self.fast_until
@@ -314,6 +323,13 @@ class SceneTap:
                 f"play {play.index} drew {play.frames} frames, the plan said {want}: "
                 "this scene's timing depends on state the planning pass can't see"
             )
+
+    def _stopped_before(self, index: int) -> bool:
+        if not self.stop_file or not os.path.exists(self.stop_file):
+            return False
+        with open(self.stop_file) as f:
+            text = f.read().strip()
+        return text.lstrip("-").isdigit() and index > int(text)
 
     def check_expected(self, upto: int) -> None:
         """After the run: every planned play up to ``upto`` ran, with the planned frames."""

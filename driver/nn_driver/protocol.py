@@ -165,6 +165,7 @@ class RenderRequest:
     last: int
     expect: dict[int, int] | None = None  # play index -> planned frames
     cache_files: list[CacheFile] = field(default_factory=list)
+    stop_file: str | None = None  # with last == -1: where the planner writes the last play
 
 
 def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
@@ -200,9 +201,12 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
     plan = parse_plan(req)
     first = _get(req, "from", int)
     last = _get(req, "to", int)
-    if first < 0 or last < first:
+    stop_file = req.get("stopFile")
+    if first < 0 or (last < first and last != -1):
         raise BadRequest(f"bad play range from={first} to={last}")
-    return RenderRequest(plan, first, last, _parse_expect(req), _parse_cache_files(req))
+    if last == -1 and not isinstance(stop_file, str):
+        raise BadRequest("an open-ended render (to=-1) needs a stopFile")
+    return RenderRequest(plan, first, last, _parse_expect(req), _parse_cache_files(req), stop_file if last == -1 else None)
 
 
 @dataclass(frozen=True)

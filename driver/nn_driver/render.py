@@ -22,11 +22,14 @@ def install_cache_files(media_dir: str, files: list[CacheFile]) -> None:
 def render(req: RenderRequest) -> dict[str, Any]:
     os.makedirs(req.plan.media_dir, exist_ok=True)
     install_cache_files(req.plan.media_dir, req.cache_files)
-    run = run_scene(req.plan, fast_until=req.first, upto=req.last, shortcut="pure", expect=req.expect)
+    run = run_scene(
+        req.plan, fast_until=req.first, upto=req.last, shortcut="pure", expect=req.expect, stop_file=req.stop_file
+    )
     tap = run.tap
-    tap.check_expected(req.last)
+    last = req.last if req.last >= 0 else len(tap.plays) - 1
+    tap.check_expected(last)
     writer = run.scene.renderer.file_writer
-    segment = [p for p in tap.plays if req.first <= p.index <= req.last]
+    segment = [p for p in tap.plays if req.first <= p.index <= last]
     if not segment:
         raise BadRequest(f"scene has {len(tap.plays)} plays; play {req.first} does not exist")
     first = segment[0]

@@ -28,6 +28,7 @@ def run_scene(
     upto: int = -1,
     shortcut: Shortcut = "pure",
     expect: dict[int, int] | None = None,
+    stop_file: str | None = None,
 ) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
@@ -48,7 +49,7 @@ def run_scene(
     scene_cls = find_scene(load_module(req.src.file), req.scene)
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until, shortcut, expect)
+        tap = SceneTap(scene, fast_until, shortcut, expect, stop_file)
         tap.install()
         Manager(scene)
         scene.render()

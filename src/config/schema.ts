@@ -45,6 +45,12 @@ export const configSchema = z.object({
     .object({
       perWorker: z.number().int().min(1).max(64).default(2),
       minFrames: z.number().int().min(1).default(240),
+      /** What starting a segment costs (forking the driver, constructing the scene), in seconds. */
+      setupSeconds: z.number().min(0).max(600).default(2.5),
+      /** Most plays in one segment, like a render farm's chunk size; 0 = as the planner sees fit. */
+      maxPlays: z.number().int().min(0).default(0),
+      /** Start rendering from play 0 while the scene is still being planned. */
+      lead: z.boolean().default(true),
     })
     .prefault({}),
   /** nice level of renders: above 0 keeps a machine in use responsive. */

@@ -12,9 +12,12 @@ export interface CutOptions {
   workers: number;
   /** Segments per worker: more than one, so that faster nodes take more of them. */
   perWorker: number;
-  /** No segment smaller than this many plain frames' worth of work: each one pays a fork, the
-   *  scene's construction and a fast-forward, a few seconds whatever its size. */
+  /** No segment smaller than this many plain frames' worth of work. */
   minFrames: number;
+  /** What starting a segment costs whatever its size: a fork, the scene's construction. */
+  setupSeconds: number;
+  /** Most plays in one segment (a render farm's chunk size); 0 = no limit. */
+  maxPlays?: number;
 }
 
 /** Rough costs in microseconds of one core, from Benchmark profiles at 720p. What matters is
@@ -26,7 +29,6 @@ const US = {
   point: 0.5, // Cairo per bezier point per frame
   fastForwardMobject: 15, // an exact (per-frame) fast-forward step, per mobject
   fastForwardPure: 2000, // a pure play fast-forwarded on manim's skip path
-  segment: 2_500_000, // forking the driver, importing the scene, constructing it
 };
 
 /** Estimated microseconds to draw and encode a play. */
@@ -43,50 +45,87 @@ export function fastForwardCost(play: Play): number {
 }
 
 /**
- * Cuts a scene's plays into at most workers × perWorker contiguous segments so that the costliest
- * segment is as cheap as possible, counting each segment's set-up and its fast-forward over the
- * plays before it (so later segments get fewer plays).
+ * Cuts a scene's plays into contiguous segments for `workers` render slots. Each segment costs its
+ * set-up, its fast-forward over the plays before it, and its drawing. For each number of segments up
+ * to workers × perWorker, the cut that makes the costliest segment cheapest is found; the number
+ * kept is the one with the shortest estimated wall time, max(costliest segment, total / workers):
+ * more segments balance better but each one adds a set-up and a longer fast-forward.
  */
-export function planSegments(plays: Play[], pixels: number, opts: CutOptions): SegmentPlan[] {
+export function planSegments(plays: Play[], pixels: number, opts: CutOptions, before: Play[] = []): SegmentPlan[] {
   if (!plays.length) return [];
   const render = plays.map((p) => playCost(p, pixels));
-  const ffPrefix = [0];
+  // Every segment also fast-forwards over `before`, the plays another segment already covers.
+  const ffPrefix = [before.reduce((n, p) => n + fastForwardCost(p), 0)];
   for (const p of plays) ffPrefix.push(ffPrefix.at(-1)! + fastForwardCost(p));
   const renderPrefix = [0];
   for (const c of render) renderPrefix.push(renderPrefix.at(-1)! + c);
-  const cost = (a: number, b: number) => US.segment + ffPrefix[a]! + renderPrefix[b + 1]! - renderPrefix[a]!;
+  const setup = opts.setupSeconds * 1e6;
+  const cost = (a: number, b: number) => setup + ffPrefix[a]! + renderPrefix[b + 1]! - renderPrefix[a]!;
+  const maxPlays = opts.maxPlays || plays.length;
 
   const total = renderPrefix.at(-1)!;
   const bySize = Math.max(1, Math.floor(total / (opts.minFrames * pixels * US.pixel)));
   // One render slot in the whole cluster: nobody to share with, and every cut costs a set-up.
   const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
-  const count = Math.max(1, Math.min(plays.length, opts.workers * perWorker, bySize));
+  const fewest = Math.ceil(plays.length / maxPlays);
+  const most = Math.max(fewest, Math.min(plays.length, opts.workers * perWorker, bySize));
 
-  // Greedy cuts under a budget; the smallest budget that needs at most `count` segments wins.
+  // Greedy cuts under a budget: each segment as long as the budget and maxPlays allow.
   const cutsUnder = (budget: number): [number, number][] | undefined => {
     const out: [number, number][] = [];
-    let a = 0;
-    while (a < plays.length) {
+    for (let a = 0; a < plays.length; ) {
       if (cost(a, a) > budget) return undefined;
       let b = a;
-      while (b + 1 < plays.length && cost(a, b + 1) <= budget) b++;
+      while (b + 1 < plays.length && b + 1 - a < maxPlays && cost(a, b + 1) <= budget) b++;
       out.push([a, b]);
       a = b + 1;
     }
     return out;
   };
-  let lo = 0;
-  let hi = cost(0, plays.length - 1) + ffPrefix.at(-1)!;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    const cuts = cutsUnder(mid);
-    if (cuts && cuts.length <= count) hi = mid;
-    else lo = mid;
+  const bestWith = (count: number): [number, number][] => {
+    let lo = 0;
+    let hi = cost(0, plays.length - 1) + ffPrefix.at(-1)!;
+    for (let i = 0; i < 50; i++) {
+      const mid = (lo + hi) / 2;
+      const cuts = cutsUnder(mid);
+      if (cuts && cuts.length <= count) hi = mid;
+      else lo = mid;
+    }
+    return cutsUnder(hi)!;
+  };
+  let best: { cuts: [number, number][]; wall: number } | undefined;
+  for (let count = fewest; count <= most; count++) {
+    const cuts = bestWith(count);
+    const costs = cuts.map(([a, b]) => cost(a, b));
+    const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
+    // More segments only for a clearly shorter wall time: each one is a set-up more.
+    if (!best || wall < best.wall * 0.98) best = { cuts, wall };
   }
-  return cutsUnder(hi)!.map(([a, b]) => ({
+  return best!.cuts.map(([a, b]) => ({
     fromPlay: plays[a]!.index,
     toPlay: plays[b]!.index,
     frames: plays.slice(a, b + 1).reduce((n, p) => n + p.frames, 0),
     cost: cost(a, b) / 1e6,
   }));
+}
+
+/**
+ * Where the lead segment ends. The lead started rendering from play 0 while the scene was being
+ * planned; it has done about `elapsedMs` of work. It ends where it has done its share of what is
+ * left, so that it finishes with the segments cut for the other workers. At least the play it is
+ * probably drawing now is its own.
+ */
+export function leadEnd(plays: Play[], pixels: number, elapsedMs: number, workers: number, setupSeconds: number): number {
+  const costs = plays.map((p) => playCost(p, pixels));
+  const total = costs.reduce((a, b) => a + b, 0);
+  const done = Math.max(0, (elapsedMs / 1000 - setupSeconds) * 1e6);
+  const target = done + (total - done) / Math.max(1, workers);
+  let acc = 0;
+  let end = -1;
+  for (const [i, c] of costs.entries()) {
+    if (acc + c > target && acc > done) break;
+    acc += c;
+    end = i;
+  }
+  return plays[Math.max(0, end)]!.index;
 }

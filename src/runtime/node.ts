@@ -10,7 +10,7 @@ import { createQueue } from '../queue/queue.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
 import { registerNode, heartbeat, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
-import { finishJob } from '../store/jobs.ts';
+import { finishJob, NEEDS_LATEX } from '../store/jobs.ts';
 import { jobs, nodes, segments } from '../db/schema.ts';
 import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
@@ -132,8 +132,9 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       tasks: [...functions.keys()],
       concurrency,
       dispatch,
-      // A segment that failed on this node is re-queued with this flag, so it goes elsewhere.
-      forbiddenFlags: [`avoid:${id}`],
+      // A segment that failed on this node is re-queued with this flag, so it goes elsewhere; a node
+      // without LaTeX takes no work that needs it.
+      forbiddenFlags: [`avoid:${id}`, ...(versions.latex === false ? [NEEDS_LATEX] : [])],
     });
   };
   const stopWork = async () => {

@@ -8,6 +8,9 @@ import { putBundle } from './bundles.ts';
 import { appendEvent } from './events.ts';
 import { listArtifacts } from './artifacts.ts';
 
+/** Work that needs LaTeX: planning, and a lead segment rendering before the TeX cache exists. */
+export const NEEDS_LATEX = 'needs-latex';
+
 export const TERMINAL: JobState[] = ['succeeded', 'failed', 'cancelled'];
 
 export const planKey = (jobId: string) => `plan:${jobId}`;
@@ -30,7 +33,7 @@ export async function createJob(db: Db, queue: Queue, req: JobRequest, source = 
       .values({ kind: 'render', source, bundleId, entry: req.entry, sceneNames: req.scenes, options: req.options })
       .returning({ id: jobs.id });
     await appendEvent(tx, job!.id, 'job.queued', { entry: req.entry, scenes: req.scenes, options: req.options });
-    await queue.add(tx, 'plan', { jobId: job!.id }, { jobKey: planKey(job!.id), priority: -10 });
+    await queue.add(tx, 'plan', { jobId: job!.id }, { jobKey: planKey(job!.id), priority: -10, flags: [NEEDS_LATEX] });
     return job!.id;
   });
 }

@@ -2,33 +2,71 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import type { ScenePlan } from '../driver/protocol.ts';
+import type { Play, ScenePlan } from '../driver/protocol.ts';
 import type { SegmentPlan } from '../planner/segments.ts';
 import { appendEvent } from './events.ts';
 import { putArtifact } from './artifacts.ts';
-import { finishRenderJobIfDone, segmentKey, stitchKey } from './jobs.ts';
+import { finishRenderJobIfDone, NEEDS_LATEX, segmentKey, stitchKey } from './jobs.ts';
 
-/** Records a planned scene and enqueues its segments, costliest first (longest-processing-time first
- *  keeps the last segments of a job small, so no node is left finishing a big one alone). */
-export async function addPlannedScene(
-  tx: Tx, queue: Queue, jobId: string, position: number, name: string, plan: ScenePlan, cuts: SegmentPlan[], cache: { name: string; bytes: Buffer }[],
-): Promise<void> {
-  const [scene] = await tx
-    .insert(scenes)
-    .values({ jobId, name, position, state: 'rendering', plan, totalFrames: plan.totalFrames, startedAt: new Date() })
-    .returning({ id: scenes.id });
-  for (const c of cache) {
-    await putArtifact(tx, { jobId, sceneId: scene!.id, kind: 'cache', name: c.name, contentType: 'image/svg+xml', bytes: c.bytes });
+/** A lead segment's toPlay while nobody knows yet where it ends. */
+export const OPEN_END = -1;
+
+
+/**
+ * Records a scene about to be planned. With more than one render slot in the cluster, a lead
+ * segment starts rendering from play 0 at once, while the planning pass runs; the planner then
+ * decides where it ends.
+ */
+export async function openScene(tx: Tx, queue: Queue, jobId: string, position: number, name: string, lead: boolean): Promise<string> {
+  const [scene] = await tx.insert(scenes).values({ jobId, name, position, state: 'planning', startedAt: new Date() }).returning({ id: scenes.id });
+  if (lead) {
+    const [seg] = await tx
+      .insert(segments)
+      .values({ jobId, sceneId: scene!.id, position: 0, fromPlay: 0, toPlay: OPEN_END, frames: 0, cost: 0 })
+      .returning({ id: segments.id });
+    await queue.add(tx, 'render-segment', { segmentId: seg!.id }, { jobKey: segmentKey(seg!.id), priority: -8, flags: [NEEDS_LATEX] });
   }
-  const rows = await tx
-    .insert(segments)
-    .values(cuts.map((c, i) => ({ jobId, sceneId: scene!.id, position: i, ...c })))
-    .returning({ id: segments.id, cost: segments.cost });
+  return scene!.id;
+}
+
+export async function leadSegment(tx: Tx, sceneId: string) {
+  const [lead] = await tx.select().from(segments).where(and(eq(segments.sceneId, sceneId), eq(segments.position, 0))).for('update');
+  return lead;
+}
+
+/** A lead that has not started by the time the plan is ready is dropped: plain segments replace it. */
+export async function dropLead(tx: Tx, id: string): Promise<void> {
+  await tx.delete(segments).where(eq(segments.id, id));
+  await tx.execute(sql`select graphile_worker.remove_job(${segmentKey(id)})`);
+}
+
+/** Ends a running lead at play `toPlay`; its node reads this when the event arrives. */
+export async function cutLead(tx: Tx, jobId: string, id: string, toPlay: number, plays: Play[], cost: number): Promise<void> {
+  const frames = plays.filter((p) => p.index <= toPlay).reduce((n, p) => n + p.frames, 0);
+  await tx.update(segments).set({ toPlay, frames, cost }).where(eq(segments.id, id));
+  await appendEvent(tx, jobId, 'segment.cut', { segment: 0, plays: [0, toPlay] });
+}
+
+/** Records a scene's plan, its cache files and its segments, and enqueues them costliest first
+ *  (longest-processing-time first keeps the last segments of a job small). */
+export async function addPlan(
+  tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentPlan[], cache: { name: string; bytes: Buffer }[], firstPosition: number,
+): Promise<void> {
+  await tx.update(scenes).set({ state: 'rendering', plan, totalFrames: plan.totalFrames }).where(eq(scenes.id, sceneId));
+  for (const c of cache) {
+    await putArtifact(tx, { jobId, sceneId, kind: 'cache', name: c.name, contentType: 'image/svg+xml', bytes: c.bytes });
+  }
+  const rows = cuts.length
+    ? await tx
+        .insert(segments)
+        .values(cuts.map((c, i) => ({ jobId, sceneId, position: firstPosition + i, ...c })))
+        .returning({ id: segments.id, cost: segments.cost })
+    : [];
   const byCost = [...rows].sort((a, b) => b.cost - a.cost);
   for (const [rank, seg] of byCost.entries()) {
     await queue.add(tx, 'render-segment', { segmentId: seg.id }, { jobKey: segmentKey(seg.id), priority: rank });
   }
-  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length });
+  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length + firstPosition });
 }
 
 export async function addFailedScene(tx: Tx, jobId: string, position: number, name: string, error: JobError): Promise<void> {
