@@ -99,8 +99,11 @@ export default defineFunction({
         continue;
       }
       // A lead segment renders while the scene is planned; PNG frames are numbered by the plan, so
-      // a PNG job waits for it.
-      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, env.config.segments.lead && workers > 1 && options.format !== 'png'));
+      // a PNG job waits for it. With a single render slot the lead renders the whole scene and its
+      // render is the plan: planning first would only add to the wall time.
+      const lead = env.config.segments.lead && options.format !== 'png';
+      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, lead));
+      if (lead && workers === 1) continue;
       const mediaDir = join(env.workDir, 'plan', jobId, name);
       try {
         const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir }, planSchema, env.signal);

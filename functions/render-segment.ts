@@ -1,6 +1,6 @@
 import { join, basename, extname, dirname } from 'node:path';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineFunction, PermanentError, type FunctionEnv } from '../src/runtime/define-function.ts';
 import { jobs, scenes, segments, type JobError, type SegmentFailure } from '../src/db/schema.ts';
@@ -11,7 +11,7 @@ import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts
 import { appendEvent } from '../src/store/events.ts';
 import { failScene, OPEN_END, stitchIfComplete } from '../src/store/scenes.ts';
 import { liveNodes } from '../src/store/nodes.ts';
-import { planSchema, renderResultSchema, SceneError, type RenderResult } from '../src/driver/protocol.ts';
+import { planSchema, renderResultSchema, SceneError, type RenderResult, type ScenePlan } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { posterFrom } from '../src/media/poster.ts';
@@ -59,6 +59,16 @@ async function checkLeadAgainstPlan(tx: Tx, sceneId: string, result: RenderResul
   if (off) {
     throw new SceneError({ type: 'PlanMismatch', message: `play ${off.index} drew ${off.frames} frames, the plan said ${planned.get(off.index)}: this scene's timing depends on state the planning pass can't see`, traceback: '', file: null, line: null });
   }
+}
+
+/** A lead that drew every play of a scene nobody planned (a lone render slot) gives it its plan. */
+async function adoptPlan(tx: Tx, jobId: string, sceneId: string, name: string, plan: ScenePlan): Promise<void> {
+  const adopted = await tx
+    .update(scenes)
+    .set({ state: 'rendering', plan, totalFrames: plan.totalFrames })
+    .where(and(eq(scenes.id, sceneId), eq(scenes.state, 'planning'), isNull(scenes.plan)))
+    .returning({ id: scenes.id });
+  if (adopted.length) await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: 1 });
 }
 
 type Row = { seg: typeof segments.$inferSelect; scene: typeof scenes.$inferSelect; job: typeof jobs.$inferSelect };
@@ -168,6 +178,7 @@ export default defineFunction({
         // Cancelled, or taken back and given to another node while this one was presumed dead: keep theirs.
         if (now?.state !== 'running' || now.nodeId !== env.nodeId) return;
         if (lead) await checkLeadAgainstPlan(tx, scene.id, result);
+        if (lead && result.plan) await adoptPlan(tx, job.id, scene.id, scene.name, result.plan);
         for (const f of files) {
           await putArtifact(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path), bytes: await readFile(f.path) });
         }

@@ -105,6 +105,7 @@ class SceneTap:
     # An open-ended render stops at the first play past the index written in this file (the
     # planner decides where a lead segment ends while it is already rendering).
     stop_file: str | None = None
+    stopped: bool = False
     plays: list[PlayRecord] = field(default_factory=list)
     sections: list[SectionRecord] = field(default_factory=list)
     sounds: list[SoundRecord] = field(default_factory=list)
@@ -329,7 +330,8 @@ class SceneTap:
             return False
         with open(self.stop_file) as f:
             text = f.read().strip()
-        return text.lstrip("-").isdigit() and index > int(text)
+        self.stopped = text.lstrip("-").isdigit() and index > int(text)
+        return self.stopped
 
     def check_expected(self, upto: int) -> None:
         """After the run: every planned play up to ``upto`` ran, with the planned frames."""

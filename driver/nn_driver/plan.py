@@ -36,9 +36,14 @@ def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
 
 
 def plan(req: PlanRequest) -> dict[str, Any]:
+    run, exact = _run(req)
+    return describe(run, exact, Path(req.media_dir))
+
+
+def describe(run: SceneRun, exact: bool, media_dir: Path) -> dict[str, Any]:
+    """The plan of a scene that has run: from the planning pass, or from a render of every play."""
     from manim import config
 
-    run, exact = _run(req)
     tap = run.tap
     plays = [
         {
@@ -60,7 +65,6 @@ def plan(req: PlanRequest) -> dict[str, Any]:
         }
         for p in tap.plays
     ]
-    media_dir = Path(req.media_dir)
     return {
         "fps": float(config.frame_rate),
         "width": int(config.pixel_width),

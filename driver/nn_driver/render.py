@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 from typing import Any
 
 from .errors import BadRequest
 from .protocol import CacheFile, RenderRequest
+from .plan import describe
 from .runner import run_scene
 
 
@@ -34,6 +36,9 @@ def render(req: RenderRequest) -> dict[str, Any]:
         raise BadRequest(f"scene has {len(tap.plays)} plays; play {req.first} does not exist")
     first = segment[0]
     result: dict[str, Any] = {"partials": [], "frames": [], "plays": len(segment), "shortcuts": tap.shortcuts}
+    if req.last == -1 and req.first == 0 and not tap.stopped:
+        # Every play was drawn: this run is also the scene's exact plan (a lone worker needs no other).
+        result["plan"] = describe(run, True, Path(req.plan.media_dir))
     if req.plan.options.is_video:
         result["partials"] = [
             {"index": p.index, "path": p.partial, "frames": p.frames} for p in segment if p.partial is not None

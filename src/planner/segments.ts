@@ -111,21 +111,25 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, be
 
 /**
  * Where the lead segment ends. The lead started rendering from play 0 while the scene was being
- * planned; it has done about `elapsedMs` of work. It ends where it has done its share of what is
- * left, so that it finishes with the segments cut for the other workers. At least the play it is
- * probably drawing now is its own.
+ * planned and has done about `elapsedMs` of work; the other `workers - 1` slots start now, each
+ * paying a set-up and a fast-forward to where the lead stops. The end is the play that makes both
+ * finish soonest. At least the play the lead is probably drawing now is its own.
  */
 export function leadEnd(plays: Play[], pixels: number, elapsedMs: number, workers: number, setupSeconds: number): number {
   const costs = plays.map((p) => playCost(p, pixels));
   const total = costs.reduce((a, b) => a + b, 0);
   const done = Math.max(0, (elapsedMs / 1000 - setupSeconds) * 1e6);
-  const target = done + (total - done) / Math.max(1, workers);
-  let acc = 0;
-  let end = -1;
+  const others = Math.max(1, workers - 1);
+  let rendered = 0;
+  let forwarded = 0;
+  let best = { end: plays.at(-1)!.index, wall: Infinity };
   for (const [i, c] of costs.entries()) {
-    if (acc + c > target && acc > done) break;
-    acc += c;
-    end = i;
+    rendered += c;
+    forwarded += fastForwardCost(plays[i]!);
+    if (rendered < done && i < plays.length - 1) continue;
+    const rest = total - rendered;
+    const wall = Math.max(rendered - done, rest > 0 ? setupSeconds * 1e6 + forwarded + rest / others : 0);
+    if (wall < best.wall) best = { end: plays[i]!.index, wall };
   }
-  return plays[Math.max(0, end)]!.index;
+  return best.end;
 }
