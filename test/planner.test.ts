@@ -3,7 +3,7 @@ import { planSegments } from '../src/planner/segments.ts';
 import type { Play } from '../src/driver/protocol.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
-  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, ...extra,
+  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, ...extra,
 });
 const PIXELS = 1280 * 720;
 const opts = { workers: 2, perWorker: 2, minFrames: 30, setupSeconds: 0 };

@@ -22,6 +22,7 @@ so nothing global in manim is changed.
 from __future__ import annotations
 
 import os
+from time import perf_counter
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class PlayRecord:
     pure: bool
     mobjects: int  # mobjects with points on screen after the play
     points: int  # their bezier points: with mobjects, what a frame costs to draw
+    step_seconds: float  # one skip-path step of the play, timed (0 when not taken)
 
 
 @dataclass
@@ -114,6 +116,8 @@ class SceneTap:
     fast: bool = False
     shortcuts: int = 0  # plays that took the skip path (for tests and logs)
     _pure: bool | None = None
+    _step: float = 0.0
+    _step_started: float = 0.0
     _flip_on_render: bool = False
 
     def install(self) -> None:
@@ -146,6 +150,7 @@ class SceneTap:
             time_based = self._time_based()
             self.fast = index < self.fast_until
             self._pure = None
+            self._step = 0.0
             try:
                 orig_play(scene, *args, **kwargs)
             finally:
@@ -177,6 +182,7 @@ class SceneTap:
                     pure=self._pure,
                     mobjects=load[0],
                     points=load[1],
+                    step_seconds=self._step,
                 )
             )
             self._check_play(self.plays[-1])
@@ -201,6 +207,9 @@ class SceneTap:
                 # the skip path's one step just ran update_to_time(run_time): from here on
                 # the play is a rendered one again (last frame, then update_mobjects(0))
                 self._flip_on_render = False
+                # update_to_time(run_time) just ran: one step of the play's animations and
+                # updaters, what each of its frames costs in Python (the planner weighs plays by it)
+                self._step = perf_counter() - self._step_started
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return
@@ -302,6 +311,7 @@ class SceneTap:
         self.shortcuts += 1
         self._flip_on_render = True
         renderer.skip_animations = True
+        self._step_started = perf_counter()
         try:
             orig_play_internal()
         finally:

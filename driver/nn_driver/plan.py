@@ -62,6 +62,7 @@ def describe(run: SceneRun, exact: bool, media_dir: Path) -> dict[str, Any]:
             "pure": p.pure,
             "mobjects": p.mobjects,
             "points": p.points,
+            "stepSeconds": p.step_seconds,
         }
         for p in tap.plays
     ]

@@ -23,6 +23,8 @@ export const playSchema = z.object({
   /** Mobjects and bezier points on screen: what drawing a frame of this play costs beyond its pixels. */
   mobjects: z.number().int().default(0),
   points: z.number().int().default(0),
+  /** One step of the play's animations and updaters, timed while planning: its Python cost per frame. */
+  stepSeconds: z.number().default(0),
 });
 export type Play = z.infer<typeof playSchema>;
 

@@ -27,21 +27,27 @@ const US = {
   encodePixel: 0.004, // encoding a repeated (frozen) frame, per pixel
   mobject: 60, // Python and Cairo per drawn mobject per frame
   point: 0.5, // Cairo per bezier point per frame
-  fastForwardMobject: 15, // an exact (per-frame) fast-forward step, per mobject
+  fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
   fastForwardPure: 2000, // a pure play fast-forwarded on manim's skip path
 };
+
+/** Microseconds of Python per frame for the play's animations and updaters: measured while
+ *  planning (one timed step), else estimated from the mobjects on screen. */
+function stepCost(play: Play): number {
+  return play.stepSeconds > 0 ? play.stepSeconds * 1e6 : 500 + play.mobjects * US.fastForwardMobject;
+}
 
 /** Estimated microseconds to draw and encode a play. */
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
   const draw = pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
-  return play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw;
+  return play.frozen ? draw + stepCost(play) + (play.frames - 1) * pixels * US.encodePixel : play.frames * (draw + stepCost(play));
 }
 
 /** Estimated microseconds to fast-forward over a play that a segment starts after. */
 export function fastForwardCost(play: Play): number {
   if (play.skipped) return 0;
-  return play.pure ? US.fastForwardPure : play.frames * (500 + play.mobjects * US.fastForwardMobject);
+  return play.pure ? US.fastForwardPure : play.frames * stepCost(play);
 }
 
 /**
