@@ -48,7 +48,8 @@ async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name
     }
     const keepsLead = !!lead && lead.state !== 'queued';
     const before = plan.plays.filter((p) => !rest.includes(p));
-    const cuts = planSegments(rest, pixels, { ...env.config.segments, workers: Math.max(1, workers - (keepsLead ? 1 : 0)) }, before);
+    // Cut for every slot, the lead's too: when the lead is done its worker takes what is left.
+    const cuts = planSegments(rest, pixels, { ...env.config.segments, workers }, before);
     await addPlan(tx, env.queue, jobId, sceneId, name, plan, cuts, cache, keepsLead ? 1 : 0);
     await stitchIfComplete(tx, env.queue, sceneId);
   });

@@ -117,25 +117,20 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, be
 
 /**
  * Where the lead segment ends. The lead started rendering from play 0 while the scene was being
- * planned and has done about `elapsedMs` of work; the other `workers - 1` slots start now, each
- * paying a set-up and a fast-forward to where the lead stops. The end is the play that makes both
- * finish soonest. At least the play the lead is probably drawing now is its own.
+ * planned and has done about `elapsedMs` of work; it ends where it has drawn its fair share of the
+ * whole scene, and the rest is cut for every slot (the lead's own slot takes more when it is done).
+ * At least the play the lead is probably drawing now is its own.
  */
 export function leadEnd(plays: Play[], pixels: number, elapsedMs: number, workers: number, setupSeconds: number): number {
   const costs = plays.map((p) => playCost(p, pixels));
   const total = costs.reduce((a, b) => a + b, 0);
   const done = Math.max(0, (elapsedMs / 1000 - setupSeconds) * 1e6);
-  const others = Math.max(1, workers - 1);
+  const target = done + (total - done) / Math.max(1, workers);
   let rendered = 0;
-  let forwarded = 0;
-  let best = { end: plays.at(-1)!.index, wall: Infinity };
   for (const [i, c] of costs.entries()) {
     rendered += c;
-    forwarded += fastForwardCost(plays[i]!);
-    if (rendered < done && i < plays.length - 1) continue;
-    const rest = total - rendered;
-    const wall = Math.max(rendered - done, rest > 0 ? setupSeconds * 1e6 + forwarded + rest / others : 0);
-    if (wall < best.wall) best = { end: plays[i]!.index, wall };
+    // Stop at the play whose end is nearest the target, never before what is already drawn.
+    if (rendered >= done && rendered + (costs[i + 1] ?? 0) / 2 >= target) return plays[i]!.index;
   }
-  return best.end;
+  return plays.at(-1)!.index;
 }
