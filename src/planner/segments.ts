@@ -32,22 +32,28 @@ const US = {
 };
 
 /** Microseconds of Python per frame for the play's animations and updaters: measured while
- *  planning (one timed step), else estimated from the mobjects on screen. */
-function stepCost(play: Play): number {
-  return play.stepSeconds > 0 ? play.stepSeconds * 1e6 : 500 + play.mobjects * US.fastForwardMobject;
+ *  planning (one timed step), else estimated from the mobjects on screen. One timed step can catch
+ *  a one-off (a font loaded, a garbage collection), so it counts at most a few drawn frames' worth. */
+function stepCost(play: Play, pixels: number): number {
+  if (play.stepSeconds <= 0) return 500 + play.mobjects * US.fastForwardMobject;
+  return Math.min(play.stepSeconds * 1e6, 3 * drawCost(play, pixels));
+}
+
+function drawCost(play: Play, pixels: number): number {
+  return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
 }
 
 /** Estimated microseconds to draw and encode a play. */
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
-  const draw = pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
-  return play.frozen ? draw + stepCost(play) + (play.frames - 1) * pixels * US.encodePixel : play.frames * (draw + stepCost(play));
+  const draw = drawCost(play, pixels) + stepCost(play, pixels);
+  return play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw;
 }
 
 /** Estimated microseconds to fast-forward over a play that a segment starts after. */
-export function fastForwardCost(play: Play): number {
+export function fastForwardCost(play: Play, pixels: number): number {
   if (play.skipped) return 0;
-  return play.pure ? US.fastForwardPure : play.frames * stepCost(play);
+  return play.pure ? US.fastForwardPure : play.frames * stepCost(play, pixels);
 }
 
 /**
@@ -61,8 +67,8 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, be
   if (!plays.length) return [];
   const render = plays.map((p) => playCost(p, pixels));
   // Every segment also fast-forwards over `before`, the plays another segment already covers.
-  const ffPrefix = [before.reduce((n, p) => n + fastForwardCost(p), 0)];
-  for (const p of plays) ffPrefix.push(ffPrefix.at(-1)! + fastForwardCost(p));
+  const ffPrefix = [before.reduce((n, p) => n + fastForwardCost(p, pixels), 0)];
+  for (const p of plays) ffPrefix.push(ffPrefix.at(-1)! + fastForwardCost(p, pixels));
   const renderPrefix = [0];
   for (const c of render) renderPrefix.push(renderPrefix.at(-1)! + c);
   const setup = opts.setupSeconds * 1e6;
