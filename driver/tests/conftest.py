@@ -63,6 +63,20 @@ def pixels(path: str | Path) -> np.ndarray:
         return np.asarray(im.convert("RGBA"))
 
 
+def collect_frames(frames: dict[int, str], res: dict[str, Any]) -> None:
+    """Adds a segment's PNG frames by their global number; no two segments may draw the same one."""
+    for f in res["frames"]:
+        assert f["index"] not in frames
+        frames[f["index"]] = f["path"]
+
+
+def assert_same_frames(expected: list[Path], frames: dict[int, str], scene: str) -> None:
+    """Every frame of a full CLI render, pixel for pixel, and no other."""
+    assert sorted(frames) == list(range(len(expected)))
+    for i, path in enumerate(expected):
+        assert np.array_equal(pixels(path), pixels(frames[i])), f"{scene}: frame {i} differs"
+
+
 def scene_req(file: Path, scene: str, media: Path, **options: Any) -> dict[str, Any]:
     opts = {"quality": "l", "resolution": RES, **options}
     return {"file": str(file), "cwd": str(file.parent), "scene": scene, "mediaDir": str(media), "options": opts}

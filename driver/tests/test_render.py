@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from conftest import SCENES, cli_png_frames, driver, framemd5, manim_cli, pixels, scene_req, split
+from conftest import SCENES, assert_same_frames, cli_png_frames, collect_frames, driver, framemd5, manim_cli, scene_req, split
 
 UPDATERS = SCENES / "updaters.py"
 CASES = [
@@ -34,12 +33,8 @@ def test_png_segments_pixel_identical(scene: str, parts: int, args: tuple[str, .
     for k, (a, b) in enumerate(split(n, parts)):
         res = driver("render", {**scene_req(UPDATERS, scene, media / f"seg{k}", format="png", **_seed(args)), "from": a, "to": b})
         assert res["firstFrame"] == plan["plays"][a]["firstImage"]
-        for f in res["frames"]:
-            assert f["index"] not in frames
-            frames[f["index"]] = f["path"]
-    assert sorted(frames) == list(range(len(expected)))
-    for i, path in enumerate(expected):
-        assert np.array_equal(pixels(path), pixels(frames[i])), f"{scene}: frame {i} differs"
+        collect_frames(frames, res)
+    assert_same_frames(expected, frames, scene)
 
 
 def _stitched(file: Path, scene: str, media: Path, parts: int, **options: object) -> list[dict[str, str]]:

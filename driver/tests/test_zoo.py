@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from conftest import SCENES, Server, cache_files, cli_png_frames, pixels, scene_req
+from conftest import SCENES, Server, assert_same_frames, cache_files, cli_png_frames, collect_frames, scene_req
 
 ZOO = SCENES / "zoo.py"
 
@@ -32,12 +31,8 @@ def _segments_equal_cli(server: Server, scene: str, media: Path) -> dict:
         want = sum(1 for p in plays[:a] if p["pure"] and not p["frozen"] and not p["skipped"])
         assert res["shortcuts"] == want
         assert res["firstFrame"] == plays[a]["firstImage"]
-        for f in res["frames"]:
-            assert f["index"] not in frames
-            frames[f["index"]] = f["path"]
-    assert sorted(frames) == list(range(len(expected)))
-    for i, path in enumerate(expected):
-        assert np.array_equal(pixels(path), pixels(frames[i])), f"{scene}: frame {i} differs"
+        collect_frames(frames, res)
+    assert_same_frames(expected, frames, scene)
     return plan
 
 
