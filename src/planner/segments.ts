@@ -25,7 +25,7 @@ export interface CutOptions {
 const US = {
   pixel: 0.012, // clearing, copying and encoding a frame, per pixel
   encodePixel: 0.004, // encoding a repeated (frozen) frame, per pixel
-  mobject: 60, // Python and Cairo per drawn mobject per frame
+  mobject: 200, // Python and Cairo per drawn mobject per frame (calibrated on the lab benchmark)
   point: 0.5, // Cairo per bezier point per frame
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
   fastForwardPure: 2000, // a pure play fast-forwarded on manim's skip path
