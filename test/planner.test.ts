@@ -34,7 +34,7 @@ describe('cutting a scene into segments', () => {
   });
 
   it('gives later segments fewer plays when the plays before them need an exact fast-forward', () => {
-    const plays = Array.from({ length: 12 }, (_, i) => play(i, 60, { pure: false, mobjects: 200 }));
+    const plays = Array.from({ length: 12 }, (_, i) => play(i, 60, { pure: false, mobjects: 20, stepSeconds: 0.02 }));
     const cuts = planSegments(plays, PIXELS, { workers: 3, perWorker: 1, minFrames: 1, setupSeconds: 0 });
     expect(cuts.length).toBe(3);
     const sizes = cuts.map((c) => c.toPlay - c.fromPlay + 1);
