@@ -14,8 +14,8 @@ import { liveNodes } from '../src/store/nodes.ts';
 import { planSchema, renderResultSchema, SceneError, type RenderResult, type ScenePlan } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
-import { posterFrom } from '../src/media/poster.ts';
-import { contentType } from '../src/media/content-type.ts';
+import { posterFrom } from '../src/video/poster.ts';
+import { contentType } from '../src/video/content-type.ts';
 import { jobSignal } from '../src/runtime/job-signal.ts';
 
 /**

@@ -12,7 +12,7 @@ import { failScene } from '../src/store/scenes.ts';
 import { planSchema, stitchResultSchema, SceneError } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
-import { contentType } from '../src/media/content-type.ts';
+import { contentType } from '../src/video/content-type.ts';
 
 /**
  * Stitches a scene from the partial movie files every node stored: manim's own combiner concatenates
