@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { run, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { run, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { log } from '../lib/log.ts';
 import { workerLogger } from './logger.ts';
 
@@ -15,7 +15,6 @@ export interface TaskCall {
 export type Dispatch = (call: TaskCall) => Promise<void>;
 
 export interface RunnerHandle {
-  runner: Runner;
   /** graphile-worker pool ids of this node: its jobs are locked by these, and unlocked by them if it dies. */
   workerIds: Set<string>;
   stop(): Promise<void>;
@@ -64,7 +63,6 @@ export async function startRunner(opts: {
     logger: workerLogger,
   });
   return {
-    runner,
     workerIds,
     stop: () => runner.stop(),
   };

@@ -17,7 +17,7 @@ export interface NodeInfo {
   reason?: string | null;
 }
 
-export function lanAddresses(): string[] {
+function lanAddresses(): string[] {
   return Object.values(networkInterfaces())
     .flat()
     .filter((a) => a && !a.internal)
