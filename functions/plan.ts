@@ -38,7 +38,9 @@ async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name
     let rest = plan.plays;
     if (lead && lead.state === 'queued') await dropLead(tx, lead.id);
     else if (lead && lead.state === 'running' && lead.toPlay < 0) {
-      const end = leadEnd(plan.plays, pixels, Date.now() - (lead.startedAt?.getTime() ?? Date.now()), workers, env.config.segments.setupSeconds);
+      const { maxPlays, setupSeconds } = env.config.segments;
+      const fair = leadEnd(plan.plays, pixels, Date.now() - (lead.startedAt?.getTime() ?? Date.now()), workers, setupSeconds);
+      const end = maxPlays ? Math.min(fair, plan.plays[Math.min(maxPlays, plan.plays.length) - 1]!.index) : fair;
       const mine = plan.plays.filter((p) => p.index <= end);
       await cutLead(tx, jobId, lead.id, end, plan.plays, mine.reduce((n, p) => n + playCost(p, pixels), 0) / 1e6);
       rest = plan.plays.filter((p) => p.index > end);
@@ -91,7 +93,8 @@ export default defineFunction({
       await finishJob(db, jobId, 'failed', { error: { message: `${job.entry} defines no Scene subclass` } });
       return { failed: 'no scenes' };
     }
-    const workers = Math.max(1, await renderSlots(db));
+    const { slots, latexSlots } = await renderSlots(db);
+    const workers = Math.max(1, slots);
     for (const [position, name] of wanted.entries()) {
       if (!available.includes(name)) {
         await db.transaction((tx) =>
@@ -100,11 +103,12 @@ export default defineFunction({
         continue;
       }
       // A lead segment renders while the scene is planned; PNG frames are numbered by the plan, so
-      // a PNG job waits for it. With a single render slot the lead renders the whole scene and its
-      // render is the plan: planning first would only add to the wall time.
-      const lead = env.config.segments.lead && options.format !== 'png';
+      // a PNG job waits for it, and it needs a slot with LaTeX (no TeX cache exists yet). With a
+      // single render slot the lead renders the whole scene and its render is the plan: planning
+      // first would only add to the wall time.
+      const lead = env.config.segments.lead && options.format !== 'png' && latexSlots > 0;
       const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, lead));
-      if (lead && workers === 1) continue;
+      if (lead && workers === 1 && !env.config.segments.maxPlays) continue;
       const mediaDir = join(env.workDir, 'plan', jobId, name);
       try {
         const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir }, planSchema, env.signal);

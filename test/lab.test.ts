@@ -26,10 +26,11 @@ let token = '';
 const procs = new Map<string, ChildProcess>();
 const logs = new Map<string, string>();
 
-/** Config files: the coordinator plans and stitches but does not render; segments are small. */
+/** Config files: the coordinator plans and stitches but does not render; segments are small (at
+ *  most two plays), so that every node gets work even from these short scenes. */
 function configFile(name: string, functions: string[]): string {
   const path = join(tmp, `${name}.config.mjs`);
-  writeFileSync(path, `export default ${JSON.stringify({ functions, segments: { perWorker: 3, minFrames: 10, setupSeconds: 0 }, nice: 0 })};\n`);
+  writeFileSync(path, `export default ${JSON.stringify({ functions, segments: { perWorker: 3, minFrames: 10, setupSeconds: 0, maxPlays: 2 }, nice: 0 })};\n`);
   return path;
 }
 

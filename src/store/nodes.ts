@@ -71,10 +71,12 @@ export async function findLiveNode(db: Tx, ref: string) {
   return hits.length === 1 ? hits[0] : hits.length ? 'ambiguous' : undefined;
 }
 
-/** How many segments the live nodes can render at once; the planner cuts for this many. */
-export async function renderSlots(db: Tx): Promise<number> {
-  const live = await liveNodes(db);
-  return live.filter((n) => n.functions.includes('render-segment') && n.state === 'online').reduce((n, r) => n + r.concurrency, 0);
+/** How many segments the live nodes can render at once (the planner cuts for this many), and how
+ *  many of those slots have LaTeX (work that needs it goes only there). */
+export async function renderSlots(db: Tx): Promise<{ slots: number; latexSlots: number }> {
+  const live = (await liveNodes(db)).filter((n) => n.functions.includes('render-segment') && n.state === 'online');
+  const sum = (rows: typeof live) => rows.reduce((n, r) => n + r.concurrency, 0);
+  return { slots: sum(live), latexSlots: sum(live.filter((n) => n.versions.latex !== false)) };
 }
 
 /** Nodes that stopped heart-beating but still hold queue locks or count as present. */
