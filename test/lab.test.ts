@@ -109,7 +109,8 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
   it('finds the coordinator over mDNS and joins with the token alone', async () => {
     const h1 = lab.hosts[1]!;
     start(h1, ['-c', configFile('h1', ['plan', 'render-segment', 'stitch']), 'join', '--workers', '1', '--name', 'h1'], { NN_TOKEN: token });
-    await waitFor(async () => (await nodes()).some((n) => n.name === 'h1'), 60_000, `h1 to join over mDNS: ${logs.get('h1')}`);
+    // Registered, and the command has said so (it prints once the node runs).
+    await waitFor(async () => /joined/.test(logs.get('h1')!) && (await nodes()).some((n) => n.name === 'h1'), 60_000, `h1 to join over mDNS: ${logs.get('h1')}`);
     expect(logs.get('h1')).toMatch(/joined "home" at http:\/\/10\.77\.0\.10:8787 as h1/);
   });
 
