@@ -1,6 +1,6 @@
 import { join, basename, extname, dirname } from 'node:path';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineFunction, PermanentError, type FunctionEnv } from '../src/runtime/define-function.ts';
 import { jobs, scenes, segments, type JobError, type SegmentFailure } from '../src/db/schema.ts';
@@ -128,15 +128,17 @@ export default defineFunction({
       .where(eq(segments.id, segmentId));
     if (!row) throw new PermanentError(`segment ${segmentId} not found`);
     const { seg, scene, job } = row;
-    if (TERMINAL.includes(job.state) || ['done', 'cancelled', 'failed'].includes(seg.state)) return { skipped: true };
+    if (TERMINAL.includes(job.state) || !['queued', 'running'].includes(seg.state)) return { skipped: true };
 
     const started = new Date();
     const claimed = await db.transaction(async (tx) => {
-      // Only a queued segment starts: a cancelled one, or a lead dropped by the planner, does not.
+      // A cancelled, done or failed segment does not start again. One still marked running is the
+      // queue's retry of an attempt whose ending was lost (the database was away): the queue's lock,
+      // not this column, says who runs it, and the earlier attempt can no longer commit.
       const rows = await tx
         .update(segments)
         .set({ state: 'running', nodeId: env.nodeId, attempts: sql`${segments.attempts} + 1`, startedAt: started, error: null })
-        .where(and(eq(segments.id, segmentId), eq(segments.state, 'queued')))
+        .where(and(eq(segments.id, segmentId), inArray(segments.state, ['queued', 'running'])))
         .returning({ id: segments.id });
       if (rows.length) await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: env.nodeId });
       return rows.length > 0;

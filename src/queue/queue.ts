@@ -16,6 +16,12 @@ export interface Queue {
   utils: WorkerUtils;
   /** Enqueues inside the caller's transaction, so work appears exactly when its records commit. */
   add(tx: Tx, task: string, payload: unknown, opts?: EnqueueOptions): Promise<void>;
+  /**
+   * Unlocks jobs still locked by these pools that they are not running: after a database outage a
+   * finished job's completion can be lost, and graphile-worker would keep it locked for four hours.
+   * Jobs locked in the last 30 s are left alone (just fetched, not started yet).
+   */
+  releaseStale(tx: Tx, poolIds: string[], running: string[]): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -32,6 +38,14 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         priority => ${opts.priority ?? 0},
         flags => ${opts.flags?.length ? sql`${`{${opts.flags.map((f) => `"${f}"`).join(',')}}`}::text[]` : sql`null`}
       )`);
+    },
+    async releaseStale(tx, poolIds, running) {
+      if (!poolIds.length) return;
+      await tx.execute(sql`update graphile_worker._private_jobs
+        set locked_at = null, locked_by = null
+        where locked_by = any(${`{${poolIds.join(',')}}`}::text[])
+          and not (id = any(${`{${running.join(',')}}`}::bigint[]))
+          and locked_at < now() - interval '30 seconds'`);
     },
     release: async () => utils.release(),
   };

@@ -15,6 +15,8 @@ export interface TaskCall {
 export type Dispatch = (call: TaskCall) => Promise<void>;
 
 export interface RunnerHandle {
+  /** Queue job ids this runner is executing now. */
+  running: Set<string>;
   /** graphile-worker pool ids of this node: its jobs are locked by these, and unlocked by them if it dies. */
   workerIds: Set<string>;
   stop(): Promise<void>;
@@ -33,15 +35,21 @@ export async function startRunner(opts: {
   forbiddenFlags?: string[];
 }): Promise<RunnerHandle> {
   const taskList: TaskList = {};
+  const running = new Set<string>();
   for (const name of opts.tasks) {
     const task: Task = async (payload, helpers) => {
-      await opts.dispatch({
-        task: name,
-        payload,
-        attempt: helpers.job.attempts,
-        maxAttempts: helpers.job.max_attempts,
-        jobKey: helpers.job.key,
-      });
+      running.add(helpers.job.id);
+      try {
+        await opts.dispatch({
+          task: name,
+          payload,
+          attempt: helpers.job.attempts,
+          maxAttempts: helpers.job.max_attempts,
+          jobKey: helpers.job.key,
+        });
+      } finally {
+        running.delete(helpers.job.id);
+      }
     };
     taskList[name] = task;
   }
@@ -63,6 +71,7 @@ export async function startRunner(opts: {
     logger: workerLogger,
   });
   return {
+    running,
     workerIds,
     stop: () => runner.stop(),
   };

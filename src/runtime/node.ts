@@ -150,6 +150,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   /** Heartbeat and control: the database says whether to pause, drain or resume. */
   const beat = async () => {
     const state = await heartbeat(database.db, id, [...current.values()], runner ? [...runner.workerIds] : []);
+    if (runner) await queue.releaseStale(database.db, [...runner.workerIds], [...runner.running]);
     if (switching) return;
     if (state === 'offline') {
       // Taken for dead while unreachable (asleep, cut off): back, with a fresh lease on work.
