@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { cpus, hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
@@ -96,6 +96,8 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     current.set(key, { task: call.task, payload: call.payload, since: new Date().toISOString() });
     const fnJob = functionJobPayload(call.payload) ? call.payload : undefined;
     try {
+      // A function job started when its function starts, not when it ends.
+      if (fnJob) await database.db.update(jobs).set({ startedAt: sql`coalesce(${jobs.startedAt}, now())` }).where(eq(jobs.id, fnJob.nnJob));
       const env = services.envFor({ attempt: call.attempt, maxAttempts: call.maxAttempts, signal: shutdown.signal });
       const res = await app.request(
         `/functions/${call.task}`,
@@ -109,7 +111,6 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       const body = (await res.json().catch(() => null)) as { error?: string } | null;
       const retry = res.status >= 500 && call.attempt < call.maxAttempts && !shutdown.signal.aborted;
       if (fnJob && (res.ok || !retry) && !(shutdown.signal.aborted && !res.ok)) {
-        await database.db.update(jobs).set({ startedAt: new Date() }).where(eq(jobs.id, fnJob.nnJob));
         if (res.ok) await finishJob(database.db, fnJob.nnJob, 'succeeded', { result: body });
         else await finishJob(database.db, fnJob.nnJob, 'failed', { error: { message: body?.error ?? `HTTP ${res.status}`, node: name } });
       }
