@@ -6,9 +6,9 @@ import { defineFunction, type FunctionEnv } from '../src/runtime/define-function
 import { jobs, scenes } from '../src/db/schema.ts';
 import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, TERMINAL } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { addFailedScene, addPlan, cutLead, dropLead, failScene, leadSegment, openScene, stitchIfComplete } from '../src/store/scenes.ts';
+import { addFailedScene, addPlan, cutLead, dropLead, failScene, leadSegment, OPEN_END, openScene, stitchIfComplete } from '../src/store/scenes.ts';
 import { renderSlots } from '../src/store/nodes.ts';
-import { leadEnd, planSegments, playCost } from '../src/planner/segments.ts';
+import { planSegments, type SegmentPlan } from '../src/planner/segments.ts';
 import { listSchema, planSchema, SceneError, type ScenePlan } from '../src/driver/protocol.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { errorDetail } from '../src/driver/errors.ts';
@@ -23,36 +23,42 @@ async function cacheFiles(plan: ScenePlan, mediaDir: string) {
   );
 }
 
+/** The play holding frame `frames` of the scene: where a lead that has written that many is. */
+function playAt(plan: ScenePlan, frames: number): number {
+  let seen = 0;
+  for (const [i, p] of plan.plays.entries()) {
+    seen += p.frames;
+    if (seen > frames) return i;
+  }
+  return plan.plays.length - 1;
+}
+
 /**
- * Cuts a planned scene into segments. A lead segment already rendering from play 0 keeps the
- * plays it can do in its share of the time; the rest is cut for the other workers.
+ * Cuts a planned scene into segments. A lead segment already rendering from play 0 gets the first
+ * share, starting where it is now; it ends at its first segment's end and goes on into the rest of
+ * its share while nobody else has taken it.
  */
 async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name: string, plan: ScenePlan, mediaDir: string, workers: number) {
   const { db } = env.database;
   const cache = await cacheFiles(plan, mediaDir);
   const pixels = plan.width * plan.height;
+  const opts = { ...env.config.segments, workers };
   await db.transaction(async (tx) => {
     const [job] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
     if (!job || TERMINAL.includes(job.state)) return;
     const lead = await leadSegment(tx, sceneId);
-    let rest = plan.plays;
-    if (lead && lead.state === 'queued') await dropLead(tx, lead.id);
-    else if (lead && lead.state === 'running' && lead.toPlay < 0) {
-      const { maxPlays, setupSeconds } = env.config.segments;
-      const fair = leadEnd(plan.plays, pixels, Date.now() - (lead.startedAt?.getTime() ?? Date.now()), workers, setupSeconds);
-      const end = maxPlays ? Math.min(fair, plan.plays[Math.min(maxPlays, plan.plays.length) - 1]!.index) : fair;
-      const mine = plan.plays.filter((p) => p.index <= end);
-      await cutLead(tx, jobId, lead.id, end, plan.plays, mine.reduce((n, p) => n + playCost(p, pixels), 0) / 1e6);
-      rest = plan.plays.filter((p) => p.index > end);
-    } else if (lead) {
-      // It finished the whole scene before the plan was ready (or failed: its scene fails too).
-      rest = plan.plays.filter((p) => p.index > lead.toPlay);
+    let cuts: SegmentPlan[];
+    if (lead && lead.state === 'running' && lead.toPlay === OPEN_END) {
+      const [mine, ...rest] = planSegments(plan.plays, pixels, opts, { lead: { at: playAt(plan, lead.framesDone) } });
+      await cutLead(tx, jobId, lead.id, mine!.toPlay, mine!.frames, mine!.cost);
+      cuts = rest;
+    } else {
+      if (lead && lead.state === 'queued') await dropLead(tx, lead.id);
+      // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
+      const done = lead && lead.state !== 'queued' ? lead.toPlay : -1;
+      cuts = planSegments(plan.plays.filter((p) => p.index > done), pixels, opts, { before: plan.plays.filter((p) => p.index <= done) });
     }
-    const keepsLead = !!lead && lead.state !== 'queued';
-    const before = plan.plays.filter((p) => !rest.includes(p));
-    // Cut for every slot, the lead's too: when the lead is done its worker takes what is left.
-    const cuts = planSegments(rest, pixels, { ...env.config.segments, workers }, before);
-    await addPlan(tx, env.queue, jobId, sceneId, name, plan, cuts, cache, keepsLead ? 1 : 0);
+    await addPlan(tx, env.queue, jobId, sceneId, name, plan, cuts, cache, lead && lead.state !== 'queued' ? 1 : 0);
     await stitchIfComplete(tx, env.queue, sceneId);
   });
 }

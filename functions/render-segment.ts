@@ -11,6 +11,9 @@ import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts
 import { appendEvent } from '../src/store/events.ts';
 import { failScene, OPEN_END, stitchIfComplete } from '../src/store/scenes.ts';
 import { liveNodes } from '../src/store/nodes.ts';
+import { extendSegment, handBack, recordProgress } from '../src/store/segments.ts';
+import { RangeFiles } from '../src/driver/range-files.ts';
+import { log } from '../src/lib/log.ts';
 import { planSchema, renderResultSchema, SceneError, type RenderResult, type ScenePlan } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
@@ -19,33 +22,69 @@ import { contentType } from '../src/video/content-type.ts';
 import { jobSignal } from '../src/runtime/job-signal.ts';
 
 /**
- * A lead segment renders from play 0 with no end while the scene is planned; when the planner
- * cuts it (an event on the job), the end goes into the file the driver checks before each play.
+ * Steers a running render through its range files: records how far it is, and when it reaches the
+ * last play of its segment either takes the next segment while that is still queued (the render
+ * goes on with no new set-up or fast-forward) or tells it to stop there. A lead segment has no end
+ * until the planner cuts it (an event on the job).
  */
-async function renderLead(env: FunctionEnv, jobId: string, segmentId: string, request: object, stopFile: string, signal: AbortSignal): Promise<RenderResult> {
-  await mkdir(dirname(stopFile), { recursive: true });
-  const checkCut = async () => {
-    const [row] = await env.database.db.select({ toPlay: segments.toPlay }).from(segments).where(eq(segments.id, segmentId));
-    if (row && row.toPlay !== OPEN_END) await writeFile(stopFile, String(row.toPlay));
+function steer(env: FunctionEnv, jobId: string, segmentId: string, files: RangeFiles, end: number): () => void {
+  const { db } = env.database;
+  let final = false;
+  let cutPending = end === OPEN_END;
+  let busy = false;
+  let reported = { frames: 0, at: 0 };
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      if (cutPending) {
+        cutPending = false;
+        const [row] = await db.select({ toPlay: segments.toPlay }).from(segments).where(eq(segments.id, segmentId));
+        if (row && row.toPlay !== OPEN_END) end = row.toPlay;
+      }
+      const at = await files.progress();
+      if (!at) return;
+      if (at.frames !== reported.frames && Date.now() - reported.at > 500) {
+        reported = { frames: at.frames, at: Date.now() };
+        await recordProgress(db, segmentId, at.frames);
+      }
+      if (end === OPEN_END || final || at.play < end) return;
+      const next = env.config.segments.extend ? await db.transaction((tx) => extendSegment(tx, segmentId, env.nodeId)) : null;
+      final = next === null;
+      end = next ?? end;
+      await files.setEnd(end, final);
+    } finally {
+      busy = false;
+    }
   };
-  const onEvent = () => void checkCut().catch(() => {});
+  const onEvent = () => {
+    if (end === OPEN_END) cutPending = true;
+  };
   env.events.on(jobId, onEvent);
-  try {
-    await checkCut();
-    return await env.driver.call('render', { ...request, to: OPEN_END, stopFile }, renderResultSchema, signal);
-  } finally {
+  const timer = setInterval(() => void tick().catch((err) => log.warn({ err, segmentId }, 'steering a render failed')), 100);
+  return () => {
+    clearInterval(timer);
     env.events.off(jobId, onEvent);
-  }
+  };
 }
 
-/** Where a finished lead ends: the planner's cut, or, before any cut, every play it drew. */
-async function leadEndOrClaim(env: FunctionEnv, segmentId: string, result: RenderResult): Promise<number> {
+/**
+ * Where a finished render's segment ends: a lead the planner has not cut yet keeps every play it
+ * drew; a render that stopped short of its end keeps what it drew and hands the rest back.
+ */
+async function settleEnd(env: FunctionEnv, segmentId: string, drawn: number, plan: ScenePlan | undefined): Promise<number> {
   return env.database.db.transaction(async (tx) => {
     const [row] = await tx.select({ toPlay: segments.toPlay }).from(segments).where(eq(segments.id, segmentId)).for('update');
-    if (row && row.toPlay !== OPEN_END) return row.toPlay;
-    const drawn = result.partials.length ? Math.max(...result.partials.map((p) => p.index)) : -1;
-    await tx.update(segments).set({ toPlay: drawn }).where(eq(segments.id, segmentId));
-    return drawn;
+    if (!row) return drawn;
+    if (row.toPlay === OPEN_END) {
+      await tx.update(segments).set({ toPlay: drawn }).where(eq(segments.id, segmentId));
+      return drawn;
+    }
+    if (drawn < row.toPlay && plan) {
+      await handBack(tx, env.queue, segmentId, drawn, plan.plays);
+      return drawn;
+    }
+    return row.toPlay;
   });
 }
 
@@ -126,7 +165,8 @@ export default defineFunction({
       .innerJoin(scenes, eq(scenes.id, segments.sceneId))
       .innerJoin(jobs, eq(jobs.id, segments.jobId))
       .where(eq(segments.id, segmentId));
-    if (!row) throw new PermanentError(`segment ${segmentId} not found`);
+    // Gone: another segment's render went on into its plays (extendSegment), or the job was deleted.
+    if (!row) return { skipped: true };
     const { seg, scene, job } = row;
     if (TERMINAL.includes(job.state) || !['queued', 'running'].includes(seg.state)) return { skipped: true };
 
@@ -152,22 +192,29 @@ export default defineFunction({
     try {
       const request = {
         file: join(cwd, job.entry!), cwd, scene: scene.name, options: renderOptionsSchema.parse(job.options),
-        mediaDir: join(work, 'media'), from: seg.fromPlay, to: seg.toPlay,
+        mediaDir: join(work, 'media'), from: seg.fromPlay,
       };
-      const result = lead
-        ? await renderLead(env, job.id, segmentId, request, join(work, 'stop'), cancel.signal)
-        : await env.driver.call(
-            'render',
-            {
-              ...request,
-              expect: planSchema.parse(scene.plan).plays.filter((p) => p.index <= seg.toPlay).map((p) => ({ index: p.index, frames: p.frames })),
-              cacheFiles: await cacheFiles(env, scene.id, join(work, 'cache')),
-            },
-            renderResultSchema,
-            cancel.signal,
-          );
-      // A lead keeps the plays up to where the planner cut it; it claims all it drew if the plan is not ready yet.
-      const toPlay = lead ? await leadEndOrClaim(env, segmentId, result) : seg.toPlay;
+      const plan = scene.plan ? planSchema.parse(scene.plan) : undefined;
+      const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'));
+      await mkdir(work, { recursive: true });
+      // A lead has no end yet; any other segment may go on into the next one (see steer).
+      if (!lead) await range.setEnd(seg.toPlay, !env.config.segments.extend);
+      const stopSteering = steer(env, job.id, segmentId, range, seg.toPlay);
+      const result = await env.driver
+        .call(
+          'render',
+          {
+            ...request,
+            to: OPEN_END,
+            stopFile: range.stopFile,
+            progressFile: range.progressFile,
+            ...(lead ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await cacheFiles(env, scene.id, join(work, 'cache')) }),
+          },
+          renderResultSchema,
+          cancel.signal,
+        )
+        .finally(stopSteering);
+      const toPlay = await settleEnd(env, segmentId, result.lastPlay, plan);
       result.partials = result.partials.filter((p) => p.index <= toPlay);
       const files = [
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),

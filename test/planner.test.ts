@@ -62,4 +62,28 @@ describe('cutting a scene into segments', () => {
     expect(cuts.length).toBe(2);
     expect(cuts.some((c) => c.fromPlay === 1 && c.toPlay === 1)).toBe(false);
   });
+
+  it('cuts each worker’s share into segments, queued share starts first and then from the back', () => {
+    const plays = Array.from({ length: 24 }, (_, i) => play(i, 90));
+    const cuts = planSegments(plays, PIXELS, { workers: 2, perWorker: 3, minFrames: 30, setupSeconds: 0 });
+    expect(cuts.length).toBe(6);
+    const order = [...cuts].sort((a, b) => a.priority - b.priority).map((c) => c.fromPlay);
+    // The two shares start at plays 0 and 12; then the last segment of each share, then the middle ones.
+    expect(order.slice(0, 2).sort((a, b) => a - b)).toEqual([0, 12]);
+    expect(order.slice(2, 4).sort((a, b) => a - b)).toEqual([8, 20]);
+    expect(order.slice(4).sort((a, b) => a - b)).toEqual([4, 16]);
+  });
+
+  it('gives a lead segment the first share from where it is, at no set-up cost', () => {
+    const plays = Array.from({ length: 20 }, (_, i) => play(i, 60));
+    const opts2 = { workers: 2, perWorker: 2, minFrames: 30, setupSeconds: 2.5 };
+    const fresh = planSegments(plays, PIXELS, opts2);
+    const [lead, ...rest] = planSegments(plays, PIXELS, opts2, { lead: { at: 6 } });
+    expect(lead!.fromPlay).toBe(0);
+    expect(lead!.toPlay).toBeGreaterThanOrEqual(6);
+    // Six plays already drawn: the lead's share reaches further than a fresh first share.
+    const shareEnd = (cuts: typeof rest) => Math.min(...cuts.filter((c) => c.priority < 100 && c.fromPlay > 0).map((c) => c.fromPlay));
+    expect(shareEnd(rest)).toBeGreaterThan(shareEnd(fresh.slice(1)));
+    expect(rest.at(-1)!.toPlay).toBe(19);
+  });
 });

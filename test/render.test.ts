@@ -26,9 +26,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'nn-render-'));
 // play is split across both nodes.
 beforeAll(async () => {
   db = await freshDatabase();
-  // One play per segment, and no lead segment: these scenes are so short that the planner would
-  // otherwise (rightly) render them whole, and every cut is a place where fidelity could break.
-  const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false } };
+  // One play per segment, no lead segment, and no render going on into the next segment: these
+  // scenes are so short that the planner would otherwise (rightly) render them whole, and every
+  // cut is a place where fidelity could break.
+  const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false, extend: false } };
   nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
   call = api(nodes[0]!.url);
 }, 180_000);
@@ -158,5 +159,43 @@ describe('a scene split across two nodes equals one manim render', () => {
     expect(missing.error.message).toMatch(/no scene named NoSuchScene in fidelity.py; it defines: RotatingTrace, /);
     expect(job.scenes.find((s: { name: string }) => s.name === 'OnePlay').state).toBe('succeeded');
     expect(existsSync(FILE)).toBe(true);
+  });
+});
+
+describe('a render that reaches the end of its segment', () => {
+  let solo: Awaited<ReturnType<typeof testNode>>;
+  let soloDb: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    soloDb = await freshDatabase();
+    solo = await testNode(soloDb.url, { concurrency: 1, segments: { minFrames: 1, maxPlays: 1, lead: false } }, 'solo');
+  }, 180_000);
+  afterAll(async () => {
+    await solo?.stop();
+    await soloDb?.drop();
+  });
+
+  it('goes on into the next queued segment: one set-up for the scene, the same frames as manim', async () => {
+    const soloCall = api(solo.url);
+    const scenes = ['RotatingTrace', 'FollowCamera'];
+    const res = await soloCall('/jobs', { method: 'POST', body: JSON.stringify({ files: files(['fidelity.py']), scenes, options: { resolution: [256, 144], fps: 15 } }) });
+    const { id } = await res.json();
+    const job = await waitFor(async () => {
+      const j = await (await soloCall(`/jobs/${id}`)).json();
+      return ['succeeded', 'failed'].includes(j.state) ? j : undefined;
+    }, 600_000, 'the job');
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const history = await (await soloCall(`/jobs/${id}/events`)).text();
+    const cut = [...history.matchAll(/"type":"scene.planned".*?"segments":(\d+)/g)].map((m) => Number(m[1]));
+    expect(cut.every((n) => n > 1), history).toBe(true);
+    expect(history).toMatch(/event: segment.extended/);
+    const ref = join(tmp, 'ref-extend');
+    await manimRender(FILE, scenes, ARGS, ref);
+    for (const scene of job.scenes as { name: string; segments: { plays: [number, number] }[] }[]) {
+      // Cut into one-play segments, rendered by one render that went on through all of them.
+      expect(scene.segments.length, scene.name).toBe(1);
+      const out = join(tmp, `extend-${scene.name}.mp4`);
+      writeFileSync(out, Buffer.from(await (await soloCall(`/jobs/${id}/output/${scene.name}`)).arrayBuffer()));
+      expect(await frameHashes(out), scene.name).toEqual(await frameHashes(join(ref, 'videos', 'fidelity', '144p15', `${scene.name}.mp4`)));
+    }
   });
 });

@@ -21,7 +21,6 @@ so nothing global in manim is changed.
 
 from __future__ import annotations
 
-import os
 from time import perf_counter
 
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import PlanMismatch
 from .purity import is_pure
+from .range_files import RangeFiles
 
 if TYPE_CHECKING:
     from manim import Scene
@@ -104,9 +104,8 @@ class SceneTap:
     fast_until: float
     shortcut: Shortcut = "none"
     expect: dict[int, int] | None = None
-    # An open-ended render stops at the first play past the index written in this file (the
-    # planner decides where a lead segment ends while it is already rendering).
-    stop_file: str | None = None
+    # Where an open-ended render ends, decided by its node while it runs (range_files.py).
+    range_files: RangeFiles = field(default_factory=lambda: RangeFiles(None))
     stopped: bool = False
     plays: list[PlayRecord] = field(default_factory=list)
     sections: list[SectionRecord] = field(default_factory=list)
@@ -142,7 +141,9 @@ class SceneTap:
 
         def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
             index = renderer.num_plays
-            if self._stopped_before(index):
+            self.range_files.progress(index, self.frames)
+            self.stopped = self.range_files.stop_before(index)
+            if self.stopped:
                 from manim.utils.exceptions import EndSceneEarlyException
 
                 raise EndSceneEarlyException()
@@ -334,14 +335,6 @@ class SceneTap:
                 f"play {play.index} drew {play.frames} frames, the plan said {want}: "
                 "this scene's timing depends on state the planning pass can't see"
             )
-
-    def _stopped_before(self, index: int) -> bool:
-        if not self.stop_file or not os.path.exists(self.stop_file):
-            return False
-        with open(self.stop_file) as f:
-            text = f.read().strip()
-        self.stopped = text.lstrip("-").isdigit() and index > int(text)
-        return self.stopped
 
     def check_expected(self, upto: int) -> None:
         """After the run: every planned play up to ``upto`` ran, with the planned frames."""

@@ -165,7 +165,8 @@ class RenderRequest:
     last: int
     expect: dict[int, int] | None = None  # play index -> planned frames
     cache_files: list[CacheFile] = field(default_factory=list)
-    stop_file: str | None = None  # with last == -1: where the planner writes the last play
+    stop_file: str | None = None  # with last == -1: where the node writes the last play
+    progress_file: str | None = None  # where the render says which play it is at
 
 
 def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
@@ -202,11 +203,14 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
     first = _get(req, "from", int)
     last = _get(req, "to", int)
     stop_file = req.get("stopFile")
+    progress_file = _abs_path(req, "progressFile", required=False)
     if first < 0 or (last < first and last != -1):
         raise BadRequest(f"bad play range from={first} to={last}")
     if last == -1 and not isinstance(stop_file, str):
         raise BadRequest("an open-ended render (to=-1) needs a stopFile")
-    return RenderRequest(plan, first, last, _parse_expect(req), _parse_cache_files(req), stop_file if last == -1 else None)
+    return RenderRequest(
+        plan, first, last, _parse_expect(req), _parse_cache_files(req), stop_file if last == -1 else None, progress_file
+    )
 
 
 @dataclass(frozen=True)

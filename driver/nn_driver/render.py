@@ -10,6 +10,7 @@ from typing import Any
 from .errors import BadRequest
 from .protocol import CacheFile, RenderRequest
 from .plan import describe
+from .range_files import RangeFiles
 from .runner import run_scene
 
 
@@ -25,7 +26,12 @@ def render(req: RenderRequest) -> dict[str, Any]:
     os.makedirs(req.plan.media_dir, exist_ok=True)
     install_cache_files(req.plan.media_dir, req.cache_files)
     run = run_scene(
-        req.plan, fast_until=req.first, upto=req.last, shortcut="pure", expect=req.expect, stop_file=req.stop_file
+        req.plan,
+        fast_until=req.first,
+        upto=req.last,
+        shortcut="pure",
+        expect=req.expect,
+        range_files=RangeFiles(req.stop_file, req.progress_file),
     )
     tap = run.tap
     last = req.last if req.last >= 0 else len(tap.plays) - 1
@@ -35,7 +41,13 @@ def render(req: RenderRequest) -> dict[str, Any]:
     if not segment:
         raise BadRequest(f"scene has {len(tap.plays)} plays; play {req.first} does not exist")
     first = segment[0]
-    result: dict[str, Any] = {"partials": [], "frames": [], "plays": len(segment), "shortcuts": tap.shortcuts}
+    result: dict[str, Any] = {
+        "partials": [],
+        "frames": [],
+        "plays": len(segment),
+        "lastPlay": segment[-1].index,
+        "shortcuts": tap.shortcuts,
+    }
     if req.last == -1 and req.first == 0 and not tap.stopped:
         # Every play was drawn: this run is also the scene's exact plan (a lone worker needs no other).
         result["plan"] = describe(run, True, Path(req.plan.media_dir))

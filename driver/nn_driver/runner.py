@@ -10,6 +10,7 @@ from .config_setup import apply_config
 from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
 from .protocol import PlanRequest
+from .range_files import RangeFiles
 from .scene_loader import find_scene, load_module
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def run_scene(
     upto: int = -1,
     shortcut: Shortcut = "pure",
     expect: dict[int, int] | None = None,
-    stop_file: str | None = None,
+    range_files: RangeFiles | None = None,
 ) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
@@ -49,7 +50,7 @@ def run_scene(
     scene_cls = find_scene(load_module(req.src.file), req.scene)
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until, shortcut, expect, stop_file)
+        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None))
         tap.install()
         Manager(scene)
         scene.render()

@@ -95,3 +95,38 @@ def test_gif_stitch_equals_cli(media: Path) -> None:
     movie = next(o["path"] for o in outputs if o["kind"] == "movie")
     assert Path(movie).name == expected.name
     assert framemd5(movie) == framemd5(expected)
+
+
+def test_open_ended_render_goes_on_while_its_node_moves_the_end(media: Path) -> None:
+    """The node moves a tentative end on (it took the next segment), then makes it final."""
+    import json
+    import subprocess
+    import time
+
+    from conftest import PY, env
+
+    stop, progress = media / "stop", media / "progress"
+    stop.write_text("1")  # tentative: the render waits at play 2 for the node's answer
+    req = {**scene_req(UPDATERS, "DtRotate", media / "seg"), "from": 1, "to": -1, "stopFile": str(stop), "progressFile": str(progress)}
+    proc = subprocess.Popen([PY, "-m", "nn_driver", "render"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env())
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(req))
+    proc.stdin.close()
+    seen: list[int] = []
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        text = progress.read_text() if progress.exists() else ""
+        play = int(text.split()[0]) if text else -1
+        if play not in seen and play >= 0:
+            seen.append(play)
+        if play == 2 and stop.read_text() == "1":
+            stop.write_text("2")  # moved on by one play
+        if play == 3:
+            stop.write_text("2 final")
+        time.sleep(0.01)
+    assert proc.stdout is not None
+    result = json.loads(proc.stdout.read().strip().splitlines()[-1])
+    assert result["ok"], result
+    assert result["lastPlay"] == 2
+    assert [p["index"] for p in result["partials"]] == [1, 2]
+    assert 2 in seen and 3 in seen  # it reported each play it reached, the one it stopped at too

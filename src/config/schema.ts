@@ -43,12 +43,14 @@ export const configSchema = z.object({
   /** How scenes are cut: about `perWorker` segments per render slot, none under `minFrames` frames. */
   segments: z
     .object({
-      perWorker: z.number().int().min(1).max(64).default(2),
+      perWorker: z.number().int().min(1).max(64).default(4),
       minFrames: z.number().int().min(1).default(240),
       /** What starting a segment costs (forking the driver, constructing the scene), in seconds. */
       setupSeconds: z.number().min(0).max(600).default(2.5),
-      /** Most plays in one segment, like a render farm's chunk size; 0 = as the planner sees fit. */
+      /** Most plays in one cut, like a render farm's chunk size; 0 = as the planner sees fit. */
       maxPlays: z.number().int().min(0).default(0),
+      /** A render that reaches the end of its segment goes on into the next one while it is queued. */
+      extend: z.boolean().default(true),
       /** Start rendering from play 0 while the scene is still being planned. */
       lead: z.boolean().default(true),
     })

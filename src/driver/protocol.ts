@@ -49,6 +49,8 @@ export const renderResultSchema = z.object({
   partials: z.array(z.object({ index: z.number().int(), path: z.string(), frames: z.number().int() })),
   frames: z.array(z.object({ index: z.number().int(), path: z.string() })).default([]),
   firstFrame: z.number().int(),
+  /** The last play it drew: where an open-ended render stopped. */
+  lastPlay: z.number().int(),
   /** A render of every play from 0 with no stop is also the scene's exact plan. */
   plan: planSchema.optional(),
 });

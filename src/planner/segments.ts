@@ -4,8 +4,11 @@ export interface SegmentPlan {
   fromPlay: number;
   toPlay: number;
   frames: number;
-  /** Estimated seconds of one core: set-up, fast-forward to `fromPlay`, drawing and encoding. */
+  /** Estimated seconds of one core: drawing and encoding, and for a worker's first segment its
+   *  set-up and fast-forward to `fromPlay`. */
   cost: number;
+  /** Queue order, lowest first: each worker's first segment, then the others from the back. */
+  priority: number;
 }
 
 export interface CutOptions {
@@ -16,8 +19,15 @@ export interface CutOptions {
   minFrames: number;
   /** What starting a segment costs whatever its size: a fork, the scene's construction. */
   setupSeconds: number;
-  /** Most plays in one segment (a render farm's chunk size); 0 = no limit. */
+  /** Most plays in one cut (a render farm's chunk size); 0 = no limit. */
   maxPlays?: number;
+}
+
+export interface CutContext {
+  /** Plays another segment already rendered: every segment fast-forwards over them. */
+  before?: Play[];
+  /** A lead segment is drawing `plays[at]` now: the first share is its, at no set-up. */
+  lead?: { at: number };
 }
 
 /** Rough costs in microseconds of one core, from Benchmark profiles at 720p. What matters is
@@ -56,87 +66,94 @@ export function fastForwardCost(play: Play, pixels: number): number {
   return play.pure ? US.fastForwardPure : play.frames * stepCost(play, pixels);
 }
 
-/**
- * Cuts a scene's plays into contiguous segments for `workers` render slots. Each segment costs its
- * set-up, its fast-forward over the plays before it, and its drawing. For each number of segments up
- * to workers × perWorker, the cut that makes the costliest segment cheapest is found; the number
- * kept is the one with the shortest estimated wall time, max(costliest segment, total / workers):
- * more segments balance better but each one adds a set-up and a longer fast-forward.
- */
-export function planSegments(plays: Play[], pixels: number, opts: CutOptions, before: Play[] = []): SegmentPlan[] {
-  if (!plays.length) return [];
-  const render = plays.map((p) => playCost(p, pixels));
-  // Every segment also fast-forwards over `before`, the plays another segment already covers.
-  const ffPrefix = [before.reduce((n, p) => n + fastForwardCost(p, pixels), 0)];
-  for (const p of plays) ffPrefix.push(ffPrefix.at(-1)! + fastForwardCost(p, pixels));
-  const renderPrefix = [0];
-  for (const c of render) renderPrefix.push(renderPrefix.at(-1)! + c);
-  const setup = opts.setupSeconds * 1e6;
-  const cost = (a: number, b: number) => setup + ffPrefix[a]! + renderPrefix[b + 1]! - renderPrefix[a]!;
-  const maxPlays = opts.maxPlays || plays.length;
-
-  const total = renderPrefix.at(-1)!;
-  const bySize = Math.max(1, Math.floor(total / (opts.minFrames * pixels * US.pixel)));
-  // One render slot in the whole cluster: nobody to share with, and every cut costs a set-up.
-  const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
-  const fewest = Math.ceil(plays.length / maxPlays);
-  const most = Math.max(fewest, Math.min(plays.length, opts.workers * perWorker, bySize));
-
-  // Greedy cuts under a budget: each segment as long as the budget and maxPlays allow.
-  const cutsUnder = (budget: number): [number, number][] | undefined => {
+/** Splits plays lo..hi into at least `parts` contiguous runs (more if `maxPlays` demands it) whose
+ *  costliest run is as cheap as greedy cuts under a bisected budget make it. */
+function split(lo: number, hi: number, parts: number, cost: (a: number, b: number) => number, maxPlays: number, counted: (a: number, b: number) => number): [number, number][] {
+  const fewest = Math.max(parts, Math.ceil((hi - lo + 1) / maxPlays));
+  const under = (budget: number): [number, number][] | undefined => {
     const out: [number, number][] = [];
-    for (let a = 0; a < plays.length; ) {
+    for (let a = lo; a <= hi; ) {
       if (cost(a, a) > budget) return undefined;
       let b = a;
-      while (b + 1 < plays.length && b + 1 - a < maxPlays && cost(a, b + 1) <= budget) b++;
+      while (b < hi && counted(a, b + 1) <= maxPlays && cost(a, b + 1) <= budget) b++;
       out.push([a, b]);
       a = b + 1;
     }
     return out;
   };
-  const bestWith = (count: number): [number, number][] => {
-    let lo = 0;
-    let hi = cost(0, plays.length - 1) + ffPrefix.at(-1)!;
-    for (let i = 0; i < 50; i++) {
-      const mid = (lo + hi) / 2;
-      const cuts = cutsUnder(mid);
-      if (cuts && cuts.length <= count) hi = mid;
-      else lo = mid;
-    }
-    return cutsUnder(hi)!;
-  };
-  let best: { cuts: [number, number][]; wall: number } | undefined;
-  for (let count = fewest; count <= most; count++) {
-    const cuts = bestWith(count);
-    const costs = cuts.map(([a, b]) => cost(a, b));
-    const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
-    // More segments only for a clearly shorter wall time: each one is a set-up more.
-    if (!best || wall < best.wall * 0.98) best = { cuts, wall };
+  let low = 0;
+  let high = cost(lo, hi) + 1;
+  for (let i = 0; i < 50; i++) {
+    const mid = (low + high) / 2;
+    const cuts = under(mid);
+    if (cuts && cuts.length <= fewest) high = mid;
+    else low = mid;
   }
-  return best!.cuts.map(([a, b]) => ({
-    fromPlay: plays[a]!.index,
-    toPlay: plays[b]!.index,
-    frames: plays.slice(a, b + 1).reduce((n, p) => n + p.frames, 0),
-    cost: cost(a, b) / 1e6,
-  }));
+  return under(high)!;
 }
 
 /**
- * Where the lead segment ends. The lead started rendering from play 0 while the scene was being
- * planned and has done about `elapsedMs` of work; it ends where it has drawn its fair share of the
- * whole scene, and the rest is cut for every slot (the lead's own slot takes more when it is done).
- * At least the play the lead is probably drawing now is its own.
+ * Cuts a scene's plays for `workers` render slots in two levels. First each worker's share: a
+ * contiguous run of plays whose cost is its set-up, its fast-forward over the plays before it and
+ * its drawing; a lead segment's share starts at play 0 and costs only what it has left to draw.
+ * The number of shares is the one with the shortest estimated wall time (more shares balance better
+ * but each adds a set-up and a longer fast-forward). Then each share is cut into about `perWorker`
+ * segments: a worker that finishes a segment goes on into the next one of its share when it is
+ * still queued, with no new set-up, and a worker with nothing left takes the last queued segment of
+ * another share. With `lead`, the first segment returned is the lead's.
  */
-export function leadEnd(plays: Play[], pixels: number, elapsedMs: number, workers: number, setupSeconds: number): number {
-  const costs = plays.map((p) => playCost(p, pixels));
-  const total = costs.reduce((a, b) => a + b, 0);
-  const done = Math.max(0, (elapsedMs / 1000 - setupSeconds) * 1e6);
-  const target = done + (total - done) / Math.max(1, workers);
-  let rendered = 0;
-  for (const [i, c] of costs.entries()) {
-    rendered += c;
-    // Stop at the play whose end is nearest the target, never before what is already drawn.
-    if (rendered >= done && rendered + (costs[i + 1] ?? 0) / 2 >= target) return plays[i]!.index;
+export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ctx: CutContext = {}): SegmentPlan[] {
+  if (!plays.length) return [];
+  const n = plays.length;
+  const ffPrefix = [(ctx.before ?? []).reduce((t, p) => t + fastForwardCost(p, pixels), 0)];
+  for (const p of plays) ffPrefix.push(ffPrefix.at(-1)! + fastForwardCost(p, pixels));
+  const renderPrefix = [0];
+  for (const p of plays) renderPrefix.push(renderPrefix.at(-1)! + playCost(p, pixels));
+  const at = ctx.lead ? Math.min(Math.max(0, ctx.lead.at), n - 1) : 0;
+  // What is left to draw of plays a..b: a lead has drawn the plays before `at`.
+  const draw = (a: number, b: number) => {
+    const from = ctx.lead ? Math.max(a, at) : a;
+    return b < from ? 0 : renderPrefix[b + 1]! - renderPrefix[from]!;
+  };
+  const setup = opts.setupSeconds * 1e6;
+  const start = (a: number) => (ctx.lead && a === 0 ? 0 : setup + ffPrefix[a]!);
+  const shareCost = (a: number, b: number) => start(a) + draw(a, b);
+  const counted = (a: number, b: number) => b - (ctx.lead && a === 0 ? Math.max(a, at) : a) + 1;
+
+  const total = draw(0, n - 1);
+  const minChunk = opts.minFrames * pixels * US.pixel;
+  const bySize = Math.max(1, Math.floor(total / minChunk));
+  const mostShares = opts.workers === 1 ? 1 : Math.min(opts.workers, n, bySize);
+  let best: { shares: [number, number][]; wall: number } | undefined;
+  for (let count = 1; count <= mostShares; count++) {
+    const shares = split(0, n - 1, count, shareCost, Infinity, counted);
+    const costs = shares.map(([a, b]) => shareCost(a, b));
+    const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
+    // More shares only for a clearly shorter wall time: each one is a set-up more.
+    if (!best || wall < best.wall * 0.98) best = { shares, wall };
   }
-  return plays.at(-1)!.index;
+
+  // A segment worth taking from the back of another share outweighs the set-up of whoever takes it.
+  const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
+  const smallest = Math.max(minChunk, 2 * setup);
+  const maxPlays = opts.maxPlays || Infinity;
+  const ranked = best!.shares.map(([a, b], i) => ({ i, cost: shareCost(a, b) })).sort((x, y) => y.cost - x.cost);
+  const rank = new Map(ranked.map((r, k) => [r.i, k]));
+  const out: SegmentPlan[] = [];
+  for (const [i, [a, b]] of best!.shares.entries()) {
+    const parts = Math.max(1, Math.min(perWorker, Math.floor(draw(a, b) / smallest)));
+    const chunks = split(a, b, parts, draw, maxPlays, counted);
+    for (const [k, [x, y]] of chunks.entries()) {
+      const fromBack = chunks.length - 1 - k;
+      out.push({
+        fromPlay: plays[x]!.index,
+        toPlay: plays[y]!.index,
+        frames: plays.slice(x, y + 1).reduce((t, p) => t + p.frames, 0),
+        cost: ((k === 0 ? start(x) : 0) + draw(x, y)) / 1e6,
+        // Longest share first; then back segments, the last of each share first.
+        priority: k === 0 ? rank.get(i)! : 100 + fromBack * best!.shares.length + rank.get(i)!,
+      });
+    }
+  }
+  return out;
 }

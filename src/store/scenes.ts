@@ -2,7 +2,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import type { Play, ScenePlan } from '../driver/protocol.ts';
+import type { ScenePlan } from '../driver/protocol.ts';
 import type { SegmentPlan } from '../planner/segments.ts';
 import { appendEvent } from './events.ts';
 import { putArtifact } from './artifacts.ts';
@@ -40,15 +40,13 @@ export async function dropLead(tx: Tx, id: string): Promise<void> {
   await tx.execute(sql`select graphile_worker.remove_job(${segmentKey(id)})`);
 }
 
-/** Ends a running lead at play `toPlay`; its node reads this when the event arrives. */
-export async function cutLead(tx: Tx, jobId: string, id: string, toPlay: number, plays: Play[], cost: number): Promise<void> {
-  const frames = plays.filter((p) => p.index <= toPlay).reduce((n, p) => n + p.frames, 0);
+/** Ends a running lead at play `toPlay` (for now: it may go on into the next segment); its node reads this when the event arrives. */
+export async function cutLead(tx: Tx, jobId: string, id: string, toPlay: number, frames: number, cost: number): Promise<void> {
   await tx.update(segments).set({ toPlay, frames, cost }).where(eq(segments.id, id));
   await appendEvent(tx, jobId, 'segment.cut', { segment: 0, plays: [0, toPlay] });
 }
 
-/** Records a scene's plan, its cache files and its segments, and enqueues them costliest first
- *  (longest-processing-time first keeps the last segments of a job small). */
+/** Records a scene's plan, its cache files and its segments, and enqueues them in the planner's order. */
 export async function addPlan(
   tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentPlan[], cache: { name: string; bytes: Buffer }[], firstPosition: number,
 ): Promise<void> {
@@ -59,12 +57,11 @@ export async function addPlan(
   const rows = cuts.length
     ? await tx
         .insert(segments)
-        .values(cuts.map((c, i) => ({ jobId, sceneId, position: firstPosition + i, ...c })))
-        .returning({ id: segments.id, cost: segments.cost })
+        .values(cuts.map(({ priority: _, ...c }, i) => ({ jobId, sceneId, position: firstPosition + i, ...c })))
+        .returning({ id: segments.id })
     : [];
-  const byCost = [...rows].sort((a, b) => b.cost - a.cost);
-  for (const [rank, seg] of byCost.entries()) {
-    await queue.add(tx, 'render-segment', { segmentId: seg.id }, { jobKey: segmentKey(seg.id), priority: rank });
+  for (const [i, seg] of rows.entries()) {
+    await queue.add(tx, 'render-segment', { segmentId: seg.id }, { jobKey: segmentKey(seg.id), priority: cuts[i]!.priority });
   }
   await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length + firstPosition });
 }
