@@ -13,14 +13,13 @@ import { listSchema, planSchema, SceneError, type ScenePlan } from '../src/drive
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 
-/** TeX and text SVGs made while planning travel with the job, so render nodes need no LaTeX. */
-async function cacheFiles(plan: ScenePlan, mediaDir: string) {
-  return Promise.all(
-    plan.texFiles.map(async (f) => {
-      const abs = isAbsolute(f) ? f : join(mediaDir, f);
-      return { name: relative(mediaDir, abs), bytes: await readFile(abs) };
-    }),
-  );
+/** TeX and text SVGs made while planning go to the cluster's cache, so render nodes need no LaTeX
+ *  (and Pango texts look the same whatever fonts a node has). */
+async function shareSvgs(env: FunctionEnv, plan: ScenePlan, mediaDir: string): Promise<void> {
+  for (const f of plan.texFiles) {
+    const abs = isAbsolute(f) ? f : join(mediaDir, f);
+    await env.tex.add(relative(mediaDir, abs), await readFile(abs));
+  }
 }
 
 /** The play holding frame `frames` of the scene: where a lead that has written that many is. */
@@ -40,7 +39,7 @@ function playAt(plan: ScenePlan, frames: number): number {
  */
 async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name: string, plan: ScenePlan, mediaDir: string, workers: number) {
   const { db } = env.database;
-  const cache = await cacheFiles(plan, mediaDir);
+  await shareSvgs(env, plan, mediaDir);
   const pixels = plan.width * plan.height;
   const opts = { ...env.config.segments, workers };
   await db.transaction(async (tx) => {
@@ -58,7 +57,7 @@ async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name
       const done = lead && lead.state !== 'queued' ? lead.toPlay : -1;
       cuts = planSegments(plan.plays.filter((p) => p.index > done), pixels, opts, { before: plan.plays.filter((p) => p.index <= done) });
     }
-    await addPlan(tx, env.queue, jobId, sceneId, name, plan, cuts, cache, lead && lead.state !== 'queued' ? 1 : 0);
+    await addPlan(tx, env.queue, jobId, sceneId, name, plan, cuts, lead && lead.state !== 'queued' ? 1 : 0);
     await stitchIfComplete(tx, env.queue, sceneId);
   });
 }
@@ -117,7 +116,7 @@ export default defineFunction({
       if (lead && workers === 1 && !env.config.segments.maxPlays) continue;
       const mediaDir = join(env.workDir, 'plan', jobId, name);
       try {
-        const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir }, planSchema, env.signal);
+        const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir }, planSchema, env.signal);
         if (!plan.plays.length) {
           await db.transaction((tx) => failScene(tx, sceneId, { message: `${name} has no animations: nothing to render (manim would save one still image)` }));
           continue;

@@ -1,13 +1,13 @@
-import { join, basename, extname, dirname } from 'node:path';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, basename, extname } from 'node:path';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction, PermanentError, type FunctionEnv } from '../src/runtime/define-function.ts';
+import { defineFunction, type FunctionEnv } from '../src/runtime/define-function.ts';
 import { jobs, scenes, segments, type JobError, type SegmentFailure } from '../src/db/schema.ts';
 import type { Tx } from '../src/db/tx.ts';
 import { TERMINAL, segmentKey } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts.ts';
+import { putArtifact } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { failScene, OPEN_END, stitchIfComplete } from '../src/store/scenes.ts';
 import { liveNodes } from '../src/store/nodes.ts';
@@ -112,16 +112,10 @@ async function adoptPlan(tx: Tx, jobId: string, sceneId: string, name: string, p
 
 type Row = { seg: typeof segments.$inferSelect; scene: typeof scenes.$inferSelect; job: typeof jobs.$inferSelect };
 
-/** The plan's TeX and text SVGs, written where manim looks for them: no LaTeX needed here. */
-async function cacheFiles(env: FunctionEnv, sceneId: string, dir: string) {
-  const out = [];
-  for (const a of await listArtifacts(env.database.db, { sceneId, kind: 'cache' })) {
-    const source = join(dir, a.name);
-    await mkdir(dirname(source), { recursive: true });
-    await writeFile(source, await readArtifact(env.database.db, a.id));
-    out.push({ path: a.name, source });
-  }
-  return out;
+/** The plan's TeX and text SVGs, for the driver to put where manim looks for them: no LaTeX here. */
+async function cacheFiles(env: FunctionEnv, plan: ScenePlan) {
+  const sources = await env.tex.ensure(plan.texFiles);
+  return plan.texFiles.map((path, i) => ({ path, source: sources[i]! }));
 }
 
 /**
@@ -205,10 +199,11 @@ export default defineFunction({
           'render',
           {
             ...request,
+            texCache: env.tex.dir,
             to: OPEN_END,
             stopFile: range.stopFile,
             progressFile: range.progressFile,
-            ...(lead ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await cacheFiles(env, scene.id, join(work, 'cache')) }),
+            ...(lead ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await cacheFiles(env, plan!) }),
           },
           renderResultSchema,
           cancel.signal,

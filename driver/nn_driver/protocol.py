@@ -142,6 +142,7 @@ class PlanRequest:
     scene: str
     options: RenderOptions
     media_dir: str
+    tex_cache: str | None = None  # the node's folder of the cluster's TeX SVGs (tex_share.py)
 
 
 def parse_plan(req: dict[str, Any]) -> PlanRequest:
@@ -149,7 +150,8 @@ def parse_plan(req: dict[str, Any]) -> PlanRequest:
     scene = _get(req, "scene", str)
     media_dir = _abs_path(req, "mediaDir")
     assert media_dir is not None
-    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir)
+    tex_cache = _abs_path(req, "texCache", required=False)
+    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir, tex_cache)
 
 
 @dataclass(frozen=True)

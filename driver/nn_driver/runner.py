@@ -11,6 +11,7 @@ from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
 from .protocol import PlanRequest
 from .range_files import RangeFiles
+from .tex_share import share_tex
 from .scene_loader import find_scene, load_module
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ def run_scene(
     except (ValueError, KeyError, TypeError) as exc:
         raise BadRequest(f"invalid render options: {exc}") from exc
     config.upto_animation_number = upto
+    if req.tex_cache:
+        share_tex(req.tex_cache)
     scene_cls = find_scene(load_module(req.src.file), req.scene)
     try:
         scene = scene_cls()

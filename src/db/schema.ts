@@ -93,7 +93,7 @@ export interface SegmentFailure {
   at: string;
 }
 
-export type ArtifactKind = 'partial' | 'frame' | 'poster' | 'output' | 'cache';
+export type ArtifactKind = 'partial' | 'frame' | 'poster' | 'output';
 
 /** Every byte a node makes lives here: nodes share no filesystem. */
 export const artifacts = pgTable('artifacts', {
@@ -111,6 +111,17 @@ export const artifacts = pgTable('artifacts', {
 }, (t) => [index().on(t.jobId, t.kind), index().on(t.sceneId, t.kind)]);
 
 export type NodeState = 'online' | 'draining' | 'drained' | 'paused' | 'offline';
+
+/**
+ * SVGs of LaTeX formulas and Pango texts, named as manim names them in its media folder
+ * ("Tex/<hash>.svg", "texts/<hash>.svg"; the hash covers the whole source). LaTeX runs once in the
+ * cluster: every render after that, on any node and in any later job, takes the SVG from here.
+ */
+export const texCache = pgTable('tex_cache', {
+  name: text().primaryKey(),
+  bytes: bytea().notNull(),
+  createdAt: at().notNull().defaultNow(),
+});
 
 export const nodes = pgTable('nodes', {
   id: text().primaryKey(),

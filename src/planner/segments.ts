@@ -30,15 +30,18 @@ export interface CutContext {
   lead?: { at: number };
 }
 
-/** Rough costs in microseconds of one core, from Benchmark profiles at 720p. What matters is
- *  their ratio: a segment's set-up against drawing, drawing against fast-forwarding. */
+/** Rough costs in microseconds of one core: a least-squares fit of the Benchmark scene's play
+ *  times at 720p. What matters is their ratio: a segment's set-up against drawing, drawing against
+ *  fast-forwarding. */
 const US = {
-  pixel: 0.012, // clearing, copying and encoding a frame, per pixel
-  encodePixel: 0.004, // encoding a repeated (frozen) frame, per pixel
-  mobject: 200, // Python and Cairo per drawn mobject per frame (calibrated on the lab benchmark)
-  point: 0.5, // Cairo per bezier point per frame
+  pixel: 0.006, // clearing, copying and encoding a frame, per pixel
+  encodePixel: 0.001, // encoding a repeated (frozen) frame, per pixel
+  mobject: 80, // Python and Cairo per drawn mobject per frame
+  point: 0.9, // Cairo per bezier point per frame
+  play: 400_000, // a drawn play's own file (the encoder opened and flushed) and its animations' start
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
-  fastForwardPure: 2000, // a pure play fast-forwarded on manim's skip path
+  fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), drawn or not
+  fastForwardPlayMobject: 500, // the same, per mobject on screen
 };
 
 /** Microseconds of Python per frame for the play's animations and updaters: measured while
@@ -57,13 +60,14 @@ function drawCost(play: Play, pixels: number): number {
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
   const draw = drawCost(play, pixels) + stepCost(play, pixels);
-  return play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw;
+  return US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
 }
 
 /** Estimated microseconds to fast-forward over a play that a segment starts after. */
 export function fastForwardCost(play: Play, pixels: number): number {
   if (play.skipped) return 0;
-  return play.pure ? US.fastForwardPure : play.frames * stepCost(play, pixels);
+  const start = US.fastForwardPlay + play.mobjects * US.fastForwardPlayMobject;
+  return start + (play.pure ? 0 : play.frames * stepCost(play, pixels));
 }
 
 /** Splits plays lo..hi into at least `parts` contiguous runs (more if `maxPlays` demands it) whose
@@ -121,16 +125,18 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ct
   const counted = (a: number, b: number) => b - (ctx.lead && a === 0 ? Math.max(a, at) : a) + 1;
 
   const total = draw(0, n - 1);
-  const minChunk = opts.minFrames * pixels * US.pixel;
-  const bySize = Math.max(1, Math.floor(total / minChunk));
+  // A frozen wait draws one frame; the rest of its frames are copies.
+  const drawn = plays.slice(at).reduce((t, p) => t + (p.skipped ? 0 : p.frozen ? 1 : p.frames), 0);
+  const bySize = Math.max(1, Math.floor(drawn / opts.minFrames));
+  const minChunk = (total / Math.max(1, drawn)) * opts.minFrames;
   const mostShares = opts.workers === 1 ? 1 : Math.min(opts.workers, n, bySize);
   let best: { shares: [number, number][]; wall: number } | undefined;
   for (let count = 1; count <= mostShares; count++) {
     const shares = split(0, n - 1, count, shareCost, Infinity, counted);
     const costs = shares.map(([a, b]) => shareCost(a, b));
     const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
-    // More shares only for a clearly shorter wall time: each one is a set-up more.
-    if (!best || wall < best.wall * 0.98) best = { shares, wall };
+    // More shares only for a clearly shorter wall time: each one is a set-up more of work.
+    if (!best || wall < Math.min(best.wall * 0.98, best.wall - setup / 2)) best = { shares, wall };
   }
 
   // A segment worth taking from the back of another share outweighs the set-up of whoever takes it.

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.ts';
 import type { DriverPool } from '../driver/pool.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { EventHub } from '../store/events.ts';
+import type { TexShare } from './tex-share.ts';
 import { describeIssues } from '../config/load.ts';
 
 /** What a function may use: the services of the node it runs on. */
@@ -13,6 +14,8 @@ export interface FunctionEnv {
   /** Notifications of job events (a job id is emitted when that job has a new event). */
   events: EventHub;
   driver: DriverPool;
+  /** This machine's copy of the cluster's TeX and text SVGs. */
+  tex: TexShare;
   config: Config;
   nodeId: string;
   /** Scratch space of this node; never shared with another node. */

@@ -9,6 +9,7 @@ import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
+import { TexShare } from './tex-share.ts';
 import { registerNode, heartbeat, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
 import { finishJob, NEEDS_LATEX } from '../store/jobs.ts';
 import { jobs, nodes, segments } from '../db/schema.ts';
@@ -77,12 +78,15 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const driver = new DriverPool(concurrency, opts.nice ?? config.nice);
   const workDir = join(homeDir(config.home), 'work', id);
   mkdirSync(workDir, { recursive: true });
+  // One folder per machine, kept across restarts: every node on it shares the SVGs.
+  const tex = new TexShare(join(homeDir(config.home), 'tex-cache'), database);
+  await tex.start();
   const shutdown = new AbortController();
 
   const services: Services = {
     database, queue, config, token: opts.token, hub, nodeId: id, functions, cluster: opts.cluster,
     envFor: (call = {}) => ({
-      database, queue, driver, config, nodeId: id, workDir, events: hub,
+      database, queue, driver, config, nodeId: id, workDir, events: hub, tex,
       signal: call.signal ?? shutdown.signal,
       attempt: call.attempt ?? 1,
       maxAttempts: call.maxAttempts ?? 1,
@@ -199,6 +203,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       await database.db.update(segments).set({ state: 'queued' }).where(and(eq(segments.nodeId, id), eq(segments.state, 'running'))).catch(() => {});
       await setNodeState(database.db, id, 'offline').catch(() => {});
       await hub.stop();
+      await tex.stop();
       await queue.release();
       await database.close();
       log.info({ node: id }, 'node stopped');

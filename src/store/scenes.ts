@@ -5,7 +5,6 @@ import type { Queue } from '../queue/queue.ts';
 import type { ScenePlan } from '../driver/protocol.ts';
 import type { SegmentPlan } from '../planner/segments.ts';
 import { appendEvent } from './events.ts';
-import { putArtifact } from './artifacts.ts';
 import { finishRenderJobIfDone, NEEDS_LATEX, segmentKey, stitchKey } from './jobs.ts';
 
 /** A lead segment's toPlay while nobody knows yet where it ends. */
@@ -46,14 +45,9 @@ export async function cutLead(tx: Tx, jobId: string, id: string, toPlay: number,
   await appendEvent(tx, jobId, 'segment.cut', { segment: 0, plays: [0, toPlay] });
 }
 
-/** Records a scene's plan, its cache files and its segments, and enqueues them in the planner's order. */
-export async function addPlan(
-  tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentPlan[], cache: { name: string; bytes: Buffer }[], firstPosition: number,
-): Promise<void> {
+/** Records a scene's plan and its segments, and enqueues them in the planner's order. */
+export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentPlan[], firstPosition: number): Promise<void> {
   await tx.update(scenes).set({ state: 'rendering', plan, totalFrames: plan.totalFrames }).where(eq(scenes.id, sceneId));
-  for (const c of cache) {
-    await putArtifact(tx, { jobId, sceneId, kind: 'cache', name: c.name, contentType: 'image/svg+xml', bytes: c.bytes });
-  }
   const rows = cuts.length
     ? await tx
         .insert(segments)
