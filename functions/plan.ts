@@ -6,9 +6,9 @@ import { defineFunction, type FunctionEnv } from '../src/runtime/define-function
 import { jobs, scenes } from '../src/db/schema.ts';
 import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, TERMINAL } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { addFailedScene, addPlan, cutLead, dropLead, failScene, leadSegment, OPEN_END, openScene, stitchIfComplete } from '../src/store/scenes.ts';
+import { addFailedScene, addPlan, assignShare, dropSegment, failScene, OPEN_END, openScene, openSegments, stitchIfComplete } from '../src/store/scenes.ts';
 import { renderSlots } from '../src/store/nodes.ts';
-import { planSegments, type SegmentPlan } from '../src/planner/segments.ts';
+import { planSegments } from '../src/planner/segments.ts';
 import { listSchema, planSchema, SceneError, type ScenePlan } from '../src/driver/protocol.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { errorDetail } from '../src/driver/errors.ts';
@@ -22,42 +22,40 @@ async function shareSvgs(env: FunctionEnv, plan: ScenePlan, mediaDir: string): P
   }
 }
 
-/** The play holding frame `frames` of the scene: where a lead that has written that many is. */
-function playAt(plan: ScenePlan, frames: number): number {
-  let seen = 0;
-  for (const [i, p] of plan.plays.entries()) {
-    seen += p.frames;
-    if (seen > frames) return i;
-  }
-  return plan.plays.length - 1;
-}
-
 /**
  * Cuts a planned scene into segments. A lead segment already rendering from play 0 gets the first
- * share, starting where it is now; it ends at its first segment's end and goes on into the rest of
- * its share while nobody else has taken it.
+ * share from where it is now, running scouts the next ones (each from its paused copy nearest the
+ * share's start); each goes on into the rest of its share while nobody else has taken it. Segments
+ * that have not started yet make way for the plan's.
  */
 async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name: string, plan: ScenePlan, mediaDir: string, workers: number) {
   const { db } = env.database;
   await shareSvgs(env, plan, mediaDir);
   const pixels = plan.width * plan.height;
-  const opts = { ...env.config.segments, workers };
   await db.transaction(async (tx) => {
     const [job] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
     if (!job || TERMINAL.includes(job.state)) return;
-    const lead = await leadSegment(tx, sceneId);
-    let cuts: SegmentPlan[];
-    if (lead && lead.state === 'running' && lead.toPlay === OPEN_END) {
-      const [mine, ...rest] = planSegments(plan.plays, pixels, opts, { lead: { at: playAt(plan, lead.framesDone) } });
-      await cutLead(tx, jobId, lead.id, mine!.toPlay, mine!.frames, mine!.cost);
-      cuts = rest;
-    } else {
-      if (lead && lead.state === 'queued') await dropLead(tx, lead.id);
-      // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
-      const done = lead && lead.state !== 'queued' ? lead.toPlay : -1;
-      cuts = planSegments(plan.plays.filter((p) => p.index > done), pixels, opts, { before: plan.plays.filter((p) => p.index <= done) });
+    const open = await openSegments(tx, sceneId);
+    for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, s.id);
+    const running = (s?: { state: string }) => s?.state === 'running';
+    const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;
+    const scouts = open.scouts.filter(running);
+    // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
+    const done = open.lead && !['queued', 'running'].includes(open.lead.state) ? open.lead.toPlay : -1;
+    const rest = plan.plays.filter((p) => p.index > done);
+    // Where each is, among the plays left to cut (progress is recorded every half second or so).
+    const at = (s: { atPlay: number | null }) => (s.atPlay ?? 0) - (done + 1);
+    const cut = planSegments(rest, pixels, { ...env.config.segments, workers }, {
+      before: plan.plays.filter((p) => p.index <= done),
+      lead: lead ? { at: at(lead) } : undefined,
+      scouts: scouts.map((s) => ({ at: at(s) })),
+    });
+    if (lead && cut.lead) await assignShare(tx, jobId, lead.id, cut.lead);
+    for (const [i, s] of scouts.entries()) {
+      const share = cut.scouts[i];
+      await (share ? assignShare(tx, jobId, s.id, share) : dropSegment(tx, s.id));
     }
-    await addPlan(tx, env.queue, jobId, sceneId, name, plan, cuts, lead && lead.state !== 'queued' ? 1 : 0);
+    await addPlan(tx, env.queue, jobId, sceneId, name, plan, cut.queued, open.count);
     await stitchIfComplete(tx, env.queue, sceneId);
   });
 }
@@ -112,7 +110,9 @@ export default defineFunction({
       // single render slot the lead renders the whole scene and its render is the plan: planning
       // first would only add to the wall time.
       const lead = env.config.segments.lead && options.format !== 'png' && latexSlots > 0;
-      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, lead));
+      // Slots with LaTeX beyond the lead's and this planner's scout while they wait for the plan.
+      const scouts = lead && env.config.segments.scouts ? Math.max(0, latexSlots - 2) : 0;
+      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, lead, scouts));
       if (lead && workers === 1 && !env.config.segments.maxPlays) continue;
       const mediaDir = join(env.workDir, 'plan', jobId, name);
       try {

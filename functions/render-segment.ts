@@ -9,7 +9,7 @@ import { TERMINAL, segmentKey } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { putArtifact } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
-import { failScene, OPEN_END, stitchIfComplete } from '../src/store/scenes.ts';
+import { failScene, OPEN_END, stitchIfComplete, UNKNOWN_START } from '../src/store/scenes.ts';
 import { liveNodes } from '../src/store/nodes.ts';
 import { extendSegment, handBack, recordProgress } from '../src/store/segments.ts';
 import { RangeFiles } from '../src/driver/range-files.ts';
@@ -24,31 +24,37 @@ import { jobSignal } from '../src/runtime/job-signal.ts';
 /**
  * Steers a running render through its range files: records how far it is, and when it reaches the
  * last play of its segment either takes the next segment while that is still queued (the render
- * goes on with no new set-up or fast-forward) or tells it to stop there. A lead segment has no end
- * until the planner cuts it (an event on the job).
+ * goes on with no new set-up or fast-forward) or tells it to stop there. A lead or a scout learns
+ * where its segment starts and ends when the planner cuts the scene (an event on the job); a
+ * segment that is dropped or cancelled meanwhile aborts `drop`.
  */
-function steer(env: FunctionEnv, jobId: string, segmentId: string, files: RangeFiles, end: number): () => void {
+function steer(env: FunctionEnv, jobId: string, segmentId: string, files: RangeFiles, seg: { fromPlay: number; toPlay: number }, drop: AbortController): () => void {
   const { db } = env.database;
+  let end = seg.toPlay;
+  let started = seg.fromPlay !== UNKNOWN_START;
   let final = false;
-  let cutPending = end === OPEN_END;
+  let check = end === OPEN_END;
   let busy = false;
-  let reported = { frames: 0, at: 0 };
+  let reported = { play: -1, frames: 0, at: 0 };
   const tick = async () => {
     if (busy) return;
     busy = true;
     try {
-      if (cutPending) {
-        cutPending = false;
-        const [row] = await db.select({ toPlay: segments.toPlay }).from(segments).where(eq(segments.id, segmentId));
-        if (row && row.toPlay !== OPEN_END) end = row.toPlay;
+      if (check) {
+        check = false;
+        const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, state: segments.state }).from(segments).where(eq(segments.id, segmentId));
+        if (row?.state !== 'running') return drop.abort();
+        if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay);
+        started = row.fromPlay !== UNKNOWN_START;
+        if (row.toPlay !== OPEN_END) end = row.toPlay;
       }
       const at = await files.progress();
       if (!at) return;
-      if (at.frames !== reported.frames && Date.now() - reported.at > 500) {
-        reported = { frames: at.frames, at: Date.now() };
-        await recordProgress(db, segmentId, at.frames);
+      if ((at.play !== reported.play || at.frames !== reported.frames) && Date.now() - reported.at > 500) {
+        reported = { play: at.play, frames: at.frames, at: Date.now() };
+        await recordProgress(db, segmentId, at.play, at.frames);
       }
-      if (end === OPEN_END || final || at.play < end) return;
+      if (end === OPEN_END || final || at.scouting || at.play < end) return;
       const next = env.config.segments.extend ? await db.transaction((tx) => extendSegment(tx, segmentId, env.nodeId)) : null;
       final = next === null;
       end = next ?? end;
@@ -58,7 +64,7 @@ function steer(env: FunctionEnv, jobId: string, segmentId: string, files: RangeF
     }
   };
   const onEvent = () => {
-    if (end === OPEN_END) cutPending = true;
+    if (end === OPEN_END || !started) check = true;
   };
   env.events.on(jobId, onEvent);
   const timer = setInterval(() => void tick().catch((err) => log.warn({ err, segmentId }, 'steering a render failed')), 100);
@@ -88,9 +94,9 @@ async function settleEnd(env: FunctionEnv, segmentId: string, drawn: number, pla
   });
 }
 
-/** A lead rendered before the plan existed: its frame counts must be the plan's, or the scene's
- *  timing depends on state the planning pass cannot see. */
-async function checkLeadAgainstPlan(tx: Tx, sceneId: string, result: RenderResult): Promise<void> {
+/** A lead or scout started before the plan existed: its frame counts must be the plan's, or the
+ *  scene's timing depends on state the planning pass cannot see. */
+async function checkAgainstPlan(tx: Tx, sceneId: string, result: RenderResult): Promise<void> {
   const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
   if (!row?.plan) return;
   const planned = new Map(planSchema.parse(row.plan).plays.map((p) => [p.index, p.frames]));
@@ -178,22 +184,25 @@ export default defineFunction({
       return rows.length > 0;
     });
     if (!claimed) return { skipped: true };
-    const lead = seg.toPlay === OPEN_END;
+    // Started before the plan: a lead from play 0, or a scout that learns its start later.
+    const open = seg.toPlay === OPEN_END;
+    const scout = seg.fromPlay === UNKNOWN_START;
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
     const work = join(env.workDir, 'segments', `${segmentId}-${seg.attempts}`);
     const cancel = jobSignal(env, job.id);
+    const drop = new AbortController();
     try {
       const request = {
         file: join(cwd, job.entry!), cwd, scene: scene.name, options: renderOptionsSchema.parse(job.options),
-        mediaDir: join(work, 'media'), from: seg.fromPlay,
+        mediaDir: join(work, 'media'), from: scout ? 0 : seg.fromPlay,
       };
       const plan = scene.plan ? planSchema.parse(scene.plan) : undefined;
-      const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'));
+      const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));
       await mkdir(work, { recursive: true });
       // A lead has no end yet; any other segment may go on into the next one (see steer).
-      if (!lead) await range.setEnd(seg.toPlay, !env.config.segments.extend);
-      const stopSteering = steer(env, job.id, segmentId, range, seg.toPlay);
+      if (!open) await range.setEnd(seg.toPlay, !env.config.segments.extend);
+      const stopSteering = steer(env, job.id, segmentId, range, seg, drop);
       const result = await env.driver
         .call(
           'render',
@@ -203,10 +212,11 @@ export default defineFunction({
             to: OPEN_END,
             stopFile: range.stopFile,
             progressFile: range.progressFile,
-            ...(lead ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await cacheFiles(env, plan!) }),
+            ...(scout ? { startFile: range.startFile } : {}),
+            ...(open ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await cacheFiles(env, plan!) }),
           },
           renderResultSchema,
-          cancel.signal,
+          AbortSignal.any([cancel.signal, drop.signal]),
         )
         .finally(stopSteering);
       const toPlay = await settleEnd(env, segmentId, result.lastPlay, plan);
@@ -221,14 +231,14 @@ export default defineFunction({
         const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId)).for('update');
         // Cancelled, or taken back and given to another node while this one was presumed dead: keep theirs.
         if (now?.state !== 'running' || now.nodeId !== env.nodeId) return;
-        if (lead) await checkLeadAgainstPlan(tx, scene.id, result);
-        if (lead && result.plan) await adoptPlan(tx, job.id, scene.id, scene.name, result.plan);
+        if (open) await checkAgainstPlan(tx, scene.id, result);
+        if (open && result.plan) await adoptPlan(tx, job.id, scene.id, scene.name, result.plan);
         for (const f of files) {
           await putArtifact(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path), bytes: await readFile(f.path) });
         }
         if (poster) await putArtifact(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: 'poster', name: `poster-${seg.position}.webp`, position: seg.position, contentType: 'image/webp', bytes: poster });
         const frames = result.partials.reduce((n, p) => n + p.frames, 0) || result.frames.length;
-        await tx.update(segments).set({ state: 'done', finishedAt: new Date(), framesDone: frames, ...(lead ? { frames } : {}) }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
+        await tx.update(segments).set({ state: 'done', finishedAt: new Date(), framesDone: frames, ...(open ? { frames } : {}) }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
         await appendEvent(tx, job.id, 'segment.done', { scene: scene.name, segment: seg.position, frames, node: env.nodeId, ms: Date.now() - started.getTime() });
         await stitchIfComplete(tx, env.queue, scene.id);
       });
@@ -237,6 +247,7 @@ export default defineFunction({
       // Shutting down: the queue gives this segment to another node; it is not this node's failure.
       if (env.signal.aborted) throw err;
       if (cancel.signal.aborted) return { cancelled: true };
+      if (drop.signal.aborted) return { dropped: true };
       // A scene that raises raises on every node: fail it now instead of retrying.
       const permanent = err instanceof SceneError && err.detail.type !== 'WorkerCrashed';
       const error = err instanceof SceneError ? errorDetail(err, cwd) : { message: err instanceof Error ? err.message : String(err) };

@@ -1,11 +1,16 @@
 import { describe, it, expect } from 'vitest';
-import { planSegments } from '../src/planner/segments.ts';
+import { planSegments as plan, type SegmentPlan } from '../src/planner/segments.ts';
 import type { Play } from '../src/driver/protocol.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
   index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, ...extra,
 });
 const PIXELS = 1280 * 720;
+/** Every segment of a cut, in play order. */
+const planSegments = (...args: Parameters<typeof plan>): SegmentPlan[] => {
+  const cut = plan(...args);
+  return [...(cut.lead ? [cut.lead] : []), ...cut.scouts.filter((s) => s !== undefined), ...cut.queued].sort((a, b) => a.fromPlay - b.fromPlay);
+};
 const opts = { workers: 2, perWorker: 2, minFrames: 30, setupSeconds: 0 };
 
 describe('cutting a scene into segments', () => {
@@ -78,12 +83,29 @@ describe('cutting a scene into segments', () => {
     const plays = Array.from({ length: 20 }, (_, i) => play(i, 60));
     const opts2 = { workers: 2, perWorker: 2, minFrames: 30, setupSeconds: 2.5 };
     const fresh = planSegments(plays, PIXELS, opts2);
-    const [lead, ...rest] = planSegments(plays, PIXELS, opts2, { lead: { at: 6 } });
+    const { lead, queued: rest } = plan(plays, PIXELS, opts2, { lead: { at: 6 } });
     expect(lead!.fromPlay).toBe(0);
     expect(lead!.toPlay).toBeGreaterThanOrEqual(6);
     // Six plays already drawn: the lead's share reaches further than a fresh first share.
     const shareEnd = (cuts: typeof rest) => Math.min(...cuts.filter((c) => c.priority < 100 && c.fromPlay > 0).map((c) => c.fromPlay));
-    expect(shareEnd(rest)).toBeGreaterThan(shareEnd(fresh.slice(1)));
+    expect(shareEnd(rest)).toBeGreaterThan(shareEnd(fresh));
     expect(rest.at(-1)!.toPlay).toBe(19);
+  });
+
+  it('gives scouts the shares after the lead’s, the farthest to the one that has got farthest, at no set-up', () => {
+    const plays = Array.from({ length: 30 }, (_, i) => play(i, 300));
+    const opts4 = { workers: 4, perWorker: 2, minFrames: 30, setupSeconds: 2.5 };
+    const cut = plan(plays, PIXELS, opts4, { lead: { at: 2 }, scouts: [{ at: 29 }, { at: 5 }] });
+    const [far, near] = cut.scouts;
+    expect(cut.lead!.fromPlay).toBe(0);
+    expect(near!.fromPlay).toBeGreaterThan(cut.lead!.toPlay);
+    expect(far!.fromPlay).toBeGreaterThan(near!.fromPlay);
+    // The fourth share is queued; it pays a set-up and a fast-forward, so it is the shortest.
+    const fourth = cut.queued.filter((c) => c.priority < 100 && c.fromPlay > far!.fromPlay);
+    expect(fourth.length).toBe(1);
+    expect(30 - fourth[0]!.fromPlay).toBeLessThan(far!.fromPlay - near!.fromPlay);
+    // A scout with no share left (a short scene) gets none.
+    const short = plan(plays.slice(0, 1), PIXELS, opts4, { lead: { at: 0 }, scouts: [{ at: 0 }] });
+    expect(short.scouts).toEqual([undefined]);
   });
 });

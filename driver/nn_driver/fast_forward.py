@@ -21,6 +21,7 @@ so nothing global in manim is changed.
 
 from __future__ import annotations
 
+import os
 from time import perf_counter
 
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .errors import PlanMismatch
 from .purity import is_pure
 from .range_files import RangeFiles
+from .scout import Scout
 
 if TYPE_CHECKING:
     from manim import Scene
@@ -106,12 +108,15 @@ class SceneTap:
     expect: dict[int, int] | None = None
     # Where an open-ended render ends, decided by its node while it runs (range_files.py).
     range_files: RangeFiles = field(default_factory=lambda: RangeFiles(None))
+    # A scouting render fast-forwards, leaving a paused copy at each play, until its start is known.
+    scout: Scout | None = None
     stopped: bool = False
     plays: list[PlayRecord] = field(default_factory=list)
     sections: list[SectionRecord] = field(default_factory=list)
     sounds: list[SoundRecord] = field(default_factory=list)
     frames: int = 0
     images: int = 0
+    drawn: int = 0  # frames this render drew itself (not fast-forwarded)
     fast: bool = False
     shortcuts: int = 0  # plays that took the skip path (for tests and logs)
     _pure: bool | None = None
@@ -141,7 +146,9 @@ class SceneTap:
 
         def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
             index = renderer.num_plays
-            self.range_files.progress(index, self.frames)
+            if self.scout is not None:
+                self._scout_at(index)
+            self.range_files.progress(index, self.drawn, self.scout is not None)
             self.stopped = self.range_files.stop_before(index)
             if self.stopped:
                 from manim.utils.exceptions import EndSceneEarlyException
@@ -228,6 +235,8 @@ class SceneTap:
             if not renderer.skip_animations:
                 self.frames += num_frames
                 self.images += 1
+                if not self.fast:
+                    self.drawn += num_frames
             orig_add_frame(frame, num_frames)
 
         def add_partial_movie_file(hash_animation: str | None) -> None:
@@ -273,6 +282,8 @@ class SceneTap:
             orig_next_section(name, type_, skip_animations)
 
         def scene_finished(scene: Scene) -> None:
+            if self.scout is not None:
+                self._scout_at_end()
             # no combine: stitching the segments is the stitcher's job
             if writer.output_spec.is_video:
                 writer.join_all_encode_jobs()
@@ -335,6 +346,29 @@ class SceneTap:
                 f"play {play.index} drew {play.frames} frames, the plan said {want}: "
                 "this scene's timing depends on state the planning pass can't see"
             )
+
+    def _scout_at(self, index: int) -> None:
+        assert self.scout is not None
+        start = self.scout.start()
+        if start is None:
+            if not self.scout.snapshot(index):
+                return  # still scouting
+            start = self.scout.start()  # a woken copy: the node has written it
+            assert start is not None
+        elif start < index:
+            if self.scout.hand_over(start):
+                os._exit(0)  # the woken copy renders and reports; this process is done
+        else:
+            self.scout.drop_all()
+        self.scout = None
+        self.fast_until = start
+
+    def _scout_at_end(self) -> None:
+        assert self.scout is not None
+        start = self.scout.wait_for_start()
+        if start is not None and self.scout.hand_over(start):
+            os._exit(0)
+        raise PlanMismatch(f"this scouting render got no start it could reach (start {start})")
 
     def check_expected(self, upto: int) -> None:
         """After the run: every planned play up to ``upto`` ran, with the planned frames."""

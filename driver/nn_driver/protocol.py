@@ -169,6 +169,7 @@ class RenderRequest:
     cache_files: list[CacheFile] = field(default_factory=list)
     stop_file: str | None = None  # with last == -1: where the node writes the last play
     progress_file: str | None = None  # where the render says which play it is at
+    start_file: str | None = None  # a scouting render: where the node writes its first play (scout.py)
 
 
 def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
@@ -206,12 +207,22 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
     last = _get(req, "to", int)
     stop_file = req.get("stopFile")
     progress_file = _abs_path(req, "progressFile", required=False)
+    start_file = _abs_path(req, "startFile", required=False)
+    if start_file is not None and (first != 0 or last != -1):
+        raise BadRequest("a scouting render (startFile) starts at play 0 and is open-ended")
     if first < 0 or (last < first and last != -1):
         raise BadRequest(f"bad play range from={first} to={last}")
     if last == -1 and not isinstance(stop_file, str):
         raise BadRequest("an open-ended render (to=-1) needs a stopFile")
     return RenderRequest(
-        plan, first, last, _parse_expect(req), _parse_cache_files(req), stop_file if last == -1 else None, progress_file
+        plan,
+        first,
+        last,
+        _parse_expect(req),
+        _parse_cache_files(req),
+        stop_file if last == -1 else None,
+        progress_file,
+        start_file,
     )
 
 

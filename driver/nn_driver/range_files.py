@@ -1,7 +1,7 @@
 """How an open-ended render and its node agree on where it ends, through two small files.
 
-The render writes the play it is about to start (and the frames drawn so far) to the
-progress file. The node writes the last play to draw to the stop file: "N" is an end
+The render writes the play it is about to start (and the frames it has drawn) to the
+progress file, marked "scouting" while it is a scout fast-forwarding to a start it does not know. The node writes the last play to draw to the stop file: "N" is an end
 the node may still move (it claims the next segment and this render goes on without a
 new set-up or fast-forward), "N final" is the end. No stop file: no end yet (a lead
 segment while the scene is being planned).
@@ -23,12 +23,12 @@ class RangeFiles:
     stop_file: str | None
     progress_file: str | None = None
 
-    def progress(self, index: int, frames: int) -> None:
+    def progress(self, index: int, drawn: int, scouting: bool = False) -> None:
         if not self.progress_file:
             return
         tmp = f"{self.progress_file}.tmp"
         with open(tmp, "w") as f:
-            f.write(f"{index} {frames}")
+            f.write(f"{index} {drawn}{' scouting' if scouting else ''}")
         os.replace(tmp, self.progress_file)  # never a half-written file for the node to read
 
     def _read(self) -> tuple[int | None, bool]:

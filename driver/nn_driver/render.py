@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from pathlib import Path
@@ -11,6 +12,7 @@ from .errors import BadRequest
 from .protocol import CacheFile, RenderRequest
 from .plan import describe
 from .range_files import RangeFiles
+from .scout import Scout
 from .runner import run_scene
 
 
@@ -27,19 +29,22 @@ def render(req: RenderRequest) -> dict[str, Any]:
     install_cache_files(req.plan.media_dir, req.cache_files)
     run = run_scene(
         req.plan,
-        fast_until=req.first,
+        fast_until=math.inf if req.start_file else req.first,
         upto=req.last,
         shortcut="pure",
         expect=req.expect,
         range_files=RangeFiles(req.stop_file, req.progress_file),
+        scout=Scout(req.start_file) if req.start_file else None,
     )
     tap = run.tap
     last = req.last if req.last >= 0 else len(tap.plays) - 1
     tap.check_expected(last)
     writer = run.scene.renderer.file_writer
-    segment = [p for p in tap.plays if req.first <= p.index <= last]
+    # a scout's segment starts where its node told it to (tap.fast_until, set on waking)
+    first_play = int(tap.fast_until) if req.start_file else req.first
+    segment = [p for p in tap.plays if first_play <= p.index <= last]
     if not segment:
-        raise BadRequest(f"scene has {len(tap.plays)} plays; play {req.first} does not exist")
+        raise BadRequest(f"scene has {len(tap.plays)} plays; play {first_play} does not exist")
     first = segment[0]
     result: dict[str, Any] = {
         "partials": [],
@@ -48,7 +53,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
         "lastPlay": segment[-1].index,
         "shortcuts": tap.shortcuts,
     }
-    if req.last == -1 and req.first == 0 and not tap.stopped:
+    if req.last == -1 and first_play == 0 and not tap.stopped:
         # Every play was drawn: this run is also the scene's exact plan (a lone worker needs no other).
         result["plan"] = describe(run, True, Path(req.plan.media_dir))
     if req.plan.options.is_video:

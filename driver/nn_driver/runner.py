@@ -11,6 +11,7 @@ from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
 from .protocol import PlanRequest
 from .range_files import RangeFiles
+from .scout import Scout
 from .tex_share import share_tex
 from .scene_loader import find_scene, load_module
 
@@ -31,6 +32,7 @@ def run_scene(
     shortcut: Shortcut = "pure",
     expect: dict[int, int] | None = None,
     range_files: RangeFiles | None = None,
+    scout: Scout | None = None,
 ) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
@@ -53,7 +55,7 @@ def run_scene(
     scene_cls = find_scene(load_module(req.src.file), req.scene)
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None))
+        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout)
         tap.install()
         Manager(scene)
         scene.render()

@@ -130,3 +130,41 @@ def test_open_ended_render_goes_on_while_its_node_moves_the_end(media: Path) -> 
     assert result["lastPlay"] == 2
     assert [p["index"] for p in result["partials"]] == [1, 2]
     assert 2 in seen and 3 in seen  # it reported each play it reached, the one it stopped at too
+
+
+def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
+    """A scout fast-forwards through the scene leaving paused copies; given its start at the end,
+    the copy there renders exactly what a render of that range renders."""
+    import json
+    import subprocess
+    import time
+
+    from conftest import PY, env
+
+    start, stop, progress = media / "start", media / "stop", media / "progress"
+    req = {
+        **scene_req(UPDATERS, "Traced", media / "scout"),
+        "from": 0,
+        "to": -1,
+        "startFile": str(start),
+        "stopFile": str(stop),
+        "progressFile": str(progress),
+    }
+    proc = subprocess.Popen([PY, "-m", "nn_driver", "render"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env())
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(json.dumps(req))
+    proc.stdin.close()
+    plays = len(driver("plan", scene_req(UPDATERS, "Traced", media / "plan"))["plays"])
+    deadline = time.monotonic() + 120
+    while not (progress.exists() and int(progress.read_text().split()[0]) == plays - 1) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # past the last play: waiting for its start
+    assert proc.poll() is None
+    stop.write_text("2 final")
+    start.write_text("1")
+    result = json.loads(proc.stdout.read().strip().splitlines()[-1])
+    assert result["ok"], result
+    assert [p["index"] for p in result["partials"]] == [1, 2]
+    ref = driver("render", {**scene_req(UPDATERS, "Traced", media / "ref"), "from": 1, "to": 2})
+    for ours, theirs in zip(result["partials"], ref["partials"]):
+        assert framemd5(ours["path"]) == framemd5(theirs["path"])

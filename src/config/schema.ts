@@ -53,6 +53,8 @@ export const configSchema = z.object({
       extend: z.boolean().default(true),
       /** Start rendering from play 0 while the scene is still being planned. */
       lead: z.boolean().default(true),
+      /** Render slots that would wait for the plan fast-forward from play 0 meanwhile (with a lead). */
+      scouts: z.boolean().default(true),
     })
     .prefault({}),
   /** nice level of renders: above 0 keeps a machine in use responsive. */

@@ -79,6 +79,8 @@ export const segments = pgTable('segments', {
   nodeId: text(),
   attempts: integer().notNull().default(0),
   framesDone: integer().notNull().default(0),
+  /** The play a running segment is at (a scout: fast-forwarding, before it knows its start). */
+  atPlay: integer(),
   error: jsonb().$type<JobError>(),
   /** Every failed try: which node, what went wrong. A node that failed a segment is avoided for it. */
   failures: jsonb().$type<SegmentFailure[]>().notNull().default([]),

@@ -1,5 +1,11 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 
+/** Written whole, then renamed: the render never reads half a number. */
+async function replace(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
+
 /**
  * The node's side of the files through which a running render and its node agree on where it ends
  * (driver/nn_driver/range_files.py): the render writes the play it is at, the node writes the last
@@ -9,18 +15,23 @@ export class RangeFiles {
   constructor(
     readonly stopFile: string,
     readonly progressFile: string,
+    /** A scouting render's first play (driver/nn_driver/scout.py). */
+    readonly startFile: string,
   ) {}
 
   async setEnd(end: number, final: boolean): Promise<void> {
-    // Written whole, then renamed: the render never reads half a number.
-    await writeFile(`${this.stopFile}.tmp`, final ? `${end} final` : String(end));
-    await rename(`${this.stopFile}.tmp`, this.stopFile);
+    await replace(this.stopFile, final ? `${end} final` : String(end));
   }
 
-  /** The play the render is at and the frames it has written, once it has started. */
-  async progress(): Promise<{ play: number; frames: number } | undefined> {
-    const text = await readFile(this.progressFile, 'utf8').catch(() => '');
-    const [play, frames] = text.split(' ').map(Number);
-    return Number.isInteger(play) && Number.isInteger(frames) ? { play: play!, frames: frames! } : undefined;
+  async setStart(start: number): Promise<void> {
+    await replace(this.startFile, String(start));
+  }
+
+  /** The play the render is at and the frames it has counted, once it has started; a scout is
+   *  still fast-forwarding to a start it does not know (it draws nothing yet). */
+  async progress(): Promise<{ play: number; frames: number; scouting: boolean } | undefined> {
+    const [play, frames, mark] = (await readFile(this.progressFile, 'utf8').catch(() => '')).split(' ');
+    const [p, f] = [Number(play), Number(frames)];
+    return Number.isInteger(p) && Number.isInteger(f) ? { play: p, frames: f, scouting: mark === 'scouting' } : undefined;
   }
 }

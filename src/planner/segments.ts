@@ -28,6 +28,9 @@ export interface CutContext {
   before?: Play[];
   /** A lead segment is drawing `plays[at]` now: the first share is its, at no set-up. */
   lead?: { at: number };
+  /** Scouting segments (running the exact fast-forward, a paused copy at every play) that have
+   *  got to `plays[at]`: the next shares are theirs, at no set-up. */
+  scouts?: { at: number }[];
 }
 
 /** Rough costs in microseconds of one core: a least-squares fit of the Benchmark scene's play
@@ -71,22 +74,24 @@ export function fastForwardCost(play: Play, pixels: number): number {
 }
 
 /** Splits plays lo..hi into at least `parts` contiguous runs (more if `maxPlays` demands it) whose
- *  costliest run is as cheap as greedy cuts under a bisected budget make it. */
-function split(lo: number, hi: number, parts: number, cost: (a: number, b: number) => number, maxPlays: number, counted: (a: number, b: number) => number): [number, number][] {
+ *  costliest run is as cheap as greedy cuts under a bisected budget make it. `cost(a, b, k)` is what
+ *  plays a..b cost as the k-th run. */
+function split(lo: number, hi: number, parts: number, cost: (a: number, b: number, k: number) => number, maxPlays: number, counted: (a: number, b: number) => number): [number, number][] {
   const fewest = Math.max(parts, Math.ceil((hi - lo + 1) / maxPlays));
   const under = (budget: number): [number, number][] | undefined => {
     const out: [number, number][] = [];
     for (let a = lo; a <= hi; ) {
-      if (cost(a, a) > budget) return undefined;
+      const k = out.length;
+      if (cost(a, a, k) > budget) return undefined;
       let b = a;
-      while (b < hi && counted(a, b + 1) <= maxPlays && cost(a, b + 1) <= budget) b++;
+      while (b < hi && counted(a, b + 1) <= maxPlays && cost(a, b + 1, k) <= budget) b++;
       out.push([a, b]);
       a = b + 1;
     }
     return out;
   };
   let low = 0;
-  let high = cost(lo, hi) + 1;
+  let high = cost(lo, hi, 0) + 1;
   for (let i = 0; i < 50; i++) {
     const mid = (low + high) / 2;
     const cuts = under(mid);
@@ -96,32 +101,49 @@ function split(lo: number, hi: number, parts: number, cost: (a: number, b: numbe
   return under(high)!;
 }
 
+/** Where a scene's segments go: the running lead's and scouts' first segments, and the queue's. */
+export interface Cut {
+  lead?: SegmentPlan;
+  /** In the order the scouts were given; undefined for a scout the scene has no share for. */
+  scouts: (SegmentPlan | undefined)[];
+  queued: SegmentPlan[];
+}
+
 /**
  * Cuts a scene's plays for `workers` render slots in two levels. First each worker's share: a
- * contiguous run of plays whose cost is its set-up, its fast-forward over the plays before it and
- * its drawing; a lead segment's share starts at play 0 and costs only what it has left to draw.
- * The number of shares is the one with the shortest estimated wall time (more shares balance better
- * but each adds a set-up and a longer fast-forward). Then each share is cut into about `perWorker`
- * segments: a worker that finishes a segment goes on into the next one of its share when it is
- * still queued, with no new set-up, and a worker with nothing left takes the last queued segment of
- * another share. With `lead`, the first segment returned is the lead's.
+ * contiguous run of plays whose cost is its start, a set-up and a fast-forward over the plays before
+ * it, and its drawing. A running lead's share starts at play 0 and costs only what it has left to
+ * draw; a scout's costs what it has left to fast-forward; the other shares are queued. The number
+ * of shares is the one with the shortest estimated wall time (more shares balance better but each
+ * adds a start). Then each share is cut into about `perWorker` segments: a worker that finishes a
+ * segment goes on into the next one of its share while it is still queued, with no new start, and a
+ * worker with nothing left takes the last queued segment of another share.
  */
-export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ctx: CutContext = {}): SegmentPlan[] {
-  if (!plays.length) return [];
+export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ctx: CutContext = {}): Cut {
+  const scoutsIn = ctx.scouts ?? [];
+  if (!plays.length) return { scouts: scoutsIn.map(() => undefined), queued: [] };
   const n = plays.length;
   const ffPrefix = [(ctx.before ?? []).reduce((t, p) => t + fastForwardCost(p, pixels), 0)];
   for (const p of plays) ffPrefix.push(ffPrefix.at(-1)! + fastForwardCost(p, pixels));
   const renderPrefix = [0];
   for (const p of plays) renderPrefix.push(renderPrefix.at(-1)! + playCost(p, pixels));
-  const at = ctx.lead ? Math.min(Math.max(0, ctx.lead.at), n - 1) : 0;
+  const clamp = (i: number) => Math.min(Math.max(0, i), n - 1);
+  const at = ctx.lead ? clamp(ctx.lead.at) : 0;
+  // Farther shares to the scouts that have got farther.
+  const scouts = scoutsIn.map((s, i) => ({ i, at: clamp(s.at) })).sort((x, y) => x.at - y.at);
+  const firstScout = ctx.lead ? 1 : 0;
   // What is left to draw of plays a..b: a lead has drawn the plays before `at`.
   const draw = (a: number, b: number) => {
     const from = ctx.lead ? Math.max(a, at) : a;
     return b < from ? 0 : renderPrefix[b + 1]! - renderPrefix[from]!;
   };
   const setup = opts.setupSeconds * 1e6;
-  const start = (a: number) => (ctx.lead && a === 0 ? 0 : setup + ffPrefix[a]!);
-  const shareCost = (a: number, b: number) => start(a) + draw(a, b);
+  const start = (a: number, k: number) => {
+    if (ctx.lead && k === 0) return 0;
+    const scout = scouts[k - firstScout];
+    return scout ? Math.max(0, ffPrefix[a]! - ffPrefix[scout.at]!) : setup + ffPrefix[a]!;
+  };
+  const shareCost = (a: number, b: number, k: number) => start(a, k) + draw(a, b);
   const counted = (a: number, b: number) => b - (ctx.lead && a === 0 ? Math.max(a, at) : a) + 1;
 
   const total = draw(0, n - 1);
@@ -133,33 +155,37 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ct
   let best: { shares: [number, number][]; wall: number } | undefined;
   for (let count = 1; count <= mostShares; count++) {
     const shares = split(0, n - 1, count, shareCost, Infinity, counted);
-    const costs = shares.map(([a, b]) => shareCost(a, b));
+    const costs = shares.map(([a, b], k) => shareCost(a, b, k));
     const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
-    // More shares only for a clearly shorter wall time: each one is a set-up more of work.
+    // More shares only for a clearly shorter wall time: each one is a start more of work.
     if (!best || wall < Math.min(best.wall * 0.98, best.wall - setup / 2)) best = { shares, wall };
   }
+  const shares = best!.shares;
 
   // A segment worth taking from the back of another share outweighs the set-up of whoever takes it.
   const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
   const smallest = Math.max(minChunk, 2 * setup);
   const maxPlays = opts.maxPlays || Infinity;
-  const ranked = best!.shares.map(([a, b], i) => ({ i, cost: shareCost(a, b) })).sort((x, y) => y.cost - x.cost);
-  const rank = new Map(ranked.map((r, k) => [r.i, k]));
-  const out: SegmentPlan[] = [];
-  for (const [i, [a, b]] of best!.shares.entries()) {
+  const ranked = shares.map(([a, b], k) => ({ k, cost: shareCost(a, b, k) })).sort((x, y) => y.cost - x.cost);
+  const rank = new Map(ranked.map((r, i) => [r.k, i]));
+  const cut: Cut = { scouts: scoutsIn.map(() => undefined), queued: [] };
+  for (const [k, [a, b]] of shares.entries()) {
     const parts = Math.max(1, Math.min(perWorker, Math.floor(draw(a, b) / smallest)));
     const chunks = split(a, b, parts, draw, maxPlays, counted);
-    for (const [k, [x, y]] of chunks.entries()) {
-      const fromBack = chunks.length - 1 - k;
-      out.push({
+    for (const [c, [x, y]] of chunks.entries()) {
+      const segment: SegmentPlan = {
         fromPlay: plays[x]!.index,
         toPlay: plays[y]!.index,
         frames: plays.slice(x, y + 1).reduce((t, p) => t + p.frames, 0),
-        cost: ((k === 0 ? start(x) : 0) + draw(x, y)) / 1e6,
+        cost: ((c === 0 ? start(x, k) : 0) + draw(x, y)) / 1e6,
         // Longest share first; then back segments, the last of each share first.
-        priority: k === 0 ? rank.get(i)! : 100 + fromBack * best!.shares.length + rank.get(i)!,
-      });
+        priority: c === 0 ? rank.get(k)! : 100 + (chunks.length - 1 - c) * shares.length + rank.get(k)!,
+      };
+      const scout = scouts[k - firstScout];
+      if (c === 0 && ctx.lead && k === 0) cut.lead = segment;
+      else if (c === 0 && scout) cut.scouts[scout.i] = segment;
+      else cut.queued.push(segment);
     }
   }
-  return out;
+  return cut;
 }

@@ -9,40 +9,47 @@ import { finishRenderJobIfDone, NEEDS_LATEX, segmentKey, stitchKey } from './job
 
 /** A lead segment's toPlay while nobody knows yet where it ends. */
 export const OPEN_END = -1;
-
+/** A scouting segment's fromPlay while nobody knows yet where it starts. */
+export const UNKNOWN_START = -1;
+/** Scouts come after any other work: they are for render slots that would otherwise wait. */
+const SCOUT_PRIORITY = 1000;
 
 /**
- * Records a scene about to be planned. With more than one render slot in the cluster, a lead
- * segment starts rendering from play 0 at once, while the planning pass runs; the planner then
- * decides where it ends.
+ * Records a scene about to be planned. A lead segment starts rendering from play 0 at once, while
+ * the planning pass runs, and `scouts` segments fast-forward from play 0 leaving a paused copy at
+ * every play (driver/nn_driver/scout.py); the planner then decides where each starts and ends.
  */
-export async function openScene(tx: Tx, queue: Queue, jobId: string, position: number, name: string, lead: boolean): Promise<string> {
+export async function openScene(tx: Tx, queue: Queue, jobId: string, position: number, name: string, lead: boolean, scouts: number): Promise<string> {
   const [scene] = await tx.insert(scenes).values({ jobId, name, position, state: 'planning', startedAt: new Date() }).returning({ id: scenes.id });
-  if (lead) {
+  const open = [...(lead ? [0] : []), ...Array.from({ length: scouts }, () => UNKNOWN_START)];
+  for (const [i, fromPlay] of open.entries()) {
     const [seg] = await tx
       .insert(segments)
-      .values({ jobId, sceneId: scene!.id, position: 0, fromPlay: 0, toPlay: OPEN_END, frames: 0, cost: 0 })
+      .values({ jobId, sceneId: scene!.id, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0 })
       .returning({ id: segments.id });
-    await queue.add(tx, 'render-segment', { segmentId: seg!.id }, { jobKey: segmentKey(seg!.id), priority: -8, flags: [NEEDS_LATEX] });
+    await queue.add(tx, 'render-segment', { segmentId: seg!.id }, { jobKey: segmentKey(seg!.id), priority: fromPlay === 0 ? -8 : SCOUT_PRIORITY, flags: [NEEDS_LATEX] });
   }
   return scene!.id;
 }
 
-export async function leadSegment(tx: Tx, sceneId: string) {
-  const [lead] = await tx.select().from(segments).where(and(eq(segments.sceneId, sceneId), eq(segments.position, 0))).for('update');
-  return lead;
+/** The segments that started before the plan: the lead (from play 0) and the scouts. */
+export async function openSegments(tx: Tx, sceneId: string) {
+  const rows = await tx.select().from(segments).where(eq(segments.sceneId, sceneId)).orderBy(segments.position).for('update');
+  return { lead: rows.find((r) => r.fromPlay === 0), scouts: rows.filter((r) => r.fromPlay === UNKNOWN_START), count: rows.length };
 }
 
-/** A lead that has not started by the time the plan is ready is dropped: plain segments replace it. */
-export async function dropLead(tx: Tx, id: string): Promise<void> {
+/** A segment that has not started by the time the plan is ready, or a scout with no share, goes. */
+export async function dropSegment(tx: Tx, id: string): Promise<void> {
   await tx.delete(segments).where(eq(segments.id, id));
   await tx.execute(sql`select graphile_worker.remove_job(${segmentKey(id)})`);
 }
 
-/** Ends a running lead at play `toPlay` (for now: it may go on into the next segment); its node reads this when the event arrives. */
-export async function cutLead(tx: Tx, jobId: string, id: string, toPlay: number, frames: number, cost: number): Promise<void> {
-  await tx.update(segments).set({ toPlay, frames, cost }).where(eq(segments.id, id));
-  await appendEvent(tx, jobId, 'segment.cut', { segment: 0, plays: [0, toPlay] });
+/** Gives a running lead or scout its first segment; its node reads this when the event arrives.
+ *  It may go on into the next segment (extendSegment). */
+export async function assignShare(tx: Tx, jobId: string, id: string, share: SegmentPlan): Promise<void> {
+  const { priority: _, ...where } = share;
+  await tx.update(segments).set(where).where(eq(segments.id, id));
+  await appendEvent(tx, jobId, 'segment.cut', { plays: [share.fromPlay, share.toPlay] });
 }
 
 /** Records a scene's plan and its segments, and enqueues them in the planner's order. */

@@ -53,7 +53,7 @@ export async function handBack(tx: Tx, queue: Queue, segmentId: string, drawn: n
   await queue.add(tx, 'render-segment', { segmentId: row!.id }, { jobKey: segmentKey(row!.id) });
 }
 
-/** Frames drawn so far by a running segment, for the dashboard and the planner. */
-export async function recordProgress(db: Tx, segmentId: string, framesDone: number): Promise<void> {
-  await db.update(segments).set({ framesDone }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
+/** Where a running segment is and the frames it has drawn, for the planner and the dashboard. */
+export async function recordProgress(db: Tx, segmentId: string, atPlay: number, framesDone: number): Promise<void> {
+  await db.update(segments).set({ atPlay, framesDone }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
 }
