@@ -36,6 +36,8 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
   const token = clusterToken(home, config.token);
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.database.url;
+  // Python imports manim while Postgres starts: both take a second or so.
+  const versionsReady = nodeVersions();
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres(home, config.database.embedded.port, config.http.host);
     databaseUrl = embedded.url;
@@ -48,7 +50,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
     } finally {
       await db.close();
     }
-    const versions = await nodeVersions();
+    const versions = await versionsReady;
     const stack = typeof versions.stack === 'string' ? versions.stack : undefined;
     const url = databaseUrl;
     const node = await startNode({

@@ -87,6 +87,11 @@ export class DriverPool {
     return d;
   }
 
+  /** Starts every driver now, so the first renders do not wait for Python to import manim. */
+  warm(): void {
+    while (!this.closed && this.all.size < this.size) this.idle.push(this.spawnOne());
+  }
+
   private async acquire(): Promise<WarmDriver> {
     const d = this.idle.pop();
     if (d && !d.exited) return d;

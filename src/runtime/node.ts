@@ -76,6 +76,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const loaded = await loadFunctions(config.functions, config.functionModules);
   const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
   const driver = new DriverPool(concurrency, opts.nice ?? config.nice);
+  if (RENDER_FUNCTIONS.some((f) => functions.has(f))) driver.warm();
   const workDir = join(homeDir(config.home), 'work', id);
   mkdirSync(workDir, { recursive: true });
   // One folder per machine, kept across restarts: every node on it shares the SVGs.
