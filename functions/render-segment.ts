@@ -55,7 +55,7 @@ function steer(env: FunctionEnv, jobId: string, segmentId: string, files: RangeF
         await recordProgress(db, segmentId, at.play, at.frames);
       }
       if (end === OPEN_END || final || at.scouting || at.play < end) return;
-      const next = env.config.segments.extend ? await db.transaction((tx) => extendSegment(tx, segmentId, env.nodeId)) : null;
+      const next = env.config.segments.rebalance ? await db.transaction((tx) => extendSegment(tx, segmentId, env.nodeId)) : null;
       final = next === null;
       end = next ?? end;
       await files.setEnd(end, final);
@@ -201,7 +201,7 @@ export default defineFunction({
       const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));
       await mkdir(work, { recursive: true });
       // A lead has no end yet; any other segment may go on into the next one (see steer).
-      if (!open) await range.setEnd(seg.toPlay, !env.config.segments.extend);
+      if (!open) await range.setEnd(seg.toPlay, !env.config.segments.rebalance);
       const stopSteering = steer(env, job.id, segmentId, range, seg, drop);
       const result = await env.driver
         .call(

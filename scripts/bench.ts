@@ -3,6 +3,7 @@
  * outputs checked identical, the ratios printed.
  *
  *   npm run bench                    # 1 worker vs manim on one core; 2 workers on two cores
+ *   npm run bench -- --runs 3        # three rounds, median ratios (a shared machine's speed drifts)
  *   npm run bench -- --lab 4         # 4 emulated machines of 0.45 CPU each vs manim on 0.45 CPU (root)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +34,7 @@ interface Opts {
   quality: string;
   lab?: number;
   cpu: number;
+  runs: number;
 }
 
 function run(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
@@ -72,29 +74,39 @@ function printSegments(r: Result) {
   }
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Plain manim and the farm, one after the other, `runs` times: a shared machine's speed drifts
+ *  by tens of percent over minutes, so each ratio is taken within a round and the median kept. */
 async function local(o: Opts) {
   const tmp = mkdtempSync(join(tmpdir(), 'nn-bench-'));
-  console.log(`benchmark: ${o.file} ${o.scene} -q${o.quality}`);
-  const plain = await must(spawn('taskset', ['-c', '0', MANIM, ...manimArgs(o, join(tmp, 'plain'))], { env: driverEnv() }), 'plain manim');
-  const plainVideo = findVideo(join(tmp, 'plain'), o.scene);
-  console.log(`plain manim render, 1 core:        ${(plain.ms / 1000).toFixed(1)} s`);
-  const rows: [string, number][] = [];
-  for (const [workers, cores] of [[1, '0'], [2, '0,1']] as const) {
-    const out = join(tmp, `farm${workers}`);
-    const r = await must(
-      spawn('taskset', ['-c', cores, process.execPath, BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--local', String(workers), '--json', '--out-dir', out], {
-        env: { ...process.env, NN_HOME: join(tmp, `home${workers}`), NN_LOG_LEVEL: 'warn' },
-      }),
-      `networknodes with ${workers} worker(s)`,
-    );
-    const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
-    console.log(`networknodes, ${workers} worker(s) on ${workers} core(s): ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
-    printSegments(result);
-    rows.push([`${workers} worker(s)`, r.ms]);
+  console.log(`benchmark: ${o.file} ${o.scene} -q${o.quality}, ${o.runs} round(s)`);
+  const ratios: { one: number; two: number }[] = [];
+  for (let round = 1; round <= o.runs; round++) {
+    const dir = join(tmp, `round${round}`);
+    const plain = await must(spawn('taskset', ['-c', '0', MANIM, ...manimArgs(o, join(dir, 'plain'))], { env: driverEnv() }), 'plain manim');
+    const plainVideo = findVideo(join(dir, 'plain'), o.scene);
+    console.log(`${o.runs > 1 ? `round ${round}: ` : ''}plain manim render, 1 core:        ${(plain.ms / 1000).toFixed(1)} s`);
+    const ms: number[] = [];
+    for (const [workers, cores] of [[1, '0'], [2, '0,1']] as const) {
+      const out = join(dir, `farm${workers}`);
+      const r = await must(
+        spawn('taskset', ['-c', cores, process.execPath, BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--local', String(workers), '--json', '--out-dir', out], {
+          env: { ...process.env, NN_HOME: join(dir, `home${workers}`), NN_LOG_LEVEL: 'warn' },
+        }),
+        `networknodes with ${workers} worker(s)`,
+      );
+      const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+      console.log(`networknodes, ${workers} worker(s) on ${workers} core(s): ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
+      printSegments(result);
+      ms.push(r.ms);
+    }
+    ratios.push({ one: ms[0]! / plain.ms, two: plain.ms / ms[1]! });
   }
-  const [one, two] = [rows[0]![1], rows[1]![1]];
-  console.log(`\n1 worker vs plain, same core:   ${(one / plain.ms).toFixed(3)}× the wall time (target ≤ 1.10)`);
-  console.log(`2 workers vs plain on one core: ${(plain.ms / two).toFixed(2)}× faster (target ≥ 1.7)`);
+  const [one, two] = [median(ratios.map((r) => r.one)), median(ratios.map((r) => r.two))];
+  const each = (k: 'one' | 'two') => (o.runs > 1 ? ` (rounds: ${ratios.map((r) => r[k].toFixed(2)).join(', ')})` : '');
+  console.log(`\n1 worker vs plain, same core:   ${one.toFixed(3)}× the wall time (target ≤ 1.10)${each('one')}`);
+  console.log(`2 workers vs plain on one core: ${two.toFixed(2)}× faster (target ≥ 1.7)${each('two')}`);
 }
 
 /** Waits for a line matching `re` on the child's stdout. */
@@ -170,6 +182,7 @@ const program = new Command('bench')
   .option('-q, --quality <q>', 'quality', 'm')
   .option('--lab <n>', 'emulated machines (root only)', Number)
   .option('--cpu <share>', 'CPU share of each lab machine', Number, 0.45)
+  .option('--runs <n>', 'rounds of plain manim and the farm; the median ratio is kept', Number, 1)
   .parse();
 const o = program.opts<Opts>();
 await (o.lab ? lab(o, o.lab) : local(o));

@@ -196,16 +196,23 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
     await expectSameAsManim(id, 'long.py', ['Long'], [...LONG_ARGS, '--seed', '4']);
   });
 
-  it('a node that joins mid-job takes segments', async () => {
+  it('a node that joins mid-job takes segments; paused nodes finish theirs and take no more', async () => {
     const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...LONG, seed: 5 });
     await waitFor(async () => {
       const j = await (await call(`/jobs/${id}`)).json();
       return j.scenes[0]?.segments.some((s: { state: string }) => s.state === 'running');
     }, 120_000, 'rendering to start');
+    // The machines already in take no more (their renders stop at their segments' ends), so the
+    // rest waits in the queue for the newcomer.
+    const busy = (await nodes()).filter((n) => n.functions.includes('render-segment')).map((n) => n.name);
+    expect(busy.length).toBeGreaterThan(0);
+    for (const n of busy) expect((await call(`/nodes/${n}/pause`, { method: 'POST' })).status).toBe(200);
     await joinNode(lab.hosts[5]!);
     const job = await finished(id);
+    for (const n of busy) await call(`/nodes/${n}/resume`, { method: 'POST' });
     expect(job.state).toBe('succeeded');
     expect(job.scenes[0].segments.some((s: { node: string }) => s.node === 'h5')).toBe(true);
+    await expectSameAsManim(id, 'long.py', ['Long'], [...LONG_ARGS, '--seed', '5']);
   });
 
   it('gives no work to a node with a different Manim, and says why', async () => {

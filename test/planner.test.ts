@@ -108,4 +108,5 @@ describe('cutting a scene into segments', () => {
     const short = plan(plays.slice(0, 1), PIXELS, opts4, { lead: { at: 0 }, scouts: [{ at: 0 }] });
     expect(short.scouts).toEqual([undefined]);
   });
+
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   // One play per segment, no lead segment, and no render going on into the next segment: these
   // scenes are so short that the planner would otherwise (rightly) render them whole, and every
   // cut is a place where fidelity could break.
-  const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false, extend: false } };
+  const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false, rebalance: false } };
   nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
   call = api(nodes[0]!.url);
 }, 180_000);

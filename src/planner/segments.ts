@@ -189,3 +189,4 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ct
   }
   return cut;
 }
+

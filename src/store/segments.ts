@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
-import { scenes, segments } from '../db/schema.ts';
+import { nodes, scenes, segments } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { Play } from '../driver/protocol.ts';
 import { appendEvent } from './events.ts';
@@ -11,11 +11,15 @@ import { OPEN_END } from './scenes.ts';
  * A running segment takes the next segment of its scene when it is still queued: its render goes
  * on into those plays with no new set-up and no fast-forward. The next segment's row and queue job
  * go; this one grows. Returns the new last play, or null when there is nothing to take (the next
- * segment is running elsewhere, is done, failed on this node before, or does not exist).
+ * segment is running elsewhere, is done, failed on this node before, or does not exist, or this
+ * node is draining or paused).
  */
 export async function extendSegment(tx: Tx, segmentId: string, nodeId: string): Promise<number | null> {
   const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId)).for('update');
   if (!seg || seg.state !== 'running' || seg.nodeId !== nodeId || seg.toPlay === OPEN_END) return null;
+  // A node told to drain or pause finishes what it has and takes no more.
+  const [node] = await tx.select({ state: nodes.state }).from(nodes).where(eq(nodes.id, nodeId));
+  if (node && node.state !== 'online') return null;
   // skip locked: a node claiming it right now keeps it.
   const [next] = await tx
     .select()
@@ -57,3 +61,4 @@ export async function handBack(tx: Tx, queue: Queue, segmentId: string, drawn: n
 export async function recordProgress(db: Tx, segmentId: string, atPlay: number, framesDone: number): Promise<void> {
   await db.update(segments).set({ atPlay, framesDone }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
 }
+
