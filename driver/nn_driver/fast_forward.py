@@ -63,6 +63,8 @@ class PlayRecord:
     mobjects: int  # mobjects with points on screen after the play
     points: int  # their bezier points: with mobjects, what a frame costs to draw
     step_seconds: float  # one skip-path step of the play, timed (0 when not taken)
+    code_seconds: float  # the scene's own code since the previous play (building mobjects), timed
+    seconds: float  # the play itself in this run, timed (in a plan: starting its animations, one step)
 
 
 @dataclass
@@ -122,6 +124,7 @@ class SceneTap:
     _pure: bool | None = None
     _step: float = 0.0
     _step_started: float = 0.0
+    _ended: float = field(default_factory=perf_counter)  # when the previous play ended
     _flip_on_render: bool = False
 
     def install(self) -> None:
@@ -145,6 +148,7 @@ class SceneTap:
         assets_dir: Path = writer.settings.assets_dir
 
         def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
+            began = perf_counter()
             index = renderer.num_plays
             if self.scout is not None:
                 self._scout_at(index)
@@ -191,8 +195,11 @@ class SceneTap:
                     mobjects=load[0],
                     points=load[1],
                     step_seconds=self._step,
+                    code_seconds=began - self._ended,
+                    seconds=perf_counter() - began,
                 )
             )
+            self._ended = perf_counter()
             self._check_play(self.plays[-1])
 
         def play_internal(skip_rendering: bool = False) -> None:

@@ -63,6 +63,8 @@ def describe(run: SceneRun, exact: bool, media_dir: Path) -> dict[str, Any]:
             "mobjects": p.mobjects,
             "points": p.points,
             "stepSeconds": p.step_seconds,
+            "codeSeconds": p.code_seconds,
+            "seconds": p.seconds,
         }
         for p in tap.plays
     ]

@@ -41,9 +41,9 @@ const US = {
   encodePixel: 0.001, // encoding a repeated (frozen) frame, per pixel
   mobject: 80, // Python and Cairo per drawn mobject per frame
   point: 0.9, // Cairo per bezier point per frame
-  play: 400_000, // a drawn play's own file (the encoder opened and flushed) and its animations' start
+  play: 250_000, // a drawn play's own file: the encoder opened and flushed
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
-  fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), drawn or not
+  fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
   fastForwardPlayMobject: 500, // the same, per mobject on screen
 };
 
@@ -59,18 +59,24 @@ function drawCost(play: Play, pixels: number): number {
   return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
 }
 
+/** Microseconds every run pays for a play, drawn or not: the scene's code before it and starting
+ *  its animations, as timed while planning (estimated when it was not). */
+function startCost(play: Play): number {
+  const timed = (play.codeSeconds + play.seconds) * 1e6;
+  return timed > 0 ? timed : US.fastForwardPlay + play.mobjects * US.fastForwardPlayMobject;
+}
+
 /** Estimated microseconds to draw and encode a play. */
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
   const draw = drawCost(play, pixels) + stepCost(play, pixels);
-  return US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
+  return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
 }
 
 /** Estimated microseconds to fast-forward over a play that a segment starts after. */
 export function fastForwardCost(play: Play, pixels: number): number {
   if (play.skipped) return 0;
-  const start = US.fastForwardPlay + play.mobjects * US.fastForwardPlayMobject;
-  return start + (play.pure ? 0 : play.frames * stepCost(play, pixels));
+  return startCost(play) + (play.pure ? 0 : play.frames * stepCost(play, pixels));
 }
 
 /** Splits plays lo..hi into at least `parts` contiguous runs (more if `maxPlays` demands it) whose
