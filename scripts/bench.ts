@@ -74,7 +74,11 @@ function printSegments(r: Result) {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
 
 /** Plain manim and the farm, one after the other, `runs` times: a shared machine's speed drifts
  *  by tens of percent over minutes, so each ratio is taken within a round and the median kept. */
