@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database } from '../db/client.ts';
 import { getTex, putTex, TEX_CHANNEL, texNotIn } from '../store/tex-cache.ts';
@@ -60,8 +61,9 @@ export class TexShare {
     const path = join(this.dir, name);
     if (existsSync(path)) return;
     await mkdir(join(path, '..'), { recursive: true });
-    // Whole or not at all: a render may look for it at any moment.
-    const tmp = `${path}.${process.pid}.tmp`;
+    // Whole or not at all: a render may look for it at any moment. Its own temporary name: the
+    // same SVG can arrive twice at once (shared from here, and notified back).
+    const tmp = `${path}.${randomUUID()}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, path);
   }
