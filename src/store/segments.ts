@@ -5,7 +5,7 @@ import type { Queue } from '../queue/queue.ts';
 import type { Play } from '../driver/protocol.ts';
 import { appendEvent } from './events.ts';
 import { segmentKey } from './jobs.ts';
-import { OPEN_END } from './scenes.ts';
+import { dropSegment, OPEN_END } from './scenes.ts';
 
 /**
  * A running segment takes the next segment of its scene when it is still queued: its render goes
@@ -27,9 +27,8 @@ export async function extendSegment(tx: Tx, segmentId: string, nodeId: string): 
     .where(and(eq(segments.sceneId, seg.sceneId), eq(segments.fromPlay, seg.toPlay + 1), eq(segments.state, 'queued')))
     .for('update', { skipLocked: true });
   if (!next || next.failures.some((f) => f.node === nodeId)) return null;
-  await tx.delete(segments).where(eq(segments.id, next.id));
   // A node that already fetched its queue job finds no segment and lets it go.
-  await tx.execute(sql`select graphile_worker.remove_job(${segmentKey(next.id)})`);
+  await dropSegment(tx, next.id);
   await tx.update(segments).set({ toPlay: next.toPlay, frames: seg.frames + next.frames, cost: seg.cost + next.cost }).where(eq(segments.id, seg.id));
   const [scene] = await tx.select({ name: scenes.name }).from(scenes).where(eq(scenes.id, seg.sceneId));
   await appendEvent(tx, seg.jobId, 'segment.extended', { scene: scene?.name, segment: seg.position, plays: [seg.fromPlay, next.toPlay], node: nodeId });
