@@ -228,6 +228,9 @@ export default defineFunction({
       const last = files.at(-1);
       const poster = last ? await posterFrom(last.path) : undefined;
       await db.transaction(async (tx) => {
+        // The scene first: two segments finishing together would each hold a key-share lock on it
+        // (their artifacts reference it) and deadlock upgrading to stitchIfComplete's update lock.
+        await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.id, scene.id)).for('update');
         const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId)).for('update');
         // Cancelled, or taken back and given to another node while this one was presumed dead: keep theirs.
         if (now?.state !== 'running' || now.nodeId !== env.nodeId) return;
