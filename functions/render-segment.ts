@@ -14,6 +14,7 @@ import { liveNodes } from '../src/store/nodes.ts';
 import { extendSegment, handBack, recordProgress } from '../src/store/segments.ts';
 import { RangeFiles } from '../src/driver/range-files.ts';
 import { log } from '../src/lib/log.ts';
+import { recordPlan } from '../src/planner/record-plan.ts';
 import { planSchema, renderResultSchema, SceneError, type RenderResult, type ScenePlan } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
@@ -21,25 +22,49 @@ import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
 import { jobSignal } from '../src/runtime/job-signal.ts';
 
+/** What a planning scout writes when its pass reaches the end: the plan and how far its copies go. */
+const planFileSchema = planSchema.extend({ reach: z.number().int() });
+
+interface Steering {
+  jobId: string;
+  segmentId: string;
+  files: RangeFiles;
+  seg: { fromPlay: number; toPlay: number };
+  drop: AbortController;
+  /** A planning scout's plan file, and the scene it plans. */
+  planning?: { file: string; mediaDir: string; sceneId: string; name: string };
+}
+
 /**
  * Steers a running render through its range files: records how far it is, and when it reaches the
  * last play of its segment either takes the next segment while that is still queued (the render
  * goes on with no new set-up or fast-forward) or tells it to stop there. A lead or a scout learns
- * where its segment starts and ends when the planner cuts the scene (an event on the job); a
- * segment that is dropped or cancelled meanwhile aborts `drop`.
+ * where its segment starts and ends when the scene's plan is cut (an event on the job); a planning
+ * scout records that plan itself when its pass writes it. A segment that is dropped or cancelled
+ * meanwhile aborts `drop`.
  */
-function steer(env: FunctionEnv, jobId: string, segmentId: string, files: RangeFiles, seg: { fromPlay: number; toPlay: number }, drop: AbortController): () => void {
+function steer(env: FunctionEnv, { jobId, segmentId, files, seg, drop, planning }: Steering): () => void {
   const { db } = env.database;
   let end = seg.toPlay;
   let started = seg.fromPlay !== UNKNOWN_START;
   let final = false;
   let check = end === OPEN_END;
+  let planned = !planning;
   let busy = false;
   let reported = { play: -1, frames: 0, at: 0 };
   const tick = async () => {
     if (busy) return;
     busy = true;
     try {
+      if (!planned && planning) {
+        const text = await readFile(planning.file, 'utf8').catch(() => undefined);
+        if (text !== undefined) {
+          const { reach, ...plan } = planFileSchema.parse(JSON.parse(text));
+          await recordPlan(env, jobId, planning.sceneId, planning.name, plan, planning.mediaDir, { segmentId, reach });
+          planned = true;
+          check = true;
+        }
+      }
       if (check) {
         check = false;
         const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, state: segments.state }).from(segments).where(eq(segments.id, segmentId));
@@ -202,7 +227,10 @@ export default defineFunction({
       await mkdir(work, { recursive: true });
       // A lead has no end yet; any other segment may go on into the next one (see steer).
       if (!open) await range.setEnd(seg.toPlay, !env.config.segments.rebalance);
-      const stopSteering = steer(env, job.id, segmentId, range, seg, drop);
+      // A planning scout plans until the plan is recorded; retried after that, it renders its share.
+      const planFile = seg.plans && scout ? join(work, 'plan.json') : undefined;
+      const planning = planFile ? { file: planFile, mediaDir: request.mediaDir, sceneId: scene.id, name: scene.name } : undefined;
+      const stopSteering = steer(env, { jobId: job.id, segmentId, files: range, seg, drop, planning });
       const result = await env.driver
         .call(
           'render',
@@ -213,6 +241,7 @@ export default defineFunction({
             stopFile: range.stopFile,
             progressFile: range.progressFile,
             ...(scout ? { startFile: range.startFile } : {}),
+            ...(planFile ? { planFile } : {}),
             ...(open ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await cacheFiles(env, plan!) }),
           },
           renderResultSchema,

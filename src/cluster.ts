@@ -6,7 +6,8 @@ import { startNode, type NodeHandle } from './runtime/node.ts';
 import { advertise, type Advertised } from './runtime/discovery.ts';
 import { VERSION } from './runtime/app.ts';
 import { clusterToken, homeDir } from './lib/home.ts';
-import { nodeVersions } from './driver/info.ts';
+import { cpus } from 'node:os';
+import { startDrivers } from './driver/info.ts';
 
 export interface Coordinator {
   node: NodeHandle;
@@ -37,13 +38,13 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.database.url;
   // Python imports manim while Postgres starts: both take a second or so.
-  const versionsReady = nodeVersions();
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(home, config.database.embedded.port, config.http.host);
-    databaseUrl = embedded.url;
-  }
+  const { driver, versions: versionsReady } = startDrivers(config.concurrency ?? cpus().length, config.nice);
   let advertised: Advertised | undefined;
   try {
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres(home, config.database.embedded.port, config.http.host);
+      databaseUrl = embedded.url;
+    }
     const db = connect(databaseUrl, 2);
     try {
       await migrate(db);
@@ -54,7 +55,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
     const stack = typeof versions.stack === 'string' ? versions.stack : undefined;
     const url = databaseUrl;
     const node = await startNode({
-      config, databaseUrl, token, listen: opts.listen ?? true, coordinator: true, versions, clusterStack: stack, nice: config.nice,
+      config, databaseUrl, token, listen: opts.listen ?? true, coordinator: true, versions, driver, clusterStack: stack, nice: config.nice,
       cluster: { name: config.name, stack, databaseUrlFor: (host) => databaseUrlFor(url, host) },
     });
     const port = Number(new URL(node.url ?? 'http://x:0').port);
@@ -73,6 +74,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
     };
   } catch (err) {
     await advertised?.stop();
+    await driver.close();
     await embedded?.stop();
     throw err;
   }

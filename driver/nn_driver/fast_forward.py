@@ -113,6 +113,9 @@ class SceneTap:
     # A scouting render fast-forwards, leaving a paused copy at each play, until its start is known.
     scout: Scout | None = None
     stopped: bool = False
+    # Whether the scene's state is still the one a full render has: not after an impure play took
+    # the skip path ("all"). A scout leaves paused copies only of an exact state.
+    exact: bool = True
     plays: list[PlayRecord] = field(default_factory=list)
     sections: list[SectionRecord] = field(default_factory=list)
     sounds: list[SoundRecord] = field(default_factory=list)
@@ -215,6 +218,7 @@ class SceneTap:
             if not take or skip_rendering or scene.skip_animation_preview:
                 orig_play_internal(skip_rendering)
                 return
+            self.exact = self.exact and self._pure
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:
@@ -358,7 +362,7 @@ class SceneTap:
         assert self.scout is not None
         start = self.scout.start()
         if start is None:
-            if not self.scout.snapshot(index):
+            if not self.exact or not self.scout.snapshot(index):
                 return  # still scouting
             start = self.scout.start()  # a woken copy: the node has written it
             assert start is not None
@@ -369,9 +373,17 @@ class SceneTap:
             self.scout.drop_all()
         self.scout = None
         self.fast_until = start
+        self.shortcut = "pure"  # a planning scout's copy renders on exactly
 
     def _scout_at_end(self) -> None:
         assert self.scout is not None
+        if self.scout.plan_file:
+            from manim import config
+
+            from .plan import describe
+            from .runner import SceneRun
+
+            self.scout.publish_plan(describe(SceneRun(self.scene, self), self.shortcut != "all", Path(config.media_dir)))
         start = self.scout.wait_for_start()
         if start is not None and self.scout.hand_over(start):
             os._exit(0)

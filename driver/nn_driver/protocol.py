@@ -170,6 +170,7 @@ class RenderRequest:
     stop_file: str | None = None  # with last == -1: where the node writes the last play
     progress_file: str | None = None  # where the render says which play it is at
     start_file: str | None = None  # a scouting render: where the node writes its first play (scout.py)
+    plan_file: str | None = None  # a planning scout: where it writes the scene's plan (scout.py)
 
 
 def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
@@ -208,6 +209,9 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
     stop_file = req.get("stopFile")
     progress_file = _abs_path(req, "progressFile", required=False)
     start_file = _abs_path(req, "startFile", required=False)
+    plan_file = _abs_path(req, "planFile", required=False)
+    if plan_file is not None and start_file is None:
+        raise BadRequest("a planning render (planFile) is a scout: it needs a startFile")
     if start_file is not None and (first != 0 or last != -1):
         raise BadRequest("a scouting render (startFile) starts at play 0 and is open-ended")
     if first < 0 or (last < first and last != -1):
@@ -223,6 +227,7 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         stop_file if last == -1 else None,
         progress_file,
         start_file,
+        plan_file,
     )
 
 

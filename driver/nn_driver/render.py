@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadRequest
-from .protocol import CacheFile, RenderRequest
+from .fast_forward import NeedExactPlan, Shortcut
 from .plan import describe
+from .protocol import CacheFile, RenderRequest
 from .range_files import RangeFiles
+from .runner import SceneRun, run_scene
 from .scout import Scout
-from .runner import run_scene
 
 
 def install_cache_files(media_dir: str, files: list[CacheFile]) -> None:
@@ -27,15 +28,26 @@ def install_cache_files(media_dir: str, files: list[CacheFile]) -> None:
 def render(req: RenderRequest) -> dict[str, Any]:
     os.makedirs(req.plan.media_dir, exist_ok=True)
     install_cache_files(req.plan.media_dir, req.cache_files)
-    run = run_scene(
-        req.plan,
-        fast_until=math.inf if req.start_file else req.first,
-        upto=req.last,
-        shortcut="pure",
-        expect=req.expect,
-        range_files=RangeFiles(req.stop_file, req.progress_file),
-        scout=Scout(req.start_file) if req.start_file else None,
-    )
+
+    def scene_pass(shortcut: Shortcut, scout: Scout | None) -> SceneRun:
+        return run_scene(
+            req.plan,
+            fast_until=math.inf if req.start_file else req.first,
+            upto=req.last,
+            shortcut=shortcut,
+            expect=req.expect,
+            range_files=RangeFiles(req.stop_file, req.progress_file),
+            scout=scout,
+        )
+
+    scout = Scout(req.start_file, req.plan_file) if req.start_file else None
+    try:
+        # a planning scout is the cheap planning pass (plan.py), leaving copies while it is exact
+        run = scene_pass("all" if req.plan_file else "pure", scout)
+    except NeedExactPlan:
+        assert scout is not None  # only a planning scout takes the skip path for every play
+        scout.drop_all()
+        run = scene_pass("pure", Scout(scout.start_file, scout.plan_file))
     tap = run.tap
     last = req.last if req.last >= 0 else len(tap.plays) - 1
     tap.check_expected(last)

@@ -7,13 +7,21 @@ When the node writes the segment's first play to the start file, the snapshot ne
 before it wakes up and renders from there (fast-forwarding the few plays left in between);
 the scout and every other snapshot end. A start further than the scout has got is simply
 fast-forwarded to. Either way the segment begins with no set-up and no fast-forward left.
+
+A planning scout is the scene's planning pass itself: it takes manim's skip path for every
+play, so it leaves copies only while its state is still exact (until the first play with
+updaters), writes the plan to its plan file at the end and then hands over like any scout.
+The node that planned the scene so renders a share of it with no set-up of its own.
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 from dataclasses import dataclass, field
 from time import monotonic, sleep
+from typing import Any
 
 # Most paused copies kept; beyond that every other older one goes (memory: ~25 MB each at 720p).
 KEEP = 16
@@ -31,6 +39,7 @@ class _Snapshot:
 @dataclass
 class Scout:
     start_file: str
+    plan_file: str | None = None
     snapshots: list[_Snapshot] = field(default_factory=list)
 
     def start(self) -> int | None:
@@ -44,6 +53,10 @@ class Scout:
     def snapshot(self, index: int) -> bool:
         """Forks a paused copy at play ``index``; True in the copy once it is woken to render."""
         rfd, wfd = os.pipe()
+        # Objects the collector would touch are copied page by page in every paused copy; frozen,
+        # they stay shared (a planning pass with a copy at every play: 11 s against 8.6 s unforked
+        # becomes 8.6 s).
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             os.close(wfd)
@@ -55,6 +68,7 @@ class Scout:
             os.close(rfd)
             if not woken:
                 os._exit(0)
+            gc.unfreeze()  # this copy renders on: its garbage is collectable again
             return True
         os.close(rfd)
         self.snapshots.append(_Snapshot(index, pid, wfd))
@@ -94,6 +108,18 @@ class Scout:
         self.snapshots.remove(chosen)
         self.drop_all()
         return True
+
+    @property
+    def reach(self) -> int:
+        """The furthest play a copy is paused at."""
+        return self.snapshots[-1].index if self.snapshots else -1
+
+    def publish_plan(self, plan: dict[str, Any]) -> None:
+        assert self.plan_file is not None
+        tmp = f"{self.plan_file}.tmp"
+        with open(tmp, "w") as f:
+            json.dump({**plan, "reach": self.reach}, f)
+        os.replace(tmp, self.plan_file)  # the node never reads half a plan
 
     def wait_for_start(self) -> int | None:
         deadline = monotonic() + WAIT_SECONDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -132,28 +133,37 @@ def test_open_ended_render_goes_on_while_its_node_moves_the_end(media: Path) -> 
     assert 2 in seen and 3 in seen  # it reported each play it reached, the one it stopped at too
 
 
-def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
-    """A scout fast-forwards through the scene leaving paused copies; given its start at the end,
-    the copy there renders exactly what a render of that range renders."""
+def _start_scout(scene: str, media: Path, **extra: str) -> subprocess.Popen[str]:
+    """A scouting render of ``scene`` (from play 0, open-ended) with its range files in ``media``."""
     import json
-    import subprocess
-    import time
 
     from conftest import PY, env
 
-    start, stop, progress = media / "start", media / "stop", media / "progress"
     req = {
-        **scene_req(UPDATERS, "Traced", media / "scout"),
+        **scene_req(UPDATERS, scene, media / "scout"),
         "from": 0,
         "to": -1,
-        "startFile": str(start),
-        "stopFile": str(stop),
-        "progressFile": str(progress),
+        "startFile": str(media / "start"),
+        "stopFile": str(media / "stop"),
+        "progressFile": str(media / "progress"),
+        **extra,
     }
     proc = subprocess.Popen([PY, "-m", "nn_driver", "render"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env())
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(json.dumps(req))
     proc.stdin.close()
+    return proc
+
+
+def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
+    """A scout fast-forwards through the scene leaving paused copies; given its start at the end,
+    the copy there renders exactly what a render of that range renders."""
+    import json
+    import time
+
+    start, stop, progress = media / "start", media / "stop", media / "progress"
+    proc = _start_scout("Traced", media)
+    assert proc.stdout is not None
     plays = len(driver("plan", scene_req(UPDATERS, "Traced", media / "plan"))["plays"])
     deadline = time.monotonic() + 120
     while not (progress.exists() and int(progress.read_text().split()[0]) == plays - 1) and time.monotonic() < deadline:
@@ -167,4 +177,33 @@ def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
     assert [p["index"] for p in result["partials"]] == [1, 2]
     ref = driver("render", {**scene_req(UPDATERS, "Traced", media / "ref"), "from": 1, "to": 2})
     for ours, theirs in zip(result["partials"], ref["partials"]):
+        assert framemd5(ours["path"]) == framemd5(theirs["path"])
+
+
+def test_planning_scout_plans_then_renders_its_share_from_an_exact_copy(media: Path) -> None:
+    """The planning pass as a scout: it writes the plan (what the plan command says), with copies
+    left only while its state is exact (before the first play with updaters); the copy nearest
+    its start renders exactly what a render of that range renders."""
+    import json
+    import time
+
+    start, stop, plan_file = media / "start", media / "stop", media / "plan.json"
+    proc = _start_scout("Frozen", media, planFile=str(plan_file))
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 120
+    while not plan_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    plan = json.loads(plan_file.read_text())
+    ref_plan = driver("plan", scene_req(UPDATERS, "Frozen", media / "plan"))
+    assert [(p["index"], p["frames"]) for p in plan["plays"]] == [(p["index"], p["frames"]) for p in ref_plan["plays"]]
+    assert plan["totalFrames"] == ref_plan["totalFrames"]
+    assert plan["reach"] == 3  # play 3 is the first with an updater: its copy is the last exact one
+    assert proc.poll() is None  # waiting for its start
+    stop.write_text("5 final")
+    start.write_text("4")  # the copy at play 3 fast-forwards over it, per frame
+    result = json.loads(proc.stdout.read().strip().splitlines()[-1])
+    assert result["ok"], result
+    assert [p["index"] for p in result["partials"]] == [4, 5]
+    ref = driver("render", {**scene_req(UPDATERS, "Frozen", media / "ref"), "from": 4, "to": 5})
+    for ours, theirs in zip(result["partials"], ref["partials"], strict=True):
         assert framemd5(ours["path"]) == framemd5(theirs["path"])

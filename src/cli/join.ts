@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { cpus } from 'node:os';
 import type { Config } from '../config/schema.ts';
 import { ClusterClient, ClusterError } from './client.ts';
 import { discover } from '../runtime/discovery.ts';
 import { startNode, type NodeHandle } from '../runtime/node.ts';
-import { nodeVersions } from '../driver/info.ts';
+import { startDrivers } from '../driver/info.ts';
 
 const clusterSchema = z.object({ name: z.string(), version: z.string(), stack: z.string().nullable(), databaseUrl: z.string() });
 
@@ -23,13 +24,14 @@ export async function joinCluster(opts: { config: Config; url?: string; token?: 
   }
   const client = new ClusterClient(url.replace(/\/$/, ''), opts.token);
   const cluster = await client.call('/cluster', clusterSchema);
-  const versions = await nodeVersions();
+  const { driver, versions: versionsReady } = startDrivers(opts.config.concurrency ?? cpus().length, opts.config.nice);
+  const versions = await versionsReady;
   // A render node's own runtime takes any free port unless one is asked for: the coordinator may
   // run on this machine too.
   const config = { ...opts.config, http: { ...opts.config.http, port: process.env.PORT ? opts.config.http.port : 0 } };
   const node = await startNode({
     config, databaseUrl: cluster.databaseUrl, token: opts.token, listen: true, name: opts.name, versions,
-    clusterStack: cluster.stack ?? undefined, nice: opts.config.nice,
+    clusterStack: cluster.stack ?? undefined, nice: opts.config.nice, driver,
   });
   process.stdout.write(`joined "${cluster.name}" at ${client.base} as ${node.name} (${node.services.functions.size} functions)\n`);
   return node;

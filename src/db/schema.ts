@@ -81,6 +81,8 @@ export const segments = pgTable('segments', {
   framesDone: integer().notNull().default(0),
   /** The play a running segment is at (a scout: fast-forwarding, before it knows its start). */
   atPlay: integer(),
+  /** A scout that is the scene's planning pass: it records the plan, then renders a share. */
+  plans: boolean().notNull().default(false),
   error: jsonb().$type<JobError>(),
   /** Every failed try: which node, what went wrong. A node that failed a segment is avoided for it. */
   failures: jsonb().$type<SegmentFailure[]>().notNull().default([]),

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { driverEnv, pythonPath } from './python.ts';
 import { infoSchema, type DriverInfo } from './protocol.ts';
+import { DriverPool } from './pool.ts';
 
 /** Runs one driver command in a fresh Python (no warm server) and returns its JSON reply. */
 export function runDriverOnce(cmd: string, request: object = {}, timeoutMs = 60_000): Promise<unknown> {
@@ -27,11 +28,19 @@ export async function driverInfo(): Promise<DriverInfo> {
   return infoSchema.parse(await runDriverOnce('info'));
 }
 
-/** What a node records about itself; a node without a working driver still runs non-render functions. */
-export async function nodeVersions(): Promise<Record<string, unknown>> {
+/** What a node records about itself, asked of its own warm drivers (no Python of its own to start);
+ *  a node without a working driver still runs non-render functions. */
+export async function nodeVersions(pool: DriverPool): Promise<Record<string, unknown>> {
   try {
-    return { ...(await driverInfo()), node: process.version };
+    return { ...(await pool.call('info', {}, infoSchema)), node: process.version };
   } catch (err) {
     return { node: process.version, driverError: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** A node's warm drivers, started first thing: Python imports manim while the rest starts up. */
+export function startDrivers(concurrency: number, nice: number): { driver: DriverPool; versions: Promise<Record<string, unknown>> } {
+  const driver = new DriverPool(concurrency, nice);
+  driver.warm();
+  return { driver, versions: nodeVersions(driver) };
 }

@@ -35,6 +35,8 @@ export interface NodeOptions {
   /** nice level of the Python renders; 10 keeps a laptop in use responsive. */
   nice?: number;
   versions?: Record<string, unknown>;
+  /** Drivers started (and warming) before the node: see startDrivers. */
+  driver?: DriverPool;
   /** The cluster's render stack: a node whose stack differs takes no render work. */
   clusterStack?: string;
   /** Given on the coordinator: served to joining nodes at GET /cluster. */
@@ -75,8 +77,9 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const reason = stackMismatch(versions, opts.clusterStack);
   const loaded = await loadFunctions(config.functions, config.functionModules);
   const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
-  const driver = new DriverPool(concurrency, opts.nice ?? config.nice);
+  const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice);
   if (RENDER_FUNCTIONS.some((f) => functions.has(f))) driver.warm();
+  else await driver.close();
   const workDir = join(homeDir(config.home), 'work', id);
   mkdirSync(workDir, { recursive: true });
   // One folder per machine, kept across restarts: every node on it shares the SVGs.

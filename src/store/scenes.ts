@@ -14,20 +14,40 @@ export const UNKNOWN_START = -1;
 /** Scouts come after any other work: they are for render slots that would otherwise wait. */
 const SCOUT_PRIORITY = 1000;
 
+/** Queue order of the segments that start before a plan: scene by scene, the lead then the planner,
+ *  ahead of all other work (a planner's plan is what every other slot waits for). */
+function openPriority(position: number, planner: boolean): number {
+  return -1000 + 2 * Math.min(position, 400) + (planner ? 1 : 0);
+}
+
+export interface OpenSegments {
+  /** A segment rendering from play 0 at once, while the scene is planned. */
+  lead: boolean;
+  /** A scout that is the planning pass: it records the plan, then renders a share (scout.py). */
+  planner: boolean;
+  /** Scouts: fast-forwarding from play 0, a paused copy at every play, until they get a share. */
+  scouts: number;
+}
+
 /**
- * Records a scene about to be planned. A lead segment starts rendering from play 0 at once, while
- * the planning pass runs, and `scouts` segments fast-forward from play 0 leaving a paused copy at
- * every play (driver/nn_driver/scout.py); the planner then decides where each starts and ends.
+ * Records a scene about to be planned, with the segments that start before its plan: a lead that
+ * renders from play 0, a planner whose planning pass records the plan, and scouts that
+ * fast-forward from play 0 leaving a paused copy at every play (driver/nn_driver/scout.py). The
+ * plan decides where each of them starts and ends.
  */
-export async function openScene(tx: Tx, queue: Queue, jobId: string, position: number, name: string, lead: boolean, scouts: number): Promise<string> {
+export async function openScene(tx: Tx, queue: Queue, jobId: string, position: number, name: string, open: OpenSegments): Promise<string> {
   const [scene] = await tx.insert(scenes).values({ jobId, name, position, state: 'planning', startedAt: new Date() }).returning({ id: scenes.id });
-  const open = [...(lead ? [0] : []), ...Array.from({ length: scouts }, () => UNKNOWN_START)];
-  for (const [i, fromPlay] of open.entries()) {
+  const rows = [
+    ...(open.lead ? [{ fromPlay: 0, plans: false, priority: openPriority(position, false) }] : []),
+    ...(open.planner ? [{ fromPlay: UNKNOWN_START, plans: true, priority: openPriority(position, true) }] : []),
+    ...Array.from({ length: open.scouts }, () => ({ fromPlay: UNKNOWN_START, plans: false, priority: SCOUT_PRIORITY })),
+  ];
+  for (const [i, { fromPlay, plans, priority }] of rows.entries()) {
     const [seg] = await tx
       .insert(segments)
-      .values({ jobId, sceneId: scene!.id, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0 })
+      .values({ jobId, sceneId: scene!.id, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0, plans })
       .returning({ id: segments.id });
-    await queue.add(tx, 'render-segment', { segmentId: seg!.id }, { jobKey: segmentKey(seg!.id), priority: fromPlay === 0 ? -8 : SCOUT_PRIORITY, flags: [NEEDS_LATEX] });
+    await queue.add(tx, 'render-segment', { segmentId: seg!.id }, { jobKey: segmentKey(seg!.id), priority, flags: [NEEDS_LATEX] });
   }
   return scene!.id;
 }

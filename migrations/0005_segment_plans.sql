@@ -1,0 +1,1 @@
+ALTER TABLE "segments" ADD COLUMN "plans" boolean DEFAULT false NOT NULL;
