@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/runtime/define-function.ts';
-import { jobs, scenes, segments, type JobError, type SegmentFailure } from '../src/db/schema.ts';
+import { jobs, nodes, scenes, segments, type JobError, type SegmentFailure } from '../src/db/schema.ts';
 import type { Tx } from '../src/db/tx.ts';
 import { TERMINAL, segmentKey } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
@@ -15,6 +15,7 @@ import { extendSegment, handBack, recordProgress } from '../src/store/segments.t
 import { RangeFiles } from '../src/driver/range-files.ts';
 import { log } from '../src/lib/log.ts';
 import { recordPlan } from '../src/planner/record-plan.ts';
+import { shouldSteal } from '../src/planner/steal.ts';
 import { planSchema, renderResultSchema, SceneError, type RenderResult, type ScenePlan } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
@@ -176,6 +177,32 @@ async function retryOrFail(env: FunctionEnv, { seg, scene, job }: Row, error: Jo
 }
 
 /**
+ * A queued segment that a running render reaches sooner by going on into it than this slot would
+ * after its set-up and fast-forward waits for it (the queue offers it again later, in case that
+ * render stops); see shouldSteal.
+ */
+async function deferred(env: FunctionEnv, { seg, scene }: Row): Promise<boolean> {
+  if (!env.config.segments.rebalance || seg.fromPlay <= 0 || !scene.plan) return false;
+  const { db } = env.database;
+  const plan = planSchema.parse(scene.plan);
+  const before = await db
+    .select({ toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online', false)` })
+    .from(segments)
+    .leftJoin(nodes, eq(nodes.id, segments.nodeId))
+    .where(eq(segments.sceneId, scene.id));
+  const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, env.config.segments.setupSeconds);
+  if (steal.take) return false;
+  await db.transaction((tx) =>
+    env.queue.add(tx, 'render-segment', { segmentId: seg.id }, {
+      jobKey: segmentKey(seg.id),
+      runAt: new Date(Date.now() + steal.retryInSeconds * 1000),
+      flags: seg.failures.map((f) => `avoid:${f.node}`),
+    }),
+  );
+  return true;
+}
+
+/**
  * Renders one segment (plays A..B of a scene) after an exact fast-forward over the plays before A,
  * and stores its partial movie files (or numbered PNG frames) and a poster frame in Postgres.
  */
@@ -194,6 +221,8 @@ export default defineFunction({
     if (!row) return { skipped: true };
     const { seg, scene, job } = row;
     if (TERMINAL.includes(job.state) || !['queued', 'running'].includes(seg.state)) return { skipped: true };
+
+    if (seg.state === 'queued' && (await deferred(env, row))) return { deferred: true };
 
     const started = new Date();
     const claimed = await db.transaction(async (tx) => {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { planSegments as plan, type SegmentPlan } from '../src/planner/segments.ts';
 import type { Play } from '../src/driver/protocol.ts';
+import { shouldSteal } from '../src/planner/steal.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
   index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
@@ -108,5 +109,26 @@ describe('cutting a scene into segments', () => {
     const short = plan(plays.slice(0, 1), PIXELS, opts4, { lead: { at: 0 }, scouts: [{ at: 0 }] });
     expect(short.scouts).toEqual([undefined]);
   });
+});
 
+describe('a free render slot and a queued segment a running render will reach', () => {
+  // Ten plays; the middle ones have updaters, so fast-forwarding them costs a step per frame.
+  const plays = Array.from({ length: 10 }, (_, i) => play(i, 60, i >= 3 && i <= 6 ? { pure: false, stepSeconds: 0.02 } : {}));
+  const segment = { fromPlay: 8, toPlay: 9 };
+  const running = (atPlay: number, goesOn = true) => [{ toPlay: 5, state: 'running', atPlay, goesOn }, { toPlay: 7, state: 'queued', atPlay: null, goesOn: false }];
+
+  it('takes it while the running render is far from it', () => {
+    expect(shouldSteal(plays, PIXELS, segment, running(0), 2.5)).toEqual({ take: true });
+  });
+
+  it('leaves it to the running render when set-up and fast-forward cost more than that render has left before it', () => {
+    const steal = shouldSteal(plays, PIXELS, segment, running(7), 2.5);
+    expect(steal.take).toBe(false);
+    if (!steal.take) expect(steal.retryInSeconds).toBeGreaterThanOrEqual(5);
+  });
+
+  it('takes it when the render before it stops at its end: done, or on a paused node', () => {
+    expect(shouldSteal(plays, PIXELS, segment, running(7, false), 2.5)).toEqual({ take: true });
+    expect(shouldSteal(plays, PIXELS, segment, [{ toPlay: 7, state: 'done', atPlay: 7, goesOn: true }], 2.5)).toEqual({ take: true });
+  });
 });

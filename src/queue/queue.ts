@@ -9,6 +9,8 @@ export interface EnqueueOptions {
   priority?: number;
   /** Nodes whose runner forbids one of these flags do not take the job. */
   flags?: string[];
+  /** Not before then. */
+  runAt?: Date;
 }
 
 /** The only coordination point: graphile-worker's queue in the shared Postgres. */
@@ -36,6 +38,7 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         job_key => ${opts.jobKey ?? null},
         max_attempts => ${opts.maxAttempts ?? defaultMaxAttempts},
         priority => ${opts.priority ?? 0},
+        run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,
         flags => ${opts.flags?.length ? sql`${`{${opts.flags.map((f) => `"${f}"`).join(',')}}`}::text[]` : sql`null`}
       )`);
     },
