@@ -4,7 +4,7 @@ import type { Play } from '../src/driver/protocol.ts';
 import { shouldSteal } from '../src/planner/steal.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
-  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
+  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
 });
 const PIXELS = 1280 * 720;
 /** Every segment of a cut, in play order. */

@@ -63,6 +63,7 @@ class PlayRecord:
     mobjects: int  # mobjects with points on screen after the play
     points: int  # their bezier points: with mobjects, what a frame costs to draw
     step_seconds: float  # one skip-path step of the play, timed (0 when not taken)
+    draw_seconds: float  # rasterising its last frame, timed in a planning pass (0 when not)
     code_seconds: float  # the scene's own code since the previous play (building mobjects), timed
     seconds: float  # the play itself in this run, timed (in a plan: starting its animations, one step)
 
@@ -126,6 +127,7 @@ class SceneTap:
     shortcuts: int = 0  # plays that took the skip path (for tests and logs)
     _pure: bool | None = None
     _step: float = 0.0
+    _draw: float = 0.0
     _step_started: float = 0.0
     _ended: float = field(default_factory=perf_counter)  # when the previous play ended
     _flip_on_render: bool = False
@@ -166,6 +168,7 @@ class SceneTap:
             self.fast = index < self.fast_until
             self._pure = None
             self._step = 0.0
+            self._draw = 0.0
             try:
                 orig_play(scene, *args, **kwargs)
             finally:
@@ -198,6 +201,7 @@ class SceneTap:
                     mobjects=load[0],
                     points=load[1],
                     step_seconds=self._step,
+                    draw_seconds=self._draw,
                     code_seconds=began - self._ended,
                     seconds=perf_counter() - began,
                 )
@@ -229,6 +233,14 @@ class SceneTap:
                 # update_to_time(run_time) just ran: one step of the play's animations and
                 # updaters, what each of its frames costs in Python (the planner weighs plays by it)
                 self._step = perf_counter() - self._step_started
+                if self.shortcut == "all":
+                    # A planning pass: one frame of the play drawn, what each of its frames costs
+                    # in Cairo (the planner's estimates from mobjects and points are rougher).
+                    # Drawing reads the mobjects and only changes the camera's pixels.
+                    began = perf_counter()
+                    orig_update_frame(scene, ignore_skipping=True)
+                    orig_get_frame()
+                    self._draw = perf_counter() - began
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return

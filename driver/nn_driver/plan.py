@@ -63,6 +63,7 @@ def describe(run: SceneRun, exact: bool, media_dir: Path) -> dict[str, Any]:
             "mobjects": p.mobjects,
             "points": p.points,
             "stepSeconds": p.step_seconds,
+            "drawSeconds": p.draw_seconds,
             "codeSeconds": p.code_seconds,
             "seconds": p.seconds,
         }

@@ -45,6 +45,10 @@ const US = {
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
   fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
   fastForwardPlayMobject: 500, // the same, per mobject on screen
+  // With one frame of the play drawn and timed while planning (a least-squares fit of the Benchmark
+  // scene's per-frame times at 720p on the day the timed frame came in):
+  framePixel: 0.024, // encoding and copying a frame, per pixel
+  drawnFrame: 1.4, // a frame of the play against the timed one (mid-animation frames hold more)
 };
 
 /** Microseconds of Python per frame for the play's animations and updaters: measured while
@@ -55,7 +59,10 @@ function stepCost(play: Play, pixels: number): number {
   return Math.min(play.stepSeconds * 1e6, 3 * drawCost(play, pixels));
 }
 
+/** Microseconds to draw and encode one frame: the planning pass draws one frame of every play and
+ *  times it; without that, an estimate from the mobjects and points on screen. */
 function drawCost(play: Play, pixels: number): number {
+  if (play.drawSeconds > 0) return pixels * US.framePixel + play.drawSeconds * 1e6 * US.drawnFrame;
   return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
 }
 
