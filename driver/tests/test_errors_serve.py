@@ -58,7 +58,7 @@ def test_serve_sequence_and_crash(media: Path) -> None:
         f = ask("f", "plan", scene_req(upd, "Frozen", media / "f", format="png"))
         # the same plan again, but for the timings (measurements, not part of the scene)
         def untimed(plays: list[dict]) -> list[dict]:
-            return [{k: v for k, v in p.items() if k not in ("stepSeconds", "codeSeconds", "seconds")} for p in plays]
+            return [{k: v for k, v in p.items() if k not in ("stepSeconds", "drawSeconds", "codeSeconds", "seconds")} for p in plays]
 
         assert f["ok"] and untimed(f["plays"]) == untimed(a["plays"])
         proc.stdin.close()

@@ -98,6 +98,15 @@ def test_gif_stitch_equals_cli(media: Path) -> None:
     assert framemd5(movie) == framemd5(expected)
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """As the node writes range files: whole, then renamed (the render polls them)."""
+    import os
+
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def test_open_ended_render_goes_on_while_its_node_moves_the_end(media: Path) -> None:
     """The node moves a tentative end on (it took the next segment), then makes it final."""
     import json
@@ -121,9 +130,9 @@ def test_open_ended_render_goes_on_while_its_node_moves_the_end(media: Path) -> 
         if play not in seen and play >= 0:
             seen.append(play)
         if play == 2 and stop.read_text() == "1":
-            stop.write_text("2")  # moved on by one play
+            _write_whole(stop, "2")  # moved on by one play
         if play == 3:
-            stop.write_text("2 final")
+            _write_whole(stop, "2 final")
         time.sleep(0.01)
     assert proc.stdout is not None
     result = json.loads(proc.stdout.read().strip().splitlines()[-1])
@@ -170,8 +179,8 @@ def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
         time.sleep(0.05)
     time.sleep(0.5)  # past the last play: waiting for its start
     assert proc.poll() is None
-    stop.write_text("2 final")
-    start.write_text("1")
+    _write_whole(stop, "2 final")
+    _write_whole(start, "1")
     result = json.loads(proc.stdout.read().strip().splitlines()[-1])
     assert result["ok"], result
     assert [p["index"] for p in result["partials"]] == [1, 2]
@@ -199,8 +208,8 @@ def test_planning_scout_plans_then_renders_its_share_from_an_exact_copy(media: P
     assert plan["totalFrames"] == ref_plan["totalFrames"]
     assert plan["reach"] == 3  # play 3 is the first with an updater: its copy is the last exact one
     assert proc.poll() is None  # waiting for its start
-    stop.write_text("5 final")
-    start.write_text("4")  # the copy at play 3 fast-forwards over it, per frame
+    _write_whole(stop, "5 final")
+    _write_whole(start, "4")  # the copy at play 3 fast-forwards over it, per frame
     result = json.loads(proc.stdout.read().strip().splitlines()[-1])
     assert result["ok"], result
     assert [p["index"] for p in result["partials"]] == [4, 5]
