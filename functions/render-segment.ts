@@ -181,10 +181,9 @@ async function retryOrFail(env: FunctionEnv, { seg, scene, job }: Row, error: Jo
  * after its set-up and fast-forward waits for it (the queue offers it again later, in case that
  * render stops); see shouldSteal.
  */
-async function deferred(env: FunctionEnv, { seg, scene }: Row): Promise<boolean> {
-  if (!env.config.segments.rebalance || seg.fromPlay <= 0 || !scene.plan) return false;
+async function deferred(env: FunctionEnv, { seg, scene }: Row, plan: ScenePlan | undefined): Promise<boolean> {
+  if (!env.config.segments.rebalance || seg.fromPlay <= 0 || !plan) return false;
   const { db } = env.database;
-  const plan = planSchema.parse(scene.plan);
   const before = await db
     .select({ toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online', false)` })
     .from(segments)
@@ -222,7 +221,8 @@ export default defineFunction({
     const { seg, scene, job } = row;
     if (TERMINAL.includes(job.state) || !['queued', 'running'].includes(seg.state)) return { skipped: true };
 
-    if (seg.state === 'queued' && (await deferred(env, row))) return { deferred: true };
+    const plan = scene.plan ? planSchema.parse(scene.plan) : undefined;
+    if (seg.state === 'queued' && (await deferred(env, row, plan))) return { deferred: true };
 
     const started = new Date();
     const claimed = await db.transaction(async (tx) => {
@@ -251,7 +251,6 @@ export default defineFunction({
         file: join(cwd, job.entry!), cwd, scene: scene.name, options: renderOptionsSchema.parse(job.options),
         mediaDir: join(work, 'media'), from: scout ? 0 : seg.fromPlay,
       };
-      const plan = scene.plan ? planSchema.parse(scene.plan) : undefined;
       const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));
       await mkdir(work, { recursive: true });
       // A lead has no end yet; any other segment may go on into the next one (see steer).

@@ -6,7 +6,6 @@ import { startNode, type NodeHandle } from './runtime/node.ts';
 import { advertise, type Advertised } from './runtime/discovery.ts';
 import { VERSION } from './runtime/app.ts';
 import { clusterToken, homeDir } from './lib/home.ts';
-import { cpus } from 'node:os';
 import { startDrivers } from './driver/info.ts';
 
 export interface Coordinator {
@@ -38,7 +37,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.database.url;
   // Python imports manim while Postgres starts: both take a second or so.
-  const { driver, versions: versionsReady } = startDrivers(config.concurrency ?? cpus().length, config.nice);
+  const { driver, versions: versionsReady } = startDrivers(config);
   let advertised: Advertised | undefined;
   try {
     if (!databaseUrl) {

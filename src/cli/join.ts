@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { cpus } from 'node:os';
 import type { Config } from '../config/schema.ts';
 import { ClusterClient, ClusterError } from './client.ts';
 import { discover } from '../runtime/discovery.ts';
@@ -24,7 +23,7 @@ export async function joinCluster(opts: { config: Config; url?: string; token?: 
   }
   const client = new ClusterClient(url.replace(/\/$/, ''), opts.token);
   const cluster = await client.call('/cluster', clusterSchema);
-  const { driver, versions: versionsReady } = startDrivers(opts.config.concurrency ?? cpus().length, opts.config.nice);
+  const { driver, versions: versionsReady } = startDrivers(opts.config);
   const versions = await versionsReady;
   // A render node's own runtime takes any free port unless one is asked for: the coordinator may
   // run on this machine too.

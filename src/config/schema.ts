@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { z } from 'zod';
 
 /** Render options a Manim user knows from `manim render`. */
@@ -82,6 +83,11 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** Segments this node renders at once: `concurrency`, else its CPU count. */
+export function renderConcurrency(config: Config): number {
+  return config.concurrency ?? cpus().length;
+}
 
 /** Typed helper for `wrangler-like.config.ts`: returns its argument, checked by TypeScript. */
 export function defineConfig(config: ConfigInput = {}): ConfigInput {

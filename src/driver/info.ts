@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { driverEnv, pythonPath } from './python.ts';
 import { infoSchema, type DriverInfo } from './protocol.ts';
 import { DriverPool } from './pool.ts';
+import { renderConcurrency, type Config } from '../config/schema.ts';
 
 /** Runs one driver command in a fresh Python (no warm server) and returns its JSON reply. */
 export function runDriverOnce(cmd: string, request: object = {}, timeoutMs = 60_000): Promise<unknown> {
@@ -30,7 +31,7 @@ export async function driverInfo(): Promise<DriverInfo> {
 
 /** What a node records about itself, asked of its own warm drivers (no Python of its own to start);
  *  a node without a working driver still runs non-render functions. */
-export async function nodeVersions(pool: DriverPool): Promise<Record<string, unknown>> {
+async function nodeVersions(pool: DriverPool): Promise<Record<string, unknown>> {
   try {
     return { ...(await pool.call('info', {}, infoSchema)), node: process.version };
   } catch (err) {
@@ -39,8 +40,8 @@ export async function nodeVersions(pool: DriverPool): Promise<Record<string, unk
 }
 
 /** A node's warm drivers, started first thing: Python imports manim while the rest starts up. */
-export function startDrivers(concurrency: number, nice: number): { driver: DriverPool; versions: Promise<Record<string, unknown>> } {
-  const driver = new DriverPool(concurrency, nice);
+export function startDrivers(config: Config): { driver: DriverPool; versions: Promise<Record<string, unknown>> } {
+  const driver = new DriverPool(renderConcurrency(config), config.nice);
   driver.warm();
   return { driver, versions: nodeVersions(driver) };
 }

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Config } from '../config/schema.ts';
+import { renderConcurrency, type Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
@@ -68,7 +68,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const { config } = opts;
   const id = randomUUID();
   const name = opts.name ?? hostname();
-  const concurrency = config.concurrency ?? cpus().length;
+  const concurrency = renderConcurrency(config);
   const database = connect(opts.databaseUrl, concurrency + 4);
   const queue = await createQueue(opts.databaseUrl, config.maxAttempts);
   const hub = new EventHub();
