@@ -65,8 +65,9 @@ export default defineFunction({
       // to the wall time.
       const lead = env.config.segments.lead && options.format !== 'png' && latexSlots > 0;
       const planner = lead && (slots > 1 || !!env.config.segments.maxPlays);
-      // Slots with LaTeX beyond the lead's and the planner's scout while they wait for the plan.
-      const scouts = planner && env.config.segments.scouts ? Math.max(0, latexSlots - 2) : 0;
+      // Slots with LaTeX that no scene's lead or planner takes scout while they wait for the plan:
+      // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
+      const scouts = planner ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
       const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planner, scouts }));
       if (lead) continue;
       const mediaDir = join(env.workDir, 'plan', jobId, name);
