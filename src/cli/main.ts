@@ -45,8 +45,6 @@ program
     if (o.port !== undefined) cfg.http.port = o.port;
     if (o.workers) cfg.concurrency = o.workers;
     const c = await startCoordinator(cfg);
-    process.stdout.write(`NetworkNodes "${cfg.name}" is up\n  url:   ${c.url}\n  token: ${c.token}\n  database: ${c.embedded ? `embedded Postgres on port ${c.embedded.port} (${c.embedded.dataDir})` : 'DATABASE_URL'}\n`);
-    process.stdout.write(`render with: NN_URL=${c.url} NN_TOKEN=${c.token} networknodes render scene.py\n`);
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -55,8 +53,12 @@ program
       await c.stop();
       process.exit(0);
     };
+    // Before the token is printed: a script that stops the coordinator once it reads the token must
+    // find the handlers in place (the default action would kill it with Postgres still running).
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.stdout.write(`NetworkNodes "${cfg.name}" is up\n  url:   ${c.url}\n  token: ${c.token}\n  database: ${c.embedded ? `embedded Postgres on port ${c.embedded.port} (${c.embedded.dataDir})` : 'DATABASE_URL'}\n`);
+    process.stdout.write(`render with: NN_URL=${c.url} NN_TOKEN=${c.token} networknodes render scene.py\n`);
   });
 
 program
