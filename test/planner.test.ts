@@ -74,12 +74,10 @@ describe('cutting a scene into segments', () => {
     const cuts = planSegments(plays, PIXELS, { workers: 2, perWorker: 3, minFrames: 30, setupSeconds: 0 });
     expect(cuts.length).toBe(6);
     const order = [...cuts].sort((a, b) => a.priority - b.priority).map((c) => c.fromPlay);
-    // The two shares start at plays 0 and 13: the first takes a play more, since a slot that finishes
-    // early takes over its back for a shorter fast-forward than the second's. Then the last segment
-    // of each share, then the middle ones.
-    expect(order.slice(0, 2).sort((a, b) => a - b)).toEqual([0, 13]);
-    expect(order.slice(2, 4).sort((a, b) => a - b)).toEqual([10, 21]);
-    expect(order.slice(4).sort((a, b) => a - b)).toEqual([5, 17]);
+    // The two shares start at plays 0 and 12; then the last segment of each share, then the middle ones.
+    expect(order.slice(0, 2).sort((a, b) => a - b)).toEqual([0, 12]);
+    expect(order.slice(2, 4).sort((a, b) => a - b)).toEqual([8, 20]);
+    expect(order.slice(4).sort((a, b) => a - b)).toEqual([4, 16]);
   });
 
   it('gives a lead segment the first share from where it is, at no set-up cost', () => {

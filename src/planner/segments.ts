@@ -73,9 +73,6 @@ function startCost(play: Play): number {
   return timed > 0 ? timed : US.fastForwardPlay + play.mobjects * US.fastForwardPlayMobject;
 }
 
-/** How far a share's estimated cost may be off, either way (the refit's plays are within ±20 %). */
-const ESTIMATE_ERROR = 0.15;
-
 /** Estimated microseconds to draw and encode a play: a drawn play pays its start twice over (its
  *  animations begun, then finished and cleaned up with its first and last frames drawn). */
 export function playCost(play: Play, pixels: number): number {
@@ -161,11 +158,6 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ct
     return scout ? Math.max(0, ffPrefix[a]! - ffPrefix[scout.at]!) : setup + ffPrefix[a]!;
   };
   const shareCost = (a: number, b: number, k: number) => start(a, k) + draw(a, b);
-  // Estimates err by about ESTIMATE_ERROR either way. A share that overruns can hand its back to a
-  // slot that finished early only at that slot's set-up and fast-forward to it: cheap behind plays
-  // without updaters, dear behind plays with them. So shares are balanced on what each costs at
-  // worst, counting an overrun only as far as nobody could take it over.
-  const atWorst = (a: number, b: number, k: number) => shareCost(a, b, k) + Math.min(ESTIMATE_ERROR * draw(a, b), setup + ffPrefix[b]!);
   const counted = (a: number, b: number) => b - (ctx.lead && a === 0 ? Math.max(a, at) : a) + 1;
 
   const total = draw(0, n - 1);
@@ -176,7 +168,7 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ct
   const mostShares = opts.workers === 1 ? 1 : Math.min(opts.workers, n, bySize);
   let best: { shares: [number, number][]; wall: number } | undefined;
   for (let count = 1; count <= mostShares; count++) {
-    const shares = split(0, n - 1, count, atWorst, Infinity, counted);
+    const shares = split(0, n - 1, count, shareCost, Infinity, counted);
     const costs = shares.map(([a, b], k) => shareCost(a, b, k));
     const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
     // More shares only for a clearly shorter wall time: each one is a start more of work.
