@@ -38,17 +38,17 @@ export interface CutContext {
  *  fast-forwarding. */
 const US = {
   pixel: 0.006, // clearing, copying and encoding a frame, per pixel
-  encodePixel: 0.008, // a repeated (frozen) frame, per pixel: with the play's file, 15 ms a frame at 720p
+  encodePixel: 0.001, // encoding a repeated (frozen) frame, per pixel
   mobject: 80, // Python and Cairo per drawn mobject per frame
   point: 0.9, // Cairo per bezier point per frame
-  play: 500_000, // a drawn play's own file: the encoder opened and flushed
+  play: 250_000, // a drawn play's own file: the encoder opened and flushed
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
   fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
   fastForwardPlayMobject: 500, // the same, per mobject on screen
   // With one frame of the play drawn and timed while planning (a least-squares fit of the Benchmark
-  // scene's per-play times at 720p against its plan, both taken on one day):
-  framePixel: 0.010, // encoding and copying a frame, per pixel
-  drawnFrame: 1.1, // a frame of the play against the timed one (mid-animation frames hold more)
+  // scene's per-frame times at 720p on the day the timed frame came in):
+  framePixel: 0.024, // encoding and copying a frame, per pixel
+  drawnFrame: 1.4, // a frame of the play against the timed one (mid-animation frames hold more)
 };
 
 /** Microseconds of Python per frame for the play's animations and updaters: measured while
@@ -73,12 +73,11 @@ function startCost(play: Play): number {
   return timed > 0 ? timed : US.fastForwardPlay + play.mobjects * US.fastForwardPlayMobject;
 }
 
-/** Estimated microseconds to draw and encode a play: a drawn play pays its start twice over (its
- *  animations begun, then finished and cleaned up with its first and last frames drawn). */
+/** Estimated microseconds to draw and encode a play. */
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
   const draw = drawCost(play, pixels) + stepCost(play, pixels);
-  return startCost(play) + play.seconds * 1e6 + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
+  return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
 }
 
 /** Estimated microseconds to fast-forward over a play that a segment starts after. */
