@@ -13,6 +13,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { driverEnv, PROJECT_ROOT } from '../src/driver/python.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { connect } from '../src/db/client.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { homeDir } from '../src/lib/home.ts';
 import { frameHashes } from '../test/helpers/media.ts';
 import { createLab, labUnavailable, type Lab, type LabHost } from './lab/lab.ts';
 
@@ -85,12 +89,13 @@ function median(xs: number[]): number {
  * few seconds once per machine) and migrated. The farm's timing is then what every later render costs.
  */
 async function prepareHome(home: string) {
-  const up = spawn(process.execPath, [BIN, 'up', '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { env: { ...process.env, NN_HOME: home, NN_LOG_LEVEL: 'warn' } });
-  const exited = run(up);
-  await waitLine(up, /token: /);
-  up.kill('SIGINT');
-  const { code } = await exited;
-  if (code !== 0) throw new Error(`setting up the cluster home ${home} failed (${code})`);
+  const pg = await startEmbeddedPostgres(homeDir(home));
+  try {
+    const db = connect(pg.url, 2); // migrate holds a lock on one connection while it migrates on another
+    await migrate(db).finally(() => db.close());
+  } finally {
+    await pg.stop();
+  }
 }
 
 /** Plain manim and the farm, one after the other, `runs` times: a shared machine's speed drifts

@@ -152,11 +152,11 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
     const id = await submit({ 'fidelity.py': read('fidelity.py') }, scenes, OPTS);
     const job = await finished(id);
     expect(job.state).toBe('succeeded');
-    const used = new Set(job.scenes.flatMap((s: { segments: { node: string }[] }) => s.segments.map((g) => g.node)));
+    const used = new Set<string>(job.scenes.flatMap((s: { segments: { node: string }[] }) => s.segments.map((g) => g.node)));
     // Split across machines; which ones get a share of small scenes depends on who is free first
     // (h3 has only just joined), so at least two of the three, not all three, is what is certain.
     expect(used.size, [...used].join(', ')).toBeGreaterThanOrEqual(2);
-    expect([...used].every((n) => ['h1', 'h2', 'h3'].includes(String(n)))).toBe(true);
+    expect([...used].every((n) => ['h1', 'h2', 'h3'].includes(n))).toBe(true);
     await expectSameAsManim(id, 'fidelity.py', scenes, ARGS);
   });
 

@@ -54,10 +54,9 @@ export const configSchema = z.object({
       rebalance: z.boolean().default(true),
       /** Start rendering from play 0 while the scene is still being planned. */
       lead: z.boolean().default(true),
-      /** Most render slots that, rather than wait for a scene's plan, fast-forward from play 0
-       *  meanwhile (with a lead), each keeping up to 16 paused copies of itself (~25 MB each);
-       *  0 = none (the default: with scouts on, the lab's Postgres-restart test timed out twice; on
-       *  the lab benchmark 4 made the render 1.2× faster). */
+      /** Most render slots per scene that, rather than wait for its plan, fast-forward from play 0
+       *  meanwhile (with a lead), each keeping up to 16 paused copies of itself (~25 MB each).
+       *  Off (0) by default: how a scout rides out a database restart is not yet understood. */
       scouts: z.number().int().min(0).max(64).default(0),
     })
     .prefault({}),

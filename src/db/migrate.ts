@@ -7,7 +7,8 @@ const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 // Any constant shared by all nodes: an advisory lock so that nodes starting together migrate once.
 const MIGRATION_LOCK = 0x6e6e6d67;
 
-/** Brings the project's tables and graphile-worker's schema up to date. */
+/** Brings the project's tables and graphile-worker's schema up to date. Needs a pool of two
+ *  connections: one holds the advisory lock while drizzle migrates on the other. */
 export async function migrate(database: Database): Promise<void> {
   await database.sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
