@@ -3,6 +3,7 @@ import { stream } from 'hono/streaming';
 import tar from 'tar-stream';
 import type { Db } from '../db/client.ts';
 import { readArtifact, readArtifactRange } from '../store/artifacts.ts';
+import { contentDisposition } from './content-disposition.ts';
 
 interface ArtifactMeta {
   id: string;
@@ -34,7 +35,7 @@ export async function serveArtifact(c: Context, db: Db, a: ArtifactMeta): Promis
   const base = {
     'content-type': a.contentType,
     'accept-ranges': 'bytes',
-    'content-disposition': `inline; filename="${a.name.split('/').pop()}"`,
+    'content-disposition': contentDisposition('inline', a.name.split('/').pop()!),
   };
   const range = parseRange(c.req.header('range'), a.size);
   if (range === 'invalid') return c.body(null, 416, { ...base, 'content-range': `bytes */${a.size}` });
@@ -50,7 +51,7 @@ export async function serveArtifact(c: Context, db: Db, a: ArtifactMeta): Promis
 /** Many files (a PNG sequence) as one tar stream, read from Postgres one file at a time. */
 export function serveTar(c: Context, db: Db, files: ArtifactMeta[], name: string): Response {
   c.header('content-type', 'application/x-tar');
-  c.header('content-disposition', `attachment; filename="${name}.tar"`);
+  c.header('content-disposition', contentDisposition('attachment', `${name}.tar`));
   return stream(c, async (out) => {
     const pack = tar.pack();
     const pump = (async () => {

@@ -8,6 +8,7 @@ import { packProject } from './pack.ts';
 import { jobDetailSchema, outputsSchema, type JobDetailView } from './job-schemas.ts';
 import { JobProgress } from './progress.ts';
 import { startCoordinator, type Coordinator } from '../cluster.ts';
+import { outputUrl } from '../lib/output-url.ts';
 import { safeBundlePath } from '../store/bundles.ts';
 
 export interface RenderCommand {
@@ -41,13 +42,12 @@ async function download(client: ClusterClient, job: JobDetailView, outDir: strin
   const paths: string[] = [];
   for (const o of outputs) {
     const name = safeBundlePath(o.name);
-    const [scene, ...rest] = name.split('/');
-    const url = `/jobs/${job.id}/output/${encodeURIComponent(rest.length ? scene! : name)}${rest.length ? '/' + rest.map(encodeURIComponent).join('/') : ''}`;
+    const rest = name.split('/').slice(1);
     let target = join(outDir, name);
     if (outputFile && !rest.length && job.scenes.length === 1) target = join(outDir, outputFile.includes('.') ? outputFile : outputFile + name.slice(name.lastIndexOf('.')));
     mkdirSync(dirname(target), { recursive: true });
     const tmp = `${target}.part`;
-    await client.download(url, tmp);
+    await client.download(outputUrl(job.id, name), tmp);
     renameSync(tmp, target);
     if (!rest.length || !name.endsWith('.png')) paths.push(target);
   }

@@ -6,6 +6,7 @@ import type { Queue } from '../queue/queue.ts';
 import type { JobRequest } from '../api/job-request.ts';
 import { putBundle } from './bundles.ts';
 import { appendEvent } from './events.ts';
+import { outputUrl } from '../lib/output-url.ts';
 import { listArtifacts } from './artifacts.ts';
 
 /** Work that needs LaTeX: planning, and a lead segment rendering before the TeX cache exists. */
@@ -80,7 +81,7 @@ export async function getJobDetail(db: Db, id: string) {
         totalFrames: s.totalFrames,
         framesDone: segs.reduce((n, r) => n + (r.seg.state === 'done' ? r.seg.frames : r.seg.framesDone), 0),
         wallMs: ms(s.startedAt, s.finishedAt),
-        outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: `/jobs/${id}/output/${encodeURIComponent(o.name)}` })),
+        outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: outputUrl(id, o.name) })),
         segments: segs.map(({ seg, nodeName }) => ({
           id: seg.id,
           plays: [seg.fromPlay, seg.toPlay] as [number, number],
