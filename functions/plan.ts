@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { eq, isNotNull, and } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction } from '../src/runtime/define-function.ts';
+import { defineFunction, type FunctionEnv } from '../src/runtime/define-function.ts';
 import { scenes } from '../src/db/schema.ts';
 import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, TERMINAL } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
@@ -10,22 +10,24 @@ import { addFailedScene, failScene, openScene } from '../src/store/scenes.ts';
 import { renderSlots } from '../src/store/nodes.ts';
 import { recordPlan } from '../src/planner/record-plan.ts';
 import { listSchema, planSchema, SceneError } from '../src/driver/protocol.ts';
-import { renderOptionsSchema } from '../src/config/schema.ts';
+import { renderOptionsSchema, type RenderOptions } from '../src/config/schema.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
  * (every play recorded, nothing drawn) runs in its planning scout beside its lead, or here when it
  * has no lead (PNG frames, no LaTeX node); the plan is cut into segments that are enqueued. A scene
- * that raises fails alone with its traceback; the job's other scenes still render.
+ * that raises fails alone with its traceback; the job's other scenes still render. With `sceneId`
+ * it plans that one scene again, exactly: a render found its cheap plan wrong (store/replan.ts).
  */
 export default defineFunction({
   name: 'plan',
-  input: z.object({ jobId: z.uuid() }),
-  async run({ jobId }, env) {
+  input: z.object({ jobId: z.uuid(), sceneId: z.uuid().optional() }),
+  async run({ jobId, sceneId: replanned }, env) {
     const { db } = env.database;
     const job = await getJobRow(db, jobId);
     if (!job || TERMINAL.includes(job.state)) return { skipped: true };
+    if (replanned) return replan(env, jobId, replanned, job.bundleId!, job.entry!, renderOptionsSchema.parse(job.options));
     // A retried plan after a crash must not plan the same scenes twice.
     const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
     if (planned.length) return { skipped: true };
@@ -70,18 +72,38 @@ export default defineFunction({
       const scouts = planner ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
       const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planner, scouts }));
       if (lead) continue;
-      const mediaDir = join(env.workDir, 'plan', jobId, name);
-      try {
-        const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir }, planSchema, env.signal);
-        await recordPlan(env, jobId, sceneId, name, plan, mediaDir);
-      } catch (err) {
-        if (!(err instanceof SceneError)) throw err;
-        await db.transaction((tx) => failScene(tx, sceneId, errorDetail(err, cwd)));
-      } finally {
-        await rm(mediaDir, { recursive: true, force: true });
-      }
+      await planScene(env, jobId, sceneId, name, base, false);
     }
     await db.transaction((tx) => finishRenderJobIfDone(tx, jobId));
     return { scenes: wanted };
   },
 });
+
+interface SceneSource {
+  file: string;
+  cwd: string;
+  options: RenderOptions;
+}
+
+/** Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong). */
+async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name: string, base: SceneSource, exact: boolean): Promise<void> {
+  const mediaDir = join(env.workDir, 'plan', jobId, name);
+  try {
+    const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir, exact }, planSchema, env.signal);
+    await recordPlan(env, jobId, sceneId, name, plan, mediaDir);
+  } catch (err) {
+    if (!(err instanceof SceneError)) throw err;
+    await env.database.db.transaction((tx) => failScene(tx, sceneId, errorDetail(err, base.cwd)));
+  } finally {
+    await rm(mediaDir, { recursive: true, force: true });
+  }
+}
+
+/** A scene whose cheap plan a render found wrong (store/replan.ts): planned again, exactly, and cut. */
+async function replan(env: FunctionEnv, jobId: string, sceneId: string, bundleId: string, entry: string, options: RenderOptions) {
+  const [scene] = await env.database.db.select().from(scenes).where(eq(scenes.id, sceneId));
+  if (!scene || scene.state !== 'planning' || scene.plan) return { skipped: true };
+  const cwd = await materializeBundle(env.database.db, bundleId, join(env.workDir, 'bundles'));
+  await planScene(env, jobId, sceneId, scene.name, { file: join(cwd, entry), cwd, options }, true);
+  return { replanned: scene.name };
+}

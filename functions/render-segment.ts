@@ -12,6 +12,7 @@ import { appendEvent } from '../src/store/events.ts';
 import { failScene, OPEN_END, stitchIfComplete, UNKNOWN_START } from '../src/store/scenes.ts';
 import { liveNodes } from '../src/store/nodes.ts';
 import { extendSegment, handBack, recordProgress } from '../src/store/segments.ts';
+import { replanScene } from '../src/store/replan.ts';
 import { RangeFiles } from '../src/driver/range-files.ts';
 import { log } from '../src/lib/log.ts';
 import { recordPlan } from '../src/planner/record-plan.ts';
@@ -144,12 +145,6 @@ async function adoptPlan(tx: Tx, jobId: string, sceneId: string, name: string, p
 
 type Row = { seg: typeof segments.$inferSelect; scene: typeof scenes.$inferSelect; job: typeof jobs.$inferSelect };
 
-/** The plan's TeX and text SVGs, for the driver to put where manim looks for them: no LaTeX here. */
-async function cacheFiles(env: FunctionEnv, plan: ScenePlan) {
-  const sources = await env.tex.ensure(plan.texFiles);
-  return plan.texFiles.map((path, i) => ({ path, source: sources[i]! }));
-}
-
 /**
  * A failed try: the segment is queued again, avoiding every node that failed it (as long as another
  * live render node exists), until the attempts run out; then the scene fails naming each node's error.
@@ -270,7 +265,7 @@ export default defineFunction({
             progressFile: range.progressFile,
             ...(scout ? { startFile: range.startFile } : {}),
             ...(planFile ? { planFile } : {}),
-            ...(open ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await cacheFiles(env, plan!) }),
+            ...(open ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan!.texFiles) }),
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),
@@ -308,6 +303,10 @@ export default defineFunction({
       if (env.signal.aborted) throw err;
       if (cancel.signal.aborted) return { cancelled: true };
       if (drop.signal.aborted) return { dropped: true };
+      // A cheap plan found wrong is repaired: the scene is planned again exactly.
+      if (err instanceof SceneError && err.detail.type === 'PlanMismatch' && (await db.transaction((tx) => replanScene(tx, env.queue, scene.id, segmentId, err.message)))) {
+        return { replanned: true };
+      }
       // A scene that raises raises on every node: fail it now instead of retrying.
       const permanent = err instanceof SceneError && err.detail.type !== 'WorkerCrashed';
       const error = err instanceof SceneError ? errorDetail(err, cwd) : { message: err instanceof Error ? err.message : String(err) };

@@ -9,7 +9,7 @@ import { materializeBundle } from '../src/store/bundles.ts';
 import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { failScene } from '../src/store/scenes.ts';
-import { planSchema, stitchResultSchema, SceneError } from '../src/driver/protocol.ts';
+import { planSchema, stillResultSchema, stitchResultSchema, SceneError } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { contentType } from '../src/video/content-type.ts';
@@ -18,7 +18,7 @@ import { contentType } from '../src/video/content-type.ts';
  * Stitches a scene from the partial movie files every node stored: manim's own combiner concatenates
  * them without re-encoding, mixes the scene's sounds at their times, writes sections and builds a GIF
  * once from the whole video. PNG frames are already numbered for the whole scene: they become the
- * output as they are.
+ * output as they are. A scene without plays gets the PNG of its one frame, as from manim.
  */
 export default defineFunction({
   name: 'stitch',
@@ -33,6 +33,8 @@ export default defineFunction({
     const plan = planSchema.parse(scene.plan);
     await db.update(scenes).set({ stitchNode: env.nodeId }).where(eq(scenes.id, sceneId));
     const started = Date.now();
+
+    if (!plan.plays.length) return stillImage();
 
     if (options.format === 'png') {
       await db.transaction(async (tx) => {
@@ -53,20 +55,12 @@ export default defineFunction({
         await writeFile(path, await readArtifact(db, p.id));
         partials.push({ index: p.position, path });
       }
-      let result;
-      try {
-        result = await env.driver.call(
-          'stitch',
-          { cwd, scene: scene.name, options, mediaDir: join(dir, 'media'), outDir: join(dir, 'out'), partials, plays: plan.plays, sections: plan.sections, sounds: plan.sounds },
-          stitchResultSchema,
-          env.signal,
-        );
-      } catch (err) {
-        if (!(err instanceof SceneError)) throw err;
-        const error = errorDetail(err, cwd);
-        await db.transaction((tx) => failScene(tx, sceneId, error));
-        throw new PermanentError(error.message);
-      }
+      const result = await sceneCall(
+        'stitch',
+        { cwd, scene: scene.name, options, mediaDir: join(dir, 'media'), outDir: join(dir, 'out'), partials, plays: plan.plays, sections: plan.sections, sounds: plan.sounds },
+        stitchResultSchema,
+        cwd,
+      );
       const outDir = join(dir, 'out');
       await db.transaction(async (tx) => {
         for (const o of result.outputs) {
@@ -78,6 +72,35 @@ export default defineFunction({
       return { outputs: result.outputs.length };
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+
+    /** A scene without plays: manim's default format saves a PNG of its one frame, and so does this. */
+    async function stillImage() {
+      const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
+      const mediaDir = join(env.workDir, 'stitch', `${sceneId}-${env.attempt}`);
+      try {
+        const request = { file: join(cwd, job.entry!), cwd, scene: scene.name, options, mediaDir, texCache: env.tex.dir, cacheFiles: await env.tex.cacheFiles(plan.texFiles) };
+        const { path } = await sceneCall('still', request, stillResultSchema, cwd);
+        await db.transaction(async (tx) => {
+          await putArtifact(tx, { jobId: job.id, sceneId, kind: 'output', name: `${scene.name}.png`, position: 0, contentType: contentType(path), bytes: await readFile(path) });
+          await complete(tx);
+        });
+        return { still: true };
+      } finally {
+        await rm(mediaDir, { recursive: true, force: true });
+      }
+    }
+
+    /** A driver command on the scene: a scene that raises fails for good (it raises on every node). */
+    async function sceneCall<T>(cmd: string, request: object, schema: z.ZodType<T>, cwd: string): Promise<T> {
+      try {
+        return await env.driver.call(cmd, request, schema, env.signal);
+      } catch (err) {
+        if (!(err instanceof SceneError)) throw err;
+        const error = errorDetail(err, cwd);
+        await db.transaction((tx) => failScene(tx, sceneId, error));
+        throw new PermanentError(error.message);
+      }
     }
 
     async function complete(tx: Parameters<Parameters<typeof db.transaction>[0]>[0]) {

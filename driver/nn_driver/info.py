@@ -25,10 +25,11 @@ def info() -> dict[str, Any]:
         "cairo": cairo.cairo_version_string(),
         "numpy": numpy.__version__,
         "manimpango": manimpango.__version__,
+        "pillow": version("pillow"),
         "latex": shutil.which("latex") is not None,
         "dvisvgm": shutil.which("dvisvgm") is not None,
     }
-    pixel_keys = ("manim", "av", "pycairo", "cairo", "numpy", "manimpango")
+    pixel_keys = ("manim", "av", "pycairo", "cairo", "numpy", "manimpango", "pillow")
     blob = json.dumps({k: result[k] for k in pixel_keys}, sort_keys=True)
     result["stack"] = hashlib.sha256(blob.encode()).hexdigest()[:16]
     return result

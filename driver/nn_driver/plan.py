@@ -5,6 +5,11 @@ play) while keeping the rendered clock and frame counts (fast_forward.py), so it
 costs a few percent of a render. Only a stop_condition play (wait_until) has a
 frame count that needs the per-frame progression: then the scene is planned
 again with the exact pass ("exact": true).
+
+A play whose run time is read from updater-built state (``run_time=abs(d.get_x())``
+after a dt-updater moved ``d``) gets another frame count in the cheap pass than in
+a render. Every render checks the plan's counts (``expect``); a mismatch makes the
+farm plan the scene again with ``exact`` set, which runs the exact pass at once.
 """
 
 from __future__ import annotations
@@ -28,11 +33,13 @@ def _svg_files(media_dir: Path, folder: Path) -> list[str]:
 
 
 def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
-    try:
-        return run_scene(req, fast_until=math.inf, shortcut="all"), False
-    except NeedExactPlan:
-        # pure plays still take the skip path: that is exact (purity.py)
-        return run_scene(req, fast_until=math.inf, shortcut="pure"), True
+    if not req.exact:
+        try:
+            return run_scene(req, fast_until=math.inf, shortcut="all"), False
+        except NeedExactPlan:
+            pass
+    # pure plays still take the skip path: that is exact (purity.py)
+    return run_scene(req, fast_until=math.inf, shortcut="pure"), True
 
 
 def plan(req: PlanRequest) -> dict[str, Any]:

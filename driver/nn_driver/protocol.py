@@ -143,6 +143,7 @@ class PlanRequest:
     options: RenderOptions
     media_dir: str
     tex_cache: str | None = None  # the node's folder of the cluster's TeX SVGs (tex_share.py)
+    exact: bool = False  # plan: the exact pass at once (a cheap plan was found wrong, see plan.py)
 
 
 def parse_plan(req: dict[str, Any]) -> PlanRequest:
@@ -151,7 +152,8 @@ def parse_plan(req: dict[str, Any]) -> PlanRequest:
     media_dir = _abs_path(req, "mediaDir")
     assert media_dir is not None
     tex_cache = _abs_path(req, "texCache", required=False)
-    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir, tex_cache)
+    exact = bool(_get(req, "exact", bool, False))
+    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir, tex_cache, exact)
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,16 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         start_file,
         plan_file,
     )
+
+
+@dataclass(frozen=True)
+class StillRequest:
+    plan: PlanRequest
+    cache_files: list[CacheFile] = field(default_factory=list)
+
+
+def parse_still(req: dict[str, Any]) -> StillRequest:
+    return StillRequest(parse_plan(req), _parse_cache_files(req))
 
 
 @dataclass(frozen=True)

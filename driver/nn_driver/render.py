@@ -55,14 +55,16 @@ def render(req: RenderRequest) -> dict[str, Any]:
     # a scout's segment starts where its node told it to (tap.fast_until, set on waking)
     first_play = int(tap.fast_until) if req.start_file else req.first
     segment = [p for p in tap.plays if first_play <= p.index <= last]
-    if not segment:
+    if not segment and tap.plays:
         raise BadRequest(f"scene has {len(tap.plays)} plays; play {first_play} does not exist")
-    first = segment[0]
+    # a scene without plays (a still, see still.py) renders nothing here
+    first_frame = segment[0].frame_start if segment else 0
+    first_image = segment[0].image_start if segment else 0
     result: dict[str, Any] = {
         "partials": [],
         "frames": [],
         "plays": len(segment),
-        "lastPlay": segment[-1].index,
+        "lastPlay": segment[-1].index if segment else -1,
         "shortcuts": tap.shortcuts,
     }
     if req.last == -1 and first_play == 0 and not tap.stopped:
@@ -72,11 +74,11 @@ def render(req: RenderRequest) -> dict[str, Any]:
         result["partials"] = [
             {"index": p.index, "path": p.partial, "frames": p.frames} for p in segment if p.partial is not None
         ]
-        result["firstFrame"] = first.frame_start
+        result["firstFrame"] = first_frame
     else:
         plan = writer.output_plan
         result["frames"] = [
-            {"index": i, "path": str(plan.image_frame_path(i))} for i in range(first.image_start, writer.frame_count)
+            {"index": i, "path": str(plan.image_frame_path(i))} for i in range(first_image, writer.frame_count)
         ]
-        result["firstFrame"] = first.image_start
+        result["firstFrame"] = first_image
     return result

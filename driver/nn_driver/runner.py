@@ -25,6 +25,19 @@ class SceneRun:
     tap: SceneTap
 
 
+def prepare_scene(req: PlanRequest) -> type[Scene]:
+    """manim's config for ``req`` and the scene's class, imported as the CLI would."""
+    os.chdir(req.src.cwd)  # the CLI runs in the user's directory: relative asset paths
+    os.makedirs(req.media_dir, exist_ok=True)
+    try:
+        apply_config(req.options, req.media_dir, req.src.cwd, req.src.file)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadRequest(f"invalid render options: {exc}") from exc
+    if req.tex_cache:
+        share_tex(req.tex_cache)
+    return find_scene(load_module(req.src.file), req.scene)
+
+
 def run_scene(
     req: PlanRequest,
     fast_until: float,
@@ -43,16 +56,8 @@ def run_scene(
     from manim import config
     from manim.manager import Manager
 
-    os.chdir(req.src.cwd)  # the CLI runs in the user's directory: relative asset paths
-    os.makedirs(req.media_dir, exist_ok=True)
-    try:
-        apply_config(req.options, req.media_dir, req.src.cwd, req.src.file)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BadRequest(f"invalid render options: {exc}") from exc
+    scene_cls = prepare_scene(req)
     config.upto_animation_number = upto
-    if req.tex_cache:
-        share_tex(req.tex_cache)
-    scene_cls = find_scene(load_module(req.src.file), req.scene)
     try:
         scene = scene_cls()
         tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout)

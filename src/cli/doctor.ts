@@ -30,6 +30,7 @@ export async function runDoctor(json: boolean): Promise<number> {
     checks.push({ what: 'av', ok: true, detail: info.av });
     checks.push({ what: 'pycairo / cairo', ok: true, detail: `${info.pycairo} / ${info.cairo}` });
     checks.push({ what: 'numpy', ok: true, detail: info.numpy });
+    checks.push({ what: 'pillow', ok: true, detail: info.pillow });
     checks.push({ what: 'render stack', ok: true, detail: info.stack });
     checks.push({ what: 'LaTeX (for Tex/MathTex)', ok: info.latex && info.dvisvgm, detail: `latex ${info.latex ? 'yes' : 'no'}, dvisvgm ${info.dvisvgm ? 'yes' : 'no'}`, fix: 'sudo apt-get install texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm' });
   } catch (err) {

@@ -45,6 +45,8 @@ export const planSchema = z.object({
   sounds: z.array(soundSchema),
   totalFrames: z.number().int(),
   texFiles: z.array(z.string()).default([]),
+  /** Planned with the exact progression: its frame counts are a render's (a cheap plan's may not be). */
+  exact: z.boolean().default(false),
 });
 export type ScenePlan = z.infer<typeof planSchema>;
 
@@ -65,6 +67,9 @@ export const stitchResultSchema = z.object({
   outputs: z.array(z.object({ kind: z.enum(['movie', 'section', 'sectionsIndex']), path: z.string() })),
 });
 
+/** A scene without plays: the PNG of its one frame (driver/nn_driver/still.py). */
+export const stillResultSchema = z.object({ path: z.string() });
+
 export const infoSchema = z.object({
   python: z.string(),
   manim: z.string(),
@@ -72,6 +77,7 @@ export const infoSchema = z.object({
   pycairo: z.string(),
   cairo: z.string(),
   numpy: z.string(),
+  pillow: z.string(),
   latex: z.boolean(),
   dvisvgm: z.boolean(),
   stack: z.string(),

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { FunctionEnv } from '../runtime/define-function.ts';
 import { jobs } from '../db/schema.ts';
 import { TERMINAL } from '../store/jobs.ts';
-import { addPlan, assignShare, dropSegment, failScene, OPEN_END, openSegments, stitchIfComplete } from '../store/scenes.ts';
+import { addPlan, assignShare, dropSegment, OPEN_END, openSegments, stitchIfComplete } from '../store/scenes.ts';
 import { renderSlots } from '../store/nodes.ts';
 import type { ScenePlan } from '../driver/protocol.ts';
 import { planSegments } from './segments.ts';
@@ -29,14 +29,11 @@ export interface Planner {
  * share from where it is now, running scouts the next ones (each from its paused copy nearest the
  * share's start; a planning scout's copies go no further than `planner.reach`); each goes on into
  * the rest of its share while nobody else has taken it. Segments that have not started yet make
- * way for the plan's. `mediaDir` is where the planning pass put its SVGs.
+ * way for the plan's. `mediaDir` is where the planning pass put its SVGs. A scene without plays gets
+ * no segments: its stitch renders its one image.
  */
 export async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name: string, plan: ScenePlan, mediaDir: string, planner?: Planner): Promise<void> {
   const { db } = env.database;
-  if (!plan.plays.length) {
-    await db.transaction((tx) => failScene(tx, sceneId, { message: `${name} has no animations: nothing to render (manim would save one still image)` }));
-    return;
-  }
   await shareSvgs(env, plan, mediaDir);
   const workers = Math.max(1, (await renderSlots(db)).slots);
   const pixels = plan.width * plan.height;

@@ -49,6 +49,13 @@ export class TexShare {
     if (absent.length) throw new Error(`the cluster has no SVG ${absent.join(', ')}: it was not kept when the scene was planned`);
     return names.map((n) => join(this.dir, n));
   }
+  /** The plan's TeX and text SVGs as a render's `cacheFiles`: the driver puts them where manim
+   *  looks for them, so no LaTeX runs here. */
+  async cacheFiles(names: string[]): Promise<{ path: string; source: string }[]> {
+    const sources = await this.ensure(names);
+    return names.map((path, i) => ({ path, source: sources[i]! }));
+  }
+
 
   /** Shares SVGs given in a file: `name` is where they go, "Tex/…svg" or "texts/…svg". */
   async add(name: string, bytes: Buffer): Promise<void> {
