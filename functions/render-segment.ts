@@ -127,10 +127,10 @@ async function checkAgainstPlan(tx: Tx, sceneId: string, result: RenderResult): 
   const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
   if (!row?.plan) return;
   const planned = new Map(planSchema.parse(row.plan).plays.map((p) => [p.index, p.frames]));
+  const mismatch = (message: string) => new SceneError({ type: 'PlanMismatch', message: `${message}: this scene's timing depends on state the planning pass can't see`, traceback: '', file: null, line: null });
   const off = result.partials.find((p) => planned.get(p.index) !== p.frames);
-  if (off) {
-    throw new SceneError({ type: 'PlanMismatch', message: `play ${off.index} drew ${off.frames} frames, the plan said ${planned.get(off.index)}: this scene's timing depends on state the planning pass can't see`, traceback: '', file: null, line: null });
-  }
+  if (off) throw mismatch(`play ${off.index} drew ${off.frames} frames, the plan said ${planned.get(off.index)}`);
+  if (result.stopped && !planned.has(result.lastPlay + 1)) throw mismatch(`the scene has a play ${result.lastPlay + 1}, the plan has not`);
 }
 
 /** A lead that drew every play of a scene nobody planned (a lone render slot) gives it its plan. */

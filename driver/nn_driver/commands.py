@@ -43,6 +43,12 @@ def _still(req: dict[str, Any]) -> dict[str, Any]:
     return still(parse_still(req))
 
 
+def _smoke(req: dict[str, Any]) -> dict[str, Any]:
+    from .smoke import smoke
+
+    return smoke()
+
+
 def _info(req: dict[str, Any]) -> dict[str, Any]:
     from .info import info
 
@@ -56,6 +62,7 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "render": _render,
     "stitch": _stitch,
     "still": _still,
+    "smoke": _smoke,
 }
 
 

@@ -40,7 +40,10 @@ def apply_config(options: RenderOptions, media_dir: str, cwd: str, input_file: s
         config.pixel_width, config.pixel_height = options.resolution
     if options.fps is not None:
         config.frame_rate = float(options.fps)
-    config.format = options.manim_format
+    # manim's default format (auto) is mp4, or mov when transparent, and a PNG for a scene without
+    # plays: an explicit mp4 refuses such a scene
+    default = "mov" if options.transparent else "mp4"
+    config.format = "auto" if options.format == default else options.manim_format
     config.transparent = options.transparent
     if options.seed is not None:
         config.seed = options.seed

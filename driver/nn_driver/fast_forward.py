@@ -162,6 +162,7 @@ class SceneTap:
             if self.stopped:
                 from manim.utils.exceptions import EndSceneEarlyException
 
+                self._check_unplanned(index)
                 raise EndSceneEarlyException()
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = self._time_based()
@@ -359,15 +360,19 @@ class SceneTap:
             return
         want = self.expect.get(play.index)
         if want is None:
-            if self.expect and play.index < max(self.expect):
-                return  # the caller checks only some plays
-            raise PlanMismatch(
-                f"play {play.index} is not in the plan: this scene's plays depend on state the planning pass can't see"
-            )
+            self._check_unplanned(play.index)
+            return  # the caller checks only some plays
         if play.frames != want:
             raise PlanMismatch(
                 f"play {play.index} drew {play.frames} frames, the plan said {want}: "
                 "this scene's timing depends on state the planning pass can't see"
+            )
+
+    def _check_unplanned(self, index: int) -> None:
+        # a play past the plan's last (also one a segment's end stops before): the plan missed plays
+        if self.expect and index > max(self.expect):
+            raise PlanMismatch(
+                f"play {index} is not in the plan: this scene's plays depend on state the planning pass can't see"
             )
 
     def _scout_at(self, index: int) -> None:

@@ -65,6 +65,8 @@ def render(req: RenderRequest) -> dict[str, Any]:
         "frames": [],
         "plays": len(segment),
         "lastPlay": segment[-1].index if segment else -1,
+        # stopped at the start of play lastPlay + 1: the scene has it (a lead checks it is planned)
+        "stopped": tap.stopped,
         "shortcuts": tap.shortcuts,
     }
     if req.last == -1 and first_play == 0 and not tap.stopped:

@@ -22,6 +22,7 @@ def still(req: StillRequest) -> dict[str, Any]:
     scene_cls = prepare_scene(req.plan)
     install_cache_files(req.plan.media_dir, req.cache_files)
     config.format = "png"
+    config.save_sections = False  # manim's fallback PNG has no sections either
     try:
         scene = scene_cls()
         scene.render()

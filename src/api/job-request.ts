@@ -16,7 +16,8 @@ export class RequestError extends Error {
   }
 }
 
-const sceneName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a scene name is a Python class name');
+// Python identifiers are Unicode (PEP 3131): `class Δelta(Scene)` is a scene like any other.
+const sceneName = z.string().regex(/^[\p{ID_Start}_]\p{ID_Continue}*$/u, 'a scene name is a Python class name');
 const fileContent = z.union([z.string(), z.object({ base64: z.string() })]);
 
 export const renderJobSchema = z.object({

@@ -58,6 +58,8 @@ export const renderResultSchema = z.object({
   firstFrame: z.number().int(),
   /** The last play it drew: where an open-ended render stopped. */
   lastPlay: z.number().int(),
+  /** It stopped at the start of play lastPlay + 1, so the scene has that play. */
+  stopped: z.boolean().default(false),
   /** A render of every play from 0 with no stop is also the scene's exact plan. */
   plan: planSchema.optional(),
 });

@@ -1,0 +1,173 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './helpers/database.ts';
+import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
+import { manimRender, frameRows, audioHash, pixelHash } from './helpers/media.ts';
+import { runRender } from '../src/cli/render.ts';
+import { parseConfig } from '../src/config/load.ts';
+
+/**
+ * The compatibility corpus (test/scenes/compat): everyday Manim features, each scene rendered by two
+ * nodes cut into segments of one play and compared with plain `manim render` frame for frame,
+ * timestamps included. The project folder has a PNG and an SVG asset, a sound, a local helper module
+ * the scenes import and a manim.cfg (a background colour) that both renders must apply.
+ */
+const DIR = fileURLToPath(new URL('./scenes/compat/', import.meta.url));
+const OPTIONS = { resolution: [256, 144] as [number, number], fps: 10, seed: 3 };
+// A height that is a multiple of 8: at 108 rows plain manim's own decoded mp4 frames vary run to run.
+const ARGS = ['-r', '256,144', '--fps', '10', '--seed', '3'];
+const GROUPS: Record<string, string[]> = {
+  media_scenes: ['ImagePan', 'ImageBesideShapes', 'KiteSvg', 'FontsAndColours', 'LocalHelper'],
+  math_scenes: ['TexSteps', 'SmallTable', 'PlotAndArea', 'PlaneAndVectors', 'GrowingBars'],
+  space_scenes: ['WavySurface', 'SphereOrbit', 'FollowTheDot', 'ZoomOnDetail', 'ZoomFollowsUpdater'],
+  updater_scenes: ['SpinWithDt', 'FollowerWithoutDt', 'TrackerRedraw', 'SceneClockUpdater', 'TracedSpiral', 'AlphaAndFunc', 'WaitUntilFar', 'RunTimeFromState', 'PlaysFromState', 'SuspendedUpdating'],
+};
+const MISC = ['StillDiagram', 'StillFormula', 'Δelta', 'Überschrift', 'SectionsWithSound', 'RandomCloud'];
+const STILLS = ['StillDiagram', 'StillFormula'];
+
+interface SceneView {
+  name: string;
+  state: string;
+  error?: { message: string };
+  segments: { node: string }[];
+}
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let nodes: Awaited<ReturnType<typeof testNode>>[];
+let call: ReturnType<typeof api>;
+const tmp = mkdtempSync(join(tmpdir(), 'nn-compat-'));
+const ref = join(tmp, 'ref');
+const jobs: Record<string, Promise<string>> = {};
+let references: Promise<void>;
+let cli: Promise<number>;
+const cliOut = join(tmp, 'cli-out');
+
+/** Every file of the project folder, as a JSON job's files. */
+function projectFiles(dir = DIR): Record<string, string | { base64: string }> {
+  const out: Record<string, string | { base64: string }> = {};
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== '__pycache__') Object.assign(out, projectFiles(path));
+    } else if (/\.(py|cfg|svg)$/.test(e.name)) out[relative(DIR, path)] = readFileSync(path, 'utf8');
+    else out[relative(DIR, path)] = { base64: readFileSync(path).toString('base64') };
+  }
+  return out;
+}
+
+async function submit(entry: string, scenes: string[], options: object): Promise<string> {
+  const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files: projectFiles(), entry, scenes, options }) });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()).id;
+}
+
+async function finished(id: string) {
+  return waitFor(async () => {
+    const job = await (await call(`/jobs/${id}`)).json();
+    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
+  }, 900_000, `job ${id}`);
+}
+
+async function download(id: string, scene: string, as: string): Promise<{ path: string; disposition: string | null }> {
+  const res = await call(`/jobs/${id}/output/${encodeURIComponent(scene)}`);
+  expect(res.status, scene).toBe(200);
+  const path = join(tmp, as);
+  writeFileSync(path, Buffer.from(await res.arrayBuffer()));
+  return { path, disposition: res.headers.get('content-disposition') };
+}
+
+/** Every scene succeeded, and every scene with more than one play was cut into segments. */
+function expectRendered(job: { state: string; scenes: SceneView[] }, names: string[]) {
+  expect(job.scenes.map((s) => s.name)).toEqual(names);
+  for (const s of job.scenes) expect(s.state, `${s.name}: ${s.error?.message}`).toBe('succeeded');
+  expect(job.state).toBe('succeeded');
+}
+
+const refVideo = (module: string, scene: string, ext = 'mp4') => join(ref, 'videos', module, '144p10', `${scene}.${ext}`);
+
+// Two nodes, one slot each, segments of one play and no lead or going on into the next segment:
+// every cut is a place where fidelity could break.
+beforeAll(async () => {
+  db = await freshDatabase();
+  const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false, rebalance: false } };
+  nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
+  call = api(nodes[0]!.url);
+  for (const [module, scenes] of Object.entries(GROUPS)) jobs[module] = submit(`${module}.py`, scenes, OPTIONS);
+  jobs.transparent = submit('misc_scenes.py', ['TransparentFade'], { ...OPTIONS, transparent: true, format: 'mov' });
+  // The CLI: packs the folder, submits, downloads each output under its scene's name.
+  cli = runRender({ file: join(DIR, 'misc_scenes.py'), scenes: MISC, options: { ...OPTIONS, saveSections: true }, outDir: cliOut, json: true, cluster: nodes[1]!.url, token: TOKEN, config: parseConfig({}, {}) });
+  // Plain manim meanwhile, one process per file as a user would run it.
+  references = (async () => {
+    for (const [module, scenes] of Object.entries(GROUPS)) await manimRender(join(DIR, `${module}.py`), scenes, ARGS, ref);
+    await manimRender(join(DIR, 'misc_scenes.py'), MISC, [...ARGS, '--save_sections'], ref);
+    await manimRender(join(DIR, 'misc_scenes.py'), ['TransparentFade'], [...ARGS, '-t'], join(tmp, 'ref-t'));
+  })();
+  references.catch(() => {}); // awaited by the tests
+}, 180_000);
+afterAll(async () => {
+  await cli?.catch(() => 1);
+  for (const n of nodes ?? []) await n.stop();
+  await db?.drop();
+});
+
+describe('the compatibility corpus: the farm renders what manim renders, frame for frame', () => {
+  for (const [module, scenes] of Object.entries(GROUPS)) {
+    it(`${module}: ${scenes.join(', ')}`, async () => {
+      const id = await jobs[module]!;
+      const job = await finished(id);
+      expectRendered(job, scenes);
+      await references;
+      for (const s of job.scenes as SceneView[]) {
+        expect(s.segments.length, s.name).toBeGreaterThan(1);
+        const ours = await frameRows((await download(id, s.name, `${module}-${s.name}.mp4`)).path);
+        expect(ours.length, s.name).toBeGreaterThan(1);
+        expect(ours, s.name).toEqual(await frameRows(refVideo(module, s.name)));
+      }
+      // Split across both nodes.
+      expect(new Set((job.scenes as SceneView[]).flatMap((s) => s.segments.map((g) => g.node)))).toEqual(new Set(['node-a', 'node-b']));
+    });
+  }
+
+  it('transparent output: the same qtrle .mov frames as manim -t', async () => {
+    const id = await jobs.transparent!;
+    const job = await finished(id);
+    expectRendered(job, ['TransparentFade']);
+    await references;
+    const ours = await frameRows((await download(id, 'TransparentFade', 'TransparentFade.mov')).path);
+    expect(ours).toEqual(await frameRows(join(tmp, 'ref-t', 'videos', 'misc_scenes', '144p10', 'TransparentFade.mov')));
+  });
+
+  it('through the CLI: still scenes as manim\'s PNG, non-ASCII names, sections and sounds, random numbers', async () => {
+    expect(await cli).toBe(0);
+    await references;
+    const written = readdirSync(cliOut).sort();
+    // A video and its sections' folder per animated scene; a still has neither.
+    expect(written).toEqual([...STILLS.map((s) => `${s}.png`), ...MISC.filter((s) => !STILLS.includes(s)).flatMap((s) => [`${s}.mp4`, s])].sort());
+    for (const s of STILLS) {
+      expect(await pixelHash(join(cliOut, `${s}.png`)), s).toBe(await pixelHash(join(ref, 'images', 'misc_scenes', `${s}_ManimCE_v0.22.0.png`)));
+    }
+    for (const s of MISC.filter((s) => !STILLS.includes(s))) {
+      const ours = await frameRows(join(cliOut, `${s}.mp4`));
+      expect(ours.length, s).toBeGreaterThan(1);
+      expect(ours, s).toEqual(await frameRows(refVideo('misc_scenes', s)));
+    }
+    const sound = join(cliOut, 'SectionsWithSound.mp4');
+    expect(await audioHash(sound)).toBeDefined();
+    expect(await audioHash(sound)).toBe(await audioHash(refVideo('misc_scenes', 'SectionsWithSound')));
+    const sections = readdirSync(join(cliOut, 'SectionsWithSound', 'sections')).filter((f) => f.endsWith('.mp4')).sort();
+    expect(sections.length).toBe(3);
+    for (const f of sections) expect(await frameRows(join(cliOut, 'SectionsWithSound', 'sections', f)), f).toEqual(await frameRows(join(ref, 'videos', 'misc_scenes', '144p10', 'sections', f)));
+  });
+
+  it('a non-ASCII scene name downloads over HTTP with an RFC 6266 Content-Disposition', async () => {
+    const id = await submit('misc_scenes.py', ['Δelta'], OPTIONS);
+    expectRendered(await finished(id), ['Δelta']);
+    const { disposition } = await download(id, 'Δelta', 'delta.mp4');
+    expect(disposition).toBe(`inline; filename="_elta.mp4"; filename*=UTF-8''%CE%94elta.mp4`);
+    const { outputs } = await (await call(`/jobs/${id}/outputs`)).json();
+    expect(outputs.map((o: { name: string }) => o.name)).toEqual(['Δelta.mp4']);
+  });
+});
