@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { driverInfo } from '../driver/info.ts';
+import { driverInfo, runDriverOnce } from '../driver/info.ts';
+import { smokeSchema } from '../driver/protocol.ts';
 import { pythonPath } from '../driver/python.ts';
 
 interface Check {
@@ -18,6 +19,18 @@ function version(cmd: string, args: string[]): string | undefined {
   }
 }
 
+/** A real render per feature at 128x72: versions that install fine can still not work together
+ *  (Pillow 13 breaks manim 0.22's images). */
+async function smokeRender(setup: string, latexFix: string): Promise<Check[]> {
+  const { features } = smokeSchema.parse(await runDriverOnce('smoke', {}, 180_000));
+  return features.map((f) => ({
+    what: `render: ${f.feature}`,
+    ok: f.ok,
+    detail: f.ok ? `rendered (${f.seconds} s)` : f.error ?? 'failed',
+    fix: f.feature === 'MathTex' ? `${latexFix}; else ${setup}` : setup,
+  }));
+}
+
 /** What this node has for rendering, and for anything missing, the command that fixes it. */
 export async function runDoctor(json: boolean): Promise<number> {
   const checks: Check[] = [];
@@ -32,7 +45,9 @@ export async function runDoctor(json: boolean): Promise<number> {
     checks.push({ what: 'numpy', ok: true, detail: info.numpy });
     checks.push({ what: 'pillow', ok: true, detail: info.pillow });
     checks.push({ what: 'render stack', ok: true, detail: info.stack });
-    checks.push({ what: 'LaTeX (for Tex/MathTex)', ok: info.latex && info.dvisvgm, detail: `latex ${info.latex ? 'yes' : 'no'}, dvisvgm ${info.dvisvgm ? 'yes' : 'no'}`, fix: 'sudo apt-get install texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm' });
+    const latexFix = 'sudo apt-get install texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm';
+    checks.push({ what: 'LaTeX (for Tex/MathTex)', ok: info.latex && info.dvisvgm, detail: `latex ${info.latex ? 'yes' : 'no'}, dvisvgm ${info.dvisvgm ? 'yes' : 'no'}`, fix: latexFix });
+    checks.push(...(await smokeRender(setup, latexFix)));
   } catch (err) {
     checks.push({ what: 'python + manim', ok: false, detail: (err as Error).message, fix: setup });
   }

@@ -72,6 +72,11 @@ export const stitchResultSchema = z.object({
 /** A scene without plays: the PNG of its one frame (driver/nn_driver/still.py). */
 export const stillResultSchema = z.object({ path: z.string() });
 
+/** The doctor's smoke render: one tiny real render per feature (driver/nn_driver/smoke.py). */
+export const smokeSchema = z.object({
+  features: z.array(z.object({ feature: z.string(), ok: z.boolean(), seconds: z.number().optional(), error: z.string().optional() })),
+});
+
 export const infoSchema = z.object({
   python: z.string(),
   manim: z.string(),

@@ -2,9 +2,11 @@ import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
 import { connect } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { MACHINE_POSTGRES } from './test-postgres.ts';
 
-/** The machine's Postgres (CI starts it); TEST_DATABASE_URL points elsewhere. */
-export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The machine's Postgres (CI starts it); TEST_DATABASE_URL points elsewhere (test/global-setup.ts
+ *  sets it to an embedded Postgres when nothing answers there). */
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? MACHINE_POSTGRES;
 
 /** A fresh, migrated database per test file, dropped afterwards. */
 export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
