@@ -15,7 +15,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = str(ROOT / ".venv" / "bin" / "python")
-MANIM = str(ROOT / ".venv" / "bin" / "manim")
+# `python -m manim`: a copied venv's `manim` script names the Python it was installed with
+MANIM = [PY, "-m", "manim"]
 SCENES = Path(__file__).resolve().parent / "scenes"
 RES = [160, 90]
 
@@ -47,7 +48,7 @@ def driver(cmd: str, req: dict[str, Any], check: bool = True, extra_env: dict[st
 
 
 def manim_cli(file: Path, scene: str, media: Path, *args: str) -> None:
-    cmd = [MANIM, "render", str(file.name), scene, "-ql", "-r", "160,90", "--media_dir", str(media), "--disable_caching", *args]
+    cmd = [*MANIM, "render", str(file.name), scene, "-ql", "-r", "160,90", "--media_dir", str(media), "--disable_caching", *args]
     proc = subprocess.run(cmd, cwd=file.parent, capture_output=True, text=True, env=env(), timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
