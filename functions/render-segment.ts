@@ -121,8 +121,8 @@ async function settleEnd(env: FunctionEnv, segmentId: string, drawn: number, pla
   });
 }
 
-/** A lead or scout started before the plan existed: its frame counts must be the plan's, or the
- *  scene's timing depends on state the planning pass cannot see. */
+/** A lead or scout started before the plan existed: its plays and frame counts must be the plan's,
+ *  or the scene's timing depends on state the planning pass cannot see (then it is planned again). */
 async function checkAgainstPlan(tx: Tx, sceneId: string, result: RenderResult): Promise<void> {
   const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
   if (!row?.plan) return;
@@ -130,7 +130,10 @@ async function checkAgainstPlan(tx: Tx, sceneId: string, result: RenderResult): 
   const mismatch = (message: string) => new SceneError({ type: 'PlanMismatch', message: `${message}: this scene's timing depends on state the planning pass can't see`, traceback: '', file: null, line: null });
   const off = result.partials.find((p) => planned.get(p.index) !== p.frames);
   if (off) throw mismatch(`play ${off.index} drew ${off.frames} frames, the plan said ${planned.get(off.index)}`);
-  if (result.stopped && !planned.has(result.lastPlay + 1)) throw mismatch(`the scene has a play ${result.lastPlay + 1}, the plan has not`);
+  // It may have drawn past its segment (kept only up to it), or stopped before a play the plan lacks.
+  const extra = [result.lastPlay, ...(result.stopped ? [result.lastPlay + 1] : [])].find((i) => i >= 0 && !planned.has(i));
+  if (extra !== undefined) throw mismatch(`the scene has a play ${extra}, the plan has not`);
+  if (result.plan && result.plan.plays.length !== planned.size) throw mismatch(`the scene has ${result.plan.plays.length} plays, the plan ${planned.size}`);
 }
 
 /** A lead that drew every play of a scene nobody planned (a lone render slot) gives it its plan. */

@@ -38,6 +38,8 @@ interface SceneView {
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let nodes: Awaited<ReturnType<typeof testNode>>[];
 let call: ReturnType<typeof api>;
+let leadDb: Awaited<ReturnType<typeof freshDatabase>>;
+let leadCall: ReturnType<typeof api>;
 const tmp = mkdtempSync(join(tmpdir(), 'nn-compat-'));
 const ref = join(tmp, 'ref');
 const jobs: Record<string, Promise<string>> = {};
@@ -95,6 +97,11 @@ beforeAll(async () => {
   const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false, rebalance: false } };
   nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
   call = api(nodes[0]!.url);
+  // A second cluster with the default lead and planning scout.
+  leadDb = await freshDatabase();
+  const leadConfig = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1 } };
+  nodes.push(await testNode(leadDb.url, leadConfig, 'lead-a'), await testNode(leadDb.url, leadConfig, 'lead-b'));
+  leadCall = api(nodes[2]!.url);
   for (const [module, scenes] of Object.entries(GROUPS)) jobs[module] = submit(`${module}.py`, scenes, OPTIONS);
   jobs.transparent = submit('misc_scenes.py', ['TransparentFade'], { ...OPTIONS, transparent: true, format: 'mov' });
   // The CLI: packs the folder, submits, downloads each output under its scene's name.
@@ -111,9 +118,10 @@ afterAll(async () => {
   await cli?.catch(() => 1);
   for (const n of nodes ?? []) await n.stop();
   await db?.drop();
+  await leadDb?.drop();
 });
 
-describe('the compatibility corpus: the farm renders what manim renders, frame for frame', () => {
+describe('the compatibility corpus: the farm renders what manim renders, frame for frame', { timeout: 900_000 }, () => {
   for (const [module, scenes] of Object.entries(GROUPS)) {
     it(`${module}: ${scenes.join(', ')}`, async () => {
       const id = await jobs[module]!;
@@ -160,6 +168,36 @@ describe('the compatibility corpus: the farm renders what manim renders, frame f
     const sections = readdirSync(join(cliOut, 'SectionsWithSound', 'sections')).filter((f) => f.endsWith('.mp4')).sort();
     expect(sections.length).toBe(3);
     for (const f of sections) expect(await frameRows(join(cliOut, 'SectionsWithSound', 'sections', f)), f).toEqual(await frameRows(join(ref, 'videos', 'misc_scenes', '144p10', 'sections', f)));
+  });
+
+  it('with a lead and a planning scout (the default): a wrong cheap plan is repaired, a still scene gives its PNG', async () => {
+    // The lead may draw the whole scene before the plan comes, or stop where the plan ends: either
+    // way a play the cheap plan missed is found and the scene planned again.
+    const post = async (entry: string, scenes: string[]) => {
+      const res = await leadCall('/jobs', { method: 'POST', body: JSON.stringify({ files: projectFiles(), entry, scenes, options: OPTIONS }) });
+      expect(res.status, await res.clone().text()).toBe(201);
+      return (await res.json()).id as string;
+    };
+    const done = (id: string) => waitFor(async () => {
+      const job = await (await leadCall(`/jobs/${id}`)).json();
+      return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
+    }, 900_000, `job ${id}`);
+    const updaters = ['RunTimeFromState', 'PlaysFromState'];
+    const [a, b] = [await post('updater_scenes.py', updaters), await post('misc_scenes.py', ['StillDiagram'])];
+    await references;
+    expectRendered(await done(a), updaters);
+    for (const s of updaters) {
+      const res = await leadCall(`/jobs/${a}/output/${s}`);
+      const out = join(tmp, `lead-${s}.mp4`);
+      writeFileSync(out, Buffer.from(await res.arrayBuffer()));
+      expect(await frameRows(out), s).toEqual(await frameRows(refVideo('updater_scenes', s)));
+    }
+    expectRendered(await done(b), ['StillDiagram']);
+    const res = await leadCall(`/jobs/${b}/output/StillDiagram`);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const still = join(tmp, 'lead-StillDiagram.png');
+    writeFileSync(still, Buffer.from(await res.arrayBuffer()));
+    expect(await pixelHash(still)).toBe(await pixelHash(join(ref, 'images', 'misc_scenes', 'StillDiagram_ManimCE_v0.22.0.png')));
   });
 
   it('a non-ASCII scene name downloads over HTTP with an RFC 6266 Content-Disposition', async () => {

@@ -2,11 +2,11 @@ import { isAbsolute, join, relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { eq } from 'drizzle-orm';
 import type { FunctionEnv } from '../runtime/define-function.ts';
-import { jobs } from '../db/schema.ts';
+import { jobs, scenes } from '../db/schema.ts';
 import { TERMINAL } from '../store/jobs.ts';
 import { addPlan, assignShare, dropSegment, OPEN_END, openSegments, stitchIfComplete } from '../store/scenes.ts';
 import { renderSlots } from '../store/nodes.ts';
-import type { ScenePlan } from '../driver/protocol.ts';
+import { planSchema, type ScenePlan } from '../driver/protocol.ts';
 import { planSegments } from './segments.ts';
 
 /** TeX and text SVGs made while planning go to the cluster's cache, so render nodes need no LaTeX
@@ -32,14 +32,18 @@ export interface Planner {
  * way for the plan's. `mediaDir` is where the planning pass put its SVGs. A scene without plays gets
  * no segments: its stitch renders its one image.
  */
-export async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name: string, plan: ScenePlan, mediaDir: string, planner?: Planner): Promise<void> {
+export async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name: string, planned: ScenePlan, mediaDir: string, planner?: Planner): Promise<void> {
   const { db } = env.database;
-  await shareSvgs(env, plan, mediaDir);
+  await shareSvgs(env, planned, mediaDir);
   const workers = Math.max(1, (await renderSlots(db)).slots);
-  const pixels = plan.width * plan.height;
+  const pixels = planned.width * planned.height;
   await db.transaction(async (tx) => {
     const [job] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
     if (!job || TERMINAL.includes(job.state)) return;
+    // A lead that drew the whole scene first gave it its exact plan: a cheap plan may have missed plays.
+    const [scene] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId)).for('update');
+    const adopted = scene?.plan ? planSchema.parse(scene.plan) : undefined;
+    const plan = adopted?.exact ? adopted : planned;
     const open = await openSegments(tx, sceneId);
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
