@@ -136,6 +136,12 @@ describe('the compatibility corpus: the farm renders what manim renders, frame f
       }
       // Split across both nodes.
       expect(new Set((job.scenes as SceneView[]).flatMap((s) => s.segments.map((g) => g.node)))).toEqual(new Set(['node-a', 'node-b']));
+      if (module === 'updater_scenes') {
+        // The cheap plan got these wrong; the renders found it and the scenes were planned again.
+        const events = await (await call(`/jobs/${id}/events`)).text();
+        const replanned = events.split('\n').filter((l) => l.startsWith('data:') && l.includes('"scene.replanning"')).map((l) => JSON.parse(l.slice(5)).data.scene);
+        expect(new Set(replanned)).toEqual(new Set(['RunTimeFromState', 'PlaysFromState']));
+      }
     });
   }
 
