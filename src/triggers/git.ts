@@ -26,7 +26,9 @@ function git(args: string[], opts: { cwd?: string; input?: string; signal?: Abor
       if (code === 0) resolve(Buffer.concat(out));
       else reject(new GitError(`git ${args.join(' ')} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
     });
-    child.stdin.end(opts.input ?? '');
+    // A git that exits before reading its stdin: its exit code, not EPIPE, says what went wrong.
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input);
   });
 }
 
