@@ -64,7 +64,7 @@ export async function runWatch(cmd: RenderCommand): Promise<number> {
         const done = await renderOnce(cluster.client, cmd, signal);
         report(cmd, done);
         failed = done.job.state !== 'succeeded';
-        process.stdout.write(`round ${round}: ${done.job.state} in ${(done.wallMs / 1000).toFixed(1)} s\n`);
+        if (!cmd.json) process.stdout.write(`round ${round}: ${done.job.state} in ${(done.wallMs / 1000).toFixed(1)} s\n`);
         await aborted(signal);
       } catch (err) {
         if (!(err instanceof Edited || err instanceof Stopped)) throw err;

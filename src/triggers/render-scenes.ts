@@ -30,6 +30,10 @@ export async function renderSceneFiles(env: FunctionEnv, run: TriggerRunContext,
     await recordTriggerRun(db, { ...base, outcome: 'unchanged', reason: unchanged });
     return { outcome: 'unchanged' as const, reason: unchanged, jobs: [] };
   }
+  const size = files.reduce((n, f) => n + f.bytes.length, 0);
+  if (size > env.config.maxUploadBytes) {
+    return recordFailure(env, run, `the files to render are ${size} bytes, over the ${env.config.maxUploadBytes} an upload may have (config maxUploadBytes)`);
+  }
   try {
     const requests = entries.map((entry) => renderRequest(files, entry, [], run.trigger.render, env.config.render));
     const jobIds = await db.transaction(async (tx) => {
