@@ -236,9 +236,11 @@ describe('cron triggers', () => {
 });
 
 describe('render --watch', () => {
-  it('renders again after an edit of a module the file imports', async () => {
+  it('cancels a render when the file is saved mid-render, and renders again after an edit of a module it imports', async () => {
     const project = join(tmp, 'watch');
-    write(project, { 'w.py': scene('W', 'self.play(FadeIn(shape()), run_time=0.3)', 'from helper import shape'), 'helper.py': 'from manim import Square\n\n\ndef shape():\n    return Square()\n' });
+    // Round 1 is slow on purpose (an updater that sleeps each frame), so the save lands while it renders.
+    const slow = scene('W', 'sq = shape().add_updater(lambda m, dt: time.sleep(0.1))\n        self.add(sq)\n        self.wait(10)', 'import time\nfrom helper import shape');
+    write(project, { 'w.py': slow, 'helper.py': 'from manim import Square\n\n\ndef shape():\n    return Square()\n' });
     const child = spawn(process.execPath, [BIN, 'render', 'w.py', '--watch', '--cluster', node.url, '--token', TOKEN, '-r', '192,108', '--fps', '10', '--out-dir', join(project, 'out')], {
       cwd: project,
       env: { ...process.env, NN_LOG_LEVEL: 'silent' },
@@ -248,19 +250,30 @@ describe('render --watch', () => {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // Saved as editors save: a new file renamed over the old one.
+    const save = (name: string, text: string) => {
+      writeFileSync(join(project, `${name}.tmp`), text);
+      renameSync(join(project, `${name}.tmp`), join(project, name));
+    };
+    const cliJobs = () => sql<{ id: string; state: string }[]>`select id, state from jobs where source = 'cli' order by created_at`;
     try {
-      await waitFor(async () => /round 1: succeeded/.test(out), 180_000, `round 1 (stderr: ${err})`);
-      expect(out).toContain(join(project, 'out', 'W.mp4'));
-      // Saved as editors save: a new file renamed over the old one.
-      writeFileSync(join(project, 'helper.py.tmp'), 'from manim import Circle\n\n\ndef shape():\n    return Circle()\n');
-      renameSync(join(project, 'helper.py.tmp'), join(project, 'helper.py'));
+      const [first] = await waitFor(async () => {
+        const rows = await cliJobs();
+        return rows[0]?.state === 'running' ? rows : undefined;
+      }, 120_000, `round 1 to render (stderr: ${err})`);
+      save('w.py', scene('W', 'self.play(FadeIn(shape()), run_time=0.3)', 'from helper import shape'));
       await waitFor(async () => /round 2: succeeded/.test(out), 180_000, `round 2 (stderr: ${err})`);
-      expect(err).toMatch(/helper\.py changed/);
+      expect(err).toMatch(/w\.py changed during the render: cancelled it/);
+      expect((await finished(first!.id)).state).toBe('cancelled');
+      expect(out).toContain(join(project, 'out', 'W.mp4'));
+
+      save('helper.py', 'from manim import Circle\n\n\ndef shape():\n    return Circle()\n');
+      await waitFor(async () => /round 3: succeeded/.test(out), 180_000, `round 3 (stderr: ${err})`);
+      expect(err).toMatch(/helper\.py changed\n/);
     } finally {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
-    const cli = await sql<{ n: number }[]>`select count(*)::int as n from jobs where source = 'cli' and state = 'succeeded'`;
-    expect(cli[0]!.n).toBe(2);
+    expect((await cliJobs()).map((j) => j.state)).toEqual(['cancelled', 'succeeded', 'succeeded']);
   });
 });
