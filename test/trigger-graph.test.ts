@@ -15,7 +15,8 @@ const project = new Map(Object.entries({
   'graph.py': 'from manim import *\nimport base\nclass Plot(base.Base):\n    pass\n',
   'base.py': 'from manim import MovingCameraScene\nclass Base(\n    MovingCameraScene,\n):\n    pass\n',
   'notes.py': '"""import helpers\nclass Fake(Scene): pass"""\nx = "from graph import Plot"\n',
-  'logo.py': 'from manim import *\nclass Logo(ThreeDScene):\n    def construct(self): self.add(SVGMobject("logo.svg"))\n',
+  'logo.py': 'from manim import *\nclass Logo(ThreeDScene): pass\nclass Card(Logo): x = dict(a=1)\n',
+  'card.py': 'from logo import *\nclass Use(Card): construct = lambda self: self.add(SVGMobject("logo.svg"))\n',
 }));
 
 describe('the static import graph', () => {
@@ -37,14 +38,15 @@ describe('the static import graph', () => {
   });
 
   it('finds scene files through user base classes, and only those', () => {
-    expect(sceneFiles(project)).toEqual(['base.py', 'graph.py', 'intro.py', 'logo.py']);
+    expect(sceneFiles(project)).toEqual(['base.py', 'card.py', 'graph.py', 'intro.py', 'logo.py']);
   });
 
   it('picks the scenes a change affects: a changed scene, an imported module, a named asset, manim.cfg', () => {
     const all = sceneFiles(project);
     expect(affectedSceneFiles(project, all, ['shapes/util.py'])).toEqual(['intro.py']);
     expect(affectedSceneFiles(project, all, ['base.py'])).toEqual(['base.py', 'graph.py']);
-    expect(affectedSceneFiles(project, all, ['assets/logo.svg'])).toEqual(['logo.py']);
+    expect(affectedSceneFiles(project, all, ['assets/logo.svg'])).toEqual(['card.py']);
+    expect(affectedSceneFiles(project, all, ['logo.py'])).toEqual(['card.py', 'logo.py']);
     expect(affectedSceneFiles(project, all, ['notes.py', 'README.md'])).toEqual([]);
     expect(affectedSceneFiles(project, all, ['manim.cfg'])).toEqual(all);
     // A deleted module still counts: the scene that imported it must show its error.

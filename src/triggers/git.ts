@@ -48,7 +48,7 @@ export async function fetchBranch(cacheDir: string, url: string, branch: string,
     await git(['init', '--bare', '--quiet', cacheDir]);
   }
   const ref = `refs/remotes/origin/${branch}`;
-  await git(['fetch', '--quiet', '--no-tags', '--force', url, `+refs/heads/${branch}:${ref}`], { cwd: cacheDir, signal });
+  await git(['fetch', '--quiet', '--no-tags', '--force', '--end-of-options', url, `+refs/heads/${branch}:${ref}`], { cwd: cacheDir, signal });
   return (await git(['rev-parse', '--verify', `${ref}^{commit}`], { cwd: cacheDir })).toString('utf8').trim();
 }
 
@@ -60,7 +60,7 @@ export async function hasCommit(cacheDir: string, commit: string): Promise<boole
 export async function fetchCommit(cacheDir: string, url: string, branch: string, commit: string, signal?: AbortSignal): Promise<void> {
   await fetchBranch(cacheDir, url, branch, signal);
   if (await hasCommit(cacheDir, commit)) return;
-  await git(['fetch', '--quiet', '--no-tags', url, commit], { cwd: cacheDir, signal }).catch(() => {});
+  await git(['fetch', '--quiet', '--no-tags', '--end-of-options', url, commit], { cwd: cacheDir, signal }).catch(() => {});
   if (!(await hasCommit(cacheDir, commit))) throw new GitError(`commit ${commit} is not on ${branch} of ${url} (and the server would not send it by id)`);
 }
 

@@ -109,7 +109,7 @@ export function parseClasses(source: string): { name: string; bases: string[] }[
   const out: { name: string; bases: string[] }[] = [];
   for (const { text, indent } of statements(source)) {
     if (indent !== 0) continue;
-    const m = /^class\s+([A-Za-z_]\w*)\s*(?:\((.*)\))?\s*:/.exec(text);
+    const m = /^class\s+([A-Za-z_]\w*)\s*(?:\(([^)]*)\))?\s*:/.exec(text);
     if (!m) continue;
     const bases = (m[2] ?? '')
       .split(',')
