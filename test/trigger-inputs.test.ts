@@ -5,6 +5,7 @@ import { importClosure } from '../src/triggers/import-graph.ts';
 import { affectedSceneFiles, sceneFiles } from '../src/triggers/scenes.ts';
 import { verifySignature } from '../src/triggers/signature.ts';
 import { parseConfig } from '../src/config/load.ts';
+import { deletesBranch, eventName, parsePush } from '../src/triggers/push-event.ts';
 
 const project = new Map(Object.entries({
   'intro.py': 'from manim import *\nfrom helpers import title  # the title card\nclass Intro(Scene):\n    def construct(self): self.add(title())\n',
@@ -88,5 +89,28 @@ describe('trigger config', () => {
       [{ hooks: [] }, /triggers: Unrecognized key: "hooks"/],
     ];
     for (const [triggers, message] of bad) expect(() => parseConfig({ triggers }, {})).toThrow(message);
+  });
+});
+
+describe('push events', () => {
+  const sha = 'a'.repeat(40);
+  it('reads GitHub’s JSON and form encodings, Gitea’s and GitLab’s, and says what is wrong otherwise', () => {
+    const github = { ref: 'refs/heads/main', before: '0'.repeat(40), after: sha, commits: [{ added: ['a.py'], modified: ['b.py'], removed: [] }, { modified: ['b.py'] }] };
+    expect(parsePush('github', Buffer.from(JSON.stringify(github)), 'application/json')).toEqual({ ref: 'refs/heads/main', commit: sha, reportedFiles: 2 });
+    const form = Buffer.from(new URLSearchParams({ payload: JSON.stringify(github) }).toString());
+    expect(parsePush('github', form, 'application/x-www-form-urlencoded').commit).toBe(sha);
+    expect(parsePush('gitea', Buffer.from(JSON.stringify(github)), 'application/json').commit).toBe(sha);
+    const gitlab = { object_kind: 'push', ref: 'refs/heads/dev', before: sha, after: sha, checkout_sha: sha, commits: [] };
+    expect(parsePush('gitlab', Buffer.from(JSON.stringify(gitlab)), 'application/json')).toEqual({ ref: 'refs/heads/dev', commit: sha, reportedFiles: 0 });
+    expect(() => parsePush('gitlab', Buffer.from(JSON.stringify({ ...gitlab, object_kind: 'tag_push' })), 'application/json')).toThrow(/not a gitlab push event: object_kind/);
+    expect(() => parsePush('github', Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: 'abc' })), 'application/json')).toThrow(/after: a full commit id/);
+    expect(() => parsePush('github', Buffer.from('{nope'), 'application/json')).toThrow(/not valid JSON/);
+    expect(deletesBranch({ ref: 'refs/heads/x', commit: '0'.repeat(40), reportedFiles: 0 })).toBe(true);
+  });
+  it('tells a push from the other events each forge sends', () => {
+    expect(eventName('github', new Headers({ 'x-github-event': 'ping' }))).toEqual({ push: false, name: 'ping' });
+    expect(eventName('gitea', new Headers({ 'x-forgejo-event': 'push' })).push).toBe(true);
+    expect(eventName('gitlab', new Headers({ 'x-gitlab-event': 'Tag Push Hook' })).push).toBe(false);
+    expect(eventName('gitlab', new Headers()).push).toBe(true);
   });
 });
