@@ -35,7 +35,7 @@ export function latestRoutes(s: Services): Hono {
       .from(scenes)
       .innerJoin(jobs, eq(jobs.id, scenes.jobId))
       .where(and(eq(jobs.trigger, trigger), eq(scenes.name, name), eq(scenes.state, 'succeeded')))
-      .orderBy(desc(scenes.finishedAt))
+      .orderBy(desc(jobs.createdAt)) // the newest job with a success, even if an older one finished later
       .limit(1);
     if (!latest) return c.json({ error: `trigger ${trigger} has no successful render of scene ${name} yet` }, 404);
     const rest = file ? `/${file.split('/').map(encodeURIComponent).join('/')}` : '';

@@ -1,6 +1,7 @@
 import { dirname, join, relative, resolve, basename } from 'node:path';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Config, RenderOptionsInput } from '../config/schema.ts';
 import { ClusterClient, ClusterError } from './client.ts';
@@ -36,13 +37,7 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
     progress.update(job);
     if (TERMINAL.includes(job.state)) return job;
     // A status costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
-    await new Promise((r) => {
-      const t = setTimeout(r, 1000);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        r(undefined);
-      }, { once: true });
-    });
+    await sleep(1000, undefined, { signal }).catch(() => {}); // an abort ends the wait early
   }
 }
 
