@@ -94,6 +94,8 @@ const finished = (id: string) =>
 /** Queue jobs of a task, waiting or running (graphile-worker's own tables: its view has no payload). */
 const queued = async (task: string) =>
   (await sql<{ payload: { commit?: string } }[]>`select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ${task}`).map((j) => j.payload);
+/** No trigger work waiting or running: what a test enqueues after this is all there is. */
+const idle = () => waitFor(async () => (await queued('git-trigger')).length === 0, 60_000, 'the git-trigger queue to empty');
 const jobCount = async () => (await sql<{ n: number }[]>`select count(*)::int as n from jobs`)[0]!.n;
 
 const A = scene('A', 'self.play(FadeIn(box()), run_time=0.3)', 'from lib.shapes import box');
@@ -151,6 +153,7 @@ describe('git push triggers', () => {
 
   it('refuses a wrong or missing signature from every forge with 401, and enqueues nothing', async () => {
     const commit = push({ 'scenes/b.py': B.replace('Circle()', 'Square()') }, 'unsigned');
+    await idle();
     const before = await jobCount();
     for (const forge of ['github', 'gitea', 'gitlab'] as const) {
       const res = await hook(commit, { forge, secret: 'not-the-secret' });
@@ -168,6 +171,7 @@ describe('git push triggers', () => {
   });
 
   it('answers 404 for a trigger it does not have and 202 for a push to another branch, rendering nothing', async () => {
+    await idle();
     expect((await hook(first, { trigger: 'nobody' })).status).toBe(404);
     const commit = git(work, 'rev-parse', 'HEAD');
     const res = await hook(commit, { ref: 'refs/heads/dev' });
@@ -179,6 +183,7 @@ describe('git push triggers', () => {
   });
 
   it('renders a burst of pushes once, at the last commit', async () => {
+    await idle();
     const one = push({ 'scenes/a.py': A.replace('run_time=0.3', 'run_time=0.2') }, 'burst 1');
     expect((await hook(one)).status).toBe(202);
     const two = push({ 'scenes/a.py': A.replace('run_time=0.3', 'run_time=0.4') }, 'burst 2');
@@ -187,7 +192,7 @@ describe('git push triggers', () => {
     expect(await queued('git-trigger')).toEqual([expect.objectContaining({ commit: two })]);
     const run = await runFor('scenes', two);
     expect(await entries(run.jobIds)).toEqual(['a.py', 'b.py']); // b.py changed in the unsigned push, which nothing rendered
-    await waitFor(async () => (await queued('git-trigger')).length === 0, 30_000, 'the queue to empty');
+    await idle();
     expect((await runs('scenes')).some((r) => r.commit === one)).toBe(false);
     for (const id of run.jobIds) expect((await finished(id)).state).toBe('succeeded');
   });
