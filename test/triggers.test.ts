@@ -56,7 +56,10 @@ beforeAll(async () => {
     concurrency: 2,
     triggers: {
       git: [{ name: 'scenes', repo: `file://${remote}`, branch: 'main', path: 'scenes/', secret: SECRET, render: RENDER }],
-      crons: [{ name: 'nightly', schedule: '0 3 * * *', path: cronDir, render: RENDER }],
+      crons: [
+        { name: 'nightly', schedule: '0 3 * * *', path: cronDir, render: RENDER },
+        { name: 'nightly-repo', schedule: '30 3 * * *', repo: `file://${remote}`, branch: 'main', path: 'scenes', render: RENDER },
+      ],
     },
   });
   call = api(node.url);
@@ -101,17 +104,20 @@ const jobCount = async () => (await sql<{ n: number }[]>`select count(*)::int as
 const A = scene('A', 'self.play(FadeIn(box()), run_time=0.3)', 'from lib.shapes import box');
 const B = scene('B', 'self.play(FadeIn(Circle()), run_time=0.3)');
 
+/** The repository as the first push leaves it. */
+const TREE = {
+  'README.md': 'not a scene\n',
+  'scenes/a.py': A,
+  'scenes/b.py': B,
+  'scenes/lib/__init__.py': '',
+  'scenes/lib/shapes.py': 'from manim import Square\n\n\ndef box():\n    return Square()\n',
+};
+
 describe('git push triggers', () => {
   let first: string;
 
   it('renders every scene file under the path on the first push, and serves each scene’s latest video', async () => {
-    first = push({
-      'README.md': 'not a scene\n',
-      'scenes/a.py': A,
-      'scenes/b.py': B,
-      'scenes/lib/__init__.py': '',
-      'scenes/lib/shapes.py': 'from manim import Square\n\n\ndef box():\n    return Square()\n',
-    }, 'first');
+    first = push(TREE, 'first');
     const res = await hook(first);
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ queued: true, forge: 'github', commit: first });
@@ -199,17 +205,17 @@ describe('git push triggers', () => {
 });
 
 describe('cron triggers', () => {
-  const fire = async () => {
+  const fire = async (name = 'nightly') => {
     // What graphile-worker's crontab enqueues when the schedule comes due.
-    const trigger = node.services.config.triggers.crons[0]!;
+    const trigger = node.services.config.triggers.crons.find((c) => c.name === name)!;
     const job = cronJob(trigger);
     await node.services.queue.add(node.services.database.db, job.task, { ...job.payload, _cron: { ts: new Date().toISOString(), backfilled: false } }, { queueName: job.queueName });
   };
-  const runCount = async () => (await runs('nightly')).length;
+  const runCount = async (name = 'nightly') => (await runs(name)).length;
 
   it('is registered in graphile-worker’s crontab', async () => {
     const known = await sql<{ identifier: string }[]>`select identifier from graphile_worker._private_known_crontabs`;
-    expect(known.map((k) => k.identifier)).toContain('cron-trigger:nightly');
+    expect(known.map((k) => k.identifier)).toEqual(expect.arrayContaining(['cron-trigger:nightly', 'cron-trigger:nightly-repo']));
   });
 
   it('renders every scene file of its directory, then renders nothing while nothing changed, then again after a change', async () => {
@@ -233,9 +239,21 @@ describe('cron triggers', () => {
     expect(third!.bundleId).not.toBe(run!.bundleId);
   });
 
+  it('renders a folder of a repository’s branch, and nothing while the branch does not change', async () => {
+    const head = push(TREE, 'for the repository cron'); // no hook: only the cron reads it
+    await fire('nightly-repo');
+    const [run] = await waitFor(async () => ((await runCount('nightly-repo')) === 1 ? runs('nightly-repo') : undefined), 120_000, 'the first repo cron run');
+    expect(run).toMatchObject({ outcome: 'rendered', commit: head });
+    expect(await entries(run!.jobIds)).toEqual(['a.py', 'b.py']);
+    await fire('nightly-repo');
+    const [again] = await waitFor(async () => ((await runCount('nightly-repo')) === 2 ? runs('nightly-repo') : undefined), 120_000, 'the second repo cron run');
+    expect(again).toMatchObject({ outcome: 'unchanged', bundleId: run!.bundleId, jobIds: [] });
+    for (const id of run!.jobIds) expect((await finished(id)).state).toBe('succeeded');
+  });
+
   it('lists the triggers without their secrets', async () => {
     const { triggers } = await (await call('/triggers')).json();
-    expect(triggers.map((t: { name: string; kind: string }) => `${t.kind}:${t.name}`)).toEqual(['git:scenes', 'cron:nightly']);
+    expect(triggers.map((t: { name: string; kind: string }) => `${t.kind}:${t.name}`)).toEqual(['git:scenes', 'cron:nightly', 'cron:nightly-repo']);
     expect(JSON.stringify(triggers)).not.toContain(SECRET);
   });
 });
