@@ -53,7 +53,8 @@ function pickEntry(files: BundleFile[], entry: string | undefined): string {
   );
 }
 
-function render(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions): JobRequest {
+/** A render job from files, checked and with the defaults and a seed filled in, as POST /jobs makes it. */
+export function renderRequest(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions): JobRequest {
   if (files.length > MAX_BUNDLE_FILES) throw new RequestError(`files: more than ${MAX_BUNDLE_FILES} files`);
   const seen = new Set<string>();
   for (const f of files) {
@@ -80,7 +81,7 @@ function fromJson(body: unknown, defaults: RenderOptions): JobRequest {
     path: safeBundlePath(path),
     bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.base64, 'base64'),
   }));
-  return render(files, job.entry, job.scenes, job.options, defaults);
+  return renderRequest(files, job.entry, job.scenes, job.options, defaults);
 }
 
 const list = (v: FormDataEntryValue[]) =>
@@ -122,7 +123,7 @@ async function fromForm(form: FormData, defaults: RenderOptions): Promise<JobReq
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) options[k] = v;
   const scenes = checked(z.array(sceneName), list(form.getAll('scenes')));
-  return render(files, field('entry'), scenes, options, defaults);
+  return renderRequest(files, field('entry'), scenes, options, defaults);
 }
 
 export async function parseJobRequest(request: Request, defaults: RenderOptions): Promise<JobRequest> {

@@ -42,7 +42,11 @@ export function jobRoutes(s: Services): Hono {
     },
   );
 
-  app.get('/', async (c) => c.json({ jobs: await listJobs(db, Number(c.req.query('limit') ?? 50)) }));
+  app.get('/', async (c) => {
+    const { trigger, commit } = c.req.query();
+    if (commit !== undefined && !/^[0-9a-f]{4,64}$/.test(commit)) return c.json({ error: 'commit: a commit id or its first digits (at least 4, lower-case hex)' }, 400);
+    return c.json({ jobs: await listJobs(db, Number(c.req.query('limit') ?? 50), { trigger, commit }) });
+  });
 
   app.use('/:id/*', async (c, next) => {
     if (!idParam.safeParse(c.req.param('id')).success) return c.json({ error: 'job id must be a UUID' }, 400);

@@ -9,7 +9,7 @@ const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string'
 export function openApiDocument(version: string) {
   return {
     openapi: '3.1.0',
-    info: { title: 'NetworkNodes', version, description: 'A render farm for Manim. Every route but /health needs `Authorization: Bearer <cluster token>`.' },
+    info: { title: 'NetworkNodes', version, description: 'A render farm for Manim. Every route but /health and /hooks/git/{name} needs `Authorization: Bearer <cluster token>`.' },
     components: { securitySchemes: { clusterToken: { type: 'http', scheme: 'bearer' } } },
     security: [{ clusterToken: [] }],
     paths: {
@@ -44,7 +44,15 @@ export function openApiDocument(version: string) {
           },
           responses: { 201: { description: 'Created: { id, url }' }, 400: error, 401: error, 413: error, 415: error },
         },
-        get: { summary: 'Recent jobs', responses: { 200: { description: '{ jobs: [...] }' } } },
+        get: {
+          summary: 'Recent jobs, newest first',
+          parameters: [
+            { name: 'trigger', in: 'query', schema: { type: 'string' }, description: 'only jobs this trigger made' },
+            { name: 'commit', in: 'query', schema: { type: 'string' }, description: 'only jobs of this commit (or a commit starting with these digits)' },
+            { name: 'limit', in: 'query', schema: { type: 'integer' } },
+          ],
+          responses: { 200: { description: '{ jobs: [...] }' }, 400: error },
+        },
       },
       '/jobs/{id}': { get: { summary: 'State, per-scene and per-segment progress, timings, nodes, errors', parameters: [jobId], responses: { 200: { description: 'the job' }, 404: error } } },
       '/jobs/{id}/events': { get: { summary: "Server-Sent Events of the job, in order; honours Last-Event-ID", parameters: [jobId], responses: { 200: { description: 'text/event-stream' } } } },
@@ -56,6 +64,29 @@ export function openApiDocument(version: string) {
         },
       },
       '/jobs/{id}/cancel': { post: { summary: 'Cancel a job', parameters: [jobId], responses: { 200: { description: 'cancelled' }, 404: error, 409: error } } },
+      '/hooks/git/{name}': {
+        post: {
+          summary: "A forge's push event for a git trigger; authenticated by the trigger's secret, not the cluster token",
+          description: 'GitHub: X-Hub-Signature-256; Gitea/Forgejo: X-Gitea-Signature (HMAC-SHA256 of the body); GitLab: X-Gitlab-Token (the secret).',
+          security: [],
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 202: { description: 'queued (debounced per branch), or ignored with the reason' }, 400: error, 401: error, 404: error },
+        },
+      },
+      '/triggers': {
+        get: {
+          summary: 'The configured triggers (no secrets) and their runs: rendered, unchanged, ignored or failed, and why',
+          parameters: [{ name: 'trigger', in: 'query', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer' } }],
+          responses: { 200: { description: '{ triggers: [...], runs: [...] }' } },
+        },
+      },
+      '/latest/{trigger}/{scene}': {
+        get: {
+          summary: "Redirects to the latest successful output of a trigger's scene",
+          parameters: [{ name: 'trigger', in: 'path', required: true, schema: { type: 'string' } }, { name: 'scene', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 302: { description: 'to /jobs/{id}/output/{scene}' }, 404: error },
+        },
+      },
       '/nodes': { get: { summary: 'Live nodes and what each is doing', responses: { 200: { description: '{ nodes: [...] }' } } } },
       '/functions/{name}': {
         post: {

@@ -2,6 +2,7 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError } from '../config/load.ts';
 import { startCoordinator } from '../cluster.ts';
 import { runRender } from './render.ts';
+import { runWatch } from './watch.ts';
 import { runDoctor } from './doctor.ts';
 import { joinCluster } from './join.ts';
 import { ClusterClient, ClusterError } from './client.ts';
@@ -79,10 +80,11 @@ program
   .option('--token <token>', 'cluster token (or NN_TOKEN)')
   .option('--local <n>', 'workers of the local cluster (default: CPU count)', int('--local'))
   .option('--json', 'print one JSON line with the result')
+  .option('-w, --watch', 'render again on every save of FILE or of a module it imports (an edit mid-render restarts it)')
   .action(async (file: string, scenes: string[], o: Record<string, string | boolean | number | undefined>) => {
     const res = typeof o.resolution === 'string' ? o.resolution.split(/[,x]/).map(Number) : undefined;
     if (res && (res.length !== 2 || res.some((n) => !Number.isInteger(n) || n <= 0))) throw new InvalidArgumentError('--resolution must be "W,H"');
-    const code = await runRender({
+    const code = await (o.watch ? runWatch : runRender)({
       file,
       scenes,
       options: {

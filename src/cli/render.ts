@@ -1,6 +1,7 @@
 import { dirname, join, relative, resolve, basename } from 'node:path';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Config, RenderOptionsInput } from '../config/schema.ts';
 import { ClusterClient, ClusterError } from './client.ts';
@@ -26,13 +27,18 @@ export interface RenderCommand {
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
-async function follow(client: ClusterClient, id: string, progress: JobProgress): Promise<JobDetailView> {
+/** Follows a job to its end; when `signal` fires first, the job is cancelled and the signal's reason thrown. */
+async function follow(client: ClusterClient, id: string, progress: JobProgress, signal?: AbortSignal): Promise<JobDetailView> {
   for (;;) {
+    if (signal?.aborted) {
+      await client.call(`/jobs/${id}/cancel`, z.unknown(), { method: 'POST' }).catch(() => {});
+      throw signal.reason;
+    }
     const job = await client.call(`/jobs/${id}`, jobDetailSchema);
     progress.update(job);
     if (TERMINAL.includes(job.state)) return job;
     // A status costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000, undefined, { signal }).catch(() => {}); // an abort ends the wait early
   }
 }
 
@@ -66,22 +72,31 @@ function describeFailure(job: JobDetailView): string {
   return lines.join('\n');
 }
 
-/** `networknodes render`: submit, show progress, download. Returns the process exit code. */
-export async function runRender(cmd: RenderCommand): Promise<number> {
+/** The cluster a command renders on: the one named, or a local one for as long as the command runs. */
+export async function openCluster(cmd: RenderCommand): Promise<{ client: ClusterClient; close(): Promise<void> }> {
+  if (cmd.cluster) {
+    if (!cmd.token) throw new ClusterError('a cluster token is needed: --token or NN_TOKEN (networknodes up prints it)');
+    return { client: new ClusterClient(cmd.cluster.replace(/\/$/, ''), cmd.token), close: async () => {} };
+  }
+  const workers = cmd.local ?? cpus().length;
+  if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
+  const local: Coordinator = await startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
+  return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };
+}
+
+export interface RenderRound {
+  id: string;
+  job: JobDetailView;
+  /** The files written. */
+  paths: string[];
+  wallMs: number;
+}
+
+/** One render of the command's file: pack its folder, submit, follow, download. A fired signal cancels it. */
+export async function renderOnce(client: ClusterClient, cmd: RenderCommand, signal?: AbortSignal): Promise<RenderRound> {
   const file = resolve(cmd.file);
   if (!existsSync(file)) throw new ClusterError(`no such file: ${cmd.file}`);
   const started = Date.now();
-  let local: Coordinator | undefined;
-  let client: ClusterClient;
-  if (cmd.cluster) {
-    if (!cmd.token) throw new ClusterError('a cluster token is needed: --token or NN_TOKEN (networknodes up prints it)');
-    client = new ClusterClient(cmd.cluster.replace(/\/$/, ''), cmd.token);
-  } else {
-    const workers = cmd.local ?? cpus().length;
-    if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
-    local = await startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
-    client = new ClusterClient(local.url, local.token);
-  }
   const progress = new JobProgress(!cmd.json && !!process.stderr.isTTY);
   try {
     const root = dirname(file);
@@ -94,29 +109,46 @@ export async function runRender(cmd: RenderCommand): Promise<number> {
     form.append('options', JSON.stringify(cmd.options));
     const { id } = await client.call('/jobs', z.object({ id: z.string() }), { method: 'POST', body: form, headers: { 'x-nn-source': 'cli' } });
     if (!cmd.json) process.stderr.write(`job ${id}: ${basename(file)} (${files} file(s)) on ${client.base}\n`);
-    const job = await follow(client, id, progress);
+    const job = await follow(client, id, progress, signal);
     progress.stop();
     const paths = job.scenes.some((s) => s.state === 'succeeded') ? await download(client, job, outDir, cmd.outputFile) : [];
-    const wallMs = Date.now() - started;
-    if (cmd.json) {
-      process.stdout.write(
-        JSON.stringify({
-          job: id,
-          state: job.state,
-          outputs: paths,
-          wallMs,
-          error: job.state === 'succeeded' ? undefined : describeFailure(job),
-          scenes: job.scenes.map((s) => ({ name: s.name, state: s.state, frames: s.totalFrames, error: s.error?.message, segments: s.segments.map((g) => ({ plays: g.plays, frames: g.frames, node: g.node, ms: g.renderMs, attempts: g.attempts })) })),
-        }) + '\n',
-      );
-    } else {
-      for (const p of paths) process.stdout.write(`${p}\n`);
-      if (job.state !== 'succeeded') process.stderr.write(describeFailure(job) + '\n');
-      process.stderr.write(`${job.state} in ${(wallMs / 1000).toFixed(1)} s\n`);
-    }
-    return job.state === 'succeeded' ? 0 : 1;
+    return { id, job, paths, wallMs: Date.now() - started };
   } finally {
     progress.stop();
-    await local?.stop();
+  }
+}
+
+/** What a round printed: the JSON line, or the outputs on stdout and the outcome on stderr. */
+export function report(cmd: RenderCommand, { id, job, paths, wallMs }: RenderRound): void {
+  if (cmd.json) {
+    process.stdout.write(
+      JSON.stringify({
+        job: id,
+        state: job.state,
+        outputs: paths,
+        wallMs,
+        error: job.state === 'succeeded' ? undefined : describeFailure(job),
+        scenes: job.scenes.map((s) => ({ name: s.name, state: s.state, frames: s.totalFrames, error: s.error?.message, segments: s.segments.map((g) => ({ plays: g.plays, frames: g.frames, node: g.node, ms: g.renderMs, attempts: g.attempts })) })),
+      }) + '\n',
+    );
+    return;
+  }
+  for (const p of paths) process.stdout.write(`${p}\n`);
+  if (job.state !== 'succeeded') process.stderr.write(describeFailure(job) + '\n');
+  process.stderr.write(`${job.state} in ${(wallMs / 1000).toFixed(1)} s\n`);
+}
+
+/** `networknodes render`: submit, show progress, download. Returns the process exit code. */
+export async function runRender(cmd: RenderCommand): Promise<number> {
+  if (!existsSync(resolve(cmd.file))) throw new ClusterError(`no such file: ${cmd.file}`);
+  const started = Date.now();
+  const cluster = await openCluster(cmd);
+  try {
+    const round = await renderOnce(cluster.client, cmd);
+    // The wall time of a one-off render includes starting a local cluster.
+    report(cmd, { ...round, wallMs: Date.now() - started });
+    return round.job.state === 'succeeded' ? 0 : 1;
+  } finally {
+    await cluster.close();
   }
 }

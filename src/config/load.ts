@@ -36,6 +36,8 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   if (!parsed.success) throw new ConfigError(`invalid config: ${describeIssues(parsed.error)}`);
   const config = parsed.data;
   config.functionModules = config.functionModules.map((m) => resolve(baseDir, m));
+  // A cron's local directory, like a function module, is relative to the config file.
+  for (const cron of config.triggers.crons) if (!cron.repo) cron.path = resolve(baseDir, cron.path);
   return config;
 }
 

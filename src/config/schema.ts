@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { z } from 'zod';
+import { parseCronItem } from 'graphile-worker';
 
 /** Render options a Manim user knows from `manim render`. */
 export const renderOptionsSchema = z.object({
@@ -14,17 +15,63 @@ export const renderOptionsSchema = z.object({
 export type RenderOptions = z.infer<typeof renderOptionsSchema>;
 export type RenderOptionsInput = z.input<typeof renderOptionsSchema>;
 
-const cronTriggerSchema = z.object({
-  schedule: z.string().min(1),
-  directory: z.string().min(1),
-  options: renderOptionsSchema.partial().optional(),
-});
+/** A trigger's name: part of URLs (/hooks/git/NAME, /latest/NAME/SCENE) and of queue keys. */
+const triggerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a trigger name is letters, digits, ".", "_" or "-"');
+/** A folder inside a repository, relative to its root ("" or "." = the whole repository). */
+const repoPath = z
+  .string()
+  .default('')
+  .refine((p) => !p.startsWith('/') && !p.replace(/\\/g, '/').split('/').includes('..'), 'a path inside the repository: relative, without ".."');
+/** What a trigger's renders use; the node's `render` defaults fill in the rest. */
+const triggerRender = renderOptionsSchema.partial().strict().default({});
 
-const gitTriggerSchema = z.object({
-  repository: z.string().min(1),
-  branch: z.string().default('main'),
-  secret: z.string().optional(),
+export const gitTriggerSchema = z.strictObject({
+  name: triggerName,
+  /** Any URL `git fetch` understands: https://, ssh://, git@host:path, file://, a local path. */
+  repo: z.string().min(1),
+  branch: z.string().min(1).default('main'),
+  path: repoPath,
+  /** Shared with the forge: it signs (GitHub, Gitea/Forgejo) or sends (GitLab) it with each push. */
+  secret: z.string().min(1),
+  render: triggerRender,
 });
+export type GitTrigger = z.infer<typeof gitTriggerSchema>;
+
+export const cronTriggerSchema = z
+  .strictObject({
+    name: triggerName,
+    /** Five-field cron, UTC, as graphile-worker's crontab reads it. */
+    schedule: z.string().refine(validCron, 'not a cron schedule: five fields, e.g. "0 3 * * *" (UTC)'),
+    /** A local directory (relative to the config file), or a folder inside `repo`. */
+    path: z.string().min(1),
+    repo: z.string().min(1).optional(),
+    branch: z.string().min(1).optional(),
+    render: triggerRender,
+  })
+  .refine((c) => c.repo !== undefined || c.branch === undefined, { message: 'branch needs a repo', path: ['branch'] });
+export type CronTrigger = z.infer<typeof cronTriggerSchema>;
+
+function validCron(schedule: string): boolean {
+  try {
+    parseCronItem({ task: 'check', match: schedule });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const triggersSchema = z
+  .strictObject({
+    git: z.array(gitTriggerSchema).default([]),
+    crons: z.array(cronTriggerSchema).default([]),
+  })
+  .superRefine((t, ctx) => {
+    const seen = new Set<string>();
+    for (const name of [...t.git, ...t.crons].map((x) => x.name)) {
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', message: `two triggers are named "${name}"; each needs its own name` });
+      seen.add(name);
+    }
+  });
 
 export const configSchema = z.object({
   name: z.string().min(1).default('home'),
@@ -66,12 +113,8 @@ export const configSchema = z.object({
   maxAttempts: z.number().int().min(1).max(25).default(3),
   /** Largest accepted upload, bytes. */
   maxUploadBytes: z.number().int().positive().default(64 * 1024 * 1024),
-  triggers: z
-    .object({
-      crons: z.array(cronTriggerSchema).default([]),
-      git: z.array(gitTriggerSchema).default([]),
-    })
-    .prefault({}),
+  /** Renders on a git push (`POST /hooks/git/NAME`) and on a schedule. */
+  triggers: triggersSchema.prefault({}),
   database: z
     .object({
       url: z.string().optional(),

@@ -31,13 +31,16 @@ export const jobs = pgTable('jobs', {
   sceneNames: jsonb().$type<string[]>(),
   options: jsonb().$type<Record<string, unknown>>().notNull().default({}),
   functionName: text(),
+  /** The trigger that made this job (triggers.git / triggers.crons name), and the commit it rendered. */
+  trigger: text(),
+  commit: text(),
   input: jsonb(),
   result: jsonb(),
   error: jsonb().$type<JobError>(),
   createdAt: now(),
   startedAt: at(),
   finishedAt: at(),
-}, (t) => [index().on(t.createdAt)]);
+}, (t) => [index().on(t.createdAt), index().on(t.trigger, t.createdAt), index().on(t.commit)]);
 
 export interface JobError {
   message: string;
@@ -158,3 +161,20 @@ export const events = pgTable('events', {
   data: jsonb().notNull().default({}),
   createdAt: now(),
 }, (t) => [index().on(t.jobId, t.seq)]);
+
+export type TriggerOutcome = 'rendered' | 'unchanged' | 'ignored' | 'failed';
+
+/** Every time a trigger fired (a push arrived, a cron came due) and what came of it. */
+export const triggerRuns = pgTable('trigger_runs', {
+  id: bigserial({ mode: 'number' }).primaryKey(),
+  trigger: text().notNull(),
+  kind: text().$type<'git' | 'cron'>().notNull(),
+  at: now(),
+  commit: text(),
+  /** The content hash of what the run bundled: a cron run with the same hash as the last renders nothing. */
+  bundleId: text(),
+  outcome: text().$type<TriggerOutcome>().notNull(),
+  reason: text(),
+  /** The render jobs the run created, one per scene file. */
+  jobIds: jsonb().$type<string[]>().notNull().default([]),
+}, (t) => [index().on(t.trigger, t.at)]);

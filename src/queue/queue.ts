@@ -5,6 +5,10 @@ import { workerLogger } from './logger.ts';
 
 export interface EnqueueOptions {
   jobKey?: string;
+  /** With a jobKey: 'replace' (the default) moves the job to the new run_at, i.e. debounces. */
+  jobKeyMode?: 'replace' | 'preserve_run_at';
+  /** Jobs of one named queue run one at a time. */
+  queueName?: string;
   maxAttempts?: number;
   priority?: number;
   /** Nodes whose runner forbids one of these flags do not take the job. */
@@ -36,6 +40,8 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         identifier => ${task},
         payload => ${JSON.stringify(payload)}::json,
         job_key => ${opts.jobKey ?? null},
+        job_key_mode => ${opts.jobKeyMode ?? 'replace'},
+        queue_name => ${opts.queueName ?? null},
         max_attempts => ${opts.maxAttempts ?? defaultMaxAttempts},
         priority => ${opts.priority ?? 0},
         run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,

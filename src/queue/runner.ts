@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { run, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { run, type ParsedCronItem, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { log } from '../lib/log.ts';
 import { workerLogger } from './logger.ts';
 
@@ -33,6 +33,8 @@ export async function startRunner(opts: {
   concurrency: number;
   dispatch: Dispatch;
   forbiddenFlags?: string[];
+  /** graphile-worker's crontab: identical items on many nodes enqueue each run once. */
+  cronItems?: ParsedCronItem[];
 }): Promise<RunnerHandle> {
   const taskList: TaskList = {};
   const running = new Set<string>();
@@ -60,7 +62,7 @@ export async function startRunner(opts: {
   events.on('job:error', ({ job, error }) => log.warn({ task: job.task_identifier, attempt: job.attempts, error: String(error) }, 'queue job failed, will retry'));
   const runner = await run({
     events,
-    crontab: '',
+    parsedCronItems: opts.cronItems ?? [],
     forbiddenFlags: opts.forbiddenFlags,
     connectionString: opts.connectionString,
     concurrency: opts.concurrency,

@@ -5,6 +5,8 @@ import type { FunctionEnv } from './define-function.ts';
 import { requireToken } from '../api/auth.ts';
 import { jobRoutes } from '../api/jobs.ts';
 import { nodeRoutes } from '../api/nodes.ts';
+import { hookRoutes } from '../api/hooks.ts';
+import { latestRoutes, triggerRoutes } from '../api/triggers.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { log } from '../lib/log.ts';
 import { dashboardHtml } from '../web/dashboard.ts';
@@ -20,6 +22,8 @@ export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
   app.get('/health', (c) => c.json({ ok: true, node: s.nodeId, version: VERSION }));
   // The dashboard page holds no data: it asks for the token and reads the API with it.
   app.get('/', (c) => c.html(dashboardHtml()));
+  // Forges cannot send the token: a push is authenticated by its trigger's secret.
+  app.route('/hooks', hookRoutes(s));
   app.use('*', requireToken(s.token));
 
   app.post('/functions/:name', async (c) => {
@@ -35,6 +39,8 @@ export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
   });
   app.route('/jobs', jobRoutes(s));
   app.route('/nodes', nodeRoutes(s));
+  app.route('/triggers', triggerRoutes(s));
+  app.route('/latest', latestRoutes(s));
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
 
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));

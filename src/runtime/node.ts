@@ -17,6 +17,7 @@ import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
 import { reapDeadNodes } from './recovery.ts';
+import { cronItems, triggerFunctions } from '../triggers/registry.ts';
 import type { ClusterInfo, Services } from './services.ts';
 import { log } from '../lib/log.ts';
 import { homeDir } from '../lib/home.ts';
@@ -75,7 +76,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   await hub.start(database.sql);
   const versions = opts.versions ?? {};
   const reason = stackMismatch(versions, opts.clusterStack);
-  const loaded = await loadFunctions(config.functions, config.functionModules);
+  const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config)])], config.functionModules);
   const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
   const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice);
   if (RENDER_FUNCTIONS.some((f) => functions.has(f))) driver.warm();
@@ -144,6 +145,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       // A segment that failed on this node is re-queued with this flag, so it goes elsewhere; a node
       // without LaTeX takes no work that needs it.
       forbiddenFlags: [`avoid:${id}`, ...(versions.latex === false ? [NEEDS_LATEX] : [])],
+      cronItems: cronItems(config),
     });
   };
   const stopWork = async () => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, like, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { Tx } from '../db/tx.ts';
 import { jobs, scenes, segments, nodes, type JobError, type JobState } from '../db/schema.ts';
@@ -19,8 +19,14 @@ export const segmentKey = (segmentId: string) => `segment:${segmentId}`;
 export const stitchKey = (sceneId: string) => `stitch:${sceneId}`;
 export const functionKey = (jobId: string) => `function:${jobId}`;
 
+/** Which trigger made a job, and from which commit (in a filter: a commit id or its first digits). */
+export interface JobOrigin {
+  trigger?: string;
+  commit?: string;
+}
+
 /** Records a job and enqueues its first work in one transaction: a job is never half-created. */
-export async function createJob(db: Db, queue: Queue, req: JobRequest, source = 'api'): Promise<string> {
+export async function createJob(db: Tx, queue: Queue, req: JobRequest, source = 'api', origin: JobOrigin = {}): Promise<string> {
   return db.transaction(async (tx) => {
     if (req.kind === 'function') {
       const [job] = await tx.insert(jobs).values({ kind: 'function', source, functionName: req.function, input: req.input }).returning({ id: jobs.id });
@@ -31,7 +37,7 @@ export async function createJob(db: Db, queue: Queue, req: JobRequest, source = 
     const bundleId = await putBundle(tx, req.files);
     const [job] = await tx
       .insert(jobs)
-      .values({ kind: 'render', source, bundleId, entry: req.entry, sceneNames: req.scenes, options: req.options })
+      .values({ kind: 'render', source, ...origin, bundleId, entry: req.entry, sceneNames: req.scenes, options: req.options })
       .returning({ id: jobs.id });
     await appendEvent(tx, job!.id, 'job.queued', { entry: req.entry, scenes: req.scenes, options: req.options });
     await queue.add(tx, 'plan', { jobId: job!.id }, { jobKey: planKey(job!.id), priority: -10, flags: [NEEDS_LATEX] });
@@ -62,6 +68,8 @@ export async function getJobDetail(db: Db, id: string) {
     kind: job.kind,
     state: job.state,
     source: job.source,
+    trigger: job.trigger,
+    commit: job.commit,
     entry: job.entry,
     function: job.functionName,
     options: job.options,
@@ -102,10 +110,11 @@ export async function getJobDetail(db: Db, id: string) {
 }
 export type JobDetail = NonNullable<Awaited<ReturnType<typeof getJobDetail>>>;
 
-export async function listJobs(db: Db, limit = 50) {
+export async function listJobs(db: Db, limit = 50, where: JobOrigin = {}) {
   return db
-    .select({ id: jobs.id, kind: jobs.kind, state: jobs.state, source: jobs.source, entry: jobs.entry, function: jobs.functionName, createdAt: jobs.createdAt, finishedAt: jobs.finishedAt })
+    .select({ id: jobs.id, kind: jobs.kind, state: jobs.state, source: jobs.source, trigger: jobs.trigger, commit: jobs.commit, entry: jobs.entry, function: jobs.functionName, createdAt: jobs.createdAt, finishedAt: jobs.finishedAt })
     .from(jobs)
+    .where(and(where.trigger ? eq(jobs.trigger, where.trigger) : undefined, where.commit ? like(jobs.commit, `${where.commit}%`) : undefined))
     .orderBy(desc(jobs.createdAt))
     .limit(limit);
 }
