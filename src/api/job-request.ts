@@ -4,10 +4,12 @@ import { renderOptionsSchema, type RenderOptions } from '../config/schema.ts';
 import { describeIssues } from '../config/load.ts';
 import { BundleError, MAX_BUNDLE_FILES, safeBundlePath, type BundleFile } from '../store/bundles.ts';
 import { filesFromTar } from './archive.ts';
+import { prioritySchema } from '../queue/job-priority.ts';
 
-export type JobRequest =
+export type JobRequest = (
   | { kind: 'render'; files: BundleFile[]; entry: string; scenes: string[]; options: RenderOptions }
-  | { kind: 'function'; function: string; input: unknown };
+  | { kind: 'function'; function: string; input: unknown }
+) & { priority: number };
 
 export class RequestError extends Error {
   override name = 'RequestError';
@@ -24,11 +26,13 @@ export const renderJobSchema = z.object({
   entry: z.string().optional(),
   scenes: z.array(sceneName).default([]),
   options: renderOptionsSchema.partial().default({}),
+  priority: prioritySchema.default(0),
 });
 
 export const functionJobSchema = z.object({
   function: z.string().regex(/^[a-z][a-z0-9-]*$/),
   input: z.unknown().default({}),
+  priority: prioritySchema.default(0),
 });
 
 function checked<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -52,7 +56,7 @@ function pickEntry(files: BundleFile[], entry: string | undefined): string {
   );
 }
 
-function render(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions): JobRequest {
+function render(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions, priority: number): JobRequest {
   if (files.length > MAX_BUNDLE_FILES) throw new RequestError(`files: more than ${MAX_BUNDLE_FILES} files`);
   const seen = new Set<string>();
   for (const f of files) {
@@ -66,20 +70,20 @@ function render(files: BundleFile[], entry: string | undefined, scenes: string[]
   // gets one, recorded in its options, so `manim render --seed <it>` reproduces the video.
   const seed = given.seed ?? defaults.seed ?? randomInt(2 ** 31);
   const merged = checked(renderOptionsSchema, { ...defaults, ...given, seed, ...(format ? { format } : {}) });
-  return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged };
+  return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged, priority };
 }
 
 function fromJson(body: unknown, defaults: RenderOptions): JobRequest {
   if (body && typeof body === 'object' && 'function' in body) {
     const fn = checked(functionJobSchema, body);
-    return { kind: 'function', function: fn.function, input: fn.input };
+    return { kind: 'function', function: fn.function, input: fn.input, priority: fn.priority };
   }
   const job = checked(renderJobSchema, body);
   const files = Object.entries(job.files).map(([path, content]) => ({
     path: safeBundlePath(path),
     bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.base64, 'base64'),
   }));
-  return render(files, job.entry, job.scenes, job.options, defaults);
+  return render(files, job.entry, job.scenes, job.options, defaults, job.priority);
 }
 
 const list = (v: FormDataEntryValue[]) =>
@@ -121,7 +125,8 @@ async function fromForm(form: FormData, defaults: RenderOptions): Promise<JobReq
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) options[k] = v;
   const scenes = checked(z.array(sceneName), list(form.getAll('scenes')));
-  return render(files, field('entry'), scenes, options, defaults);
+  const priority = field('priority') === undefined ? 0 : checked(prioritySchema, Number(field('priority')));
+  return render(files, field('entry'), scenes, options, defaults, priority);
 }
 
 export async function parseJobRequest(request: Request, defaults: RenderOptions): Promise<JobRequest> {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { renderJobSchema, functionJobSchema } from './job-request.ts';
+import { retryBodySchema, priorityBodySchema } from './retry.ts';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../queue/job-priority.ts';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = { description: 'What is wrong', content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' } } } } } };
@@ -36,6 +38,7 @@ export function openApiDocument(version: string) {
                     transparent: { type: 'boolean' },
                     seed: { type: 'integer' },
                     save_sections: { type: 'boolean' },
+                    priority: { type: 'integer', minimum: MIN_PRIORITY, maximum: MAX_PRIORITY, description: 'queue order against other jobs, lowest first (default 0)' },
                     options: { type: 'string', description: 'render options as JSON' },
                   },
                 },
@@ -56,6 +59,22 @@ export function openApiDocument(version: string) {
         },
       },
       '/jobs/{id}/cancel': { post: { summary: 'Cancel a job', parameters: [jobId], responses: { 200: { description: 'cancelled' }, 404: error, 409: error } } },
+      '/jobs/{id}/retry': {
+        post: {
+          summary: 'Retry a failed or cancelled render job as a new job (retryOf in its detail): its failed scenes (default) or all',
+          parameters: [jobId],
+          requestBody: { required: false, content: { 'application/json': { schema: json(retryBodySchema) } } },
+          responses: { 201: { description: 'the new job: { id, url, retryOf, scenes }' }, 400: error, 404: error, 409: { ...error, description: 'the job is queued, running or succeeded' } },
+        },
+      },
+      '/jobs/{id}/priority': {
+        post: {
+          summary: "Change a queued or running job's priority (lowest first): its queued work moves in the queue",
+          parameters: [jobId],
+          requestBody: { required: true, content: { 'application/json': { schema: json(priorityBodySchema) } } },
+          responses: { 200: { description: '{ id, priority, was }' }, 400: error, 404: error, 409: { ...error, description: 'the job has finished' } },
+        },
+      },
       '/nodes': { get: { summary: 'Live nodes and what each is doing', responses: { 200: { description: '{ nodes: [...] }' } } } },
       '/functions/{name}': {
         post: {
