@@ -12,6 +12,7 @@ import { recordPlan } from '../src/planner/record-plan.ts';
 import { listSchema, planSchema, SceneError } from '../src/driver/protocol.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { errorDetail } from '../src/driver/errors.ts';
+import { renderStill } from '../src/planner/still.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
@@ -59,17 +60,23 @@ export default defineFunction({
         continue;
       }
       // A lead segment renders while the scene is planned; PNG frames are numbered by the plan, so
-      // a PNG job waits for it, and it needs a slot with LaTeX (no TeX cache exists yet). The plan
+      // a png-sequence job waits for it, and it needs a slot with LaTeX (no TeX cache exists yet). The plan
       // comes from a planning scout, which goes on to render a share itself. With a single render
       // slot the lead renders the whole scene and its render is the plan: planning would only add
       // to the wall time.
-      const lead = env.config.segments.lead && options.format !== 'png' && latexSlots > 0;
+      // A range of plays (-n) is cut from the plan, so it waits for it too.
+      const still = options.format === 'png';
+      const lead = env.config.segments.lead && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
       const planner = lead && (slots > 1 || !!env.config.segments.maxPlays);
       // Slots with LaTeX that no scene's lead or planner takes scout while they wait for the plan:
       // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
       const scouts = planner ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
       const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planner, scouts }));
       if (lead) continue;
+      if (still) {
+        await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
+        continue;
+      }
       const mediaDir = join(env.workDir, 'plan', jobId, name);
       try {
         const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir }, planSchema, env.signal);

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from .config_setup import quiet_manim, require_hashseed
 from .errors import BadRequest
-from .protocol import parse_plan, parse_render, parse_scene_file, parse_stitch
+from .protocol import parse_plan, parse_render, parse_scene_file, parse_still, parse_stitch
 
 
 def _list(req: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +37,12 @@ def _stitch(req: dict[str, Any]) -> dict[str, Any]:
     return stitch(parse_stitch(req))
 
 
+def _still(req: dict[str, Any]) -> dict[str, Any]:
+    from .still import still
+
+    return still(parse_still(req))
+
+
 def _info(req: dict[str, Any]) -> dict[str, Any]:
     from .info import info
 
@@ -49,6 +55,7 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "plan": _plan,
     "render": _render,
     "stitch": _stitch,
+    "still": _still,
 }
 
 

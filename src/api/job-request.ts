@@ -120,6 +120,7 @@ async function fromForm(form: FormData, defaults: RenderOptions): Promise<JobReq
     fps: num('fps'),
     seed: num('seed'),
     resolution: field('resolution')?.split(',').map(Number),
+    plays: field('plays')?.split(',').map(Number),
     transparent: field('transparent') === undefined ? undefined : field('transparent') === 'true',
     saveSections: field('save_sections') === undefined ? undefined : field('save_sections') === 'true',
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { renderJobSchema, functionJobSchema } from './job-request.ts';
 import { retryBodySchema, priorityBodySchema } from './retry.ts';
 import { MAX_PRIORITY, MIN_PRIORITY } from '../queue/job-priority.ts';
+import { OUTPUT_FORMATS } from '../config/schema.ts';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = { description: 'What is wrong', content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' } } } } } };
@@ -32,7 +33,8 @@ export function openApiDocument(version: string) {
                     entry: { type: 'string' },
                     scenes: { type: 'string', description: 'comma-separated scene names; none = every scene' },
                     quality: { type: 'string', enum: ['l', 'm', 'h', 'p', 'k'] },
-                    format: { type: 'string', enum: ['mp4', 'mov', 'webm', 'gif', 'png'] },
+                    format: { type: 'string', enum: [...OUTPUT_FORMATS], description: 'png: the last frame only; png-sequence: every frame (as in manim 0.22)' },
+                    plays: { type: 'string', description: "manim's -n: A,B renders plays A..B; A: from A to the end" },
                     fps: { type: 'number' },
                     resolution: { type: 'string', description: 'W,H' },
                     transparent: { type: 'boolean' },

@@ -9,6 +9,7 @@ import { jobDetailSchema, outputsSchema, type JobDetailView } from './job-schema
 import { JobProgress } from './progress.ts';
 import { startCoordinator, type Coordinator } from '../cluster.ts';
 import { safeBundlePath } from '../store/bundles.ts';
+import { openWith } from './opener.ts';
 
 export interface RenderCommand {
   file: string;
@@ -16,6 +17,10 @@ export interface RenderCommand {
   options: RenderOptionsInput;
   outDir: string;
   outputFile?: string;
+  /** Queue order against other jobs, lowest first. */
+  priority?: number;
+  /** manim's -p: open each output once it is downloaded (with `command`, else the desktop's opener). */
+  preview?: { command?: string };
   json: boolean;
   cluster?: string;
   token?: string;
@@ -35,14 +40,17 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress):
   }
 }
 
-/** Where each output lands: `<out>/<Scene>.mp4`, PNG frames in `<out>/<Scene>/`, like manim names them. */
+/** Where each output lands: `<out>/<Scene>.mp4`, a still as manim names it
+ *  (`<out>/<Scene>_ManimCE_v0.22.0.png`), PNG frames in `<out>/<Scene>/`. */
 async function download(client: ClusterClient, job: JobDetailView, outDir: string, outputFile?: string): Promise<string[]> {
   const { outputs } = await client.call(`/jobs/${job.id}/outputs`, outputsSchema);
   const paths: string[] = [];
   for (const o of outputs) {
     const name = safeBundlePath(o.name);
     const [scene, ...rest] = name.split('/');
-    const url = `/jobs/${job.id}/output/${encodeURIComponent(rest.length ? scene! : name)}${rest.length ? '/' + rest.map(encodeURIComponent).join('/') : ''}`;
+    // A file by its scene and name: a still's name is not its scene's.
+    const owner = job.scenes.find((s) => s.id === o.sceneId)?.name ?? scene!;
+    const url = `/jobs/${job.id}/output/${encodeURIComponent(owner)}/${(rest.length ? rest : [name]).map(encodeURIComponent).join('/')}`;
     let target = join(outDir, name);
     if (outputFile && !rest.length && job.scenes.length === 1) target = join(outDir, outputFile.includes('.') ? outputFile : outputFile + name.slice(name.lastIndexOf('.')));
     mkdirSync(dirname(target), { recursive: true });
@@ -54,6 +62,16 @@ async function download(client: ClusterClient, job: JobDetailView, outDir: strin
   // PNG sequences: report the folder once, not every frame.
   for (const s of job.scenes) if (outputs.some((o) => o.name.startsWith(`${s.name}/`) && o.name.endsWith('.png'))) paths.push(join(outDir, s.name));
   return paths;
+}
+
+/** Opens what was rendered, as `manim render -p` does; on a machine with nothing to open it, says so. */
+function preview(paths: string[], command?: string): void {
+  for (const p of paths) {
+    if (!openWith(p, command)) {
+      process.stderr.write(`-p: ${command ?? 'no xdg-open or open'} on this machine to preview with; the output is at ${p}\n`);
+      return;
+    }
+  }
 }
 
 function describeFailure(job: JobDetailView): string {
@@ -92,6 +110,7 @@ export async function runRender(cmd: RenderCommand): Promise<number> {
     form.append('entry', relative(root, file));
     if (cmd.scenes.length) form.append('scenes', cmd.scenes.join(','));
     form.append('options', JSON.stringify(cmd.options));
+    if (cmd.priority !== undefined) form.append('priority', String(cmd.priority));
     const { id } = await client.call('/jobs', z.object({ id: z.string() }), { method: 'POST', body: form, headers: { 'x-nn-source': 'cli' } });
     if (!cmd.json) process.stderr.write(`job ${id}: ${basename(file)} (${files} file(s)) on ${client.base}\n`);
     const job = await follow(client, id, progress);
@@ -111,6 +130,7 @@ export async function runRender(cmd: RenderCommand): Promise<number> {
       );
     } else {
       for (const p of paths) process.stdout.write(`${p}\n`);
+      if (cmd.preview) preview(paths, cmd.preview.command);
       if (job.state !== 'succeeded') process.stderr.write(describeFailure(job) + '\n');
       process.stderr.write(`${job.state} in ${(wallMs / 1000).toFixed(1)} s\n`);
     }
