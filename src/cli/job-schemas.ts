@@ -19,8 +19,10 @@ export const jobDetailSchema = z.object({
       wallMs: z.number().nullable(),
       segments: z.array(
         z.object({
+          id: z.string(),
           plays: z.tuple([z.number(), z.number()]),
           frames: z.number(),
+          framesDone: z.number(),
           state: z.string(),
           node: z.string().nullable(),
           renderMs: z.number().nullable(),

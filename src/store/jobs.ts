@@ -95,6 +95,7 @@ export async function getJobDetail(db: Db, id: string) {
           plays: [seg.fromPlay, seg.toPlay] as [number, number],
           cost: seg.cost,
           frames: seg.frames,
+          framesDone: seg.state === 'done' ? seg.frames : seg.framesDone,
           state: seg.state,
           node: nodeName ?? seg.nodeId,
           attempts: seg.attempts,
