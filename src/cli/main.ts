@@ -116,7 +116,7 @@ program
     if (job) {
       const j = await client.call(`/jobs/${job}`, jobDetailSchema);
       if (o.json) return void process.stdout.write(JSON.stringify(j) + '\n');
-      process.stdout.write(`${j.id} ${j.state}${j.wallMs ? ` (${(j.wallMs / 1000).toFixed(1)} s)` : ''}\n`);
+      process.stdout.write(`${j.id} ${j.state}${j.wallMs ? ` (${(j.wallMs / 1000).toFixed(1)} s)` : ''}${j.priority ? `  priority ${j.priority}` : ''}${j.retryOf ? `  retries ${j.retryOf}` : ''}\n`);
       for (const s of j.scenes) {
         process.stdout.write(`  ${s.name.padEnd(24)} ${s.state.padEnd(10)} ${s.framesDone}/${s.totalFrames ?? '?'} frames\n`);
         for (const g of s.segments) process.stdout.write(`    plays ${g.plays[0]}-${g.plays[1]}  ${g.state.padEnd(9)} ${g.node ?? ''} ${g.renderMs ? (g.renderMs / 1000).toFixed(1) + ' s' : ''}\n`);
