@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, TOKEN } from './helpers/node.ts';
+import { testNode, api, TOKEN } from './helpers/node.ts';
 import { manimRender, frameHashes, pngHashes } from './helpers/media.ts';
 import { cli } from './helpers/cli.ts';
 
@@ -118,10 +118,27 @@ describe("render's Manim flags give what manim render gives", () => {
     const withCommand = await render(['Steps', '-s', '-p', '--preview_command', 'viewer', ...SIZE, '--out-dir', dir], { PATH: bin });
     expect(withCommand.code).toBe(0);
     await expect.poll(() => readFileSync(opened, 'utf8')).toContain(`viewer ${image}\n`);
-    const none = await render(['Steps', '-s', '-p', ...SIZE, '--out-dir', dir], { PATH: '/nonexistent' });
+    const none = await render(['Steps', '-s', '-p', '--priority', '3', '--json', ...SIZE, '--out-dir', dir], { PATH: '/nonexistent' });
     expect(none.code).toBe(0);
     expect(none.stderr).toContain(`-p: no xdg-open or open on this machine to preview with; the output is at ${image}`);
+    // --priority reaches the job
+    const job = await (await api(node.url)(`/jobs/${(JSON.parse(none.stdout) as { job: string }).job}`)).json();
+    expect(job.priority).toBe(3);
   }, 300_000);
+
+  it('open opens the page logged in with the token, and prints that URL where nothing can open it', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'nn-opener-'));
+    const opened = join(bin, 'opened.txt');
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" >> ${opened}\n`);
+    chmodSync(join(bin, 'xdg-open'), 0o755);
+    const url = `${node.url}/#token=${TOKEN}`;
+    const r = await cli(['open', '--cluster', node.url, '--token', TOKEN], { env: { PATH: bin } });
+    expect(r.code, r.stderr).toBe(0);
+    await expect.poll(() => existsSync(opened) && readFileSync(opened, 'utf8')).toBe(`${url}\n`);
+    const none = await cli(['open'], { env: { PATH: '/nonexistent', NN_URL: node.url, NN_TOKEN: TOKEN } });
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain(`open this in a browser:\n${url}\n`);
+  });
 
   it('render --help lists the Manim flags under manim’s headings, with manim’s names and short forms', async () => {
     const { stdout } = await cli(['render', '--help']);

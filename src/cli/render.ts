@@ -130,10 +130,10 @@ export async function runRender(cmd: RenderCommand): Promise<number> {
       );
     } else {
       for (const p of paths) process.stdout.write(`${p}\n`);
-      if (cmd.preview) preview(paths, cmd.preview.command);
       if (job.state !== 'succeeded') process.stderr.write(describeFailure(job) + '\n');
       process.stderr.write(`${job.state} in ${(wallMs / 1000).toFixed(1)} s\n`);
     }
+    if (cmd.preview) preview(paths, cmd.preview.command);
     return job.state === 'succeeded' ? 0 : 1;
   } finally {
     progress.stop();
