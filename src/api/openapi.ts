@@ -51,7 +51,7 @@ export function openApiDocument(version: string) {
         },
         get: { summary: 'Recent jobs', responses: { 200: { description: '{ jobs: [...] }' } } },
       },
-      '/jobs/{id}': { get: { summary: 'State, per-scene and per-segment progress, timings, nodes, errors', parameters: [jobId], responses: { 200: { description: 'the job' }, 404: error } } },
+      '/jobs/{id}': { get: { summary: 'State, priority, per-scene and per-segment progress, timings, nodes, errors; retryOf (the job it retries) and retriedBy (its retries)', parameters: [jobId], responses: { 200: { description: 'the job' }, 404: error } } },
       '/jobs/{id}/events': { get: { summary: "Server-Sent Events of the job, in order; honours Last-Event-ID", parameters: [jobId], responses: { 200: { description: 'text/event-stream' } } } },
       '/jobs/{id}/output/{scene}': {
         get: {

@@ -41,13 +41,14 @@ export class JobProgress {
     const running = segs.filter((s) => s.state === 'running');
     const slots = new Map<string, number>();
     for (const s of running) slots.set(s.node ?? '?', (slots.get(s.node ?? '?') ?? 0) + 1);
+    const eta = this.eta(done, total); // measured all along, shown once every frame count is known
     const payload = {
       segs: `${segs.filter((s) => s.state === 'done').length}/${segs.length}`,
       // several scenes: how many are finished; one: nothing to say beyond the frames
       scenes: job.scenes.length > 1 ? ` · scenes ${job.scenes.filter((s) => s.state === 'succeeded').length}/${job.scenes.length}` : '',
       // who works: each node at work, with how many of its slots render (vm×2)
       nodes: slots.size ? `${slots.size} node(s) at work: ${[...slots].map(([n, k]) => (k > 1 ? `${n}×${k}` : n)).join(' ')}` : phase(job),
-      remaining: unplanned ? '?' : this.eta(done, total),
+      remaining: unplanned ? '?' : eta,
       pct: unplanned ? '  …' : `${Math.floor((100 * done) / Math.max(total, 1))}%`.padStart(4),
       frames: `${done}/${total}${unplanned ? '+' : ''}`,
     };
@@ -90,8 +91,9 @@ export class JobProgress {
       const payload = {
         who: (s.node ?? '?').padEnd(width),
         what: what(s).padEnd(whatWidth),
-        lane: bar(s.frames ? s.framesDone / s.frames : 0, 12),
-        count: s.frames ? `${s.framesDone}/${s.frames} frames` : `${s.framesDone} frames`,
+        // a planning scout records the scene's plays: no frames to count yet
+        lane: s.plays[0] < 0 ? ' '.repeat(12) : bar(s.frames ? s.framesDone / s.frames : 0, 12),
+        count: s.plays[0] < 0 ? '' : s.frames ? `${s.framesDone}/${s.frames} frames` : `${s.framesDone} frames`,
       };
       const lane = this.lanes.get(key);
       if (lane) lane.update(s.framesDone, payload);
