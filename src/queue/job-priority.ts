@@ -30,7 +30,8 @@ export function withinBand(priority: number): number {
  */
 export function queuePriority(payload: unknown, priority = 0): SQL {
   const p = (payload ?? {}) as Record<string, unknown>;
-  const id = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : null);
+  // only ids that are UUIDs reach the cast: another task's payload must never fail its enqueue
+  const id = (k: string) => (z.uuid().safeParse(p[k]).success ? (p[k] as string) : null);
   const job = sql`coalesce(
     ${id('jobId') ?? id('nnJob')}::uuid,
     (select job_id from segments where id = ${id('segmentId')}::uuid),
