@@ -60,11 +60,11 @@ export default defineFunction({
         continue;
       }
       // A lead segment renders while the scene is planned; PNG frames are numbered by the plan, so
-      // a png-sequence job waits for it, and it needs a slot with LaTeX (no TeX cache exists yet). The plan
-      // comes from a planning scout, which goes on to render a share itself. With a single render
-      // slot the lead renders the whole scene and its render is the plan: planning would only add
-      // to the wall time.
-      // A range of plays (-n) is cut from the plan, so it waits for it too.
+      // a png-sequence job waits for it, and so does a range of plays (-n), cut from the plan. A
+      // lead needs a slot with LaTeX (no TeX cache exists yet). The plan comes from a planning
+      // scout, which goes on to render a share itself. With a single render slot the lead renders
+      // the whole scene and its render is the plan: planning would only add to the wall time.
+      // A still (format png) is manim's own last-frame render, made here (renderStill).
       const still = options.format === 'png';
       const lead = env.config.segments.lead && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
       const planner = lead && (slots > 1 || !!env.config.segments.maxPlays);

@@ -81,13 +81,14 @@ export async function getJobDetail(db: Db, id: string) {
     wallMs: ms(job.createdAt, job.finishedAt),
     scenes: sceneRows.map((s) => {
       const segs = segRows.filter((r) => r.seg.sceneId === s.id);
+      const framesDone = (seg: typeof segments.$inferSelect) => (seg.state === 'done' ? seg.frames : seg.framesDone);
       return {
         id: s.id,
         name: s.name,
         state: s.state,
         error: s.error,
         totalFrames: s.totalFrames,
-        framesDone: segs.reduce((n, r) => n + (r.seg.state === 'done' ? r.seg.frames : r.seg.framesDone), 0),
+        framesDone: segs.reduce((n, r) => n + framesDone(r.seg), 0),
         wallMs: ms(s.startedAt, s.finishedAt),
         outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: `/jobs/${id}/output/${encodeURIComponent(o.name)}` })),
         segments: segs.map(({ seg, nodeName }) => ({
@@ -95,7 +96,7 @@ export async function getJobDetail(db: Db, id: string) {
           plays: [seg.fromPlay, seg.toPlay] as [number, number],
           cost: seg.cost,
           frames: seg.frames,
-          framesDone: seg.state === 'done' ? seg.frames : seg.framesDone,
+          framesDone: framesDone(seg),
           state: seg.state,
           node: nodeName ?? seg.nodeId,
           attempts: seg.attempts,
