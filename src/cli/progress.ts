@@ -37,7 +37,8 @@ export class JobProgress {
     // so far, and the total says it will grow ("+").
     const unplanned = job.state !== 'succeeded' && (!job.scenes.length || job.scenes.some((s) => s.totalFrames === null && s.state !== 'failed'));
     const total = job.scenes.reduce((n, s) => n + (s.totalFrames ?? s.framesDone), 0);
-    const done = job.scenes.reduce((n, s) => n + s.framesDone, 0);
+    // a finished scene is all done, segments or not (a still has none)
+    const done = job.scenes.reduce((n, s) => n + (s.state === 'succeeded' ? (s.totalFrames ?? s.framesDone) : s.framesDone), 0);
     const running = segs.filter((s) => s.state === 'running');
     const slots = new Map<string, number>();
     for (const s of running) slots.set(s.node ?? '?', (slots.get(s.node ?? '?') ?? 0) + 1);
