@@ -12,6 +12,7 @@ import { recordPlan } from '../src/planner/record-plan.ts';
 import { listSchema, planSchema, SceneError } from '../src/driver/protocol.ts';
 import { renderOptionsSchema, type RenderOptions } from '../src/config/schema.ts';
 import { errorDetail } from '../src/driver/errors.ts';
+import { renderStill } from '../src/planner/still.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
@@ -61,17 +62,23 @@ export default defineFunction({
         continue;
       }
       // A lead segment renders while the scene is planned; PNG frames are numbered by the plan, so
-      // a PNG job waits for it, and it needs a slot with LaTeX (no TeX cache exists yet). The plan
-      // comes from a planning scout, which goes on to render a share itself. With a single render
-      // slot the lead renders the whole scene and its render is the plan: planning would only add
-      // to the wall time.
-      const lead = env.config.segments.lead && options.format !== 'png' && latexSlots > 0;
+      // a png-sequence job waits for it, and so does a range of plays (-n), cut from the plan. A
+      // lead needs a slot with LaTeX (no TeX cache exists yet). The plan comes from a planning
+      // scout, which goes on to render a share itself. With a single render slot the lead renders
+      // the whole scene and its render is the plan: planning would only add to the wall time.
+      // A still (format png) is manim's own last-frame render, made here (renderStill).
+      const still = options.format === 'png';
+      const lead = env.config.segments.lead && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
       const planner = lead && (slots > 1 || !!env.config.segments.maxPlays);
       // Slots with LaTeX that no scene's lead or planner takes scout while they wait for the plan:
       // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
       const scouts = planner ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
       const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planner, scouts }));
       if (lead) continue;
+      if (still) {
+        await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
+        continue;
+      }
       await planScene(env, jobId, sceneId, name, base, false);
     }
     await db.transaction((tx) => finishRenderJobIfDone(tx, jobId));

@@ -13,12 +13,14 @@ import { planSchema, stillResultSchema, stitchResultSchema, SceneError } from '.
 import { errorDetail } from '../src/driver/errors.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { contentType } from '../src/video/content-type.ts';
+import { playRange, rangeOfPlan, renumberFrames } from '../src/planner/play-range.ts';
 
 /**
  * Stitches a scene from the partial movie files every node stored: manim's own combiner concatenates
  * them without re-encoding, mixes the scene's sounds at their times, writes sections and builds a GIF
  * once from the whole video. PNG frames are already numbered for the whole scene: they become the
- * output as they are. A scene without plays gets the PNG of its one frame, as from manim.
+ * output as they are (renumbered from 0 for a range of plays). A scene without plays gets the PNG
+ * of its one frame, as from manim.
  */
 export default defineFunction({
   name: 'stitch',
@@ -30,14 +32,17 @@ export default defineFunction({
     const { scene, job } = row;
     if (TERMINAL.includes(job.state) || scene.state !== 'stitching') return { skipped: true };
     const options = renderOptionsSchema.parse(job.options);
-    const plan = planSchema.parse(scene.plan);
+    const full = planSchema.parse(scene.plan);
+    const plan = options.plays ? rangeOfPlan(full, playRange(options, full.plays, scene.name)) : full;
     await db.update(scenes).set({ stitchNode: env.nodeId }).where(eq(scenes.id, sceneId));
     const started = Date.now();
 
     if (!plan.plays.length) return stillImage();
 
-    if (options.format === 'png') {
+    if (options.format === 'png-sequence') {
       await db.transaction(async (tx) => {
+        // A range of plays (-n) is numbered from 0000, as manim numbers it.
+        if (options.plays) await renumberFrames(tx, sceneId, scene.name);
         await tx.update(artifacts).set({ kind: 'output' }).where(and(eq(artifacts.sceneId, sceneId), eq(artifacts.kind, 'frame')));
         await complete(tx);
       });

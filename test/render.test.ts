@@ -94,11 +94,11 @@ describe('a scene split across two nodes equals one manim render', () => {
     }
   });
 
-  it('png through the CLI: every frame pixel-identical, numbered PNGs in <out>/<Scene>/ and nothing else', async () => {
+  it('png-sequence through the CLI: every frame pixel-identical, numbered PNGs in <out>/<Scene>/ and nothing else', async () => {
     const outDir = join(tmp, 'png-out');
     const scenes = ['RotatingTrace', 'Randomness', 'ShorterThanAFrame'];
     const code = await runRender({
-      file: FILE, scenes, options: { format: 'png', resolution: [256, 144], fps: 15, seed: SEED }, outDir, json: true,
+      file: FILE, scenes, options: { format: 'png-sequence', resolution: [256, 144], fps: 15, seed: SEED }, outDir, json: true,
       cluster: nodes[1]!.url, token: TOKEN, config: parseConfig({}, {}),
     });
     expect(code).toBe(0);

@@ -20,7 +20,8 @@ QUALITY_FLAGS = {
     "p": "production_quality",
     "k": "fourk_quality",
 }
-FORMATS = ("mp4", "mov", "webm", "gif", "png")
+# as manim 0.22 names them: "png" is the last frame only, "png-sequence" every frame
+FORMATS = ("mp4", "mov", "webm", "gif", "png-sequence", "png")
 
 
 def _get(req: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
@@ -55,15 +56,21 @@ class RenderOptions:
     transparent: bool = False
     seed: int | None = None
     save_sections: bool = False
+    # manim's -n A,B (to -1: the last play); only a still render uses it: the farm cuts the
+    # plays of a video or frame sequence into segments itself
+    plays: tuple[int, int] | None = None
 
     @property
     def manim_format(self) -> str:
-        # the protocol's "png" is a frame sequence, not manim's last-frame png
-        return "png-sequence" if self.format == "png" else self.format
+        return self.format
 
     @property
     def is_video(self) -> bool:
-        return self.format != "png"
+        return self.format not in ("png", "png-sequence")
+
+    @property
+    def is_still(self) -> bool:
+        return self.format == "png"
 
 
 def parse_options(raw: Any) -> RenderOptions:
@@ -71,7 +78,7 @@ def parse_options(raw: Any) -> RenderOptions:
         raw = {}
     if not isinstance(raw, dict):
         raise BadRequest("field 'options' must be an object")
-    unknown = set(raw) - {"quality", "fps", "resolution", "format", "transparent", "seed", "saveSections"}
+    unknown = set(raw) - {"quality", "fps", "resolution", "format", "transparent", "seed", "saveSections", "plays"}
     if unknown:
         raise BadRequest(f"unknown options: {sorted(unknown)}")
     quality = _get(raw, "quality", str, False) or "h"
@@ -96,19 +103,31 @@ def parse_options(raw: Any) -> RenderOptions:
         # manim's "auto": transparent output is .mov (qtrle), opaque is .mp4
         fmt = "mov" if transparent else "mp4"
     fmt = fmt.lower()
-    if fmt == "png-sequence":
-        fmt = "png"
     if fmt not in FORMATS:
         raise BadRequest(f"format must be one of {list(FORMATS)}, got {fmt!r}")
     if transparent and fmt == "mp4":
-        raise BadRequest("mp4 has no alpha channel: use format mov or webm (or png) for transparent output")
+        raise BadRequest("mp4 has no alpha channel: use format mov or webm (or png-sequence) for transparent output")
     seed = _get(raw, "seed", int, False)
     if seed is not None and seed < 0:
         raise BadRequest("seed must be non-negative")
     save_sections = bool(_get(raw, "saveSections", bool, False) or False)
-    if save_sections and fmt == "png":
+    if save_sections and fmt in ("png", "png-sequence"):
         raise BadRequest("saveSections needs a video format")
-    return RenderOptions(quality, float(fps) if fps is not None else None, resolution, fmt, transparent, seed, save_sections)
+    plays = _parse_plays(raw.get("plays"))
+    return RenderOptions(quality, float(fps) if fps is not None else None, resolution, fmt, transparent, seed, save_sections, plays)
+
+
+def _parse_plays(raw: Any) -> tuple[int, int] | None:
+    if raw is None:
+        return None
+    if (
+        not isinstance(raw, list)
+        or not 1 <= len(raw) <= 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw)
+        or (len(raw) == 2 and raw[1] < raw[0])
+    ):
+        raise BadRequest("plays must be [first] or [first, last] play numbers, first <= last")
+    return (raw[0], raw[1] if len(raw) == 2 else -1)
 
 
 @dataclass(frozen=True)
@@ -147,6 +166,14 @@ class PlanRequest:
 
 
 def parse_plan(req: dict[str, Any]) -> PlanRequest:
+    plan = _parse_scene_request(req)
+    if plan.options.is_still:
+        raise BadRequest("format png is the last frame only: the still command renders it")
+    return plan
+
+
+def _parse_scene_request(req: dict[str, Any]) -> PlanRequest:
+    """What a plan and a still both take: the scene, its options and where it renders."""
     src = parse_scene_file(req)
     scene = _get(req, "scene", str)
     media_dir = _abs_path(req, "mediaDir")
@@ -240,7 +267,7 @@ class StillRequest:
 
 
 def parse_still(req: dict[str, Any]) -> StillRequest:
-    return StillRequest(parse_plan(req), _parse_cache_files(req))
+    return StillRequest(_parse_scene_request(req), _parse_cache_files(req))
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,18 @@
-"""still: the one image of a scene without plays.
+"""still: the scene's last frame as one PNG, as manim saves it.
 
-For such a scene manim's default format (``auto``) falls back to a PNG of its
-last frame: ``Scene.scene_finished`` draws the frame once and saves it. Format
-``png`` (manim's last-frame still) takes the same path for a scene without plays,
-so this is that render with the scene's own config, nothing patched.
+Two cases take this path: ``--format png`` / ``-s`` (manim skips every play and
+draws only the final frame, so a still is cheap and never cut into segments),
+and a scene without plays under manim's default format (``auto``), for which
+``Scene.scene_finished`` saves the same PNG. Either way it runs through manim's
+own lifecycle with the scene's config (no fast-forward tap) and comes out under
+manim's name for it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .errors import DriverError, SceneError
+from .errors import BadRequest, DriverError, SceneError
 from .protocol import StillRequest
 from .render import install_cache_files
 from .runner import prepare_scene
@@ -18,16 +20,23 @@ from .runner import prepare_scene
 
 def still(req: StillRequest) -> dict[str, Any]:
     from manim import config
+    from manim.manager import Manager
 
     scene_cls = prepare_scene(req.plan)
     install_cache_files(req.plan.media_dir, req.cache_files)
     config.format = "png"
-    config.save_sections = False  # manim's fallback PNG has no sections either
+    config.save_sections = False  # manim's still has no sections either
+    if req.plan.options.plays is not None:
+        config.from_animation_number, config.upto_animation_number = req.plan.options.plays
     try:
         scene = scene_cls()
+        Manager(scene)
         scene.render()
     except DriverError:
         raise
     except BaseException as exc:
         raise SceneError(exc) from exc
-    return {"path": str(scene.renderer.file_writer.image_file_path)}
+    path = scene.renderer.file_writer.image_file_path
+    if not path.is_file():
+        raise BadRequest(f"manim wrote no image for {req.plan.scene}")
+    return {"path": str(path)}

@@ -10,7 +10,7 @@ from conftest import PY, SCENES, driver, env, scene_req
 
 
 def test_scene_error_points_at_user_line(media: Path) -> None:
-    res = driver("plan", scene_req(SCENES / "broken.py", "Broken", media, format="png"), check=False)
+    res = driver("plan", scene_req(SCENES / "broken.py", "Broken", media, format="png-sequence"), check=False)
     assert res["ok"] is False
     err = res["error"]
     assert err["type"] == "SceneError"
@@ -44,18 +44,18 @@ def test_serve_sequence_and_crash(media: Path) -> None:
 
     try:
         upd = SCENES / "updaters.py"
-        a = ask("a", "plan", scene_req(upd, "Frozen", media / "a", format="png"))
-        b = ask("b", "render", {**scene_req(upd, "DtRotate", media / "b", format="png"), "from": 1, "to": 2})
+        a = ask("a", "plan", scene_req(upd, "Frozen", media / "a", format="png-sequence"))
+        b = ask("b", "render", {**scene_req(upd, "DtRotate", media / "b", format="png-sequence"), "from": 1, "to": 2})
         assert a["id"] == "a" and a["ok"] and len(a["plays"]) == 6
         assert b["id"] == "b" and b["ok"] and b["frames"]
-        c = ask("c", "plan", scene_req(SCENES / "crash.py", "Segfault", media / "c", format="png"))
+        c = ask("c", "plan", scene_req(SCENES / "crash.py", "Segfault", media / "c", format="png-sequence"))
         assert c["id"] == "c" and c["ok"] is False and c["error"]["type"] == "WorkerCrashed"
         assert "SIGSEGV" in c["error"]["message"]
-        d = ask("d", "plan", scene_req(SCENES / "crash.py", "HardExit", media / "d", format="png"))
+        d = ask("d", "plan", scene_req(SCENES / "crash.py", "HardExit", media / "d", format="png-sequence"))
         assert d["ok"] is False and d["error"]["type"] == "WorkerCrashed"
-        e = ask("e", "plan", scene_req(SCENES / "broken.py", "Broken", media / "e", format="png"))
+        e = ask("e", "plan", scene_req(SCENES / "broken.py", "Broken", media / "e", format="png-sequence"))
         assert e["error"]["type"] == "SceneError" and e["error"]["line"] == 8
-        f = ask("f", "plan", scene_req(upd, "Frozen", media / "f", format="png"))
+        f = ask("f", "plan", scene_req(upd, "Frozen", media / "f", format="png-sequence"))
         # the same plan again, but for the timings (measurements, not part of the scene)
         def untimed(plays: list[dict]) -> list[dict]:
             return [{k: v for k, v in p.items() if k not in ("stepSeconds", "drawSeconds", "codeSeconds", "seconds")} for p in plays]

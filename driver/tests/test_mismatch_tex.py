@@ -16,10 +16,10 @@ def _expect(plan: dict, upto: int) -> list[dict[str, int]]:
 
 
 def test_frames_mismatch_fails(media: Path) -> None:
-    plan = driver("plan", scene_req(MISMATCH, "RunTimeFromState", media / "plan", format="png"))
+    plan = driver("plan", scene_req(MISMATCH, "RunTimeFromState", media / "plan", format="png-sequence"))
     assert plan["exact"] is False
     assert plan["plays"][1]["frames"] == 30  # run time 2 * 1.0: the skip path's dot position
-    req = {**scene_req(MISMATCH, "RunTimeFromState", media / "seg", format="png"), "from": 1, "to": 2}
+    req = {**scene_req(MISMATCH, "RunTimeFromState", media / "seg", format="png-sequence"), "from": 1, "to": 2}
     res = driver("render", {**req, "expect": _expect(plan, 2)}, check=False)
     assert res["ok"] is False and res["error"]["type"] == "PlanMismatch"
     assert res["error"]["message"].startswith("play 1 drew 28 frames, the plan said 30:")
@@ -28,14 +28,14 @@ def test_frames_mismatch_fails(media: Path) -> None:
 
 
 def test_play_count_mismatch_fails(media: Path) -> None:
-    plan = driver("plan", scene_req(MISMATCH, "PlaysFromState", media / "plan", format="png"))
+    plan = driver("plan", scene_req(MISMATCH, "PlaysFromState", media / "plan", format="png-sequence"))
     assert len(plan["plays"]) == 2  # the rendered progression makes 3
-    req = {**scene_req(MISMATCH, "PlaysFromState", media / "seg", format="png"), "from": 1, "to": 1}
+    req = {**scene_req(MISMATCH, "PlaysFromState", media / "seg", format="png-sequence"), "from": 1, "to": 1}
     res = driver("render", {**req, "expect": _expect(plan, 1)}, check=False)
     assert res["error"]["type"] == "PlanMismatch", res
     # play 1 is the extra wait here (3 frames), not the planned play (5 frames)
     assert "play 1 drew 3 frames, the plan said 5" in res["error"]["message"]
-    req = {**scene_req(MISMATCH, "PlaysFromState", media / "seg2", format="png"), "from": 2, "to": 2}
+    req = {**scene_req(MISMATCH, "PlaysFromState", media / "seg2", format="png-sequence"), "from": 2, "to": 2}
     # fast-forwarded plays are checked as well
     res = driver("render", {**req, "expect": _expect(plan, 2)}, check=False)
     assert "play 1 drew 3 frames, the plan said 5" in res["error"]["message"]
@@ -67,11 +67,11 @@ def test_segment_end_before_an_unplanned_play_fails(media: Path) -> None:
 
 def test_tex_without_latex(media: Path) -> None:
     expected = cli_png_frames(TEX, "Formula", media / "cli")
-    plan = driver("plan", scene_req(TEX, "Formula", media / "plan", format="png"))
+    plan = driver("plan", scene_req(TEX, "Formula", media / "plan", format="png-sequence"))
     kinds = {f.split("/")[0] for f in plan["texFiles"]}
     assert kinds == {"Tex", "texts"}
     no_latex = {"PATH": f"/usr/bin/false-dir:{ROOT / '.venv' / 'bin'}"}
-    req = {**scene_req(TEX, "Formula", media / "seg", format="png"), "from": 1, "to": 2}
+    req = {**scene_req(TEX, "Formula", media / "seg", format="png-sequence"), "from": 1, "to": 2}
     # the control: without the SVGs this PATH cannot render the scene
     res = driver("render", {**req, "mediaDir": str(media / "nocache")}, check=False, extra_env=no_latex)
     assert res["ok"] is False and res["error"]["type"] == "SceneError"
@@ -86,7 +86,7 @@ def test_tex_without_latex(media: Path) -> None:
 
 
 def test_bad_cache_files(media: Path) -> None:
-    req = {**scene_req(TEX, "Formula", media, format="png"), "from": 0, "to": 0}
+    req = {**scene_req(TEX, "Formula", media, format="png-sequence"), "from": 0, "to": 0}
     for bad in ({"path": "../x.svg", "source": str(TEX)}, {"path": "/abs.svg", "source": str(TEX)},
                 {"path": "Tex/a.svg", "source": "/nonexistent/a.svg"}):
         res = driver("render", {**req, "cacheFiles": [bad]}, check=False)

@@ -19,7 +19,7 @@ def test_list_in_definition_order() -> None:
 
 @pytest.mark.parametrize("scene", ["Frozen", "WaitUntil", "ShortPlay"])
 def test_plan_frames_match_png_sequence(scene: str, media: Path) -> None:
-    plan = driver("plan", scene_req(UPDATERS, scene, media / "plan", format="png"))
+    plan = driver("plan", scene_req(UPDATERS, scene, media / "plan", format="png-sequence"))
     files = cli_png_frames(UPDATERS, scene, media / "cli")
     # png-sequence writes one file per written frame; a frozen wait writes one file
     assert sum(p["images"] for p in plan["plays"]) == len(files) == plan["totalImages"]
@@ -37,7 +37,7 @@ def test_plan_play_details() -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        plan = driver("plan", scene_req(UPDATERS, "Frozen", Path(tmp), format="png"))
+        plan = driver("plan", scene_req(UPDATERS, "Frozen", Path(tmp), format="png-sequence"))
     plays = plan["plays"]
     assert [p["index"] for p in plays] == list(range(6))
     assert [p["frozen"] for p in plays] == [False, True, True, False, False, True]
@@ -50,7 +50,7 @@ def test_plan_play_details() -> None:
 
 
 def test_plan_wait_until_cut_short(media: Path) -> None:
-    plan = driver("plan", scene_req(UPDATERS, "WaitUntil", media, format="png"))
+    plan = driver("plan", scene_req(UPDATERS, "WaitUntil", media, format="png-sequence"))
     # a stop_condition's frame count needs the per-frame progression: the exact pass
     assert plan["exact"] is True
     assert [p["pure"] for p in plan["plays"]] == [False] * 4

@@ -28,11 +28,11 @@ def _seed(args: tuple[str, ...]) -> dict[str, int]:
 @pytest.mark.parametrize("scene,parts,args", CASES, ids=[c[0] for c in CASES])
 def test_png_segments_pixel_identical(scene: str, parts: int, args: tuple[str, ...], media: Path) -> None:
     expected = cli_png_frames(UPDATERS, scene, media / "cli", *args)
-    plan = driver("plan", scene_req(UPDATERS, scene, media / "plan", format="png", **_seed(args)))
+    plan = driver("plan", scene_req(UPDATERS, scene, media / "plan", format="png-sequence", **_seed(args)))
     n = len(plan["plays"])
     frames: dict[int, str] = {}
     for k, (a, b) in enumerate(split(n, parts)):
-        res = driver("render", {**scene_req(UPDATERS, scene, media / f"seg{k}", format="png", **_seed(args)), "from": a, "to": b})
+        res = driver("render", {**scene_req(UPDATERS, scene, media / f"seg{k}", format="png-sequence", **_seed(args)), "from": a, "to": b})
         assert res["firstFrame"] == plan["plays"][a]["firstImage"]
         collect_frames(frames, res)
     assert_same_frames(expected, frames, scene)

@@ -17,7 +17,7 @@ ZOO = SCENES / "zoo.py"
 
 def _segments_equal_cli(server: Server, scene: str, media: Path) -> dict:
     expected = cli_png_frames(ZOO, scene, media / "cli")
-    plan = server.ask("plan", scene_req(ZOO, scene, media / "plan", format="png"))
+    plan = server.ask("plan", scene_req(ZOO, scene, media / "plan", format="png-sequence"))
     plays = plan["plays"]
     assert plan["exact"] is False
     assert sum(p["images"] for p in plays) == len(expected)
@@ -25,7 +25,7 @@ def _segments_equal_cli(server: Server, scene: str, media: Path) -> dict:
     frames: dict[int, str] = {}
     for a in range(len(plays)):
         expect = [{"index": p["index"], "frames": p["frames"]} for p in plays[: a + 1]]
-        req = {**scene_req(ZOO, scene, media / f"seg{a}", format="png"), "from": a, "to": a, "expect": expect}
+        req = {**scene_req(ZOO, scene, media / f"seg{a}", format="png-sequence"), "from": a, "to": a, "expect": expect}
         res = server.ask("render", {**req, "cacheFiles": cache})
         # the shortcut really ran: once per pure play drawn through play_internal
         want = sum(1 for p in plays[:a] if p["pure"] and not p["frozen"] and not p["skipped"])

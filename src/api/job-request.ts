@@ -4,10 +4,12 @@ import { renderOptionsSchema, type RenderOptions } from '../config/schema.ts';
 import { describeIssues } from '../config/load.ts';
 import { BundleError, MAX_BUNDLE_FILES, safeBundlePath, type BundleFile } from '../store/bundles.ts';
 import { filesFromTar } from './archive.ts';
+import { prioritySchema } from '../queue/job-priority.ts';
 
-export type JobRequest =
+export type JobRequest = (
   | { kind: 'render'; files: BundleFile[]; entry: string; scenes: string[]; options: RenderOptions }
-  | { kind: 'function'; function: string; input: unknown };
+  | { kind: 'function'; function: string; input: unknown }
+) & { priority: number };
 
 export class RequestError extends Error {
   override name = 'RequestError';
@@ -25,11 +27,13 @@ export const renderJobSchema = z.object({
   entry: z.string().optional(),
   scenes: z.array(sceneName).default([]),
   options: renderOptionsSchema.partial().default({}),
+  priority: prioritySchema.default(0),
 });
 
 export const functionJobSchema = z.object({
   function: z.string().regex(/^[a-z][a-z0-9-]*$/),
   input: z.unknown().default({}),
+  priority: prioritySchema.default(0),
 });
 
 function checked<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -54,7 +58,7 @@ function pickEntry(files: BundleFile[], entry: string | undefined): string {
 }
 
 /** A render job from files, checked and with the defaults and a seed filled in, as POST /jobs makes it. */
-export function renderRequest(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions): JobRequest {
+export function renderRequest(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions, priority = 0): JobRequest {
   if (files.length > MAX_BUNDLE_FILES) throw new RequestError(`files: more than ${MAX_BUNDLE_FILES} files`);
   const seen = new Set<string>();
   for (const f of files) {
@@ -68,20 +72,20 @@ export function renderRequest(files: BundleFile[], entry: string | undefined, sc
   // gets one, recorded in its options, so `manim render --seed <it>` reproduces the video.
   const seed = given.seed ?? defaults.seed ?? randomInt(2 ** 31);
   const merged = checked(renderOptionsSchema, { ...defaults, ...given, seed, ...(format ? { format } : {}) });
-  return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged };
+  return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged, priority };
 }
 
 function fromJson(body: unknown, defaults: RenderOptions): JobRequest {
   if (body && typeof body === 'object' && 'function' in body) {
     const fn = checked(functionJobSchema, body);
-    return { kind: 'function', function: fn.function, input: fn.input };
+    return { kind: 'function', function: fn.function, input: fn.input, priority: fn.priority };
   }
   const job = checked(renderJobSchema, body);
   const files = Object.entries(job.files).map(([path, content]) => ({
     path: safeBundlePath(path),
     bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.base64, 'base64'),
   }));
-  return renderRequest(files, job.entry, job.scenes, job.options, defaults);
+  return renderRequest(files, job.entry, job.scenes, job.options, defaults, job.priority);
 }
 
 const list = (v: FormDataEntryValue[]) =>
@@ -118,12 +122,14 @@ async function fromForm(form: FormData, defaults: RenderOptions): Promise<JobReq
     fps: num('fps'),
     seed: num('seed'),
     resolution: field('resolution')?.split(',').map(Number),
+    plays: field('plays')?.split(',').map(Number),
     transparent: field('transparent') === undefined ? undefined : field('transparent') === 'true',
     saveSections: field('save_sections') === undefined ? undefined : field('save_sections') === 'true',
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) options[k] = v;
   const scenes = checked(z.array(sceneName), list(form.getAll('scenes')));
-  return renderRequest(files, field('entry'), scenes, options, defaults);
+  const priority = field('priority') === undefined ? 0 : checked(prioritySchema, Number(field('priority')));
+  return renderRequest(files, field('entry'), scenes, options, defaults, priority);
 }
 
 export async function parseJobRequest(request: Request, defaults: RenderOptions): Promise<JobRequest> {

@@ -11,6 +11,7 @@ import { listArtifacts } from '../store/artifacts.ts';
 import { liveNodes } from '../store/nodes.ts';
 import { scenes } from '../db/schema.ts';
 import { serveArtifact, serveTar } from './output.ts';
+import { jobActionRoutes } from './retry.ts';
 
 const idParam = z.uuid();
 
@@ -57,6 +58,8 @@ export function jobRoutes(s: Services): Hono {
     const job = await getJobDetail(db, c.req.param('id'));
     return job ? c.json(job) : c.json({ error: 'no such job' }, 404);
   });
+
+  app.route('/', jobActionRoutes(s));
 
   app.post('/:id/cancel', async (c) => {
     const outcome = await cancelJob(db, c.req.param('id'));

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { renderJobSchema, functionJobSchema } from './job-request.ts';
+import { retryBodySchema, priorityBodySchema } from './retry.ts';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../queue/job-priority.ts';
+import { OUTPUT_FORMATS } from '../config/schema.ts';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = { description: 'What is wrong', content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' } } } } } };
@@ -30,12 +33,14 @@ export function openApiDocument(version: string) {
                     entry: { type: 'string' },
                     scenes: { type: 'string', description: 'comma-separated scene names; none = every scene' },
                     quality: { type: 'string', enum: ['l', 'm', 'h', 'p', 'k'] },
-                    format: { type: 'string', enum: ['mp4', 'mov', 'webm', 'gif', 'png'] },
+                    format: { type: 'string', enum: [...OUTPUT_FORMATS], description: 'png: the last frame only; png-sequence: every frame (as in manim 0.22)' },
+                    plays: { type: 'string', description: "manim's -n: A,B renders plays A..B; A: from A to the end" },
                     fps: { type: 'number' },
                     resolution: { type: 'string', description: 'W,H' },
                     transparent: { type: 'boolean' },
                     seed: { type: 'integer' },
                     save_sections: { type: 'boolean' },
+                    priority: { type: 'integer', minimum: MIN_PRIORITY, maximum: MAX_PRIORITY, description: 'queue order against other jobs, lowest first (default 0)' },
                     options: { type: 'string', description: 'render options as JSON' },
                   },
                 },
@@ -54,7 +59,7 @@ export function openApiDocument(version: string) {
           responses: { 200: { description: '{ jobs: [...] }' }, 400: error },
         },
       },
-      '/jobs/{id}': { get: { summary: 'State, per-scene and per-segment progress, timings, nodes, errors', parameters: [jobId], responses: { 200: { description: 'the job' }, 404: error } } },
+      '/jobs/{id}': { get: { summary: 'State, priority, per-scene and per-segment progress, timings, nodes, errors; retryOf (the job it retries) and retriedBy (its retries)', parameters: [jobId], responses: { 200: { description: 'the job' }, 404: error } } },
       '/jobs/{id}/events': { get: { summary: "Server-Sent Events of the job, in order; honours Last-Event-ID", parameters: [jobId], responses: { 200: { description: 'text/event-stream' } } } },
       '/jobs/{id}/output/{scene}': {
         get: {
@@ -85,6 +90,22 @@ export function openApiDocument(version: string) {
           summary: "Redirects to the latest successful output of a trigger's scene",
           parameters: [{ name: 'trigger', in: 'path', required: true, schema: { type: 'string' } }, { name: 'scene', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 302: { description: 'to /jobs/{id}/output/{scene}' }, 404: error },
+        },
+      },
+      '/jobs/{id}/retry': {
+        post: {
+          summary: 'Retry a failed or cancelled render job as a new job (retryOf in its detail): its failed scenes (default) or all',
+          parameters: [jobId],
+          requestBody: { required: false, content: { 'application/json': { schema: json(retryBodySchema) } } },
+          responses: { 201: { description: 'the new job: { id, url, retryOf, scenes }' }, 400: error, 404: error, 409: { ...error, description: 'the job is queued, running or succeeded' } },
+        },
+      },
+      '/jobs/{id}/priority': {
+        post: {
+          summary: "Change a queued or running job's priority (lowest first): its queued work moves in the queue",
+          parameters: [jobId],
+          requestBody: { required: true, content: { 'application/json': { schema: json(priorityBodySchema) } } },
+          responses: { 200: { description: '{ id, priority, was }' }, 400: error, 404: error, 409: { ...error, description: 'the job has finished' } },
         },
       },
       '/nodes': { get: { summary: 'Live nodes and what each is doing', responses: { 200: { description: '{ nodes: [...] }' } } } },

@@ -7,7 +7,7 @@ export class ClusterError extends Error {
 
 /** A thin client of a cluster's HTTP API, authenticated with the cluster token. */
 export class ClusterClient {
-  constructor(readonly base: string, private readonly token: string) {}
+  constructor(readonly base: string, readonly token: string) {}
 
   async call<T>(path: string, schema: z.ZodType<T>, init: { method?: 'GET' | 'POST'; body?: string | Buffer | FormData; headers?: Record<string, string> } = {}): Promise<T> {
     let res;

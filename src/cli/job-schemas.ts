@@ -6,8 +6,11 @@ export const jobDetailSchema = z.object({
   state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
   error: z.object({ message: z.string(), traceback: z.string().optional() }).passthrough().nullable(),
   wallMs: z.number().nullable(),
+  priority: z.number(),
+  retryOf: z.string().nullable(),
   scenes: z.array(
     z.object({
+      id: z.string(),
       name: z.string(),
       state: z.string(),
       error: z.object({ message: z.string(), traceback: z.string().optional() }).passthrough().nullable(),
@@ -16,8 +19,10 @@ export const jobDetailSchema = z.object({
       wallMs: z.number().nullable(),
       segments: z.array(
         z.object({
+          id: z.string(),
           plays: z.tuple([z.number(), z.number()]),
           frames: z.number(),
+          framesDone: z.number(),
           state: z.string(),
           node: z.string().nullable(),
           renderMs: z.number().nullable(),

@@ -9,7 +9,11 @@ import { ClusterClient, ClusterError } from './client.ts';
 import { jobDetailSchema, nodesSchema } from './job-schemas.ts';
 import { clusterToken, homeDir } from '../lib/home.ts';
 import { z } from 'zod';
-import { log } from '../lib/log.ts';
+import { log, LOG_FORMATS, setLogFormat } from '../lib/log.ts';
+import { chooseLogFormat } from './log-format.ts';
+import { addManimRenderOptions, flagNotes, renderOptionsFromFlags, scenesFromFlags, type ManimFlags } from './manim-flags.ts';
+import { registerJobCommands } from './job-commands.ts';
+import { MAX_PRIORITY, MIN_PRIORITY, prioritySchema } from '../queue/job-priority.ts';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -17,10 +21,18 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 
+const priorityArg = (v: string) => {
+  const parsed = prioritySchema.safeParse(Number(v));
+  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]!.message);
+  return parsed.data;
+};
+
 const program = new Command('networknodes')
   .description('Render Manim scenes across the computers you already have')
   .option('-c, --config <file>', 'config file (default: ./wrangler-like.config.ts)')
-  .showHelpAfterError();
+  .addOption(new Option('--log-format <format>', 'log records as human lines or JSON (or NN_LOG_FORMAT; default: human, json for up/join off a terminal)').choices(LOG_FORMATS))
+  .showHelpAfterError()
+  .hook('preAction', (_program, action) => setLogFormat(chooseLogFormat(program.opts<{ logFormat?: string }>().logFormat, action.name())));
 
 async function config() {
   return loadConfig(program.opts<{ config?: string }>().config);
@@ -62,46 +74,33 @@ program
     process.stdout.write(`render with: NN_URL=${c.url} NN_TOKEN=${c.token} networknodes render scene.py\n`);
   });
 
-program
-  .command('render')
-  .description('render scenes of FILE on the cluster (or on a local one) and download the videos')
-  .argument('<file>', 'Python file with Manim scenes')
-  .argument('[scenes...]', 'scene names (default: every scene in the file)')
-  .addOption(new Option('-q, --quality <q>', 'l=480p15 m=720p30 h=1080p60 p=1440p60 k=2160p60').choices(['l', 'm', 'h', 'p', 'k']))
-  .addOption(new Option('--format <format>', 'output format (png: numbered frames)').choices(['mp4', 'mov', 'webm', 'gif', 'png']))
-  .option('-o, --output_file <name>', 'output file name (one scene)')
-  .option('-t, --transparent', 'render with an alpha channel (.mov)')
-  .option('--fps, --frame_rate <fps>', 'frame rate', Number)
-  .option('-r, --resolution <w,h>', 'resolution "W,H"')
-  .option('--seed <n>', 'random seed', int('--seed'))
-  .option('--save_sections', 'also save one video per section')
-  .option('--out-dir <dir>', 'where outputs go', 'renders')
-  .option('--cluster <url>', 'cluster URL (or NN_URL); none: a local cluster for this command')
-  .option('--token <token>', 'cluster token (or NN_TOKEN)')
-  .option('--local <n>', 'workers of the local cluster (default: CPU count)', int('--local'))
-  .option('--json', 'print one JSON line with the result')
-  .option('-w, --watch', 'render again on every save of FILE or of a module it imports (an edit mid-render restarts it)')
-  .action(async (file: string, scenes: string[], o: Record<string, string | boolean | number | undefined>) => {
-    const res = typeof o.resolution === 'string' ? o.resolution.split(/[,x]/).map(Number) : undefined;
-    if (res && (res.length !== 2 || res.some((n) => !Number.isInteger(n) || n <= 0))) throw new InvalidArgumentError('--resolution must be "W,H"');
+addManimRenderOptions(
+  program
+    .command('render')
+    .description('render scenes of FILE on the cluster (or on a local one) and download the videos')
+    .argument('<file>', 'Python file with Manim scenes')
+    .argument('[scenes...]', 'scene names (default: every scene in the file)'),
+)
+  .addOption(new Option('--cluster <url>', 'cluster URL (or NN_URL); none: a local cluster for this command').helpGroup('Farm options:'))
+  .addOption(new Option('--token <token>', 'cluster token (or NN_TOKEN)').helpGroup('Farm options:'))
+  .addOption(new Option('--local <n>', 'workers of the local cluster (default: CPU count)').argParser(int('--local')).helpGroup('Farm options:'))
+  .addOption(new Option('--priority <n>', `queue order against other jobs, lowest first (${MIN_PRIORITY}..${MAX_PRIORITY}, default 0)`).argParser(priorityArg).helpGroup('Farm options:'))
+  .addOption(new Option('--json', 'print one JSON line with the result').helpGroup('Farm options:'))
+  .addOption(new Option('-w, --watch', 'render again on every save of FILE or of a module it imports (an edit mid-render restarts it)').helpGroup('Farm options:'))
+  .action(async (file: string, scenes: string[], o: ManimFlags & { cluster?: string; token?: string; local?: number; priority?: number; json?: boolean; watch?: boolean }) => {
+    for (const note of flagNotes(o)) process.stderr.write(`${note}\n`);
     const code = await (o.watch ? runWatch : runRender)({
       file,
-      scenes,
-      options: {
-        quality: o.quality as 'h' | undefined,
-        format: o.format as 'mp4' | undefined,
-        transparent: o.transparent ? true : undefined,
-        fps: o.frame_rate as number | undefined,
-        resolution: res as [number, number] | undefined,
-        seed: o.seed as number | undefined,
-        saveSections: o.save_sections ? true : undefined,
-      },
-      outDir: o.outDir as string,
-      outputFile: o.output_file as string | undefined,
+      scenes: scenesFromFlags(scenes, o),
+      options: renderOptionsFromFlags(o),
+      priority: o.priority,
+      outDir: o.outDir,
+      outputFile: o.output_file,
+      preview: o.preview ? { command: o.preview_command } : undefined,
       json: !!o.json,
-      cluster: (o.cluster as string | undefined) ?? process.env.NN_URL,
-      token: (o.token as string | undefined) ?? process.env.NN_TOKEN,
-      local: o.local as number | undefined,
+      cluster: o.cluster ?? process.env.NN_URL,
+      token: o.token ?? process.env.NN_TOKEN,
+      local: o.local,
       config: await config(),
     });
     process.exit(code);
@@ -119,7 +118,7 @@ program
     if (job) {
       const j = await client.call(`/jobs/${job}`, jobDetailSchema);
       if (o.json) return void process.stdout.write(JSON.stringify(j) + '\n');
-      process.stdout.write(`${j.id} ${j.state}${j.wallMs ? ` (${(j.wallMs / 1000).toFixed(1)} s)` : ''}\n`);
+      process.stdout.write(`${j.id} ${j.state}${j.wallMs ? ` (${(j.wallMs / 1000).toFixed(1)} s)` : ''}${j.priority ? `  priority ${j.priority}` : ''}${j.retryOf ? `  retries ${j.retryOf}` : ''}\n`);
       for (const s of j.scenes) {
         process.stdout.write(`  ${s.name.padEnd(24)} ${s.state.padEnd(10)} ${s.framesDone}/${s.totalFrames ?? '?'} frames\n`);
         for (const g of s.segments) process.stdout.write(`    plays ${g.plays[0]}-${g.plays[1]}  ${g.state.padEnd(9)} ${g.node ?? ''} ${g.renderMs ? (g.renderMs / 1000).toFixed(1) + ' s' : ''}\n`);
@@ -181,6 +180,8 @@ program
     process.on('SIGINT', () => void stop());
     process.on('SIGTERM', () => void stop());
   });
+
+registerJobCommands(program, clusterClient, priorityArg);
 
 program
   .command('doctor')

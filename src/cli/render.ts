@@ -11,6 +11,7 @@ import { JobProgress } from './progress.ts';
 import { startCoordinator, type Coordinator } from '../cluster.ts';
 import { outputUrl } from '../lib/output-url.ts';
 import { safeBundlePath } from '../store/bundles.ts';
+import { openWith } from './opener.ts';
 
 export interface RenderCommand {
   file: string;
@@ -18,6 +19,10 @@ export interface RenderCommand {
   options: RenderOptionsInput;
   outDir: string;
   outputFile?: string;
+  /** Queue order against other jobs, lowest first. */
+  priority?: number;
+  /** manim's -p: open each output once it is downloaded (with `command`, else the desktop's opener). */
+  preview?: { command?: string };
   json: boolean;
   cluster?: string;
   token?: string;
@@ -42,24 +47,37 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
   }
 }
 
-/** Where each output lands: `<out>/<Scene>.mp4`, PNG frames in `<out>/<Scene>/`, like manim names them. */
+/** Where each output lands: `<out>/<Scene>.mp4`, a still as manim names it
+ *  (`<out>/<Scene>_ManimCE_v0.22.0.png`), PNG frames in `<out>/<Scene>/`. */
 async function download(client: ClusterClient, job: JobDetailView, outDir: string, outputFile?: string): Promise<string[]> {
   const { outputs } = await client.call(`/jobs/${job.id}/outputs`, outputsSchema);
   const paths: string[] = [];
   for (const o of outputs) {
     const name = safeBundlePath(o.name);
     const rest = name.split('/').slice(1);
+    // A file by its scene and name: a still's name (manim's) is not its scene's.
+    const owner = job.scenes.find((s) => s.id === o.sceneId)?.name ?? name.split('/')[0]!;
     let target = join(outDir, name);
     if (outputFile && !rest.length && job.scenes.length === 1) target = join(outDir, outputFile.includes('.') ? outputFile : outputFile + name.slice(name.lastIndexOf('.')));
     mkdirSync(dirname(target), { recursive: true });
     const tmp = `${target}.part`;
-    await client.download(outputUrl(job.id, name), tmp);
+    await client.download(outputUrl(job.id, owner, name), tmp);
     renameSync(tmp, target);
     if (!rest.length || !name.endsWith('.png')) paths.push(target);
   }
   // PNG sequences: report the folder once, not every frame.
   for (const s of job.scenes) if (outputs.some((o) => o.name.startsWith(`${s.name}/`) && o.name.endsWith('.png'))) paths.push(join(outDir, s.name));
   return paths;
+}
+
+/** Opens what was rendered, as `manim render -p` does; on a machine with nothing to open it, says so. */
+function preview(paths: string[], command?: string): void {
+  for (const p of paths) {
+    if (!openWith(p, command)) {
+      process.stderr.write(`-p: ${command ?? 'no xdg-open or open'} on this machine to preview with; the output is at ${p}\n`);
+      return;
+    }
+  }
 }
 
 function describeFailure(job: JobDetailView): string {
@@ -107,6 +125,7 @@ export async function renderOnce(client: ClusterClient, cmd: RenderCommand, sign
     form.append('entry', relative(root, file));
     if (cmd.scenes.length) form.append('scenes', cmd.scenes.join(','));
     form.append('options', JSON.stringify(cmd.options));
+    if (cmd.priority !== undefined) form.append('priority', String(cmd.priority));
     const { id } = await client.call('/jobs', z.object({ id: z.string() }), { method: 'POST', body: form, headers: { 'x-nn-source': 'cli' } });
     if (!cmd.json) process.stderr.write(`job ${id}: ${basename(file)} (${files} file(s)) on ${client.base}\n`);
     const job = await follow(client, id, progress, signal);
@@ -131,11 +150,12 @@ export function report(cmd: RenderCommand, { id, job, paths, wallMs }: RenderRou
         scenes: job.scenes.map((s) => ({ name: s.name, state: s.state, frames: s.totalFrames, error: s.error?.message, segments: s.segments.map((g) => ({ plays: g.plays, frames: g.frames, node: g.node, ms: g.renderMs, attempts: g.attempts })) })),
       }) + '\n',
     );
-    return;
+  } else {
+    for (const p of paths) process.stdout.write(`${p}\n`);
+    if (job.state !== 'succeeded') process.stderr.write(describeFailure(job) + '\n');
+    process.stderr.write(`${job.state} in ${(wallMs / 1000).toFixed(1)} s\n`);
   }
-  for (const p of paths) process.stdout.write(`${p}\n`);
-  if (job.state !== 'succeeded') process.stderr.write(describeFailure(job) + '\n');
-  process.stderr.write(`${job.state} in ${(wallMs / 1000).toFixed(1)} s\n`);
+  if (cmd.preview) preview(paths, cmd.preview.command);
 }
 
 /** `networknodes render`: submit, show progress, download. Returns the process exit code. */

@@ -2,15 +2,23 @@ import { cpus } from 'node:os';
 import { z } from 'zod';
 import { parseCronItem } from 'graphile-worker';
 
+export const OUTPUT_FORMATS = ['mp4', 'mov', 'webm', 'gif', 'png', 'png-sequence'] as const;
+
 /** Render options a Manim user knows from `manim render`. */
 export const renderOptionsSchema = z.object({
   quality: z.enum(['l', 'm', 'h', 'p', 'k']).default('h'),
-  format: z.enum(['mp4', 'mov', 'webm', 'gif', 'png']).default('mp4'),
+  /** As in manim 0.22: `png` is the scene's last frame only, `png-sequence` every frame. */
+  format: z.enum(OUTPUT_FORMATS).default('mp4'),
   fps: z.number().positive().max(240).optional(),
   resolution: z.tuple([z.number().int().positive().max(7680), z.number().int().positive().max(4320)]).optional(),
   transparent: z.boolean().default(false),
   seed: z.number().int().min(0).optional(),
   saveSections: z.boolean().default(false),
+  /** manim's `-n A,B`: only plays A..B (both ends included; [A]: from A to the end). */
+  plays: z
+    .union([z.tuple([z.number().int().min(0)]), z.tuple([z.number().int().min(0), z.number().int().min(0)])])
+    .refine((p) => p.length === 1 || p[0] <= p[1]!, 'the first play must not come after the last')
+    .optional(),
 });
 export type RenderOptions = z.infer<typeof renderOptionsSchema>;
 export type RenderOptionsInput = z.input<typeof renderOptionsSchema>;

@@ -1,5 +1,5 @@
 import {
-  pgTable, text, uuid, integer, bigint, bigserial, jsonb, timestamp, boolean, customType, primaryKey, index, real,
+  pgTable, text, uuid, integer, bigint, bigserial, jsonb, timestamp, boolean, customType, primaryKey, index, real, type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -40,6 +40,10 @@ export const jobs = pgTable('jobs', {
   createdAt: now(),
   startedAt: at(),
   finishedAt: at(),
+  /** Queue order against other jobs, lowest first (src/queue/job-priority.ts). */
+  priority: integer().notNull().default(0),
+  /** The job this one retries (src/store/retry.ts): same bundle and options. */
+  retryOf: uuid().references((): AnyPgColumn => jobs.id, { onDelete: 'set null' }),
 }, (t) => [index().on(t.createdAt), index().on(t.trigger, t.createdAt), index().on(t.commit)]);
 
 export interface JobError {

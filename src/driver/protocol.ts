@@ -30,6 +30,8 @@ export const playSchema = z.object({
    *  on the planning pass (starting its animations, one step). Drawing and fast-forwarding pay both. */
   codeSeconds: z.number().default(0),
   seconds: z.number().default(0),
+  /** Scene time at the play's start (the rendered clock): where a range of plays starts. */
+  startTime: z.number().optional(),
 });
 export type Play = z.infer<typeof playSchema>;
 
@@ -49,6 +51,9 @@ export const planSchema = z.object({
   exact: z.boolean().default(false),
 });
 export type ScenePlan = z.infer<typeof planSchema>;
+
+/** A still (format png): manim's own last-frame image. */
+export const stillSchema = z.object({ path: z.string() });
 
 export const listSchema = z.object({ scenes: z.array(z.string()) });
 

@@ -4,10 +4,12 @@ import { eq } from 'drizzle-orm';
 import type { FunctionEnv } from '../runtime/define-function.ts';
 import { jobs, scenes } from '../db/schema.ts';
 import { TERMINAL } from '../store/jobs.ts';
-import { addPlan, assignShare, dropSegment, OPEN_END, openSegments, stitchIfComplete } from '../store/scenes.ts';
+import { addPlan, assignShare, dropSegment, failScene, OPEN_END, openSegments, stitchIfComplete } from '../store/scenes.ts';
 import { renderSlots } from '../store/nodes.ts';
 import { planSchema, type ScenePlan } from '../driver/protocol.ts';
 import { planSegments } from './segments.ts';
+import { inRange, playRange, PlayRangeError, rangeOfPlan } from './play-range.ts';
+import { renderOptionsSchema } from '../config/schema.ts';
 
 /** TeX and text SVGs made while planning go to the cluster's cache, so render nodes need no LaTeX
  *  (and Pango texts look the same whatever fonts a node has). */
@@ -34,6 +36,15 @@ export interface Planner {
  */
 export async function recordPlan(env: FunctionEnv, jobId: string, sceneId: string, name: string, planned: ScenePlan, mediaDir: string, planner?: Planner): Promise<void> {
   const { db } = env.database;
+  const [options] = await db.select({ options: jobs.options }).from(jobs).where(eq(jobs.id, jobId));
+  let range;
+  try {
+    range = playRange(renderOptionsSchema.parse(options?.options ?? {}), planned.plays, name);
+  } catch (err) {
+    if (!(err instanceof PlayRangeError)) throw err;
+    await db.transaction((tx) => failScene(tx, sceneId, { message: err.message }));
+    return;
+  }
   await shareSvgs(env, planned, mediaDir);
   const workers = Math.max(1, (await renderSlots(db)).slots);
   const pixels = planned.width * planned.height;
@@ -51,14 +62,15 @@ export async function recordPlan(env: FunctionEnv, jobId: string, sceneId: strin
     const scouts = open.scouts.filter(running);
     // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
     const done = open.lead && !['queued', 'running'].includes(open.lead.state) ? open.lead.toPlay : -1;
-    const rest = plan.plays.filter((p) => p.index > done);
+    // Only the plays of a range (-n A,B) are drawn; every segment fast-forwards over those before it.
+    const rest = plan.plays.filter((p) => p.index > done && inRange(range)(p));
     // Where each is, among the plays left to cut (progress is recorded every half second or so).
     const at = (s: { id: string; atPlay: number | null }) => {
       const play = s.atPlay ?? 0;
       return (s.id === planner?.segmentId ? Math.min(play, planner.reach) : play) - (done + 1);
     };
     const cut = planSegments(rest, pixels, { ...env.config.segments, workers }, {
-      before: plan.plays.filter((p) => p.index <= done),
+      before: plan.plays.filter((p) => p.index <= done || p.index < range.first),
       lead: lead ? { at: at(lead) } : undefined,
       scouts: scouts.map((s) => ({ at: at(s) })),
     });
@@ -67,7 +79,7 @@ export async function recordPlan(env: FunctionEnv, jobId: string, sceneId: strin
       const share = cut.scouts[i];
       await (share ? assignShare(tx, jobId, s.id, share) : dropSegment(tx, s.id));
     }
-    await addPlan(tx, env.queue, jobId, sceneId, name, plan, cut.queued, open.count);
+    await addPlan(tx, env.queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cut.queued, open.count);
     await stitchIfComplete(tx, env.queue, sceneId);
   });
 }

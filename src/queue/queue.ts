@@ -2,6 +2,7 @@ import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { workerLogger } from './logger.ts';
+import { queuePriority } from './job-priority.ts';
 
 export interface EnqueueOptions {
   jobKey?: string;
@@ -10,6 +11,7 @@ export interface EnqueueOptions {
   /** Jobs of one named queue run one at a time. */
   queueName?: string;
   maxAttempts?: number;
+  /** Order within the task's job, lowest first; the job's own priority is added (job-priority.ts). */
   priority?: number;
   /** Nodes whose runner forbids one of these flags do not take the job. */
   flags?: string[];
@@ -43,7 +45,7 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         job_key_mode => ${opts.jobKeyMode ?? 'replace'},
         queue_name => ${opts.queueName ?? null},
         max_attempts => ${opts.maxAttempts ?? defaultMaxAttempts},
-        priority => ${opts.priority ?? 0},
+        priority => ${queuePriority(payload, opts.priority)},
         run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,
         flags => ${opts.flags?.length ? sql`${`{${opts.flags.map((f) => `"${f}"`).join(',')}}`}::text[]` : sql`null`}
       )`);

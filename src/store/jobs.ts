@@ -29,20 +29,26 @@ export interface JobOrigin {
 export async function createJob(db: Tx, queue: Queue, req: JobRequest, source = 'api', origin: JobOrigin = {}): Promise<string> {
   return db.transaction(async (tx) => {
     if (req.kind === 'function') {
-      const [job] = await tx.insert(jobs).values({ kind: 'function', source, functionName: req.function, input: req.input }).returning({ id: jobs.id });
+      const [job] = await tx.insert(jobs).values({ kind: 'function', source, functionName: req.function, input: req.input, priority: req.priority }).returning({ id: jobs.id });
       await appendEvent(tx, job!.id, 'job.queued', { function: req.function });
       await queue.add(tx, req.function, { nnJob: job!.id, input: req.input }, { jobKey: functionKey(job!.id) });
       return job!.id;
     }
     const bundleId = await putBundle(tx, req.files);
-    const [job] = await tx
-      .insert(jobs)
-      .values({ kind: 'render', source, ...origin, bundleId, entry: req.entry, sceneNames: req.scenes, options: req.options })
-      .returning({ id: jobs.id });
-    await appendEvent(tx, job!.id, 'job.queued', { entry: req.entry, scenes: req.scenes, options: req.options });
-    await queue.add(tx, 'plan', { jobId: job!.id }, { jobKey: planKey(job!.id), priority: -10, flags: [NEEDS_LATEX] });
-    return job!.id;
+    return enqueueRenderJob(tx, queue, { source, ...origin, bundleId, entry: req.entry, sceneNames: req.scenes, options: req.options, priority: req.priority });
   });
+}
+
+/** A render job of a stored bundle, queued for planning (a new job, or a retry of one). */
+export async function enqueueRenderJob(
+  tx: Tx,
+  queue: Queue,
+  job: { source: string; trigger?: string; commit?: string; bundleId: string; entry: string; sceneNames: string[]; options: Record<string, unknown>; priority: number; retryOf?: string },
+): Promise<string> {
+  const [row] = await tx.insert(jobs).values({ kind: 'render', ...job }).returning({ id: jobs.id });
+  await appendEvent(tx, row!.id, 'job.queued', { entry: job.entry, scenes: job.sceneNames, options: job.options, ...(job.retryOf ? { retryOf: job.retryOf } : {}) });
+  await queue.add(tx, 'plan', { jobId: row!.id }, { jobKey: planKey(row!.id), priority: -10, flags: [NEEDS_LATEX] });
+  return row!.id;
 }
 
 export async function getJobRow(db: Tx, id: string) {
@@ -73,6 +79,9 @@ export async function getJobDetail(db: Db, id: string) {
     entry: job.entry,
     function: job.functionName,
     options: job.options,
+    priority: job.priority,
+    retryOf: job.retryOf,
+    retriedBy: (await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.retryOf, id)).orderBy(asc(jobs.createdAt))).map((r) => r.id),
     result: job.result,
     error: job.error,
     createdAt: job.createdAt,
@@ -81,20 +90,22 @@ export async function getJobDetail(db: Db, id: string) {
     wallMs: ms(job.createdAt, job.finishedAt),
     scenes: sceneRows.map((s) => {
       const segs = segRows.filter((r) => r.seg.sceneId === s.id);
+      const framesDone = (seg: typeof segments.$inferSelect) => (seg.state === 'done' ? seg.frames : seg.framesDone);
       return {
         id: s.id,
         name: s.name,
         state: s.state,
         error: s.error,
         totalFrames: s.totalFrames,
-        framesDone: segs.reduce((n, r) => n + (r.seg.state === 'done' ? r.seg.frames : r.seg.framesDone), 0),
+        framesDone: segs.reduce((n, r) => n + framesDone(r.seg), 0),
         wallMs: ms(s.startedAt, s.finishedAt),
-        outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: outputUrl(id, o.name) })),
+        outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: outputUrl(id, s.name, o.name) })),
         segments: segs.map(({ seg, nodeName }) => ({
           id: seg.id,
           plays: [seg.fromPlay, seg.toPlay] as [number, number],
           cost: seg.cost,
           frames: seg.frames,
+          framesDone: framesDone(seg),
           state: seg.state,
           node: nodeName ?? seg.nodeId,
           attempts: seg.attempts,
@@ -112,7 +123,7 @@ export type JobDetail = NonNullable<Awaited<ReturnType<typeof getJobDetail>>>;
 
 export async function listJobs(db: Db, limit = 50, where: JobOrigin = {}) {
   return db
-    .select({ id: jobs.id, kind: jobs.kind, state: jobs.state, source: jobs.source, trigger: jobs.trigger, commit: jobs.commit, entry: jobs.entry, function: jobs.functionName, createdAt: jobs.createdAt, finishedAt: jobs.finishedAt })
+    .select({ id: jobs.id, kind: jobs.kind, state: jobs.state, source: jobs.source, trigger: jobs.trigger, commit: jobs.commit, entry: jobs.entry, function: jobs.functionName, priority: jobs.priority, retryOf: jobs.retryOf, createdAt: jobs.createdAt, finishedAt: jobs.finishedAt })
     .from(jobs)
     .where(and(where.trigger ? eq(jobs.trigger, where.trigger) : undefined, where.commit ? like(jobs.commit, `${where.commit}%`) : undefined))
     .orderBy(desc(jobs.createdAt))
