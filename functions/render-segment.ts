@@ -18,6 +18,7 @@ import { recordPlan } from '../src/planner/record-plan.ts';
 import { shouldSteal } from '../src/planner/steal.ts';
 import { planSchema, renderResultSchema, SceneError, type RenderResult, type ScenePlan } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
+import { segmentWallSeconds } from '../src/driver/limits.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
@@ -274,6 +275,7 @@ export default defineFunction({
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),
+          segmentWallSeconds(env.config.limits, plan, seg.fromPlay, seg.toPlay),
         )
         .finally(stopSteering);
       const toPlay = await settleEnd(env, segmentId, result.lastPlay, plan);

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { z } from 'zod';
+import { limitsSchema } from '../driver/limits.ts';
 
 /** Render options a Manim user knows from `manim render`. */
 export const renderOptionsSchema = z.object({
@@ -62,6 +63,8 @@ export const configSchema = z.object({
     .prefault({}),
   /** nice level of renders: above 0 keeps a machine in use responsive. */
   nice: z.number().int().min(0).max(19).default(10),
+  /** What one render may use: wall time, memory, disk (see src/driver/limits.ts). */
+  limits: limitsSchema,
   /** Most attempts for one segment before the job fails. */
   maxAttempts: z.number().int().min(1).max(25).default(3),
   /** Largest accepted upload, bytes. */

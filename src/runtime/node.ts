@@ -77,7 +77,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const reason = stackMismatch(versions, opts.clusterStack);
   const loaded = await loadFunctions(config.functions, config.functionModules);
   const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
-  const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice);
+  const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice, config.limits);
   if (RENDER_FUNCTIONS.some((f) => functions.has(f))) driver.warm();
   else await driver.close();
   const workDir = join(homeDir(config.home), 'work', id);
