@@ -3,34 +3,34 @@ import { z } from 'zod';
 import { limitsSchema } from '../driver/limits.ts';
 
 /** Render options a Manim user knows from `manim render`. */
-export const renderOptionsSchema = z.object({
+export const renderOptionsSchema = z.strictObject({
   quality: z.enum(['l', 'm', 'h', 'p', 'k']).default('h'),
   format: z.enum(['mp4', 'mov', 'webm', 'gif', 'png']).default('mp4'),
   fps: z.number().positive().max(240).optional(),
   resolution: z.tuple([z.number().int().positive().max(7680), z.number().int().positive().max(4320)]).optional(),
   transparent: z.boolean().default(false),
-  seed: z.number().int().min(0).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(), // numpy's seeds are 32-bit
   saveSections: z.boolean().default(false),
 });
 export type RenderOptions = z.infer<typeof renderOptionsSchema>;
 export type RenderOptionsInput = z.input<typeof renderOptionsSchema>;
 
-const cronTriggerSchema = z.object({
+const cronTriggerSchema = z.strictObject({
   schedule: z.string().min(1),
   directory: z.string().min(1),
   options: renderOptionsSchema.partial().optional(),
 });
 
-const gitTriggerSchema = z.object({
+const gitTriggerSchema = z.strictObject({
   repository: z.string().min(1),
   branch: z.string().default('main'),
   secret: z.string().optional(),
 });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   name: z.string().min(1).default('home'),
   http: z
-    .object({
+    .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8787),
     })
@@ -44,7 +44,7 @@ export const configSchema = z.object({
   render: renderOptionsSchema.prefault({}),
   /** How scenes are cut: about `perWorker` segments per render slot, none under `minFrames` frames. */
   segments: z
-    .object({
+    .strictObject({
       perWorker: z.number().int().min(1).max(64).default(4),
       minFrames: z.number().int().min(1).default(240),
       /** What starting a segment costs (forking the driver, constructing the scene), in seconds. */
@@ -70,15 +70,15 @@ export const configSchema = z.object({
   /** Largest accepted upload, bytes. */
   maxUploadBytes: z.number().int().positive().default(64 * 1024 * 1024),
   triggers: z
-    .object({
+    .strictObject({
       crons: z.array(cronTriggerSchema).default([]),
       git: z.array(gitTriggerSchema).default([]),
     })
     .prefault({}),
   database: z
-    .object({
+    .strictObject({
       url: z.string().optional(),
-      embedded: z.object({ port: z.number().int().min(0).max(65535).optional() }).prefault({}),
+      embedded: z.strictObject({ port: z.number().int().min(0).max(65535).optional() }).prefault({}),
     })
     .prefault({}),
   home: z.string().optional(),
