@@ -28,6 +28,8 @@ export async function filesFromTar(archive: Buffer, maxUnpacked: number): Promis
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+    // An entry cut short by a broken or refused archive errors too; the pipeline reports why.
+    stream.on('error', () => {});
     stream.on('end', () => {
       try {
         if (header.type === 'file') {
