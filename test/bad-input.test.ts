@@ -19,7 +19,7 @@ import { PROJECT_ROOT } from '../src/driver/python.ts';
 
 const MAX_UPLOAD = 2 * 1024 * 1024;
 const TINY = 'from manim import *\n\nclass Tiny(Scene):\n    def construct(self):\n        self.play(Create(Square()), run_time=0.3)\n';
-const GOOD = `${TINY}\n\nclass Größe(Scene):\n    def construct(self):\n        self.play(FadeIn(Circle()), run_time=0.3)\n`;
+const GOOD = `${TINY}\n\nclass Größe_円(Scene):\n    def construct(self):\n        self.play(FadeIn(Circle()), run_time=0.3)\n`;
 const OPTS = { resolution: [256, 144], fps: 15 };
 // What the node was started with that scene code must never see.
 const SECRETS = { NN_TOKEN: TOKEN, PGPASSWORD: 'pg-password-7f3a9c', AWS_SECRET_ACCESS_KEY: 'aws-secret-41d2e8', DATABASE_URL: '' };
@@ -248,9 +248,10 @@ describe('the good job submitted before all that', () => {
   it('renders, and downloads work whole and by Range, a non-ASCII scene name included', async () => {
     const job = await finished(goodId);
     expect(job.state, JSON.stringify(job.scenes.map((s: { error: unknown }) => s.error))).toBe('succeeded');
-    for (const scene of ['Tiny', 'Größe']) {
+    for (const scene of ['Tiny', 'Größe_円']) {
       const res = await call(`/jobs/${goodId}/output/${encodeURIComponent(scene)}`);
       expect(res.status, scene).toBe(200);
+      expect(decodeURIComponent(res.headers.get('content-disposition')!.split("UTF-8''")[1]!)).toBe(`${scene}.mp4`);
       const bytes = Buffer.from(await res.arrayBuffer());
       expect(bytes.subarray(4, 8).toString()).toBe('ftyp');
       const size = bytes.length;

@@ -12,6 +12,13 @@ interface ArtifactMeta {
   contentType: string;
 }
 
+/** A Content-Disposition any name fits in (RFC 6266): an ASCII stand-in, and the name as UTF-8. */
+function disposition(type: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const utf8 = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${utf8}`;
+}
+
 type Range = { start: number; end: number } | { refused: string } | undefined;
 
 /** Parses a Range header: one `bytes=a-b`, `bytes=a-` or `bytes=-n` (the forms browsers send when
@@ -43,7 +50,7 @@ export async function serveArtifact(c: Context, db: Db, a: ArtifactMeta): Promis
   const base = {
     'content-type': a.contentType,
     'accept-ranges': 'bytes',
-    'content-disposition': `inline; filename="${a.name.split('/').pop()}"`,
+    'content-disposition': disposition('inline', a.name.split('/').pop()!),
   };
   const range = parseRange(c.req.header('range'), a.size);
   if (range && 'refused' in range) {
@@ -60,7 +67,7 @@ export async function serveArtifact(c: Context, db: Db, a: ArtifactMeta): Promis
 /** Many files (a PNG sequence) as one tar stream, read from Postgres a chunk at a time. */
 export function serveTar(c: Context, db: Db, files: ArtifactMeta[], name: string): Response {
   c.header('content-type', 'application/x-tar');
-  c.header('content-disposition', `attachment; filename="${name}.tar"`);
+  c.header('content-disposition', disposition('attachment', `${name}.tar`));
   return stream(c, async (out) => {
     const pack = tar.pack();
     const pump = (async () => {
