@@ -67,6 +67,16 @@ function describeFailure(job: JobDetailView): string {
 }
 
 /** `networknodes render`: submit, show progress, download. Returns the process exit code. */
+/** Ctrl-C or a kill of `render` stops its local cluster: renders, drivers and Postgres go with it. */
+function stopOnSignal(local: Coordinator): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the local cluster\n`);
+      void local.stop().finally(() => process.exit(code));
+    });
+  }
+}
+
 export async function runRender(cmd: RenderCommand): Promise<number> {
   const file = resolve(cmd.file);
   if (!existsSync(file)) throw new ClusterError(`no such file: ${cmd.file}`);
@@ -81,6 +91,7 @@ export async function runRender(cmd: RenderCommand): Promise<number> {
     if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
     local = await startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
     client = new ClusterClient(local.url, local.token);
+    stopOnSignal(local);
   }
   const progress = new JobProgress(!cmd.json && !!process.stderr.isTTY);
   try {
