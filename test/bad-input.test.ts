@@ -213,15 +213,16 @@ describe('bad ids, queries and ranges', () => {
 });
 
 describe('scenes that misbehave fail alone, with the limit named', () => {
-  it('an infinite loop in construct, one at import time, and a memory hog', async () => {
-    const loop = `${TINY}\n\nclass Loop(Scene):\n    def construct(self):\n        self.add(Square())\n        while True:\n            pass\n`;
+  it('an infinite loop in construct, in an updater and at import time, and a memory hog', async () => {
+    const loop = `${TINY}\n\nclass Loop(Scene):\n    def construct(self):\n        self.add(Square())\n        while True:\n            pass\n\n\nclass UpdaterLoop(Scene):\n    def construct(self):\n        def stuck(m, dt):\n            while True:\n                pass\n\n        self.add(Dot().add_updater(stuck))\n        self.wait(0.5)\n`;
     const hog = `${TINY}\n\nclass Hog(Scene):\n    def construct(self):\n        hog = []\n        while True:\n            hog.append(bytearray(256 * 1024 * 1024))\n`;
     const [loopJob, hogJob, importJob] = await Promise.all([
       submit({ files: { 'loop.py': loop }, options: OPTS }),
       submit({ files: { 'hog.py': hog }, options: OPTS }),
       submit({ files: { 'stuck.py': `${TINY}\nwhile True:\n    pass\n` }, options: OPTS }),
     ].map((p) => p.then(finished)));
-    for (const [job, scene, message] of [[loopJob, 'Loop', /LimitExceeded: the segment exceeded its wall-time limit of 20 s/], [hogJob, 'Hog', /LimitExceeded: the scene used more than 2048 MB of memory/]] as const) {
+    const wall = /LimitExceeded: the segment exceeded its wall-time limit of 20 s \(limits.segmentSeconds\)/;
+    for (const [job, scene, message] of [[loopJob, 'Loop', wall], [loopJob, 'UpdaterLoop', wall], [hogJob, 'Hog', /LimitExceeded: the scene used more than 2048 MB of memory/]] as const) {
       expect(job.state).toBe('failed');
       const bad = job.scenes.find((s: { name: string }) => s.name === scene);
       expect(bad.error.message).toMatch(message);
