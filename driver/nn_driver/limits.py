@@ -15,15 +15,9 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import Any
 
-from .errors import BadRequest, DriverError, SceneError
+from .errors import BadRequest, LimitExceeded, SceneError
 
 MB = 1024 * 1024
-
-
-class LimitExceeded(DriverError):
-    """The scene went past one of the node's configured render limits."""
-
-    type_name = "LimitExceeded"
 
 
 @dataclass(frozen=True)
