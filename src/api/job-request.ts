@@ -54,6 +54,13 @@ function pickEntry(files: BundleFile[], entry: string | undefined): string {
   );
 }
 
+/** Options that are each fine but that the renderer cannot honour together (as driver/nn_driver/protocol.py). */
+function optionClash(o: RenderOptions): string | undefined {
+  if (o.transparent && o.format === 'mp4') return 'options: transparent: mp4 has no alpha channel; use format mov, webm or png';
+  if (o.saveSections && o.format === 'png') return 'options: saveSections needs a video format, not png';
+  return undefined;
+}
+
 function render(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions): JobRequest {
   if (files.length > MAX_BUNDLE_FILES) throw new RequestError(`files: more than ${MAX_BUNDLE_FILES} files`);
   const seen = new Set<string>();
@@ -76,6 +83,8 @@ function render(files: BundleFile[], entry: string | undefined, scenes: string[]
   // gets one, recorded in its options, so `manim render --seed <it>` reproduces the video.
   const seed = given.seed ?? defaults.seed ?? randomInt(2 ** 31);
   const merged = checked(renderOptionsSchema, { ...defaults, ...given, seed, ...(format ? { format } : {}) });
+  const clash = optionClash(merged);
+  if (clash) throw new RequestError(clash);
   return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged };
 }
 
