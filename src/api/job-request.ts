@@ -18,7 +18,8 @@ export class RequestError extends Error {
 
 // A Python identifier (PEP 3131): letters of any script, digits after the first character.
 const sceneName = z.string().regex(/^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u, 'a scene name is a Python class name');
-const base64 = z.string().regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'not valid base64');
+// No repeated group: on a 64 MiB string that would overflow the regex engine's stack.
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not valid base64').refine((b) => b.length % 4 === 0, 'not valid base64 (its length is not a multiple of 4)');
 const fileContent = z.union([z.string(), z.strictObject({ base64 })]);
 
 export const renderJobSchema = z.strictObject({
