@@ -32,7 +32,8 @@ export default defineFunction({
       files = await readTree(dir, commit, trigger.path);
     } else {
       if (!existsSync(trigger.path)) return recordFailure(env, { trigger, kind: 'cron' }, `no directory ${trigger.path} on node ${env.nodeId}`);
-      files = await filesFromTar((await packProject(trigger.path)).archive);
+      // A scene directory unpacks under the same bound as an uploaded archive.
+      files = await filesFromTar((await packProject(trigger.path)).archive, 4 * env.config.maxUploadBytes);
     }
     const run = { trigger, kind: 'cron' as const, commit };
     if (!files.length) return recordFailure(env, run, `${trigger.path} has no files`);

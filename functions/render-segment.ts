@@ -7,7 +7,7 @@ import { jobs, nodes, scenes, segments, type JobError, type SegmentFailure } fro
 import type { Tx } from '../src/db/tx.ts';
 import { TERMINAL, segmentKey } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { putArtifact } from '../src/store/artifacts.ts';
+import { putArtifact, putArtifactFile } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { failScene, OPEN_END, stitchIfComplete, UNKNOWN_START } from '../src/store/scenes.ts';
 import { liveNodes } from '../src/store/nodes.ts';
@@ -19,6 +19,7 @@ import { recordPlan } from '../src/planner/record-plan.ts';
 import { shouldSteal } from '../src/planner/steal.ts';
 import { planSchema, renderResultSchema, SceneError, type RenderResult, type ScenePlan } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
+import { segmentWallSeconds } from '../src/driver/limits.ts';
 import { renderOptionsSchema } from '../src/config/schema.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
@@ -272,6 +273,7 @@ export default defineFunction({
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),
+          segmentWallSeconds(env.config.limits, plan, seg.fromPlay, seg.toPlay),
         )
         .finally(stopSteering);
       const toPlay = await settleEnd(env, segmentId, result.lastPlay, plan);
@@ -292,7 +294,7 @@ export default defineFunction({
         if (open) await checkAgainstPlan(tx, scene.id, result);
         if (open && result.plan) await adoptPlan(tx, job.id, scene.id, scene.name, result.plan);
         for (const f of files) {
-          await putArtifact(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path), bytes: await readFile(f.path) });
+          await putArtifactFile(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path) }, f.path);
         }
         if (poster) await putArtifact(tx, { jobId: job.id, sceneId: scene.id, segmentId, kind: 'poster', name: `poster-${seg.position}.webp`, position: seg.position, contentType: 'image/webp', bytes: poster });
         const frames = result.partials.reduce((n, p) => n + p.frames, 0) || result.frames.length;

@@ -1,12 +1,12 @@
 import { join, basename, relative } from 'node:path';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineFunction, PermanentError } from '../src/runtime/define-function.ts';
 import { artifacts, jobs, scenes } from '../src/db/schema.ts';
 import { TERMINAL, finishRenderJobIfDone } from '../src/store/jobs.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts.ts';
+import { listArtifacts, putArtifactFile, writeArtifactFile } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { failScene } from '../src/store/scenes.ts';
 import { planSchema, stillResultSchema, stitchResultSchema, SceneError } from '../src/driver/protocol.ts';
@@ -57,7 +57,7 @@ export default defineFunction({
       const partials = [];
       for (const p of await listArtifacts(db, { sceneId, kind: 'partial' })) {
         const path = join(partialDir, p.name);
-        await writeFile(path, await readArtifact(db, p.id));
+        await writeArtifactFile(db, p.id, p.size, path);
         partials.push({ index: p.position, path });
       }
       const result = await sceneCall(
@@ -70,7 +70,7 @@ export default defineFunction({
       await db.transaction(async (tx) => {
         for (const o of result.outputs) {
           const name = o.kind === 'movie' ? `${scene.name}${o.path.slice(o.path.lastIndexOf('.'))}` : `${scene.name}/${o.path.startsWith(outDir) ? relative(outDir, o.path) : basename(o.path)}`;
-          await putArtifact(tx, { jobId: job.id, sceneId, kind: 'output', name, position: o.kind === 'movie' ? 0 : 1, contentType: contentType(o.path), bytes: await readFile(o.path) });
+          await putArtifactFile(tx, { jobId: job.id, sceneId, kind: 'output', name, position: o.kind === 'movie' ? 0 : 1, contentType: contentType(o.path) }, o.path);
         }
         await complete(tx);
       });
@@ -87,7 +87,7 @@ export default defineFunction({
         const request = { file: join(cwd, job.entry!), cwd, scene: scene.name, options, mediaDir, texCache: env.tex.dir, cacheFiles: await env.tex.cacheFiles(plan.texFiles) };
         const { path } = await sceneCall('still', request, stillResultSchema, cwd);
         await db.transaction(async (tx) => {
-          await putArtifact(tx, { jobId: job.id, sceneId, kind: 'output', name: `${scene.name}.png`, position: 0, contentType: contentType(path), bytes: await readFile(path) });
+          await putArtifactFile(tx, { jobId: job.id, sceneId, kind: 'output', name: `${scene.name}.png`, position: 0, contentType: contentType(path) }, path);
           await complete(tx);
         });
         return { still: true };

@@ -93,6 +93,12 @@ describe('jobs API', () => {
     expect((await fetch(`${node.url}/health`)).status).toBe(200);
   });
 
+  it('accepts a large asset sent as base64 in JSON, up to the limit', async () => {
+    const asset = Buffer.alloc(40 * 1024 * 1024, 7).toString('base64'); // 53 MiB of base64, under 64 MiB
+    const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'a.py': 'x = 1\n', 'big.bin': { base64: asset } }, entry: 'a.py' }) });
+    expect(res.status, await res.clone().text()).toBe(201);
+  });
+
   it('runs a registered function directly, and only registered ones', async () => {
     const ok = await call('/functions/echo', { method: 'POST', body: JSON.stringify({ message: 'direct' }) });
     expect(ok.status).toBe(200);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from .commands import run_command, user_dir_of
@@ -18,6 +19,10 @@ def main(argv: list[str]) -> int:
         write_json_line(out_fd, error_payload(BadRequest("usage: python -m nn_driver COMMAND"), None))
         return 1
     cmd = argv[1]
+    if cmd != "serve":
+        from .lifeline import die_with_parent
+
+        die_with_parent(signal.SIGKILL, lambda: os._exit(1))
     if cmd == "serve":
         from .serve import serve
 

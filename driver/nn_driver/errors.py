@@ -35,6 +35,13 @@ class WorkerCrashed(DriverError):
     type_name = "WorkerCrashed"
 
 
+class LimitExceeded(DriverError):
+    """The scene went past one of the node's configured render limits (limits.py): its own doing,
+    so it fails at once on every node alike, unlike a machine fault that another node may not have."""
+
+    type_name = "LimitExceeded"
+
+
 class PlanMismatch(DriverError):
     """A render drew other frame counts than the plan it was given: the plan is wrong."""
 

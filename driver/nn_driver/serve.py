@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import sys
 from typing import Any
@@ -17,14 +18,21 @@ from .commands import run_command, user_dir_of
 from .config_setup import require_hashseed
 from .errors import WorkerCrashed, error_payload
 from .jsonio import read_request, write_json_line
+from .lifeline import die_with_parent, kill_group
+from .limits import Limits, Watch
+
+# The render child running now: its pid is its process group's id (see handle).
+_child: int | None = None
 
 
-def _run_child(cmd: str, req: dict[str, Any], wfd: int) -> None:
+def _run_child(cmd: str, req: dict[str, Any], limits: Limits, wfd: int) -> None:
     code = 0
     try:
+        limits.apply()
         result = run_command(cmd, req)
     except BaseException as exc:
-        result = error_payload(exc, user_dir_of(req))
+        limits.lift()
+        result = error_payload(limits.explain(exc), user_dir_of(req))
         code = 1
     try:
         write_json_line(wfd, result)
@@ -34,14 +42,21 @@ def _run_child(cmd: str, req: dict[str, Any], wfd: int) -> None:
         os._exit(code)
 
 
-def _read_all(fd: int) -> bytes:
+def _await_result(fd: int, watch: Watch) -> tuple[bytes, Exception | None]:
+    """The child's result, or the limit it broke (checked every half second while it runs)."""
     chunks: list[bytes] = []
     while True:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks), None
+            chunks.append(chunk)
+            continue
+        breach = watch.breach()
+        if breach is not None:
+            kill_group(_child)
+            return b"", breach
 
 
 def handle(line: str) -> dict[str, Any]:
@@ -50,6 +65,7 @@ def handle(line: str) -> dict[str, Any]:
         req = read_request(line)
         req_id = req.pop("id", None)
         cmd = req.pop("cmd", None)
+        limits = Limits.parse(req.pop("limits", None))
         if not isinstance(cmd, str):
             from .errors import BadRequest
 
@@ -57,21 +73,36 @@ def handle(line: str) -> dict[str, Any]:
     except BaseException as exc:
         return {"id": req_id, **error_payload(exc, None)}
 
+    global _child
     rfd, wfd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
         os.close(rfd)
+        # its own process group, so a limit or a stop kills what the scene started too
+        os.setpgid(0, 0)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        die_with_parent(signal.SIGKILL, lambda: os._exit(1))
         # user code must never read the server's request stream
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
-        _run_child(cmd, req, wfd)
+        _run_child(cmd, req, limits, wfd)
+    try:
+        os.setpgid(pid, pid)  # also here: no kill may reach the driver's own group meanwhile
+    except OSError:
+        pass
+    _child = pid
     os.close(wfd)
-    data = _read_all(rfd)
+    data, breach = _await_result(rfd, Watch(cmd, req, limits))
     os.close(rfd)
     _, status = os.waitpid(pid, 0)
+    # whatever the scene left running in its group goes with it
+    kill_group(pid)
+    _child = None
+    if breach is not None:
+        return {"id": req_id, **error_payload(breach, None)}
     try:
         result = json.loads(data.decode())
     except (ValueError, UnicodeDecodeError):
@@ -85,7 +116,15 @@ def handle(line: str) -> dict[str, Any]:
     return {"id": req_id, **result}
 
 
+def _stop(*_: Any) -> None:
+    """The node is gone or stops this driver: its render goes first."""
+    kill_group(_child)
+    os._exit(143)
+
+
 def serve(out_fd: int) -> int:
+    signal.signal(signal.SIGTERM, _stop)
+    die_with_parent(signal.SIGTERM, _stop)
     require_hashseed()
     # the expensive imports, shared copy-on-write by every child
     import manim  # noqa: F401

@@ -14,6 +14,8 @@ import { serveArtifact, serveTar } from './output.ts';
 import { jobActionRoutes } from './retry.ts';
 
 const idParam = z.uuid();
+const limitParam = z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().int().min(1).max(1000));
+const seqParam = z.string().regex(/^\d{1,15}$/).transform(Number);
 
 export function jobRoutes(s: Services): Hono {
   const app = new Hono();
@@ -27,7 +29,7 @@ export function jobRoutes(s: Services): Hono {
     }),
     async (c) => {
       try {
-        const req = await parseJobRequest(c.req.raw, s.config.render);
+        const req = await parseJobRequest(c.req.raw, s.config.render, 4 * s.config.maxUploadBytes);
         if (req.kind === 'function') {
           const live = await liveNodes(db);
           if (!live.some((n) => n.functions.includes(req.function))) {
@@ -46,7 +48,9 @@ export function jobRoutes(s: Services): Hono {
   app.get('/', async (c) => {
     const { trigger, commit } = c.req.query();
     if (commit !== undefined && !/^[0-9a-f]{4,64}$/.test(commit)) return c.json({ error: 'commit: a commit id or its first digits (at least 4, lower-case hex)' }, 400);
-    return c.json({ jobs: await listJobs(db, Number(c.req.query('limit') ?? 50), { trigger, commit }) });
+    const limit = limitParam.safeParse(c.req.query('limit') ?? '50');
+    if (!limit.success) return c.json({ error: `limit must be a whole number from 1 to 1000, got ${JSON.stringify(c.req.query('limit')?.slice(0, 50))}` }, 400);
+    return c.json({ jobs: await listJobs(db, limit.data, { trigger, commit }) });
   });
 
   app.use('/:id/*', async (c, next) => {
@@ -72,7 +76,10 @@ export function jobRoutes(s: Services): Hono {
   app.get('/:id/events', async (c) => {
     const id = c.req.param('id');
     if (!(await getJobRow(db, id))) return c.json({ error: 'no such job' }, 404);
-    let last = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
+    const after = c.req.header('last-event-id') ?? c.req.query('after');
+    const from = seqParam.safeParse(after ?? '0');
+    if (!from.success) return c.json({ error: `Last-Event-ID (or after) must be an event id, a whole number, got ${JSON.stringify(after?.slice(0, 50))}` }, 400);
+    let last = from.data;
     return streamSSE(c, async (stream) => {
       let wake: () => void = () => {};
       const onNotify = () => wake();

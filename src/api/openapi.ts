@@ -54,18 +54,18 @@ export function openApiDocument(version: string) {
           parameters: [
             { name: 'trigger', in: 'query', schema: { type: 'string' }, description: 'only jobs this trigger made' },
             { name: 'commit', in: 'query', schema: { type: 'string' }, description: 'only jobs of this commit (or a commit starting with these digits)' },
-            { name: 'limit', in: 'query', schema: { type: 'integer' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
           ],
           responses: { 200: { description: '{ jobs: [...] }' }, 400: error },
         },
       },
       '/jobs/{id}': { get: { summary: 'State, priority, per-scene and per-segment progress, timings, nodes, errors; retryOf (the job it retries) and retriedBy (its retries)', parameters: [jobId], responses: { 200: { description: 'the job' }, 404: error } } },
-      '/jobs/{id}/events': { get: { summary: "Server-Sent Events of the job, in order; honours Last-Event-ID", parameters: [jobId], responses: { 200: { description: 'text/event-stream' } } } },
+      '/jobs/{id}/events': { get: { summary: "Server-Sent Events of the job, in order; honours Last-Event-ID", parameters: [jobId], responses: { 200: { description: 'text/event-stream' }, 400: error, 404: error } } },
       '/jobs/{id}/output/{scene}': {
         get: {
-          summary: "A scene's output: the video (HTTP Range supported) or a tar of its PNG frames",
+          summary: "A scene's output: the video (one HTTP Range per request) or a tar of its PNG frames",
           parameters: [jobId, { name: 'scene', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: { description: 'the file' }, 206: { description: 'a byte range' }, 404: error, 409: error },
+          responses: { 200: { description: 'the file' }, 206: { description: 'a byte range' }, 400: error, 404: error, 409: error, 416: error },
         },
       },
       '/jobs/{id}/cancel': { post: { summary: 'Cancel a job', parameters: [jobId], responses: { 200: { description: 'cancelled' }, 404: error, 409: error } } },
@@ -113,7 +113,7 @@ export function openApiDocument(version: string) {
         post: {
           summary: 'Call a function registered on this node directly',
           parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: { description: 'the function result' }, 400: error, 404: error },
+          responses: { 200: { description: 'the function result' }, 400: error, 404: error, 413: error },
         },
       },
     },

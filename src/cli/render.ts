@@ -90,6 +90,16 @@ function describeFailure(job: JobDetailView): string {
   return lines.join('\n');
 }
 
+/** Ctrl-C or a kill of `render` stops its local cluster: renders, drivers and Postgres go with it. */
+function stopOnSignal(local: Coordinator): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the local cluster\n`);
+      void local.stop().finally(() => process.exit(code));
+    });
+  }
+}
+
 /** The cluster a command renders on: the one named, or a local one for as long as the command runs. */
 export async function openCluster(cmd: RenderCommand): Promise<{ client: ClusterClient; close(): Promise<void> }> {
   if (cmd.cluster) {
@@ -99,6 +109,7 @@ export async function openCluster(cmd: RenderCommand): Promise<{ client: Cluster
   const workers = cmd.local ?? cpus().length;
   if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
   const local: Coordinator = await startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
+  stopOnSignal(local);
   return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };
 }
 

@@ -3,16 +3,17 @@ import { z } from 'zod';
 import { parseCronItem } from 'graphile-worker';
 
 export const OUTPUT_FORMATS = ['mp4', 'mov', 'webm', 'gif', 'png', 'png-sequence'] as const;
+import { limitsSchema } from '../driver/limits.ts';
 
 /** Render options a Manim user knows from `manim render`. */
-export const renderOptionsSchema = z.object({
+export const renderOptionsSchema = z.strictObject({
   quality: z.enum(['l', 'm', 'h', 'p', 'k']).default('h'),
   /** As in manim 0.22: `png` is the scene's last frame only, `png-sequence` every frame. */
   format: z.enum(OUTPUT_FORMATS).default('mp4'),
   fps: z.number().positive().max(240).optional(),
   resolution: z.tuple([z.number().int().positive().max(7680), z.number().int().positive().max(4320)]).optional(),
   transparent: z.boolean().default(false),
-  seed: z.number().int().min(0).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(), // numpy's seeds are 32-bit
   saveSections: z.boolean().default(false),
   /** manim's `-n A,B`: only plays A..B (both ends included; [A]: from A to the end). */
   plays: z
@@ -81,10 +82,10 @@ const triggersSchema = z
     }
   });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   name: z.string().min(1).default('home'),
   http: z
-    .object({
+    .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8787),
     })
@@ -98,7 +99,7 @@ export const configSchema = z.object({
   render: renderOptionsSchema.prefault({}),
   /** How scenes are cut: about `perWorker` segments per render slot, none under `minFrames` frames. */
   segments: z
-    .object({
+    .strictObject({
       perWorker: z.number().int().min(1).max(64).default(4),
       minFrames: z.number().int().min(1).default(240),
       /** What starting a segment costs (forking the driver, constructing the scene), in seconds. */
@@ -117,6 +118,8 @@ export const configSchema = z.object({
     .prefault({}),
   /** nice level of renders: above 0 keeps a machine in use responsive. */
   nice: z.number().int().min(0).max(19).default(10),
+  /** What one render may use: wall time, memory, disk (see src/driver/limits.ts). */
+  limits: limitsSchema,
   /** Most attempts for one segment before the job fails. */
   maxAttempts: z.number().int().min(1).max(25).default(3),
   /** Largest accepted upload, bytes. */
@@ -124,9 +127,9 @@ export const configSchema = z.object({
   /** Renders on a git push (`POST /hooks/git/NAME`) and on a schedule. */
   triggers: triggersSchema.prefault({}),
   database: z
-    .object({
+    .strictObject({
       url: z.string().optional(),
-      embedded: z.object({ port: z.number().int().min(0).max(65535).optional() }).prefault({}),
+      embedded: z.strictObject({ port: z.number().int().min(0).max(65535).optional() }).prefault({}),
     })
     .prefault({}),
   home: z.string().optional(),

@@ -117,9 +117,19 @@ export const artifacts = pgTable('artifacts', {
   position: integer().notNull().default(0),
   contentType: text().notNull(),
   size: bigint({ mode: 'number' }).notNull(),
-  bytes: bytea().notNull(),
   createdAt: now(),
 }, (t) => [index().on(t.jobId, t.kind), index().on(t.sceneId, t.kind)]);
+
+/**
+ * An artifact's bytes in pieces of a few MiB, by their offset in the file: postgres.js carries bytea
+ * as hex text, so one value cannot hold a file over about 256 MiB, and a piece at a time keeps
+ * storing, reading and serving (Range included) in constant memory.
+ */
+export const artifactChunks = pgTable('artifact_chunks', {
+  artifactId: uuid().notNull().references(() => artifacts.id, { onDelete: 'cascade' }),
+  offset: bigint({ mode: 'number' }).notNull(),
+  bytes: bytea().notNull(),
+}, (t) => [primaryKey({ columns: [t.artifactId, t.offset] })]);
 
 export type NodeState = 'online' | 'draining' | 'drained' | 'paused' | 'offline';
 

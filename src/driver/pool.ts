@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { driverEnv, pythonPath } from './python.ts';
 import { driverErrorSchema, SceneError } from './protocol.ts';
+import { driverLimits, limitsSchema, type Limits } from './limits.ts';
 import { log } from '../lib/log.ts';
 
 const replySchema = z.union([
@@ -61,13 +62,21 @@ class WarmDriver {
     });
   }
 
+  /** SIGTERM first: the driver kills its render child's process group (LaTeX, ffmpeg, whatever the
+   *  scene started), then exits; a driver that does not is killed with its own group. */
   kill(): void {
     if (this.exited || !this.child.pid) return;
-    try {
-      process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      this.child.kill('SIGKILL');
-    }
+    const pid = this.child.pid;
+    this.child.kill('SIGTERM');
+    const hard = setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        this.child.kill('SIGKILL');
+      }
+    }, 2000);
+    hard.unref();
+    this.child.once('exit', () => clearTimeout(hard));
   }
 }
 
@@ -78,7 +87,11 @@ export class DriverPool {
   private all = new Set<WarmDriver>();
   private closed = false;
 
-  constructor(readonly size: number, private readonly nice = 0) {}
+  constructor(
+    readonly size: number,
+    private readonly nice = 0,
+    private readonly limits: Limits = limitsSchema.parse(undefined),
+  ) {}
 
   private spawnOne(): WarmDriver {
     const d = new WarmDriver(this.nice);
@@ -106,15 +119,16 @@ export class DriverPool {
     else this.idle.push(d);
   }
 
-  /** Runs one driver command; `signal` kills the render (and its driver, replaced on demand). */
-  async call<T>(cmd: string, request: object, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+  /** Runs one driver command; `signal` kills the render (and its driver, replaced on demand). Scene
+   *  code runs under the node's limits; `wallSeconds` raises its wall-time floor for this call. */
+  async call<T>(cmd: string, request: object, schema: z.ZodType<T>, signal?: AbortSignal, wallSeconds?: number): Promise<T> {
     if (this.closed) throw new Error('driver pool is closed');
     signal?.throwIfAborted();
     const d = await this.acquire();
     const onAbort = () => d.kill();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const reply = await d.call(cmd, request);
+      const reply = await d.call(cmd, { ...request, limits: driverLimits(cmd, this.limits, wallSeconds) });
       return schema.parse(reply);
     } finally {
       signal?.removeEventListener('abort', onAbort);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { bodyLimit } from 'hono/body-limit';
 import type { Services } from './services.ts';
 import type { FunctionEnv } from './define-function.ts';
 import { requireToken } from '../api/auth.ts';
@@ -12,6 +13,8 @@ import { log } from '../lib/log.ts';
 import { dashboardHtml } from '../web/dashboard.ts';
 
 export const VERSION = '0.1.0';
+/** A function's input is a small JSON object (ids, names); files go through POST /jobs. */
+const FUNCTION_BODY_BYTES = 1024 * 1024;
 
 /** Bindings the queue runner passes to `app.request()`: the per-call function environment. */
 type Bindings = { nnEnv?: FunctionEnv };
@@ -26,12 +29,19 @@ export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
   app.route('/hooks', hookRoutes(s));
   app.use('*', requireToken(s.token));
 
-  app.post('/functions/:name', async (c) => {
-    const fn = s.functions.get(c.req.param('name'));
-    if (!fn) return c.json({ error: `no function named "${c.req.param('name')}" is registered on this node` }, 404);
-    const env = c.env?.nnEnv ?? s.envFor();
-    return fn.fetch(c.req.raw, env);
-  });
+  app.post(
+    '/functions/:name',
+    bodyLimit({
+      maxSize: FUNCTION_BODY_BYTES,
+      onError: (c) => c.json({ error: `function input too large: the limit is ${FUNCTION_BODY_BYTES} bytes` }, 413),
+    }),
+    async (c) => {
+      const fn = s.functions.get(c.req.param('name'));
+      if (!fn) return c.json({ error: `no function named "${c.req.param('name')}" is registered on this node` }, 404);
+      const env = c.env?.nnEnv ?? s.envFor();
+      return fn.fetch(c.req.raw, env);
+    },
+  );
   app.get('/cluster', (c) => {
     if (!s.cluster) return c.json({ error: 'this node is not a coordinator: join the URL `networknodes up` printed' }, 404);
     const host = new URL(c.req.url).hostname.replace(/^\[|\]$/g, '');

@@ -78,7 +78,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const reason = stackMismatch(versions, opts.clusterStack);
   const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config)])], config.functionModules);
   const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
-  const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice);
+  const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice, config.limits);
   if (RENDER_FUNCTIONS.some((f) => functions.has(f))) driver.warm();
   else await driver.close();
   const workDir = join(homeDir(config.home), 'work', id);

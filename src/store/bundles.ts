@@ -32,6 +32,10 @@ export function safeBundlePath(raw: string): string {
   }
   const normal = posix.normalize(unified).replace(/^(\.\/)+/, '');
   if (!normal || normal === '.') throw new BundleError(`invalid file path ${JSON.stringify(raw)}`);
+  // What Linux file systems take: a name of 255 bytes, a path of 4096 (the node's folders come first).
+  const long = normal.split('/').find((part) => Buffer.byteLength(part) > 255);
+  if (long) throw new BundleError(`file name ${JSON.stringify(long.slice(0, 40) + '…')} is ${Buffer.byteLength(long)} bytes long; the most is 255`);
+  if (Buffer.byteLength(normal) > 1024) throw new BundleError(`file path ${JSON.stringify(normal.slice(0, 40) + '…')} is over 1024 bytes long`);
   return normal;
 }
 
