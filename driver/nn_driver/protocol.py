@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadRequest
+from .records import SectionRecord, SoundRecord
 
 QUALITY_FLAGS = {
     "l": "low_quality",
@@ -239,21 +240,6 @@ class StitchPlay:
 
 
 @dataclass(frozen=True)
-class StitchSection:
-    name: str
-    type: str
-    skip: bool
-
-
-@dataclass(frozen=True)
-class StitchSound:
-    time: float
-    file: str
-    gain: float | None
-    gain_to_background: float | None
-
-
-@dataclass(frozen=True)
 class StitchRequest:
     cwd: str
     scene: str
@@ -263,8 +249,8 @@ class StitchRequest:
     out_dir: str
     partials: dict[int, str]
     plays: list[StitchPlay] = field(default_factory=list)
-    sections: list[StitchSection] = field(default_factory=list)
-    sounds: list[StitchSound] = field(default_factory=list)
+    sections: list[SectionRecord] = field(default_factory=list)
+    sounds: list[SoundRecord] = field(default_factory=list)
 
 
 def _list(req: dict[str, Any], key: str) -> list[Any]:
@@ -295,11 +281,11 @@ def parse_stitch(req: dict[str, Any]) -> StitchRequest:
         for p in _list(req, "plays")
     ]
     sections = [
-        StitchSection(_get(s, "name", str), _get(s, "type", str, False) or "default.normal", bool(s.get("skip", False)))
+        SectionRecord(_get(s, "name", str), _get(s, "type", str, False) or "default.normal", bool(s.get("skip", False)))
         for s in _list(req, "sections")
     ]
     sounds = [
-        StitchSound(
+        SoundRecord(
             float(_get(s, "time", (int, float))),
             _get(s, "file", str),
             _get(s, "gain", (int, float), False),
