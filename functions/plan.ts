@@ -2,16 +2,18 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { eq, isNotNull, and } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction } from '../src/runtime/define-function.ts';
+import { defineFunction } from '../src/function/define.ts';
 import { scenes } from '../src/db/schema.ts';
-import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, TERMINAL } from '../src/store/jobs.ts';
+import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob } from '../src/store/jobs.ts';
+import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { addFailedScene, failScene, openScene } from '../src/store/scenes.ts';
 import { renderSlots } from '../src/store/nodes.ts';
 import { recordPlan } from '../src/planner/record-plan.ts';
-import { listSchema, planSchema, SceneError } from '../src/driver/protocol.ts';
-import { renderOptionsSchema } from '../src/config/schema.ts';
+import { listSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
+import { planSchema } from '../src/model/plan.ts';
+import { SceneError } from '../src/model/errors.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
@@ -25,7 +27,7 @@ export default defineFunction({
   async run({ jobId }, env) {
     const { db } = env.database;
     const job = await getJobRow(db, jobId);
-    if (!job || TERMINAL.includes(job.state)) return { skipped: true };
+    if (!job || TERMINAL_JOB_STATES.includes(job.state)) return { skipped: true };
     // A retried plan after a crash must not plan the same scenes twice.
     const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
     if (planned.length) return { skipped: true };
@@ -34,7 +36,7 @@ export default defineFunction({
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
     const file = join(cwd, job.entry!);
-    const options = renderOptionsSchema.parse(job.options);
+    const options = job.options;
     const base = { file, cwd, options };
 
     let available: string[];

@@ -2,10 +2,11 @@ import { join, basename, extname } from 'node:path';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction, type FunctionEnv } from '../src/runtime/define-function.ts';
+import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
 import { jobs, nodes, scenes, segments, type JobError, type SegmentFailure } from '../src/db/schema.ts';
 import type { Tx } from '../src/db/tx.ts';
-import { TERMINAL, segmentKey } from '../src/store/jobs.ts';
+import { segmentKey } from '../src/store/jobs.ts';
+import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { putArtifact } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
@@ -16,12 +17,13 @@ import { RangeFiles } from '../src/driver/range-files.ts';
 import { log } from '../src/lib/log.ts';
 import { recordPlan } from '../src/planner/record-plan.ts';
 import { shouldSteal } from '../src/planner/steal.ts';
-import { planSchema, renderResultSchema, SceneError, type RenderResult, type ScenePlan } from '../src/driver/protocol.ts';
+import { renderResultSchema, type RenderResult } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
-import { renderOptionsSchema } from '../src/config/schema.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
-import { jobSignal } from '../src/runtime/job-signal.ts';
+import { jobSignal } from '../src/function/job-signal.ts';
+import { planSchema, type ScenePlan } from '../src/model/plan.ts';
+import { SceneError } from '../src/model/errors.ts';
 
 /** What a planning scout writes when its pass reaches the end: the plan and how far its copies go. */
 const planFileSchema = planSchema.extend({ reach: z.number().int() });
@@ -125,7 +127,7 @@ async function settleEnd(env: FunctionEnv, segmentId: string, drawn: number, pla
 async function checkAgainstPlan(tx: Tx, sceneId: string, result: RenderResult): Promise<void> {
   const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
   if (!row?.plan) return;
-  const planned = new Map(planSchema.parse(row.plan).plays.map((p) => [p.index, p.frames]));
+  const planned = new Map(row.plan.plays.map((p) => [p.index, p.frames]));
   const off = result.partials.find((p) => planned.get(p.index) !== p.frames);
   if (off) {
     throw new SceneError({ type: 'PlanMismatch', message: `play ${off.index} drew ${off.frames} frames, the plan said ${planned.get(off.index)}: this scene's timing depends on state the planning pass can't see`, traceback: '', file: null, line: null });
@@ -219,9 +221,9 @@ export default defineFunction({
     // Gone: another segment's render went on into its plays (extendSegment), or the job was deleted.
     if (!row) return { skipped: true };
     const { seg, scene, job } = row;
-    if (TERMINAL.includes(job.state) || !['queued', 'running'].includes(seg.state)) return { skipped: true };
+    if (TERMINAL_JOB_STATES.includes(job.state) || !OPEN_SEGMENT_STATES.includes(seg.state)) return { skipped: true };
 
-    const plan = scene.plan ? planSchema.parse(scene.plan) : undefined;
+    const plan = scene.plan ?? undefined;
     if (seg.state === 'queued' && (await deferred(env, row, plan))) return { deferred: true };
 
     const started = new Date();
@@ -232,7 +234,7 @@ export default defineFunction({
       const rows = await tx
         .update(segments)
         .set({ state: 'running', nodeId: env.nodeId, attempts: sql`${segments.attempts} + 1`, startedAt: started, error: null })
-        .where(and(eq(segments.id, segmentId), inArray(segments.state, ['queued', 'running'])))
+        .where(and(eq(segments.id, segmentId), inArray(segments.state, [...OPEN_SEGMENT_STATES])))
         .returning({ id: segments.id });
       if (rows.length) await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: env.nodeId });
       return rows.length > 0;
@@ -248,7 +250,7 @@ export default defineFunction({
     const drop = new AbortController();
     try {
       const request = {
-        file: join(cwd, job.entry!), cwd, scene: scene.name, options: renderOptionsSchema.parse(job.options),
+        file: join(cwd, job.entry!), cwd, scene: scene.name, options: job.options,
         mediaDir: join(work, 'media'), from: scout ? 0 : seg.fromPlay,
       };
       const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));

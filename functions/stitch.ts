@@ -2,17 +2,18 @@ import { join, basename, relative } from 'node:path';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction, PermanentError } from '../src/runtime/define-function.ts';
+import { defineFunction, PermanentError } from '../src/function/define.ts';
 import { artifacts, jobs, scenes } from '../src/db/schema.ts';
-import { TERMINAL, finishRenderJobIfDone } from '../src/store/jobs.ts';
+import { finishRenderJobIfDone } from '../src/store/jobs.ts';
+import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { failScene } from '../src/store/scenes.ts';
-import { planSchema, stitchResultSchema, SceneError } from '../src/driver/protocol.ts';
+import { stitchResultSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
-import { renderOptionsSchema } from '../src/config/schema.ts';
 import { contentType } from '../src/video/content-type.ts';
+import { SceneError } from '../src/model/errors.ts';
 
 /**
  * Stitches a scene from the partial movie files every node stored: manim's own combiner concatenates
@@ -28,9 +29,10 @@ export default defineFunction({
     const [row] = await db.select({ scene: scenes, job: jobs }).from(scenes).innerJoin(jobs, eq(jobs.id, scenes.jobId)).where(eq(scenes.id, sceneId));
     if (!row) throw new PermanentError(`scene ${sceneId} not found`);
     const { scene, job } = row;
-    if (TERMINAL.includes(job.state) || scene.state !== 'stitching') return { skipped: true };
-    const options = renderOptionsSchema.parse(job.options);
-    const plan = planSchema.parse(scene.plan);
+    if (TERMINAL_JOB_STATES.includes(job.state) || scene.state !== 'stitching') return { skipped: true };
+    const { options } = job;
+    const { plan } = scene;
+    if (!plan) throw new PermanentError(`scene ${sceneId} has no plan`);
     await db.update(scenes).set({ stitchNode: env.nodeId }).where(eq(scenes.id, sceneId));
     const started = Date.now();
 

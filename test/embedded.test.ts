@@ -4,7 +4,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCoordinator } from '../src/cluster.ts';
+import { startCoordinator } from '../src/runtime/coordinator.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { api, waitFor } from './helpers/node.ts';
 

@@ -1,14 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { planSegments as plan, type SegmentPlan } from '../src/planner/segments.ts';
-import type { Play } from '../src/driver/protocol.ts';
+import { planSegments as plan } from '../src/planner/segments.ts';
 import { shouldSteal } from '../src/planner/steal.ts';
+import type { SegmentCut, Play } from '../src/model/plan.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
   index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
 });
 const PIXELS = 1280 * 720;
 /** Every segment of a cut, in play order. */
-const planSegments = (...args: Parameters<typeof plan>): SegmentPlan[] => {
+const planSegments = (...args: Parameters<typeof plan>): SegmentCut[] => {
   const cut = plan(...args);
   return [...(cut.lead ? [cut.lead] : []), ...cut.scouts.filter((s) => s !== undefined), ...cut.queued].sort((a, b) => a.fromPlay - b.fromPlay);
 };

@@ -6,10 +6,13 @@ trust their inputs and a malformed request fails with a clear BadRequest.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
 
 from .errors import BadRequest
 from .records import SectionRecord, SoundRecord
@@ -21,7 +24,6 @@ QUALITY_FLAGS = {
     "p": "production_quality",
     "k": "fourk_quality",
 }
-FORMATS = ("mp4", "mov", "webm", "gif", "png")
 
 
 def _get(req: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
@@ -67,49 +69,44 @@ class RenderOptions:
         return self.format != "png"
 
 
+# The render options' one definition: generated from the zod schema the API checks jobs with
+# (src/model/render-options.ts; `npx tsx scripts/driver-schema.ts` writes it, a test keeps it in step).
+_OPTIONS_SCHEMA = json.loads((Path(__file__).parent / "render_options.schema.json").read_text())
+_options_validator = Draft202012Validator(_OPTIONS_SCHEMA)
+
+
+def _option_error(error: ValidationError) -> str:
+    path = list(error.absolute_path)
+    schema_path = list(error.absolute_schema_path)
+    if schema_path[:1] == ["allOf"]:
+        # a combination manim cannot render: the schema names why, and the option it refuses
+        conflict = _OPTIONS_SCHEMA["allOf"][schema_path[1]]
+        return f"{conflict['title']}: {conflict['then']['description']}"
+    return f"{'.'.join(map(str, path)) or 'options'}: {error.message}"
+
+
 def parse_options(raw: Any) -> RenderOptions:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise BadRequest("field 'options' must be an object")
-    unknown = set(raw) - {"quality", "fps", "resolution", "format", "transparent", "seed", "saveSections"}
-    if unknown:
-        raise BadRequest(f"unknown options: {sorted(unknown)}")
-    quality = _get(raw, "quality", str, False) or "h"
-    if quality not in QUALITY_FLAGS:
-        raise BadRequest(f"quality must be one of {list(QUALITY_FLAGS)}, got {quality!r}")
-    fps = _get(raw, "fps", (int, float), False)
-    if fps is not None and not fps > 0:
-        raise BadRequest("fps must be positive")
+    errors = sorted(_options_validator.iter_errors(raw), key=lambda e: list(e.absolute_schema_path)[:1] == ["allOf"])
+    if errors:
+        raise BadRequest(f"invalid render options: {_option_error(errors[0])}")
+    transparent = bool(raw.get("transparent", False))
+    # manim's "auto": transparent output is .mov (qtrle), opaque is .mp4
+    fmt = raw.get("format") or ("mov" if transparent else "mp4")
     res = raw.get("resolution")
-    resolution: tuple[int, int] | None = None
-    if res is not None:
-        if (
-            not isinstance(res, list)
-            or len(res) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in res)
-        ):
-            raise BadRequest("resolution must be [width, height] of positive integers")
-        resolution = (res[0], res[1])
-    transparent = bool(_get(raw, "transparent", bool, False) or False)
-    fmt = _get(raw, "format", str, False)
-    if fmt is None:
-        # manim's "auto": transparent output is .mov (qtrle), opaque is .mp4
-        fmt = "mov" if transparent else "mp4"
-    fmt = fmt.lower()
-    if fmt == "png-sequence":
-        fmt = "png"
-    if fmt not in FORMATS:
-        raise BadRequest(f"format must be one of {list(FORMATS)}, got {fmt!r}")
-    if transparent and fmt == "mp4":
-        raise BadRequest("mp4 has no alpha channel: use format mov or webm (or png) for transparent output")
-    seed = _get(raw, "seed", int, False)
-    if seed is not None and seed < 0:
-        raise BadRequest("seed must be non-negative")
-    save_sections = bool(_get(raw, "saveSections", bool, False) or False)
-    if save_sections and fmt == "png":
-        raise BadRequest("saveSections needs a video format")
-    return RenderOptions(quality, float(fps) if fps is not None else None, resolution, fmt, transparent, seed, save_sections)
+    fps = raw.get("fps")
+    return RenderOptions(
+        raw.get("quality", "h"),
+        float(fps) if fps is not None else None,
+        (res[0], res[1]) if res is not None else None,
+        fmt,
+        transparent,
+        raw.get("seed"),
+        bool(raw.get("saveSections", False)),
+    )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
+# tests that check a module directly import it from here
+sys.path.insert(0, str(ROOT / "driver"))
 PY = str(ROOT / ".venv" / "bin" / "python")
 MANIM = str(ROOT / ".venv" / "bin" / "manim")
 SCENES = Path(__file__).resolve().parent / "scenes"

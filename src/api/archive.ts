@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { BundleError, MAX_BUNDLE_FILES, safeBundlePath, type BundleFile } from '../store/bundles.ts';
+import { BundleError, MAX_BUNDLE_FILES, safeBundlePath, type BundleFile } from '../model/job-request.ts';
 
 /** Reads a .tar or .tar.gz upload into bundle files; links and unsafe paths are refused by name. */
 export async function filesFromTar(archive: Buffer): Promise<BundleFile[]> {

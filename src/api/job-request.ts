@@ -1,13 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { renderOptionsSchema, type RenderOptions } from '../config/schema.ts';
+import { renderOptionsFields, renderOptionsSchema, type RenderOptions } from '../model/render-options.ts';
 import { describeIssues } from '../config/load.ts';
-import { BundleError, MAX_BUNDLE_FILES, safeBundlePath, type BundleFile } from '../store/bundles.ts';
+import { BundleError, MAX_BUNDLE_FILES, safeBundlePath, type BundleFile, type JobRequest } from '../model/job-request.ts';
 import { filesFromTar } from './archive.ts';
-
-export type JobRequest =
-  | { kind: 'render'; files: BundleFile[]; entry: string; scenes: string[]; options: RenderOptions }
-  | { kind: 'function'; function: string; input: unknown };
 
 export class RequestError extends Error {
   override name = 'RequestError';
@@ -23,7 +19,7 @@ export const renderJobSchema = z.object({
   files: z.record(z.string(), fileContent).refine((f) => Object.keys(f).length > 0, 'at least one file is needed'),
   entry: z.string().optional(),
   scenes: z.array(sceneName).default([]),
-  options: renderOptionsSchema.partial().default({}),
+  options: renderOptionsFields.partial().default({}),
 });
 
 export const functionJobSchema = z.object({

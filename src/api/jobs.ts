@@ -5,7 +5,8 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Services } from '../runtime/services.ts';
 import { parseJobRequest, RequestError } from './job-request.ts';
-import { createJob, getJobDetail, listJobs, cancelJob, getJobRow, TERMINAL } from '../store/jobs.ts';
+import { createJob, getJobDetail, listJobs, cancelJob, getJobRow } from '../store/jobs.ts';
+import { TERMINAL_JOB_STATES } from '../model/states.ts';
 import { eventsSince } from '../store/events.ts';
 import { listArtifacts } from '../store/artifacts.ts';
 import { liveNodes } from '../store/nodes.ts';
@@ -79,7 +80,7 @@ export function jobRoutes(s: Services): Hono {
             last = e.seq;
           }
           const job = await getJobRow(db, id);
-          if (!job || TERMINAL.includes(job.state)) {
+          if (!job || TERMINAL_JOB_STATES.includes(job.state)) {
             if (!(await eventsSince(db, id, last)).length) break;
             continue;
           }

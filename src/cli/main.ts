@@ -1,6 +1,6 @@
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError } from '../config/load.ts';
-import { startCoordinator } from '../cluster.ts';
+import { startCoordinator } from '../runtime/coordinator.ts';
 import { runRender } from './render.ts';
 import { runDoctor } from './doctor.ts';
 import { joinCluster } from './join.ts';

@@ -2,13 +2,15 @@ import { dirname, join, relative, resolve, basename } from 'node:path';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { z } from 'zod';
-import type { Config, RenderOptionsInput } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
+import type { RenderOptionsInput } from '../model/render-options.ts';
 import { ClusterClient, ClusterError } from './client.ts';
 import { packProject } from './pack.ts';
+import { TERMINAL_JOB_STATES } from '../model/states.ts';
 import { jobDetailSchema, outputsSchema, type JobDetailView } from './job-schemas.ts';
 import { JobProgress } from './progress.ts';
-import { startCoordinator, type Coordinator } from '../cluster.ts';
-import { safeBundlePath } from '../store/bundles.ts';
+import { startCoordinator, type Coordinator } from '../runtime/coordinator.ts';
+import { safeBundlePath } from '../model/job-request.ts';
 
 export interface RenderCommand {
   file: string;
@@ -23,13 +25,12 @@ export interface RenderCommand {
   config: Config;
 }
 
-const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 async function follow(client: ClusterClient, id: string, progress: JobProgress): Promise<JobDetailView> {
   for (;;) {
     const job = await client.call(`/jobs/${id}`, jobDetailSchema);
     progress.update(job);
-    if (TERMINAL.includes(job.state)) return job;
+    if (TERMINAL_JOB_STATES.includes(job.state)) return job;
     // A status costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
     await new Promise((r) => setTimeout(r, 1000));
   }

@@ -1,23 +1,11 @@
 import { cpus } from 'node:os';
 import { z } from 'zod';
-
-/** Render options a Manim user knows from `manim render`. */
-export const renderOptionsSchema = z.object({
-  quality: z.enum(['l', 'm', 'h', 'p', 'k']).default('h'),
-  format: z.enum(['mp4', 'mov', 'webm', 'gif', 'png']).default('mp4'),
-  fps: z.number().positive().max(240).optional(),
-  resolution: z.tuple([z.number().int().positive().max(7680), z.number().int().positive().max(4320)]).optional(),
-  transparent: z.boolean().default(false),
-  seed: z.number().int().min(0).optional(),
-  saveSections: z.boolean().default(false),
-});
-export type RenderOptions = z.infer<typeof renderOptionsSchema>;
-export type RenderOptionsInput = z.input<typeof renderOptionsSchema>;
+import { renderOptionsFields, renderOptionsSchema } from '../model/render-options.ts';
 
 const cronTriggerSchema = z.object({
   schedule: z.string().min(1),
   directory: z.string().min(1),
-  options: renderOptionsSchema.partial().optional(),
+  options: renderOptionsFields.partial().optional(),
 });
 
 const gitTriggerSchema = z.object({

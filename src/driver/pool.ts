@@ -4,8 +4,8 @@ import { setPriority } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { driverEnv, pythonPath } from './python.ts';
-import { driverErrorSchema, SceneError } from './protocol.ts';
 import { log } from '../lib/log.ts';
+import { driverErrorSchema, SceneError } from '../model/errors.ts';
 
 const replySchema = z.union([
   z.object({ id: z.string(), ok: z.literal(true) }).passthrough(),

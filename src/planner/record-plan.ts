@@ -1,13 +1,13 @@
 import { isAbsolute, join, relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { eq } from 'drizzle-orm';
-import type { FunctionEnv } from '../runtime/define-function.ts';
+import type { FunctionEnv } from '../function/define.ts';
 import { jobs } from '../db/schema.ts';
-import { TERMINAL } from '../store/jobs.ts';
+import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../model/states.ts';
 import { addPlan, assignShare, dropSegment, failScene, OPEN_END, openSegments, stitchIfComplete } from '../store/scenes.ts';
 import { renderSlots } from '../store/nodes.ts';
-import type { ScenePlan } from '../driver/protocol.ts';
 import { planSegments } from './segments.ts';
+import type { ScenePlan } from '../model/plan.ts';
 
 /** TeX and text SVGs made while planning go to the cluster's cache, so render nodes need no LaTeX
  *  (and Pango texts look the same whatever fonts a node has). */
@@ -42,14 +42,14 @@ export async function recordPlan(env: FunctionEnv, jobId: string, sceneId: strin
   const pixels = plan.width * plan.height;
   await db.transaction(async (tx) => {
     const [job] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
-    if (!job || TERMINAL.includes(job.state)) return;
+    if (!job || TERMINAL_JOB_STATES.includes(job.state)) return;
     const open = await openSegments(tx, sceneId);
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
     const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;
     const scouts = open.scouts.filter(running);
     // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
-    const done = open.lead && !['queued', 'running'].includes(open.lead.state) ? open.lead.toPlay : -1;
+    const done = open.lead && !OPEN_SEGMENT_STATES.includes(open.lead.state) ? open.lead.toPlay : -1;
     const rest = plan.plays.filter((p) => p.index > done);
     // Where each is, among the plays left to cut (progress is recorded every half second or so).
     const at = (s: { id: string; atPlay: number | null }) => {

@@ -1,15 +1,4 @@
-import type { Play } from '../driver/protocol.ts';
-
-export interface SegmentPlan {
-  fromPlay: number;
-  toPlay: number;
-  frames: number;
-  /** Estimated seconds of one core: drawing and encoding, and for a worker's first segment its
-   *  set-up and fast-forward to `fromPlay`. */
-  cost: number;
-  /** Queue order, lowest first: each worker's first segment, then the others from the back. */
-  priority: number;
-}
+import type { Play, SegmentCut } from '../model/plan.ts';
 
 export interface CutOptions {
   workers: number;
@@ -116,10 +105,10 @@ function split(lo: number, hi: number, parts: number, cost: (a: number, b: numbe
 
 /** Where a scene's segments go: the running lead's and scouts' first segments, and the queue's. */
 export interface Cut {
-  lead?: SegmentPlan;
+  lead?: SegmentCut;
   /** In the order the scouts were given; undefined for a scout the scene has no share for. */
-  scouts: (SegmentPlan | undefined)[];
-  queued: SegmentPlan[];
+  scouts: (SegmentCut | undefined)[];
+  queued: SegmentCut[];
 }
 
 /**
@@ -186,7 +175,7 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ct
     const parts = Math.max(1, Math.min(perWorker, Math.floor(draw(a, b) / smallest)));
     const chunks = split(a, b, parts, draw, maxPlays, counted);
     for (const [c, [x, y]] of chunks.entries()) {
-      const segment: SegmentPlan = {
+      const segment: SegmentCut = {
         fromPlay: plays[x]!.index,
         toPlay: plays[y]!.index,
         frames: plays.slice(x, y + 1).reduce((t, p) => t + p.frames, 0),

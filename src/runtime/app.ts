@@ -1,15 +1,15 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from './services.ts';
-import type { FunctionEnv } from './define-function.ts';
+import type { FunctionEnv } from '../function/define.ts';
 import { requireToken } from '../api/auth.ts';
 import { jobRoutes } from '../api/jobs.ts';
 import { nodeRoutes } from '../api/nodes.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { log } from '../lib/log.ts';
+import { VERSION } from '../model/version.ts';
 import { dashboardHtml } from '../web/dashboard.ts';
 
-export const VERSION = '0.1.0';
 
 /** Bindings the queue runner passes to `app.request()`: the per-call function environment. */
 type Bindings = { nnEnv?: FunctionEnv };

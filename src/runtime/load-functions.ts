@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RegisteredFunction } from './define-function.ts';
+import type { RegisteredFunction } from '../function/define.ts';
 import { PROJECT_ROOT } from '../driver/python.ts';
 
 export const FUNCTIONS_DIR = join(PROJECT_ROOT, 'functions');

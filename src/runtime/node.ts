@@ -9,7 +9,7 @@ import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
-import { TexShare } from './tex-share.ts';
+import { TexShare } from '../store/tex-share.ts';
 import { registerNode, heartbeat, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
 import { finishJob, NEEDS_LATEX } from '../store/jobs.ts';
 import { jobs, nodes, segments } from '../db/schema.ts';

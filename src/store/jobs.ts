@@ -1,17 +1,16 @@
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { Tx } from '../db/tx.ts';
-import { jobs, scenes, segments, nodes, type JobError, type JobState } from '../db/schema.ts';
+import { jobs, scenes, segments, nodes, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import type { JobRequest } from '../api/job-request.ts';
+import type { JobRequest } from '../model/job-request.ts';
+import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
 import { putBundle } from './bundles.ts';
 import { appendEvent } from './events.ts';
 import { listArtifacts } from './artifacts.ts';
 
 /** Work that needs LaTeX: planning, and a lead segment rendering before the TeX cache exists. */
 export const NEEDS_LATEX = 'needs-latex';
-
-export const TERMINAL: JobState[] = ['succeeded', 'failed', 'cancelled'];
 
 export const planKey = (jobId: string) => `plan:${jobId}`;
 export const segmentKey = (segmentId: string) => `segment:${segmentId}`;
@@ -123,7 +122,7 @@ export async function finishJob(tx: Tx, jobId: string, state: 'succeeded' | 'fai
   const updated = await tx
     .update(jobs)
     .set({ state, finishedAt: new Date(), ...extra })
-    .where(and(eq(jobs.id, jobId), notInArray(jobs.state, TERMINAL)))
+    .where(and(eq(jobs.id, jobId), notInArray(jobs.state, [...TERMINAL_JOB_STATES])))
     .returning({ id: jobs.id });
   if (updated.length) await appendEvent(tx, jobId, `job.${state}`, extra.error ? { error: extra.error } : {});
 }
@@ -131,7 +130,7 @@ export async function finishJob(tx: Tx, jobId: string, state: 'succeeded' | 'fai
 /** A render job ends when every scene has ended; it failed if any scene failed. */
 export async function finishRenderJobIfDone(tx: Tx, jobId: string): Promise<void> {
   const rows = await tx.select({ state: scenes.state, name: scenes.name, error: scenes.error }).from(scenes).where(eq(scenes.jobId, jobId));
-  if (!rows.length || rows.some((r) => !['succeeded', 'failed', 'cancelled'].includes(r.state))) return;
+  if (!rows.length || rows.some((r) => !TERMINAL_SCENE_STATES.includes(r.state))) return;
   const failed = rows.filter((r) => r.state === 'failed');
   if (!failed.length) return finishJob(tx, jobId, 'succeeded');
   await finishJob(tx, jobId, 'failed', {
@@ -144,9 +143,9 @@ export async function cancelJob(db: Db, id: string): Promise<'cancelled' | 'fini
   return db.transaction(async (tx) => {
     const [job] = await tx.select().from(jobs).where(eq(jobs.id, id)).for('update');
     if (!job) return 'missing';
-    if (TERMINAL.includes(job.state)) return 'finished';
+    if (TERMINAL_JOB_STATES.includes(job.state)) return 'finished';
     await tx.update(jobs).set({ state: 'cancelled', finishedAt: new Date() }).where(eq(jobs.id, id));
-    const open = await tx.update(segments).set({ state: 'cancelled' }).where(and(eq(segments.jobId, id), inArray(segments.state, ['queued', 'running']))).returning({ id: segments.id });
+    const open = await tx.update(segments).set({ state: 'cancelled' }).where(and(eq(segments.jobId, id), inArray(segments.state, [...OPEN_SEGMENT_STATES]))).returning({ id: segments.id });
     const sceneRows = await tx.update(scenes).set({ state: 'cancelled' }).where(and(eq(scenes.jobId, id), notInArray(scenes.state, ['succeeded', 'failed']))).returning({ id: scenes.id });
     const keys = [planKey(id), functionKey(id), ...open.map((s) => segmentKey(s.id)), ...sceneRows.map((s) => stitchKey(s.id))];
     for (const key of keys) await tx.execute(sql`select graphile_worker.remove_job(${key})`);
@@ -157,5 +156,5 @@ export async function cancelJob(db: Db, id: string): Promise<'cancelled' | 'fini
 
 export async function isJobOpen(db: Tx, jobId: string): Promise<boolean> {
   const job = await getJobRow(db, jobId);
-  return !!job && !TERMINAL.includes(job.state);
+  return !!job && !TERMINAL_JOB_STATES.includes(job.state);
 }

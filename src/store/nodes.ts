@@ -1,7 +1,8 @@
 import { hostname, networkInterfaces, platform, release, cpus, totalmem } from 'node:os';
 import { and, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
-import { nodes, type NodeState } from '../db/schema.ts';
+import { nodes } from '../db/schema.ts';
+import type { NodeState } from '../model/states.ts';
 
 /** A node that has not heart-beaten for this long is taken for gone and its work re-run elsewhere. */
 export const NODE_TIMEOUT_MS = 20_000;

@@ -2,10 +2,9 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import type { ScenePlan } from '../driver/protocol.ts';
-import type { SegmentPlan } from '../planner/segments.ts';
 import { appendEvent } from './events.ts';
 import { finishRenderJobIfDone, NEEDS_LATEX, segmentKey, stitchKey } from './jobs.ts';
+import type { ScenePlan, SegmentCut } from '../model/plan.ts';
 
 /** A lead segment's toPlay while nobody knows yet where it ends. */
 export const OPEN_END = -1;
@@ -66,14 +65,14 @@ export async function dropSegment(tx: Tx, id: string): Promise<void> {
 
 /** Gives a running lead or scout its first segment; its node reads this when the event arrives.
  *  It may go on into the next segment (extendSegment). */
-export async function assignShare(tx: Tx, jobId: string, id: string, share: SegmentPlan): Promise<void> {
+export async function assignShare(tx: Tx, jobId: string, id: string, share: SegmentCut): Promise<void> {
   const { priority: _, ...where } = share;
   await tx.update(segments).set(where).where(eq(segments.id, id));
   await appendEvent(tx, jobId, 'segment.cut', { plays: [share.fromPlay, share.toPlay] });
 }
 
 /** Records a scene's plan and its segments, and enqueues them in the planner's order. */
-export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentPlan[], firstPosition: number): Promise<void> {
+export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentCut[], firstPosition: number): Promise<void> {
   await tx.update(scenes).set({ state: 'rendering', plan, totalFrames: plan.totalFrames }).where(eq(scenes.id, sceneId));
   const rows = cuts.length
     ? await tx

@@ -2,10 +2,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { nodes, scenes, segments } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import type { Play } from '../driver/protocol.ts';
 import { appendEvent } from './events.ts';
 import { segmentKey } from './jobs.ts';
 import { dropSegment, OPEN_END } from './scenes.ts';
+import type { Play } from '../model/plan.ts';
 
 /**
  * A running segment takes the next segment of its scene when it is still queued: its render goes

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database } from '../db/client.ts';
-import { getTex, putTex, TEX_CHANNEL, texNotIn } from '../store/tex-cache.ts';
+import { getTex, putTex, TEX_CHANNEL, texNotIn } from './tex-cache.ts';
 import { log } from '../lib/log.ts';
 
 /** manim's names for them; anything else from the database is never written to disk. */

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.ts';
 import type { DriverPool } from '../driver/pool.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { EventHub } from '../store/events.ts';
-import type { TexShare } from './tex-share.ts';
+import type { TexShare } from '../store/tex-share.ts';
 import { describeIssues } from '../config/load.ts';
 
 /** What a function may use: the services of the node it runs on. */
