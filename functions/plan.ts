@@ -9,7 +9,7 @@ import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { addFailedScene, failScene, openScene } from '../src/store/scenes.ts';
 import { renderSlots } from '../src/store/nodes.ts';
-import { recordPlan } from '../src/planner/record-plan.ts';
+import { recordPlan } from '../src/store/plans.ts';
 import { listSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { planSchema } from '../src/model/plan.ts';
@@ -66,19 +66,20 @@ export default defineFunction({
       // slot the lead renders the whole scene and its render is the plan: planning would only add
       // to the wall time.
       const lead = env.config.segments.lead && options.format !== 'png' && latexSlots > 0;
-      const planner = lead && (slots > 1 || !!env.config.segments.maxPlays);
-      // Slots with LaTeX that no scene's lead or planner takes scout while they wait for the plan:
+      const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
+      // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
       // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
-      const scouts = planner ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
-      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planner, scouts }));
+      const scouts = planningScout ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
+      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planningScout, scouts }));
       if (lead) continue;
       const mediaDir = join(env.workDir, 'plan', jobId, name);
       try {
         const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir }, planSchema, env.signal);
-        await recordPlan(env, jobId, sceneId, name, plan, mediaDir);
+        await env.tex.shareFromPlan(plan.texFiles, mediaDir);
+        await recordPlan(db, env.queue, env.config.segments, jobId, sceneId, name, plan);
       } catch (err) {
         if (!(err instanceof SceneError)) throw err;
-        await db.transaction((tx) => failScene(tx, sceneId, errorDetail(err, cwd)));
+        await db.transaction((tx) => failScene(tx, env.queue, sceneId, errorDetail(err, cwd)));
       } finally {
         await rm(mediaDir, { recursive: true, force: true });
       }

@@ -66,7 +66,7 @@ export default defineFunction({
       } catch (err) {
         if (!(err instanceof SceneError)) throw err;
         const error = errorDetail(err, cwd);
-        await db.transaction((tx) => failScene(tx, sceneId, error));
+        await db.transaction((tx) => failScene(tx, env.queue, sceneId, error));
         throw new PermanentError(error.message);
       }
       const outDir = join(dir, 'out');

@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   'src/queue': 2,
   'src/store': 2,
   'src/function': 3,
+  'src/render': 3,
   functions: 3,
   'src/runtime': 4,
   'src/api': 4,

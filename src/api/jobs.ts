@@ -56,7 +56,7 @@ export function jobRoutes(s: Services): Hono {
   });
 
   app.post('/:id/cancel', async (c) => {
-    const outcome = await cancelJob(db, c.req.param('id'));
+    const outcome = await cancelJob(db, s.queue, c.req.param('id'));
     if (outcome === 'missing') return c.json({ error: 'no such job' }, 404);
     if (outcome === 'finished') return c.json({ error: 'the job has already finished' }, 409);
     return c.json({ id: c.req.param('id'), state: 'cancelled' });

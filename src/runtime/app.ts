@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from './services.ts';
-import type { FunctionEnv } from '../function/define.ts';
 import { requireToken } from '../api/auth.ts';
 import { jobRoutes } from '../api/jobs.ts';
 import { nodeRoutes } from '../api/nodes.ts';
@@ -11,12 +10,9 @@ import { VERSION } from '../model/version.ts';
 import { dashboardHtml } from '../web/dashboard.ts';
 
 
-/** Bindings the queue runner passes to `app.request()`: the per-call function environment. */
-type Bindings = { nnEnv?: FunctionEnv };
-
 /** One node's HTTP runtime: the health check, its registered functions and the API. */
-export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
-  const app = new Hono<{ Bindings: Bindings }>();
+export function createApp(s: Services): Hono {
+  const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true, node: s.nodeId, version: VERSION }));
   // The dashboard page holds no data: it asks for the token and reads the API with it.
   app.get('/', (c) => c.html(dashboardHtml()));
@@ -25,8 +21,7 @@ export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
   app.post('/functions/:name', async (c) => {
     const fn = s.functions.get(c.req.param('name'));
     if (!fn) return c.json({ error: `no function named "${c.req.param('name')}" is registered on this node` }, 404);
-    const env = c.env?.nnEnv ?? s.envFor();
-    return fn.fetch(c.req.raw, env);
+    return fn.fetch(c.req.raw, s.envFor());
   });
   app.get('/cluster', (c) => {
     if (!s.cluster) return c.json({ error: 'this node is not a coordinator: join the URL `networknodes up` printed' }, 404);

@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../driver/python.ts';
 export const FUNCTIONS_DIR = join(PROJECT_ROOT, 'functions');
 
 function isFunction(v: unknown): v is RegisteredFunction {
-  return !!v && typeof v === 'object' && typeof (v as RegisteredFunction).name === 'string' && typeof (v as RegisteredFunction).fetch === 'function';
+  return !!v && typeof v === 'object' && typeof (v as RegisteredFunction).name === 'string' && typeof (v as RegisteredFunction).call === 'function';
 }
 
 async function load(path: string): Promise<RegisteredFunction> {

@@ -1,21 +1,15 @@
-import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { Tx } from '../db/tx.ts';
 import { jobs, scenes, segments, nodes, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { JobRequest } from '../model/job-request.ts';
-import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
+import { TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
 import { putBundle } from './bundles.ts';
 import { appendEvent } from './events.ts';
 import { listArtifacts } from './artifacts.ts';
-
-/** Work that needs LaTeX: planning, and a lead segment rendering before the TeX cache exists. */
-export const NEEDS_LATEX = 'needs-latex';
-
-export const planKey = (jobId: string) => `plan:${jobId}`;
-export const segmentKey = (segmentId: string) => `segment:${segmentId}`;
-export const stitchKey = (sceneId: string) => `stitch:${sceneId}`;
-export const functionKey = (jobId: string) => `function:${jobId}`;
+import { functionKey, NEEDS_LATEX, planKey, stitchKey } from './queue-keys.ts';
+import { cancelOpenSegments } from './segments/drop.ts';
 
 /** Records a job and enqueues its first work in one transaction: a job is never half-created. */
 export async function createJob(db: Db, queue: Queue, req: JobRequest, source = 'api'): Promise<string> {
@@ -108,6 +102,11 @@ export async function listJobs(db: Db, limit = 50) {
     .limit(limit);
 }
 
+/** A function job starts when its function starts. */
+export async function markFunctionJobStarted(db: Tx, jobId: string): Promise<void> {
+  await db.update(jobs).set({ startedAt: sql`coalesce(${jobs.startedAt}, now())` }).where(eq(jobs.id, jobId));
+}
+
 /** Marks a job started the first time any of its work runs. */
 export async function markJobRunning(tx: Tx, jobId: string): Promise<void> {
   const updated = await tx
@@ -139,16 +138,15 @@ export async function finishRenderJobIfDone(tx: Tx, jobId: string): Promise<void
 }
 
 /** Cancels a job: queued work is removed from the queue, running work stops at its next check. */
-export async function cancelJob(db: Db, id: string): Promise<'cancelled' | 'finished' | 'missing'> {
+export async function cancelJob(db: Db, queue: Queue, id: string): Promise<'cancelled' | 'finished' | 'missing'> {
   return db.transaction(async (tx) => {
     const [job] = await tx.select().from(jobs).where(eq(jobs.id, id)).for('update');
     if (!job) return 'missing';
     if (TERMINAL_JOB_STATES.includes(job.state)) return 'finished';
     await tx.update(jobs).set({ state: 'cancelled', finishedAt: new Date() }).where(eq(jobs.id, id));
-    const open = await tx.update(segments).set({ state: 'cancelled' }).where(and(eq(segments.jobId, id), inArray(segments.state, [...OPEN_SEGMENT_STATES]))).returning({ id: segments.id });
+    await cancelOpenSegments(tx, queue, { jobId: id });
     const sceneRows = await tx.update(scenes).set({ state: 'cancelled' }).where(and(eq(scenes.jobId, id), notInArray(scenes.state, ['succeeded', 'failed']))).returning({ id: scenes.id });
-    const keys = [planKey(id), functionKey(id), ...open.map((s) => segmentKey(s.id)), ...sceneRows.map((s) => stitchKey(s.id))];
-    for (const key of keys) await tx.execute(sql`select graphile_worker.remove_job(${key})`);
+    for (const key of [planKey(id), functionKey(id), ...sceneRows.map((s) => stitchKey(s.id))]) await queue.remove(tx, key);
     await appendEvent(tx, id, 'job.cancelled');
     return 'cancelled';
   });
