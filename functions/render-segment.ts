@@ -15,7 +15,7 @@ import { OPEN_END, UNKNOWN_START } from '../src/store/segments/range.ts';
 import { RangeFiles } from '../src/driver/range-files.ts';
 import { renderResultSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
-import { shouldSteal } from '../src/planner/steal.ts';
+import { shouldSteal } from '../src/cutting/steal.ts';
 import { steerRender } from '../src/render/steer.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';

@@ -15,7 +15,7 @@ const LAYERS: Record<string, number> = {
   'src/config': 1,
   'src/driver': 2,
   'src/video': 2,
-  'src/planner': 2,
+  'src/cutting': 2,
   'src/queue': 2,
   'src/store': 2,
   'src/function': 3,

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import { planSegments, type CutOptions } from '../planner/segments.ts';
+import { cutScene, type CutOptions } from '../cutting/cut.ts';
 import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../model/states.ts';
 import { addPlan, failScene, stitchIfComplete } from './scenes.ts';
 import { renderSlots } from './nodes.ts';
@@ -48,7 +48,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       const play = s.atPlay ?? 0;
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
-    const cuts = planSegments(rest, pixels, { ...cut, workers }, {
+    const cuts = cutScene(rest, pixels, { ...cut, workers }, {
       before: plan.plays.filter((p) => p.index <= done),
       lead: lead ? { at: at(lead) } : undefined,
       scouts: scouts.map((s) => ({ at: at(s) })),
