@@ -88,7 +88,11 @@ describe('cutting a scene into segments', () => {
     expect(lead!.fromPlay).toBe(0);
     expect(lead!.toPlay).toBeGreaterThanOrEqual(6);
     // Six plays already drawn: the lead's share reaches further than a fresh first share.
-    const shareEnd = (cuts: typeof rest) => Math.min(...cuts.filter((c) => c.priority < 100 && c.fromPlay > 0).map((c) => c.fromPlay));
+    const shareEnd = (cuts: typeof rest) => {
+      const starts = cuts.filter((c) => c.priority < 100 && c.fromPlay > 0).map((c) => c.fromPlay);
+      expect(starts.length).toBeGreaterThan(0); // Math.min() of nothing is Infinity
+      return Math.min(...starts);
+    };
     expect(shareEnd(rest)).toBeGreaterThan(shareEnd(fresh));
     expect(rest.at(-1)!.toPlay).toBe(19);
   });

@@ -59,6 +59,7 @@ describe('the queue', () => {
         return j.state === 'succeeded' ? j : undefined;
       }, 30_000, 'the pending job');
       expect(job.result.echo).toBe('while-down');
+      expect(job.result.node, 'the node that ran it').toBe(second.id);
       const old = await (await call2(`/jobs/${done.id}`)).json();
       expect(old.state).toBe('succeeded');
       expect(old.result.echo).toBe('before');
