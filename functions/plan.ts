@@ -1,13 +1,11 @@
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { eq, isNotNull, and } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineFunction } from '../src/function/define.ts';
-import { scenes } from '../src/db/schema.ts';
 import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob } from '../src/store/jobs.ts';
 import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { addFailedScene, failScene, openScene } from '../src/store/scenes.ts';
+import { addFailedScene, failScene, openScene, startPlanning } from '../src/store/scenes.ts';
 import { renderSlots } from '../src/store/nodes.ts';
 import { recordPlan } from '../src/store/plans.ts';
 import { listSchema } from '../src/driver/protocol.ts';
@@ -29,9 +27,7 @@ export default defineFunction({
     const job = await getJobRow(db, jobId);
     if (!job || TERMINAL_JOB_STATES.includes(job.state)) return { skipped: true };
     // A retried plan after a crash must not plan the same scenes twice.
-    const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
-    if (planned.length) return { skipped: true };
-    await db.delete(scenes).where(eq(scenes.jobId, jobId));
+    if (!(await startPlanning(db, jobId))) return { skipped: true };
     await markJobRunning(db, jobId);
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));

@@ -1,15 +1,11 @@
 import { join, basename, relative } from 'node:path';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { defineFunction, PermanentError } from '../src/function/define.ts';
-import { artifacts, jobs, scenes } from '../src/db/schema.ts';
-import { finishRenderJobIfDone } from '../src/store/jobs.ts';
 import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { listArtifacts, putArtifact, readArtifact } from '../src/store/artifacts.ts';
-import { appendEvent } from '../src/store/events.ts';
-import { failScene } from '../src/store/scenes.ts';
+import { completeScene, failScene, recordStitchNode, sceneWithJob } from '../src/store/scenes.ts';
 import { stitchResultSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { contentType } from '../src/video/content-type.ts';
@@ -26,21 +22,18 @@ export default defineFunction({
   input: z.object({ sceneId: z.uuid() }),
   async run({ sceneId }, env) {
     const { db } = env.database;
-    const [row] = await db.select({ scene: scenes, job: jobs }).from(scenes).innerJoin(jobs, eq(jobs.id, scenes.jobId)).where(eq(scenes.id, sceneId));
+    const row = await sceneWithJob(db, sceneId);
     if (!row) throw new PermanentError(`scene ${sceneId} not found`);
     const { scene, job } = row;
     if (TERMINAL_JOB_STATES.includes(job.state) || scene.state !== 'stitching') return { skipped: true };
     const { options } = job;
     const { plan } = scene;
     if (!plan) throw new PermanentError(`scene ${sceneId} has no plan`);
-    await db.update(scenes).set({ stitchNode: env.nodeId }).where(eq(scenes.id, sceneId));
+    await recordStitchNode(db, sceneId, env.nodeId);
     const started = Date.now();
 
     if (options.format === 'png') {
-      await db.transaction(async (tx) => {
-        await tx.update(artifacts).set({ kind: 'output' }).where(and(eq(artifacts.sceneId, sceneId), eq(artifacts.kind, 'frame')));
-        await complete(tx);
-      });
+      await db.transaction((tx) => completeScene(tx, scene, { node: env.nodeId, ms: Date.now() - started, framesAreOutputs: true }));
       return { frames: plan.totalFrames };
     }
 
@@ -75,17 +68,11 @@ export default defineFunction({
           const name = o.kind === 'movie' ? `${scene.name}${o.path.slice(o.path.lastIndexOf('.'))}` : `${scene.name}/${o.path.startsWith(outDir) ? relative(outDir, o.path) : basename(o.path)}`;
           await putArtifact(tx, { jobId: job.id, sceneId, kind: 'output', name, position: o.kind === 'movie' ? 0 : 1, contentType: contentType(o.path), bytes: await readFile(o.path) });
         }
-        await complete(tx);
+        await completeScene(tx, scene, { node: env.nodeId, ms: Date.now() - started });
       });
       return { outputs: result.outputs.length };
     } finally {
       await rm(dir, { recursive: true, force: true });
-    }
-
-    async function complete(tx: Parameters<Parameters<typeof db.transaction>[0]>[0]) {
-      await tx.update(scenes).set({ state: 'succeeded', finishedAt: new Date() }).where(eq(scenes.id, sceneId));
-      await appendEvent(tx, job.id, 'scene.done', { scene: scene.name, node: env.nodeId, stitchMs: Date.now() - started });
-      await finishRenderJobIfDone(tx, job.id);
     }
   },
 });

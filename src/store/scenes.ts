@@ -1,6 +1,6 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
-import { scenes, segments, type JobError } from '../db/schema.ts';
+import { artifacts, jobs, scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
 import { appendEvent } from './events.ts';
 import { finishRenderJobIfDone } from './jobs.ts';
@@ -54,4 +54,33 @@ export async function stitchIfComplete(tx: Tx, queue: Queue, sceneId: string): P
   await tx.update(scenes).set({ state: 'stitching' }).where(eq(scenes.id, sceneId));
   await queue.add(tx, 'stitch', { sceneId }, { jobKey: stitchKey(sceneId), priority: -5 });
   await appendEvent(tx, scene.jobId, 'scene.stitching', { scene: scene.name });
+}
+
+/** A scene and its job, as the stitch reads them. */
+export async function sceneWithJob(db: Tx, sceneId: string) {
+  const [row] = await db.select({ scene: scenes, job: jobs }).from(scenes).innerJoin(jobs, eq(jobs.id, scenes.jobId)).where(eq(scenes.id, sceneId));
+  return row;
+}
+
+/** The node that stitches a scene, for the dashboard. */
+export async function recordStitchNode(db: Tx, sceneId: string, nodeId: string): Promise<void> {
+  await db.update(scenes).set({ stitchNode: nodeId }).where(eq(scenes.id, sceneId));
+}
+
+/** A stitched scene is done (its outputs stored in the same transaction); its job may be too.
+ *  PNG frames need no stitching: `framesAreOutputs` makes the segments' frames its outputs. */
+export async function completeScene(tx: Tx, scene: { id: string; jobId: string; name: string }, stitch: { node: string; ms: number; framesAreOutputs?: boolean }): Promise<void> {
+  if (stitch.framesAreOutputs) await tx.update(artifacts).set({ kind: 'output' }).where(and(eq(artifacts.sceneId, scene.id), eq(artifacts.kind, 'frame')));
+  await tx.update(scenes).set({ state: 'succeeded', finishedAt: new Date() }).where(eq(scenes.id, scene.id));
+  await appendEvent(tx, scene.jobId, 'scene.done', { scene: scene.name, node: stitch.node, stitchMs: stitch.ms });
+  await finishRenderJobIfDone(tx, scene.jobId);
+}
+
+/** A plan that runs again (its node died) starts over, unless a scene was already planned: then
+ *  the earlier run got far enough, and planning twice would render twice. Returns whether to plan. */
+export async function startPlanning(db: Tx, jobId: string): Promise<boolean> {
+  const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
+  if (planned.length) return false;
+  await db.delete(scenes).where(eq(scenes.jobId, jobId));
+  return true;
 }
