@@ -3,18 +3,16 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
-import { eq } from 'drizzle-orm';
 import { renderConcurrency, type Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
 import { TexShare } from '../store/tex-share.ts';
-import { registerNode, heartbeat, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
+import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
 import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
 import { avoidFlag, NEEDS_LATEX } from '../store/queue-keys.ts';
 import { handBackOnStop } from '../store/segments/requeue.ts';
-import { nodes } from '../db/schema.ts';
 import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
@@ -180,7 +178,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
-    await database.db.update(nodes).set({ url }).where(eq(nodes.id, id));
+    await recordNodeUrl(database.db, id, url);
   }
   log.info({ node: id, name, concurrency, functions: [...functions.keys()], url }, 'node started');
 

@@ -1,8 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { Queue } from '../queue/queue.ts';
-import { nodes } from '../db/schema.ts';
-import { staleNodes } from '../store/nodes.ts';
+import { clearWorkerIds, setNodeState, staleNodes } from '../store/nodes.ts';
 import { requeueLostSegments } from '../store/segments/requeue.ts';
 import { log } from '../lib/log.ts';
 
@@ -22,7 +21,7 @@ export async function reapDeadNodes(database: Database, queue: Queue): Promise<s
     const reaped: string[] = [];
     for (const node of await staleNodes(tx)) {
       if (node.state !== 'offline') {
-        await tx.update(nodes).set({ state: 'offline', current: [] }).where(eq(nodes.id, node.id));
+        await setNodeState(tx, node.id, 'offline');
         const lost = await requeueLostSegments(tx, node);
         log.warn({ node: node.name, segments: lost }, 'node stopped heart-beating: its work goes back to the queue');
       }
@@ -30,7 +29,7 @@ export async function reapDeadNodes(database: Database, queue: Queue): Promise<s
         // Same connection pool as the queue, but its own transaction: idempotent, so a crash between
         // the two only means the next reaper does it again.
         await queue.utils.forceUnlockWorkers(node.workerIds);
-        await tx.update(nodes).set({ workerIds: [] }).where(eq(nodes.id, node.id));
+        await clearWorkerIds(tx, node.id);
       }
       reaped.push(node.name);
     }

@@ -90,3 +90,13 @@ export async function staleNodes(db: Tx) {
       and(eq(nodes.state, 'offline'), sql`jsonb_array_length(${nodes.workerIds}) > 0`),
     ));
 }
+
+/** Where a node serves HTTP, once it listens. */
+export async function recordNodeUrl(db: Tx, id: string, url: string): Promise<void> {
+  await db.update(nodes).set({ url }).where(eq(nodes.id, id));
+}
+
+/** A node whose queue locks were released: it holds none any more. */
+export async function clearWorkerIds(db: Tx, id: string): Promise<void> {
+  await db.update(nodes).set({ workerIds: [] }).where(eq(nodes.id, id));
+}
