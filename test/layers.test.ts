@@ -94,7 +94,7 @@ describe('module layers', () => {
   });
 
   it('keeps every source file under 300 lines (the dashboard page aside)', () => {
-    const long = files.filter((f) => readFileSync(join(ROOT, f), 'utf8').split('\n').length > 300);
+    const long = [...files, ...sources('scripts')].filter((f) => readFileSync(join(ROOT, f), 'utf8').split('\n').length > 300);
     expect(long).toEqual([]);
   });
 });

@@ -57,3 +57,8 @@ def test_no_import_cycle() -> None:
 
 def test_a_cycle_is_found() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_modules_stay_small() -> None:
+    long = [p.name for p in PACKAGE.glob("*.py") if len(p.read_text().splitlines()) > 300]
+    assert long == []
