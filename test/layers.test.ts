@@ -6,7 +6,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 /**
  * Layers, lowest first: a module imports only from its own layer or lower ones. cli → api/runtime →
- * functions → planner/queue/store → model/db.
+ * functions → cutting/queue/store → model/db.
  */
 const LAYERS: Record<string, number> = {
   'src/model': 0,

@@ -27,7 +27,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'nn-render-'));
 beforeAll(async () => {
   db = await freshDatabase();
   // One play per segment, no lead segment, and no render going on into the next segment: these
-  // scenes are so short that the planner would otherwise (rightly) render them whole, and every
+  // scenes are so short that the cutter would otherwise (rightly) render them whole, and every
   // cut is a place where fidelity could break.
   const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false, rebalance: false } };
   nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];

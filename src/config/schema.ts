@@ -36,7 +36,7 @@ export const configSchema = z.object({
       minFrames: z.number().int().min(1).default(240),
       /** What starting a segment costs (forking the driver, constructing the scene), in seconds. */
       setupSeconds: z.number().min(0).max(600).default(2.5),
-      /** Most plays in one cut, like a render farm's chunk size; 0 = as the planner sees fit. */
+      /** Most plays in one cut, like a render farm's chunk size; 0 = as the cutter sees fit. */
       maxPlays: z.number().int().min(0).default(0),
       /** A render that reaches the end of its segment goes on into the next one while it is queued. */
       rebalance: z.boolean().default(true),

@@ -72,7 +72,7 @@ export async function findLiveNode(db: Tx, ref: string) {
   return hits.length === 1 ? hits[0] : hits.length ? 'ambiguous' : undefined;
 }
 
-/** How many segments the live nodes can render at once (the planner cuts for this many), and how
+/** How many segments the live nodes can render at once (the cutter cuts for this many), and how
  *  many of those slots have LaTeX (work that needs it goes only there). */
 export async function renderSlots(db: Tx): Promise<{ slots: number; latexSlots: number }> {
   const live = (await liveNodes(db)).filter((n) => n.functions.includes('render-segment') && n.state === 'online');

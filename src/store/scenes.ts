@@ -16,7 +16,7 @@ export async function openScene(tx: Tx, queue: Queue, jobId: string, position: n
   return scene!.id;
 }
 
-/** Records a scene's plan and its segments, and enqueues them in the planner's order. */
+/** Records a scene's plan and its segments, and enqueues them in the cutter's order. */
 export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentCut[], firstPosition: number): Promise<void> {
   await tx.update(scenes).set({ state: 'rendering', plan, totalFrames: plan.totalFrames }).where(eq(scenes.id, sceneId));
   await createCutSegments(tx, queue, jobId, sceneId, cuts, firstPosition);
