@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { defineFunction } from '../src/runtime/define-function.ts';
+import { defineFunction } from '../src/function/define.ts';
 import { cronTriggerSchema } from '../src/config/schema.ts';
 import { bundleId } from '../src/store/bundles.ts';
 import { lastSeenRun } from '../src/store/trigger-runs.ts';
 import { fetchBranch, GitError, readTree } from '../src/triggers/git.ts';
 import { pythonSources, sceneFiles } from '../src/triggers/scenes.ts';
 import { cloneDir, recordFailure, renderSceneFiles } from '../src/triggers/render-scenes.ts';
-import { packProject } from '../src/cli/pack.ts';
-import { filesFromTar } from '../src/api/archive.ts';
+import { packProject } from '../src/bundle/pack.ts';
+import { filesFromTar } from '../src/bundle/unpack.ts';
 
 /**
  * A cron trigger come due (graphile-worker's crontab enqueues it, once for the whole farm). Bundles

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineFunction } from '../src/runtime/define-function.ts';
+import { defineFunction } from '../src/function/define.ts';
 import { gitTriggerSchema } from '../src/config/schema.ts';
 import { lastSeenRun } from '../src/store/trigger-runs.ts';
 import { changedPaths, fetchCommit, GitError, hasCommit, readTree, treePrefix } from '../src/triggers/git.ts';

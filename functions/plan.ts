@@ -1,18 +1,19 @@
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { eq, isNotNull, and } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction, type FunctionEnv } from '../src/runtime/define-function.ts';
-import { scenes } from '../src/db/schema.ts';
-import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, TERMINAL } from '../src/store/jobs.ts';
+import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
+import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob } from '../src/store/jobs.ts';
+import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { addFailedScene, failScene, openScene } from '../src/store/scenes.ts';
+import { addFailedScene, failScene, openScene, sceneWithJob, startPlanning } from '../src/store/scenes.ts';
 import { renderSlots } from '../src/store/nodes.ts';
-import { recordPlan } from '../src/planner/record-plan.ts';
-import { listSchema, planSchema, SceneError } from '../src/driver/protocol.ts';
-import { renderOptionsSchema, type RenderOptions } from '../src/config/schema.ts';
+import { recordPlan } from '../src/store/plans.ts';
+import { listSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
-import { renderStill } from '../src/planner/still.ts';
+import { planSchema } from '../src/model/plan.ts';
+import { SceneError } from '../src/model/errors.ts';
+import type { RenderOptions } from '../src/model/render-options.ts';
+import { renderStill } from '../src/render/still.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
@@ -27,17 +28,15 @@ export default defineFunction({
   async run({ jobId, sceneId: replanned }, env) {
     const { db } = env.database;
     const job = await getJobRow(db, jobId);
-    if (!job || TERMINAL.includes(job.state)) return { skipped: true };
-    if (replanned) return replan(env, jobId, replanned, job.bundleId!, job.entry!, renderOptionsSchema.parse(job.options));
+    if (!job || TERMINAL_JOB_STATES.includes(job.state)) return { skipped: true };
+    if (replanned) return replan(env, jobId, replanned, job.bundleId!, job.entry!, job.options);
     // A retried plan after a crash must not plan the same scenes twice.
-    const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
-    if (planned.length) return { skipped: true };
-    await db.delete(scenes).where(eq(scenes.jobId, jobId));
+    if (!(await startPlanning(db, jobId))) return { skipped: true };
     await markJobRunning(db, jobId);
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
     const file = join(cwd, job.entry!);
-    const options = renderOptionsSchema.parse(job.options);
+    const options = job.options;
     const base = { file, cwd, options };
 
     let available: string[];
@@ -69,11 +68,11 @@ export default defineFunction({
       // A still (format png) is manim's own last-frame render, made here (renderStill).
       const still = options.format === 'png';
       const lead = env.config.segments.lead && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
-      const planner = lead && (slots > 1 || !!env.config.segments.maxPlays);
-      // Slots with LaTeX that no scene's lead or planner takes scout while they wait for the plan:
+      const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
+      // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
       // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
-      const scouts = planner ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
-      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planner, scouts }));
+      const scouts = planningScout ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
+      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planningScout, scouts }));
       if (lead) continue;
       if (still) {
         await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
@@ -97,10 +96,11 @@ async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name:
   const mediaDir = join(env.workDir, 'plan', jobId, name);
   try {
     const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir, exact }, planSchema, env.signal);
-    await recordPlan(env, jobId, sceneId, name, plan, mediaDir);
+    await env.tex.shareFromPlan(plan.texFiles, mediaDir);
+    await recordPlan(env.database.db, env.queue, env.config.segments, jobId, sceneId, name, plan);
   } catch (err) {
     if (!(err instanceof SceneError)) throw err;
-    await env.database.db.transaction((tx) => failScene(tx, sceneId, errorDetail(err, base.cwd)));
+    await env.database.db.transaction((tx) => failScene(tx, env.queue, sceneId, errorDetail(err, base.cwd)));
   } finally {
     await rm(mediaDir, { recursive: true, force: true });
   }
@@ -108,7 +108,7 @@ async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name:
 
 /** A scene whose cheap plan a render found wrong (store/replan.ts): planned again, exactly, and cut. */
 async function replan(env: FunctionEnv, jobId: string, sceneId: string, bundleId: string, entry: string, options: RenderOptions) {
-  const [scene] = await env.database.db.select().from(scenes).where(eq(scenes.id, sceneId));
+  const scene = (await sceneWithJob(env.database.db, sceneId))?.scene;
   if (!scene || scene.state !== 'planning' || scene.plan) return { skipped: true };
   const cwd = await materializeBundle(env.database.db, bundleId, join(env.workDir, 'bundles'));
   await planScene(env, jobId, sceneId, scene.name, { file: join(cwd, entry), cwd, options }, true);

@@ -1,19 +1,16 @@
 import { join, basename, relative } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { defineFunction, PermanentError } from '../src/runtime/define-function.ts';
-import { artifacts, jobs, scenes } from '../src/db/schema.ts';
-import { TERMINAL, finishRenderJobIfDone } from '../src/store/jobs.ts';
+import { defineFunction, PermanentError } from '../src/function/define.ts';
+import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { listArtifacts, putArtifactFile, writeArtifactFile } from '../src/store/artifacts.ts';
-import { appendEvent } from '../src/store/events.ts';
-import { failScene } from '../src/store/scenes.ts';
-import { planSchema, stillResultSchema, stitchResultSchema, SceneError } from '../src/driver/protocol.ts';
+import { listArtifacts, putArtifactFile, renumberFrames, writeArtifactFile } from '../src/store/artifacts.ts';
+import { completeScene, failScene, recordStitchNode, sceneWithJob } from '../src/store/scenes.ts';
+import { stillResultSchema, stitchResultSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
-import { renderOptionsSchema } from '../src/config/schema.ts';
 import { contentType } from '../src/video/content-type.ts';
-import { playRange, rangeOfPlan, renumberFrames } from '../src/planner/play-range.ts';
+import { playRange, rangeOfPlan } from '../src/cutting/play-range.ts';
+import { SceneError } from '../src/model/errors.ts';
 
 /**
  * Stitches a scene from the partial movie files every node stored: manim's own combiner concatenates
@@ -27,91 +24,73 @@ export default defineFunction({
   input: z.object({ sceneId: z.uuid() }),
   async run({ sceneId }, env) {
     const { db } = env.database;
-    const [row] = await db.select({ scene: scenes, job: jobs }).from(scenes).innerJoin(jobs, eq(jobs.id, scenes.jobId)).where(eq(scenes.id, sceneId));
+    const row = await sceneWithJob(db, sceneId);
     if (!row) throw new PermanentError(`scene ${sceneId} not found`);
     const { scene, job } = row;
-    if (TERMINAL.includes(job.state) || scene.state !== 'stitching') return { skipped: true };
-    const options = renderOptionsSchema.parse(job.options);
-    const full = planSchema.parse(scene.plan);
-    const plan = options.plays ? rangeOfPlan(full, playRange(options, full.plays, scene.name)) : full;
-    await db.update(scenes).set({ stitchNode: env.nodeId }).where(eq(scenes.id, sceneId));
+    if (TERMINAL_JOB_STATES.includes(job.state) || scene.state !== 'stitching') return { skipped: true };
+    const { options } = job;
+    if (!scene.plan) throw new PermanentError(`scene ${sceneId} has no plan`);
+    const plan = options.plays ? rangeOfPlan(scene.plan, playRange(options, scene.plan.plays, scene.name)) : scene.plan;
+    await recordStitchNode(db, sceneId, env.nodeId);
     const started = Date.now();
-
-    if (!plan.plays.length) return stillImage();
 
     if (options.format === 'png-sequence') {
       await db.transaction(async (tx) => {
         // A range of plays (-n) is numbered from 0000, as manim numbers it.
         if (options.plays) await renumberFrames(tx, sceneId, scene.name);
-        await tx.update(artifacts).set({ kind: 'output' }).where(and(eq(artifacts.sceneId, sceneId), eq(artifacts.kind, 'frame')));
-        await complete(tx);
+        await completeScene(tx, scene, { node: env.nodeId, ms: Date.now() - started, framesAreOutputs: true });
       });
       return { frames: plan.totalFrames };
     }
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
     const dir = join(env.workDir, 'stitch', `${sceneId}-${env.attempt}`);
-    const partialDir = join(dir, 'partials');
-    await mkdir(partialDir, { recursive: true });
+    /** A driver command on the scene: a scene that raises fails for good (it raises on every node). */
+    const sceneCall = async <T>(cmd: string, request: object, schema: z.ZodType<T>): Promise<T> => {
+      try {
+        return await env.driver.call(cmd, request, schema, env.signal);
+      } catch (err) {
+        if (!(err instanceof SceneError)) throw err;
+        const error = errorDetail(err, cwd);
+        await db.transaction((tx) => failScene(tx, env.queue, sceneId, error));
+        throw new PermanentError(error.message);
+      }
+    };
     try {
+      if (!plan.plays.length) {
+        // A scene without plays: manim's default format saves a PNG of its one frame, and so does this.
+        const request = { file: join(cwd, job.entry!), cwd, scene: scene.name, options, mediaDir: dir, texCache: env.tex.dir, cacheFiles: await env.tex.cacheFiles(plan.texFiles) };
+        const { path } = await sceneCall('still', request, stillResultSchema);
+        await db.transaction(async (tx) => {
+          await putArtifactFile(tx, { jobId: job.id, sceneId, kind: 'output', name: `${scene.name}.png`, position: 0, contentType: contentType(path) }, path);
+          await completeScene(tx, scene, { node: env.nodeId, ms: Date.now() - started, frames: 1 });
+        });
+        return { still: true };
+      }
+      const partialDir = join(dir, 'partials');
+      await mkdir(partialDir, { recursive: true });
       const partials = [];
       for (const p of await listArtifacts(db, { sceneId, kind: 'partial' })) {
         const path = join(partialDir, p.name);
         await writeArtifactFile(db, p.id, p.size, path);
         partials.push({ index: p.position, path });
       }
+      const outDir = join(dir, 'out');
       const result = await sceneCall(
         'stitch',
-        { cwd, scene: scene.name, options, mediaDir: join(dir, 'media'), outDir: join(dir, 'out'), partials, plays: plan.plays, sections: plan.sections, sounds: plan.sounds },
+        { cwd, scene: scene.name, options, mediaDir: join(dir, 'media'), outDir, partials, plays: plan.plays, sections: plan.sections, sounds: plan.sounds },
         stitchResultSchema,
-        cwd,
       );
-      const outDir = join(dir, 'out');
       await db.transaction(async (tx) => {
         for (const o of result.outputs) {
           const name = o.kind === 'movie' ? `${scene.name}${o.path.slice(o.path.lastIndexOf('.'))}` : `${scene.name}/${o.path.startsWith(outDir) ? relative(outDir, o.path) : basename(o.path)}`;
           await putArtifactFile(tx, { jobId: job.id, sceneId, kind: 'output', name, position: o.kind === 'movie' ? 0 : 1, contentType: contentType(o.path) }, o.path);
         }
-        await complete(tx);
+        await completeScene(tx, scene, { node: env.nodeId, ms: Date.now() - started });
       });
       return { outputs: result.outputs.length };
     } finally {
       await rm(dir, { recursive: true, force: true });
-    }
-
-    /** A scene without plays: manim's default format saves a PNG of its one frame, and so does this. */
-    async function stillImage() {
-      const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
-      const mediaDir = join(env.workDir, 'stitch', `${sceneId}-${env.attempt}`);
-      try {
-        const request = { file: join(cwd, job.entry!), cwd, scene: scene.name, options, mediaDir, texCache: env.tex.dir, cacheFiles: await env.tex.cacheFiles(plan.texFiles) };
-        const { path } = await sceneCall('still', request, stillResultSchema, cwd);
-        await db.transaction(async (tx) => {
-          await putArtifactFile(tx, { jobId: job.id, sceneId, kind: 'output', name: `${scene.name}.png`, position: 0, contentType: contentType(path) }, path);
-          await complete(tx);
-        });
-        return { still: true };
-      } finally {
-        await rm(mediaDir, { recursive: true, force: true });
-      }
-    }
-
-    /** A driver command on the scene: a scene that raises fails for good (it raises on every node). */
-    async function sceneCall<T>(cmd: string, request: object, schema: z.ZodType<T>, cwd: string): Promise<T> {
-      try {
-        return await env.driver.call(cmd, request, schema, env.signal);
-      } catch (err) {
-        if (!(err instanceof SceneError)) throw err;
-        const error = errorDetail(err, cwd);
-        await db.transaction((tx) => failScene(tx, sceneId, error));
-        throw new PermanentError(error.message);
-      }
-    }
-
-    async function complete(tx: Parameters<Parameters<typeof db.transaction>[0]>[0]) {
-      await tx.update(scenes).set({ state: 'succeeded', finishedAt: new Date() }).where(eq(scenes.id, sceneId));
-      await appendEvent(tx, job.id, 'scene.done', { scene: scene.name, node: env.nodeId, stitchMs: Date.now() - started });
-      await finishRenderJobIfDone(tx, job.id);
     }
   },
 });

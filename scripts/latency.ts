@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCoordinator } from '../src/cluster.ts';
+import { startCoordinator } from '../src/runtime/coordinator.ts';
 import { parseConfig } from '../src/config/load.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'nn-latency-'));

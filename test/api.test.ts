@@ -67,6 +67,11 @@ describe('jobs API', () => {
     const cases: [unknown, RegExp][] = [
       [{ files: {} }, /files: at least one file is needed/],
       [{ files: { 'a.py': 'x' }, options: { quality: 'z' } }, /quality/],
+      // what a render would refuse later is refused now, naming the option
+      [{ files: { 'a.py': 'x' }, options: { transparent: true, format: 'mp4' } }, /^format: mp4 has no alpha channel/],
+      [{ files: { 'a.py': 'x' }, options: { saveSections: true, format: 'png' } }, /^saveSections: saveSections needs a video format/],
+      [{ files: { 'a.py': 'x' }, options: { fps: 0 } }, /^options.fps/],
+      [{ files: { 'a.py': 'x' }, options: { frameRate: 30 } }, /frameRate/],
       [{ files: { '../evil.py': 'x' } }, /leaves the project directory/],
       [{ files: { '/etc/passwd.py': 'x' } }, /absolute/],
       [{ files: { 'a.py': 'x', 'b.py': 'y' } }, /name the one with the scenes/],
@@ -114,7 +119,20 @@ describe('jobs API', () => {
     const { nodes } = await (await call('/nodes')).json();
     expect(nodes.map((n: { id: string }) => n.id)).toContain(node.id);
     const doc = await (await call('/openapi.json')).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/jobs', '/jobs/{id}', '/jobs/{id}/events', '/jobs/{id}/output/{scene}', '/nodes']));
+    // Every route the node serves, as OpenAPI writes it: `:id` is `{id}`, an optional parameter
+    // makes two paths, a parameter limited to words (`{drain|pause|resume}`) is one with an enum.
+    const served = node.app.routes
+      .filter((r) => r.method !== 'ALL')
+      .flatMap((r) => {
+        const path = r.path.replace(/\/$/, '') || '/';
+        const optional = path.match(/^(.*)\/:(\w+)(\{[^}]*\})?\?$/);
+        const paths = optional ? [optional[1]!, `${optional[1]}/:${optional[2]}`] : [path];
+        return paths.map((p) => `${r.method.toLowerCase()} ${p.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`);
+      });
+    expect(served.length).toBeGreaterThan(15);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`));
+    expect(served.filter((r) => !documented.includes(r))).toEqual([]);
+    expect(documented.filter((r) => !served.includes(r))).toEqual([]);
   });
 
   it('streams a job’s events in order over SSE', async () => {

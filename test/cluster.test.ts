@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshDatabase } from './helpers/database.ts';
 import { api, waitFor, ECHO, TOKEN } from './helpers/node.ts';
-import { startCoordinator, type Coordinator } from '../src/cluster.ts';
+import { startCoordinator, type Coordinator } from '../src/runtime/coordinator.ts';
 import { joinCluster } from '../src/cli/join.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { startNode } from '../src/runtime/node.ts';

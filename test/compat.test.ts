@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from './helpers/database.ts';
 import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
-import { manimRender, frameRows, audioHash, pixelHash } from './helpers/media.ts';
+import { manimRender, frameHashes, audioHash, pixelHash } from './helpers/media.ts';
 import { runRender } from '../src/cli/render.ts';
 import { parseConfig } from '../src/config/load.ts';
 
@@ -130,9 +130,9 @@ describe('the compatibility corpus: the farm renders what manim renders, frame f
       await references;
       for (const s of job.scenes as SceneView[]) {
         expect(s.segments.length, s.name).toBeGreaterThan(1);
-        const ours = await frameRows((await download(id, s.name, `${module}-${s.name}.mp4`)).path);
+        const ours = await frameHashes((await download(id, s.name, `${module}-${s.name}.mp4`)).path);
         expect(ours.length, s.name).toBeGreaterThan(1);
-        expect(ours, s.name).toEqual(await frameRows(refVideo(module, s.name)));
+        expect(ours, s.name).toEqual(await frameHashes(refVideo(module, s.name)));
       }
       // Split across both nodes.
       expect(new Set((job.scenes as SceneView[]).flatMap((s) => s.segments.map((g) => g.node)))).toEqual(new Set(['node-a', 'node-b']));
@@ -150,8 +150,8 @@ describe('the compatibility corpus: the farm renders what manim renders, frame f
     const job = await finished(id);
     expectRendered(job, ['TransparentFade']);
     await references;
-    const ours = await frameRows((await download(id, 'TransparentFade', 'TransparentFade.mov')).path);
-    expect(ours).toEqual(await frameRows(join(tmp, 'ref-t', 'videos', 'misc_scenes', '144p10', 'TransparentFade.mov')));
+    const ours = await frameHashes((await download(id, 'TransparentFade', 'TransparentFade.mov')).path);
+    expect(ours).toEqual(await frameHashes(join(tmp, 'ref-t', 'videos', 'misc_scenes', '144p10', 'TransparentFade.mov')));
   });
 
   it('through the CLI: still scenes as manim\'s PNG, non-ASCII names, sections and sounds, random numbers', async () => {
@@ -164,16 +164,16 @@ describe('the compatibility corpus: the farm renders what manim renders, frame f
       expect(await pixelHash(join(cliOut, `${s}.png`)), s).toBe(await pixelHash(join(ref, 'images', 'misc_scenes', `${s}_ManimCE_v0.22.0.png`)));
     }
     for (const s of MISC.filter((s) => !STILLS.includes(s))) {
-      const ours = await frameRows(join(cliOut, `${s}.mp4`));
+      const ours = await frameHashes(join(cliOut, `${s}.mp4`));
       expect(ours.length, s).toBeGreaterThan(1);
-      expect(ours, s).toEqual(await frameRows(refVideo('misc_scenes', s)));
+      expect(ours, s).toEqual(await frameHashes(refVideo('misc_scenes', s)));
     }
     const sound = join(cliOut, 'SectionsWithSound.mp4');
     expect(await audioHash(sound)).toBeDefined();
     expect(await audioHash(sound)).toBe(await audioHash(refVideo('misc_scenes', 'SectionsWithSound')));
     const sections = readdirSync(join(cliOut, 'SectionsWithSound', 'sections')).filter((f) => f.endsWith('.mp4')).sort();
     expect(sections.length).toBe(3);
-    for (const f of sections) expect(await frameRows(join(cliOut, 'SectionsWithSound', 'sections', f)), f).toEqual(await frameRows(join(ref, 'videos', 'misc_scenes', '144p10', 'sections', f)));
+    for (const f of sections) expect(await frameHashes(join(cliOut, 'SectionsWithSound', 'sections', f)), f).toEqual(await frameHashes(join(ref, 'videos', 'misc_scenes', '144p10', 'sections', f)));
   });
 
   it('with a lead and a planning scout (the default): a wrong cheap plan is repaired, a still scene gives its PNG', async () => {
@@ -196,7 +196,7 @@ describe('the compatibility corpus: the farm renders what manim renders, frame f
       const res = await leadCall(`/jobs/${a}/output/${s}`);
       const out = join(tmp, `lead-${s}.mp4`);
       writeFileSync(out, Buffer.from(await res.arrayBuffer()));
-      expect(await frameRows(out), s).toEqual(await frameRows(refVideo('updater_scenes', s)));
+      expect(await frameHashes(out), s).toEqual(await frameHashes(refVideo('updater_scenes', s)));
     }
     expectRendered(await done(b), ['StillDiagram']);
     const res = await leadCall(`/jobs/${b}/output/StillDiagram`);

@@ -4,7 +4,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCoordinator } from '../src/cluster.ts';
+import { startCoordinator } from '../src/runtime/coordinator.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { api, waitFor } from './helpers/node.ts';
 
@@ -15,8 +15,10 @@ const SCENE = `from manim import *\n\nclass Tiny(Scene):\n    def construct(self
 function postgresUnder(home: string): string[] {
   try {
     return execFileSync('pgrep', ['-af', 'postgres'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(home) && l.includes(' -D '));
-  } catch {
-    return [];
+  } catch (err) {
+    // pgrep exits 1 when nothing matches; a missing pgrep or any other failure is no answer at all.
+    if ((err as { status?: number }).status === 1) return [];
+    throw err;
   }
 }
 

@@ -36,6 +36,9 @@ function waitLine(child: ChildProcess, re: RegExp, ms = 10_000): Promise<string>
 const node = (lab: Lab, host: LabHost, code: string) => lab.spawn(host, [process.execPath, '-e', code]);
 const ipIn = (ns: string, ...args: string[]) => execFileSync(ipBin(), ['-n', ns, ...args], { encoding: 'utf8', stdio: 'pipe' });
 
+// Said where a run shows it, not only in a suite title: a run that lost root says so.
+if (reason) console.warn(`test/lab-plumbing.test.ts skipped: ${reason}`);
+
 describe.skipIf(reason)(`lab plumbing${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let lab: Lab | undefined;
   const get = () => {

@@ -47,8 +47,13 @@ describe('the queue', () => {
     const call = api(first.url);
     const done = await (await call('/jobs', { method: 'POST', body: JSON.stringify({ function: 'echo', input: { message: 'before' } }) })).json();
     await waitFor(async () => (await (await call(`/jobs/${done.id}`)).json()).state === 'succeeded', 30_000);
-    // Submitted while its only node is going down: it must wait, not vanish.
+    // Submitted while its only node takes no work (paused: its runner stops at the next heartbeat),
+    // then that node goes down: the job must wait, not vanish.
+    expect((await call('/nodes/first/pause', { method: 'POST' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5000));
     const pending = await (await call('/jobs', { method: 'POST', body: JSON.stringify({ function: 'echo', input: { message: 'while-down', delayMs: 10 } }) })).json();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await (await call(`/jobs/${pending.id}`)).json()).state).toBe('queued');
     await first.stop();
 
     const second = await testNode(db.url, {}, 'second');
@@ -59,6 +64,7 @@ describe('the queue', () => {
         return j.state === 'succeeded' ? j : undefined;
       }, 30_000, 'the pending job');
       expect(job.result.echo).toBe('while-down');
+      expect(job.result.node, 'the node that ran it').toBe(second.id);
       const old = await (await call2(`/jobs/${done.id}`)).json();
       expect(old.state).toBe('succeeded');
       expect(old.result.echo).toBe('before');

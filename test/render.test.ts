@@ -27,7 +27,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'nn-render-'));
 beforeAll(async () => {
   db = await freshDatabase();
   // One play per segment, no lead segment, and no render going on into the next segment: these
-  // scenes are so short that the planner would otherwise (rightly) render them whole, and every
+  // scenes are so short that the cutter would otherwise (rightly) render them whole, and every
   // cut is a place where fidelity could break.
   const config = { concurrency: 1, segments: { perWorker: 4, minFrames: 1, maxPlays: 1, lead: false, rebalance: false } };
   nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
@@ -143,12 +143,13 @@ describe('a scene split across two nodes equals one manim render', () => {
     expect(res.status).toBe(200);
     const job = await (await call(`/jobs/${id}`)).json();
     expect(job.state).toBe('cancelled');
+    expect(job.scenes[0].segments.length).toBeGreaterThan(0);
     expect(job.scenes[0].segments.every((s: { state: string }) => ['cancelled', 'done'].includes(s.state))).toBe(true);
     expect((await call(`/jobs/${id}/cancel`, { method: 'POST' })).status).toBe(409);
     // The renders in progress are killed, not finished for nothing.
     await waitFor(async () => {
       const { nodes: live } = await (await call('/nodes')).json();
-      return live.every((n: { current: unknown[] }) => n.current.length === 0);
+      return live.length > 0 && live.every((n: { current: unknown[] }) => n.current.length === 0);
     }, 15_000, 'the nodes to go idle');
   });
 
@@ -186,6 +187,7 @@ describe('a render that reaches the end of its segment', () => {
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     const history = await (await soloCall(`/jobs/${id}/events`)).text();
     const cut = [...history.matchAll(/"type":"scene.planned".*?"segments":(\d+)/g)].map((m) => Number(m[1]));
+    expect(cut.length, history).toBe(scenes.length);
     expect(cut.every((n) => n > 1), history).toBe(true);
     expect(history).toMatch(/event: segment.extended/);
     const ref = join(tmp, 'ref-extend');

@@ -6,7 +6,8 @@ from typing import Any, Callable
 
 from .config_setup import quiet_manim, require_hashseed
 from .errors import BadRequest
-from .protocol import parse_plan, parse_render, parse_scene_file, parse_still, parse_stitch
+from .protocol import parse_plan, parse_render, parse_scene_file, parse_still
+from .stitch_request import parse_stitch
 
 
 def _list(req: dict[str, Any]) -> dict[str, Any]:

@@ -15,86 +15,43 @@ state for a fraction of the cost. The cheap plan takes it for every play: counts
 clock, sounds and sections stay exact, updater-driven state does not (the render
 checks the plan's counts against its own, see check_expected).
 
-The patches are instance attributes on one scene, its renderer and file writer,
-so nothing global in manim is changed.
+The patches are instance attributes on one scene and its renderer (here) and its
+file writer (writer_patch.py), so nothing global in manim is changed.
 """
 
 from __future__ import annotations
 
-import os
 from time import perf_counter
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .describe import describe
 from .errors import PlanMismatch
-from .purity import is_pure
+from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
+from .records import PlayRecord, SectionRecord, SoundRecord, drawing_load
 from .scout import Scout
+from .writer_patch import patch_writer
 
 if TYPE_CHECKING:
     from manim import Scene
 
 
-def _drawing_load(scene: Scene) -> tuple[int, int]:
-    # (mobjects with points, bezier points) on screen: the Python and Cairo cost of one frame
-    counts = [len(getattr(m, "points", ())) for m in scene.get_mobject_family_members()]
-    return sum(1 for n in counts if n), sum(counts)
-
-
-@dataclass
-class PlayRecord:
-    index: int
-    run_time: float
-    frames: int  # video frames written (a frozen wait repeats one frame)
-    images: int  # png-sequence files written (a frozen wait writes one)
-    frame_start: int
-    image_start: int
-    frozen: bool
-    section: int
-    skipped: bool
-    time_based: bool
-    wait_until: bool
-    fast_forwarded: bool
-    start_time: float
-    partial: str | None
-    pure: bool
-    mobjects: int  # mobjects with points on screen after the play
-    points: int  # their bezier points: with mobjects, what a frame costs to draw
-    step_seconds: float  # one skip-path step of the play, timed (0 when not taken)
-    draw_seconds: float  # rasterising its last frame, timed in a planning pass (0 when not)
-    code_seconds: float  # the scene's own code since the previous play (building mobjects), timed
-    seconds: float  # the play itself in this run, timed (in a plan: starting its animations, one step)
-
-
-@dataclass
-class SectionRecord:
-    name: str
-    type: str
-    skip: bool
-    plays: int = 0
-
-
-@dataclass
-class SoundRecord:
-    time: float
-    file: str
-    gain: float | None
-    gain_to_background: float | None
-
-
 class NeedExactPlan(BaseException):
-    """A stop_condition play met in a cheap pass: its frame count needs the per-frame progression.
-
-    A BaseException so a user's ``except Exception`` cannot swallow it.
-    """
+    """A stop_condition play met in a cheap pass: its frame count needs the per-frame progression
+    (a BaseException so a user's ``except Exception`` cannot swallow it)."""
 
 
 # How a fast-forwarded play moves time: "none" = always the per-frame progression;
 # "pure" = manim's skip path for pure plays (exact, see purity.py); "all" = skip path for
 # every play (the cheap plan: counts and clock exact, state after updaters not)
 Shortcut = Literal["none", "pure", "all"]
+
+
+def _mismatch(what: str) -> PlanMismatch:
+    return PlanMismatch(f"{what}: this scene's timing depends on state the planning pass can't see")
 
 
 @dataclass
@@ -145,18 +102,16 @@ class SceneTap:
         orig_update_frame = renderer.update_frame
         orig_get_frame = renderer.get_frame
         orig_add_frame = renderer.add_frame
-        orig_add_partial = writer.add_partial_movie_file
-        orig_begin = writer.begin_animation
-        orig_end = writer.end_animation
-        orig_write_frame = writer.write_frame
-        orig_next_section = writer.next_section
-        assets_dir: Path = writer.settings.assets_dir
 
         def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
             began = perf_counter()
             index = renderer.num_plays
             if self.scout is not None:
-                self._scout_at(index)
+                start = self.scout.at_play(index, self.exact)
+                if start is not None:
+                    self.scout = None
+                    self.fast_until = start
+                    self.shortcut = "pure"  # a planning scout's copy renders on exactly
             self.range_files.progress(index, self.drawn, self.scout is not None)
             self.stopped = self.range_files.stop_before(index)
             if self.stopped:
@@ -165,7 +120,7 @@ class SceneTap:
                 self._check_unplanned(index)
                 raise EndSceneEarlyException()
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
-            time_based = self._time_based()
+            time_based = has_time_based_updaters(self.scene)
             self.fast = index < self.fast_until
             self._pure = None
             self._step = 0.0
@@ -179,7 +134,7 @@ class SceneTap:
                 self._pure = is_pure(scene)
             animations = scene.animations or []
             wait_until = scene.stop_condition is not None
-            load = _drawing_load(scene)
+            load = drawing_load(scene)
             self.sections[start[3]].plays += 1
             partials = writer.partial_movie_files
             self.plays.append(
@@ -193,7 +148,7 @@ class SceneTap:
                     frozen=bool(animations) and bool(scene.is_current_animation_frozen_frame()),
                     section=start[3],
                     skipped=bool(renderer.skip_animations),
-                    time_based=time_based or self._time_based(),
+                    time_based=time_based or has_time_based_updaters(self.scene),
                     wait_until=wait_until,
                     fast_forwarded=index < self.fast_until,
                     start_time=float(start[0]),
@@ -263,51 +218,12 @@ class SceneTap:
                     self.drawn += num_frames
             orig_add_frame(frame, num_frames)
 
-        def add_partial_movie_file(hash_animation: str | None) -> None:
-            # a fast-forwarded play has no file, like a skipped one (keeps indices aligned)
-            orig_add_partial(None if self.fast else hash_animation)
-
-        def begin_animation(allow_write: bool = False, **kwargs: Any) -> None:
-            orig_begin(allow_write and not self.fast, **kwargs)
-
-        def end_animation(allow_write: bool = False) -> None:
-            orig_end(allow_write and not self.fast)
-
-        def write_frame(pixels: Any, *, repeat: int = 1) -> None:
-            if self.fast:
-                # count the png a full render would have written here, so the
-                # segment's frames get their global numbers
-                if writer.output_spec.is_image_sequence:
-                    writer.frame_count += 1
-                return
-            orig_write_frame(pixels, repeat=repeat)
-
-        def add_sound(sound_file: Any, time: float | None = None, gain: float | None = None, **kwargs: Any) -> None:
-            # Manager.add_sound already dropped sounds of skipped plays, as manim does;
-            # the stitcher mixes the recorded sounds once
-            from manim.utils.sounds import get_full_sound_file_path
-
-            path = get_full_sound_file_path(sound_file, assets_dir)
-            self.sounds.append(
-                SoundRecord(
-                    float(time if time is not None else renderer.time),
-                    str(Path(path).absolute()),
-                    None if gain is None else float(gain),
-                    kwargs.get("gain_to_background"),
-                )
-            )
-
-        def next_section(name: str, type_: str, skip_animations: bool) -> None:
-            # same rule as SceneFileWriter.finish_last_section for video output:
-            # a section without plays is dropped
-            if self.sections and self.sections[-1].plays == 0:
-                self.sections.pop()
-            self.sections.append(SectionRecord(name, str(type_), bool(skip_animations)))
-            orig_next_section(name, type_, skip_animations)
-
         def scene_finished(scene: Scene) -> None:
             if self.scout is not None:
-                self._scout_at_end()
+                from manim import config
+
+                exact = self.shortcut != "all"
+                self.scout.at_end(lambda: describe(self, float(renderer.time), exact, Path(config.media_dir)))
             # no combine: stitching the segments is the stitcher's job
             if writer.output_spec.is_video:
                 writer.join_all_encode_jobs()
@@ -319,12 +235,7 @@ class SceneTap:
         renderer.get_frame = get_frame  # type: ignore[method-assign]
         renderer.add_frame = add_frame  # type: ignore[method-assign]
         renderer.scene_finished = scene_finished  # type: ignore[method-assign]
-        writer.add_partial_movie_file = add_partial_movie_file  # type: ignore[method-assign]
-        writer.begin_animation = begin_animation  # type: ignore[method-assign]
-        writer.end_animation = end_animation  # type: ignore[method-assign]
-        writer.write_frame = write_frame  # type: ignore[method-assign]
-        writer.add_sound = add_sound  # type: ignore[method-assign]
-        writer.next_section = next_section  # type: ignore[method-assign]
+        patch_writer(writer, renderer, self)
 
     def _skip_path(self, orig_play_internal: Any) -> None:
         """manim's skip path for one play, with the clock and frame count of a rendered play.
@@ -363,48 +274,12 @@ class SceneTap:
             self._check_unplanned(play.index)
             return  # the caller checks only some plays
         if play.frames != want:
-            raise PlanMismatch(
-                f"play {play.index} drew {play.frames} frames, the plan said {want}: "
-                "this scene's timing depends on state the planning pass can't see"
-            )
+            raise _mismatch(f"play {play.index} drew {play.frames} frames, the plan said {want}")
 
     def _check_unplanned(self, index: int) -> None:
         # a play past the plan's last (also one a segment's end stops before): the plan missed plays
         if self.expect and index > max(self.expect):
-            raise PlanMismatch(
-                f"play {index} is not in the plan: this scene's plays depend on state the planning pass can't see"
-            )
-
-    def _scout_at(self, index: int) -> None:
-        assert self.scout is not None
-        start = self.scout.start()
-        if start is None:
-            if not self.exact or not self.scout.snapshot(index):
-                return  # still scouting
-            start = self.scout.start()  # a woken copy: the node has written it
-            assert start is not None
-        elif start < index:
-            if self.scout.hand_over(start):
-                os._exit(0)  # the woken copy renders and reports; this process is done
-        else:
-            self.scout.drop_all()
-        self.scout = None
-        self.fast_until = start
-        self.shortcut = "pure"  # a planning scout's copy renders on exactly
-
-    def _scout_at_end(self) -> None:
-        assert self.scout is not None
-        if self.scout.plan_file:
-            from manim import config
-
-            from .plan import describe
-            from .runner import SceneRun
-
-            self.scout.publish_plan(describe(SceneRun(self.scene, self), self.shortcut != "all", Path(config.media_dir)))
-        start = self.scout.wait_for_start()
-        if start is not None and self.scout.hand_over(start):
-            os._exit(0)
-        raise PlanMismatch(f"this scouting render got no start it could reach (start {start})")
+            raise _mismatch(f"play {index} is not in the plan")
 
     def check_expected(self, upto: int) -> None:
         """After the run: every planned play up to ``upto`` ran, with the planned frames."""
@@ -415,19 +290,10 @@ class SceneTap:
             self._check_play(play)
         missing = sorted(i for i in self.expect if i <= upto and i not in ran)
         if missing:
-            raise PlanMismatch(
-                f"play {missing[0]} never ran (the scene made {len(self.plays)} plays), the plan has it: "
-                "this scene's plays depend on state the planning pass can't see"
-            )
+            raise _mismatch(f"play {missing[0]} never ran (the scene made {len(self.plays)} plays), the plan has it")
 
     def finished_sections(self) -> list[SectionRecord]:
         sections = list(self.sections)
         if len(sections) > 1 and sections[-1].plays == 0:
             sections.pop()
         return sections
-
-    def _time_based(self) -> bool:
-        scene = self.scene
-        if scene.updaters:
-            return True
-        return any(m.has_time_based_updater() for m in scene.get_mobject_family_members())

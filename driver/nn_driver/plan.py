@@ -15,21 +15,12 @@ farm plan the scene again with ``exact`` set, which runs the exact pass at once.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 from .fast_forward import NeedExactPlan
 from .protocol import PlanRequest
 from .runner import SceneRun, run_scene
-
-
-def _svg_files(media_dir: Path, folder: Path) -> list[str]:
-    # relative to the media dir ("Tex/….svg", "texts/….svg"): a render copies them
-    # into its own media dir (cacheFiles), so workers need no LaTeX
-    if not folder.is_dir():
-        return []
-    return sorted(os.path.relpath(p, media_dir) for p in folder.rglob("*.svg"))
 
 
 def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
@@ -44,52 +35,4 @@ def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
 
 def plan(req: PlanRequest) -> dict[str, Any]:
     run, exact = _run(req)
-    return describe(run, exact, Path(req.media_dir))
-
-
-def describe(run: SceneRun, exact: bool, media_dir: Path) -> dict[str, Any]:
-    """The plan of a scene that has run: from the planning pass, or from a render of every play."""
-    from manim import config
-
-    tap = run.tap
-    plays = [
-        {
-            "index": p.index,
-            "runTime": p.run_time,
-            "frames": p.frames,
-            "images": p.images,
-            "firstFrame": p.frame_start,
-            "firstImage": p.image_start,
-            "startTime": p.start_time,
-            "frozen": p.frozen,
-            "section": p.section,
-            "skipped": p.skipped,
-            "timeBased": p.time_based,
-            "waitUntil": p.wait_until,
-            "pure": p.pure,
-            "mobjects": p.mobjects,
-            "points": p.points,
-            "stepSeconds": p.step_seconds,
-            "drawSeconds": p.draw_seconds,
-            "codeSeconds": p.code_seconds,
-            "seconds": p.seconds,
-        }
-        for p in tap.plays
-    ]
-    return {
-        "fps": float(config.frame_rate),
-        "width": int(config.pixel_width),
-        "height": int(config.pixel_height),
-        "exact": exact,
-        "plays": plays,
-        "sections": [{"name": s.name, "type": s.type, "skip": s.skip} for s in tap.finished_sections()],
-        "sounds": [
-            {"time": s.time, "file": s.file, "gain": s.gain, "gainToBackground": s.gain_to_background}
-            for s in tap.sounds
-        ],
-        "totalFrames": tap.frames,
-        "totalImages": tap.images,
-        "duration": float(run.scene.renderer.time),
-        "texFiles": _svg_files(media_dir, Path(config.get_dir("tex_dir")))
-        + _svg_files(media_dir, Path(config.get_dir("text_dir"))),
-    }
+    return run.describe(exact, Path(req.media_dir))

@@ -6,10 +6,13 @@ trust their inputs and a malformed request fails with a clear BadRequest.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
 
 from .errors import BadRequest
 
@@ -20,11 +23,9 @@ QUALITY_FLAGS = {
     "p": "production_quality",
     "k": "fourk_quality",
 }
-# as manim 0.22 names them: "png" is the last frame only, "png-sequence" every frame
-FORMATS = ("mp4", "mov", "webm", "gif", "png-sequence", "png")
 
 
-def _get(req: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
+def get_field(req: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
     if key not in req or req[key] is None:
         if required:
             raise BadRequest(f"missing field {key!r}")
@@ -38,8 +39,8 @@ def _get(req: dict[str, Any], key: str, kind: type | tuple[type, ...], required:
     return value
 
 
-def _abs_path(req: dict[str, Any], key: str, required: bool = True) -> str | None:
-    value = _get(req, key, str, required)
+def abs_path_field(req: dict[str, Any], key: str, required: bool = True) -> str | None:
+    value = get_field(req, key, str, required)
     if value is None:
         return None
     if not os.path.isabs(value):
@@ -73,60 +74,51 @@ class RenderOptions:
         return self.format == "png"
 
 
+# The render options' one definition: generated from the zod schema the API checks jobs with
+# (src/model/render-options.ts; `npx tsx scripts/driver-schema.ts` writes it, a test keeps it in step).
+_OPTIONS_SCHEMA = json.loads((Path(__file__).parent / "render_options.schema.json").read_text())
+_options_validator = Draft202012Validator(_OPTIONS_SCHEMA)
+
+
+def _option_error(error: ValidationError) -> str:
+    path = list(error.absolute_path)
+    schema_path = list(error.absolute_schema_path)
+    if schema_path[:1] == ["allOf"]:
+        # a combination manim cannot render: the schema names why, and the option it refuses
+        conflict = _OPTIONS_SCHEMA["allOf"][schema_path[1]]
+        return f"{conflict['title']}: {conflict['then']['description']}"
+    return f"{'.'.join(map(str, path)) or 'options'}: {error.message}"
+
+
 def parse_options(raw: Any) -> RenderOptions:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise BadRequest("field 'options' must be an object")
-    unknown = set(raw) - {"quality", "fps", "resolution", "format", "transparent", "seed", "saveSections", "plays"}
-    if unknown:
-        raise BadRequest(f"unknown options: {sorted(unknown)}")
-    quality = _get(raw, "quality", str, False) or "h"
-    if quality not in QUALITY_FLAGS:
-        raise BadRequest(f"quality must be one of {list(QUALITY_FLAGS)}, got {quality!r}")
-    fps = _get(raw, "fps", (int, float), False)
-    if fps is not None and not fps > 0:
-        raise BadRequest("fps must be positive")
+    errors = sorted(_options_validator.iter_errors(raw), key=lambda e: list(e.absolute_schema_path)[:1] == ["allOf"])
+    if errors:
+        raise BadRequest(f"invalid render options: {_option_error(errors[0])}")
+    transparent = bool(raw.get("transparent", False))
+    # manim's "auto": transparent output is .mov (qtrle), opaque is .mp4
+    fmt = raw.get("format") or ("mov" if transparent else "mp4")
     res = raw.get("resolution")
-    resolution: tuple[int, int] | None = None
-    if res is not None:
-        if (
-            not isinstance(res, list)
-            or len(res) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in res)
-        ):
-            raise BadRequest("resolution must be [width, height] of positive integers")
-        resolution = (res[0], res[1])
-    transparent = bool(_get(raw, "transparent", bool, False) or False)
-    fmt = _get(raw, "format", str, False)
-    if fmt is None:
-        # manim's "auto": transparent output is .mov (qtrle), opaque is .mp4
-        fmt = "mov" if transparent else "mp4"
-    fmt = fmt.lower()
-    if fmt not in FORMATS:
-        raise BadRequest(f"format must be one of {list(FORMATS)}, got {fmt!r}")
-    if transparent and fmt == "mp4":
-        raise BadRequest("mp4 has no alpha channel: use format mov or webm (or png-sequence) for transparent output")
-    seed = _get(raw, "seed", int, False)
-    if seed is not None and seed < 0:
-        raise BadRequest("seed must be non-negative")
-    save_sections = bool(_get(raw, "saveSections", bool, False) or False)
-    if save_sections and fmt in ("png", "png-sequence"):
-        raise BadRequest("saveSections needs a video format")
-    plays = _parse_plays(raw.get("plays"))
-    return RenderOptions(quality, float(fps) if fps is not None else None, resolution, fmt, transparent, seed, save_sections, plays)
+    fps = raw.get("fps")
+    return RenderOptions(
+        raw.get("quality", "h"),
+        float(fps) if fps is not None else None,
+        (res[0], res[1]) if res is not None else None,
+        fmt,
+        transparent,
+        raw.get("seed"),
+        bool(raw.get("saveSections", False)),
+        _plays(raw.get("plays")),
+    )
 
 
-def _parse_plays(raw: Any) -> tuple[int, int] | None:
+def _plays(raw: list[int] | None) -> tuple[int, int] | None:
+    """manim's -n A,B as (A, B); [A] is (A, -1): from A to the end (the schema checked the shape)."""
     if raw is None:
         return None
-    if (
-        not isinstance(raw, list)
-        or not 1 <= len(raw) <= 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw)
-        or (len(raw) == 2 and raw[1] < raw[0])
-    ):
-        raise BadRequest("plays must be [first] or [first, last] play numbers, first <= last")
     return (raw[0], raw[1] if len(raw) == 2 else -1)
 
 
@@ -143,8 +135,8 @@ class SceneRequest:
 
 
 def parse_scene_file(req: dict[str, Any]) -> SceneRequest:
-    file = _abs_path(req, "file")
-    cwd = _abs_path(req, "cwd")
+    file = abs_path_field(req, "file")
+    cwd = abs_path_field(req, "cwd")
     assert file is not None and cwd is not None
     if not file.endswith(".py"):
         raise BadRequest(f"{file} is not a python file")
@@ -175,11 +167,11 @@ def parse_plan(req: dict[str, Any]) -> PlanRequest:
 def _parse_scene_request(req: dict[str, Any]) -> PlanRequest:
     """What a plan and a still both take: the scene, its options and where it renders."""
     src = parse_scene_file(req)
-    scene = _get(req, "scene", str)
-    media_dir = _abs_path(req, "mediaDir")
+    scene = get_field(req, "scene", str)
+    media_dir = abs_path_field(req, "mediaDir")
     assert media_dir is not None
-    tex_cache = _abs_path(req, "texCache", required=False)
-    exact = bool(_get(req, "exact", bool, False))
+    tex_cache = abs_path_field(req, "texCache", required=False)
+    exact = bool(get_field(req, "exact", bool, False))
     return PlanRequest(src, scene, parse_options(req.get("options")), media_dir, tex_cache, exact)
 
 
@@ -207,8 +199,8 @@ def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
         return None
     expect: dict[int, int] = {}
     for e in _list(req, "expect"):
-        index = _get(e, "index", int)
-        frames = _get(e, "frames", int)
+        index = get_field(e, "index", int)
+        frames = get_field(e, "frames", int)
         if index < 0 or frames < 0:
             raise BadRequest(f"bad expect entry {e}")
         expect[index] = frames
@@ -218,12 +210,12 @@ def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
 def _parse_cache_files(req: dict[str, Any]) -> list[CacheFile]:
     files: list[CacheFile] = []
     for f in _list(req, "cacheFiles"):
-        rel = _get(f, "path", str)
+        rel = get_field(f, "path", str)
         norm = os.path.normpath(rel)
         # only into the media dir: never an absolute path or one climbing out
         if os.path.isabs(rel) or norm == "." or norm.split(os.sep)[0] == "..":
             raise BadRequest(f"cache file path must be relative to the media dir: {rel!r}")
-        source = _abs_path(f, "source")
+        source = abs_path_field(f, "source")
         assert source is not None
         if not Path(source).is_file():
             raise BadRequest(f"cache file not found: {source}")
@@ -233,12 +225,12 @@ def _parse_cache_files(req: dict[str, Any]) -> list[CacheFile]:
 
 def parse_render(req: dict[str, Any]) -> RenderRequest:
     plan = parse_plan(req)
-    first = _get(req, "from", int)
-    last = _get(req, "to", int)
+    first = get_field(req, "from", int)
+    last = get_field(req, "to", int)
     stop_file = req.get("stopFile")
-    progress_file = _abs_path(req, "progressFile", required=False)
-    start_file = _abs_path(req, "startFile", required=False)
-    plan_file = _abs_path(req, "planFile", required=False)
+    progress_file = abs_path_field(req, "progressFile", required=False)
+    start_file = abs_path_field(req, "startFile", required=False)
+    plan_file = abs_path_field(req, "planFile", required=False)
     if plan_file is not None and start_file is None:
         raise BadRequest("a planning render (planFile) is a scout: it needs a startFile")
     if start_file is not None and (first != 0 or last != -1):
@@ -268,82 +260,3 @@ class StillRequest:
 
 def parse_still(req: dict[str, Any]) -> StillRequest:
     return StillRequest(_parse_scene_request(req), _parse_cache_files(req))
-
-
-@dataclass(frozen=True)
-class StitchPlay:
-    index: int
-    section: int
-    skipped: bool
-
-
-@dataclass(frozen=True)
-class StitchSection:
-    name: str
-    type: str
-    skip: bool
-
-
-@dataclass(frozen=True)
-class StitchSound:
-    time: float
-    file: str
-    gain: float | None
-    gain_to_background: float | None
-
-
-@dataclass(frozen=True)
-class StitchRequest:
-    cwd: str
-    scene: str
-    file: str | None
-    options: RenderOptions
-    media_dir: str
-    out_dir: str
-    partials: dict[int, str]
-    plays: list[StitchPlay] = field(default_factory=list)
-    sections: list[StitchSection] = field(default_factory=list)
-    sounds: list[StitchSound] = field(default_factory=list)
-
-
-def _list(req: dict[str, Any], key: str) -> list[Any]:
-    value = req.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise BadRequest(f"field {key!r} must be a list of objects")
-    return value
-
-
-def parse_stitch(req: dict[str, Any]) -> StitchRequest:
-    cwd = _abs_path(req, "cwd")
-    media_dir = _abs_path(req, "mediaDir")
-    out_dir = _abs_path(req, "outDir")
-    file = _abs_path(req, "file", required=False)
-    assert cwd is not None and media_dir is not None and out_dir is not None
-    scene = _get(req, "scene", str)
-    options = parse_options(req.get("options"))
-    partials: dict[int, str] = {}
-    for p in _list(req, "partials"):
-        index = _get(p, "index", int)
-        path = _abs_path(p, "path")
-        assert path is not None
-        if not Path(path).is_file():
-            raise BadRequest(f"partial file of play {index} not found: {path}")
-        partials[index] = path
-    plays = [
-        StitchPlay(_get(p, "index", int), _get(p, "section", int, False) or 0, bool(p.get("skipped", False)))
-        for p in _list(req, "plays")
-    ]
-    sections = [
-        StitchSection(_get(s, "name", str), _get(s, "type", str, False) or "default.normal", bool(s.get("skip", False)))
-        for s in _list(req, "sections")
-    ]
-    sounds = [
-        StitchSound(
-            float(_get(s, "time", (int, float))),
-            _get(s, "file", str),
-            _get(s, "gain", (int, float), False),
-            _get(s, "gainToBackground", (int, float), False),
-        )
-        for s in _list(req, "sounds")
-    ]
-    return StitchRequest(cwd, scene, file, options, media_dir, out_dir, partials, plays, sections, sounds)

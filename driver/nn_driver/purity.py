@@ -57,6 +57,13 @@ def has_updaters(mobjects: Iterable[Mobject]) -> bool:
     return any(m.updaters for mob in mobjects for m in mob.get_family())
 
 
+def has_time_based_updaters(scene: Scene) -> bool:
+    """Does anything on ``scene`` change with time (a scene updater or a dt-updater)?"""
+    if scene.updaters:
+        return True
+    return any(m.has_time_based_updater() for m in scene.get_mobject_family_members())
+
+
 def is_pure(scene: Scene) -> bool:
     """Can the current play of ``scene`` take the skip path without changing the end state?"""
     from manim import Scene

@@ -10,7 +10,6 @@ from typing import Any
 
 from .errors import BadRequest
 from .fast_forward import NeedExactPlan, Shortcut
-from .plan import describe
 from .protocol import CacheFile, RenderRequest
 from .range_files import RangeFiles
 from .runner import SceneRun, run_scene
@@ -71,7 +70,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
     }
     if req.last == -1 and first_play == 0 and not tap.stopped:
         # Every play was drawn: this run is also the scene's exact plan (a lone worker needs no other).
-        result["plan"] = describe(run, True, Path(req.plan.media_dir))
+        result["plan"] = run.describe(True, Path(req.plan.media_dir))
     if req.plan.options.is_video:
         result["partials"] = [
             {"index": p.index, "path": p.partial, "frames": p.frames} for p in segment if p.partial is not None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .config_setup import apply_config
+from .describe import describe
 from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
 from .protocol import PlanRequest
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
 class SceneRun:
     scene: Scene
     tap: SceneTap
+
+    def describe(self, exact: bool, media_dir: Path) -> dict[str, Any]:
+        """The scene's plan, from this run (describe.py)."""
+        return describe(self.tap, float(self.scene.renderer.time), exact, media_dir)
 
 
 def prepare_scene(req: PlanRequest) -> type[Scene]:

@@ -21,7 +21,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from time import monotonic, sleep
-from typing import Any
+from typing import Any, Callable, NoReturn
+
+from .errors import PlanMismatch
 
 # Most paused copies kept; beyond that every other older one goes (memory: ~25 MB each at 720p).
 KEEP = 16
@@ -129,3 +131,31 @@ class Scout:
                 return start
             sleep(0.05)
         return None
+
+    def at_play(self, index: int, exact: bool) -> int | None:
+        """At the start of play ``index``: None while still scouting, else the play this render starts at.
+
+        Leaves a paused copy here while the state is ``exact``; a woken copy returns its start.
+        A start before ``index`` goes to the copy nearest before it, and this process ends.
+        """
+        start = self.start()
+        if start is None:
+            if not exact or not self.snapshot(index):
+                return None  # still scouting
+            start = self.start()  # a woken copy: the node has written it
+            assert start is not None
+        elif start < index:
+            if self.hand_over(start):
+                os._exit(0)  # the woken copy renders and reports; this process is done
+        else:
+            self.drop_all()
+        return start
+
+    def at_end(self, plan: Callable[[], dict[str, Any]]) -> NoReturn:
+        """The scene has ended while scouting: publish its plan (a planning scout), then hand over."""
+        if self.plan_file:
+            self.publish_plan(plan())
+        start = self.wait_for_start()
+        if start is not None and self.hand_over(start):
+            os._exit(0)
+        raise PlanMismatch(f"this scouting render got no start it could reach (start {start})")

@@ -14,7 +14,8 @@ from typing import Any
 
 from .config_setup import apply_config
 from .errors import BadRequest
-from .protocol import StitchPlay, StitchRequest, StitchSection
+from .stitch_request import StitchPlay, StitchRequest
+from .records import SectionRecord
 
 
 def _move(src: Path, dst: Path) -> str:
@@ -37,7 +38,7 @@ def stitch(req: StitchRequest) -> dict[str, Any]:
     writer = scene.renderer.file_writer
 
     plays = req.plays or [StitchPlay(i, 0, False) for i in sorted(req.partials)]
-    sections = req.sections or [StitchSection("autocreated", DefaultSectionType.NORMAL, False)]
+    sections = req.sections or [SectionRecord("autocreated", DefaultSectionType.NORMAL, False)]
     for s_index, section in enumerate(sections):
         writer.next_section(section.name, section.type, section.skip)
         for play in plays:

@@ -14,6 +14,8 @@ import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
+# tests that check a module directly import it from here
+sys.path.insert(0, str(ROOT / "driver"))
 PY = str(ROOT / ".venv" / "bin" / "python")
 # `python -m manim`: a copied venv's `manim` script names the Python it was installed with
 MANIM = [PY, "-m", "manim"]

@@ -185,7 +185,7 @@ def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
     assert result["ok"], result
     assert [p["index"] for p in result["partials"]] == [1, 2]
     ref = driver("render", {**scene_req(UPDATERS, "Traced", media / "ref"), "from": 1, "to": 2})
-    for ours, theirs in zip(result["partials"], ref["partials"]):
+    for ours, theirs in zip(result["partials"], ref["partials"], strict=True):
         assert framemd5(ours["path"]) == framemd5(theirs["path"])
 
 

@@ -4,11 +4,11 @@
 //   npx tsx scripts/lab/lab.ts up --nodes N [--cpu 0.45]   coordinator in h0, `join` in h1..hN
 //   npx tsx scripts/lab/lab.ts down                        removes leftovers of a crashed run
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createInterface } from 'node:readline';
+import { watch } from './child-log.ts';
 import { cgroupDir, cgroupUnavailable, createCgroup, destroyCgroups, wrapArgv } from './cgroup.ts';
 import { createNetwork, destroyNetwork, findIp, ipBin, leftovers, namespacePids, netnsProbe } from './netns.ts';
 
@@ -188,21 +188,6 @@ async function stopChildren(children: ChildProcess[]): Promise<void> {
 // CLI
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-
-/** Keeps a child's last lines (for error messages) and copies its output to a log file. */
-function watch(child: ChildProcess, logFile: string, onStdout?: (line: string) => void) {
-  const last: string[] = [];
-  const log = createWriteStream(logFile);
-  const onLine = (stream: string) => (line: string) => {
-    log.write(`${stream}: ${line}\n`);
-    last.push(`${stream}: ${line}`);
-    if (last.length > 20) last.shift();
-    if (stream === 'out') onStdout?.(line);
-  };
-  if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine('out'));
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', onLine('err'));
-  return last;
-}
 
 async function cliUp(nodes: number, cpu: number | null, prefix: string): Promise<void> {
   const lab = await createLab({ hosts: nodes + 1, cpu, prefix });

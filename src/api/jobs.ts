@@ -4,8 +4,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Services } from '../runtime/services.ts';
-import { parseJobRequest, RequestError } from './job-request.ts';
-import { createJob, getJobDetail, listJobs, cancelJob, getJobRow, TERMINAL } from '../store/jobs.ts';
+import { parseJobRequest } from './job-request.ts';
+import { RequestError } from '../model/render-request.ts';
+import { createJob, getJobDetail, listJobs, cancelJob, getJobRow } from '../store/jobs.ts';
+import { TERMINAL_JOB_STATES } from '../model/states.ts';
 import { eventsSince } from '../store/events.ts';
 import { listArtifacts } from '../store/artifacts.ts';
 import { liveNodes } from '../store/nodes.ts';
@@ -66,7 +68,7 @@ export function jobRoutes(s: Services): Hono {
   app.route('/', jobActionRoutes(s));
 
   app.post('/:id/cancel', async (c) => {
-    const outcome = await cancelJob(db, c.req.param('id'));
+    const outcome = await cancelJob(db, s.queue, c.req.param('id'));
     if (outcome === 'missing') return c.json({ error: 'no such job' }, 404);
     if (outcome === 'finished') return c.json({ error: 'the job has already finished' }, 409);
     return c.json({ id: c.req.param('id'), state: 'cancelled' });
@@ -93,7 +95,7 @@ export function jobRoutes(s: Services): Hono {
             last = e.seq;
           }
           const job = await getJobRow(db, id);
-          if (!job || TERMINAL.includes(job.state)) {
+          if (!job || TERMINAL_JOB_STATES.includes(job.state)) {
             if (!(await eventsSince(db, id, last)).length) break;
             continue;
           }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Services } from '../runtime/services.ts';
 import { findLiveNode, liveNodes, setNodeState } from '../store/nodes.ts';
-import type { NodeState } from '../db/schema.ts';
+import type { NodeState } from '../model/states.ts';
 
 /** What each control asks of a node; the node reads it at its next heartbeat. */
 const CONTROLS: Record<string, NodeState> = { drain: 'draining', pause: 'paused', resume: 'online' };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { renderJobSchema, functionJobSchema } from './job-request.ts';
+import { renderJobSchema, functionJobSchema } from '../model/render-request.ts';
 import { retryBodySchema, priorityBodySchema } from './retry.ts';
-import { MAX_PRIORITY, MIN_PRIORITY } from '../queue/job-priority.ts';
-import { OUTPUT_FORMATS } from '../config/schema.ts';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../model/priority.ts';
+import { OUTPUT_FORMATS } from '../model/render-options.ts';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = { description: 'What is wrong', content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' } } } } } };
@@ -68,6 +68,18 @@ export function openApiDocument(version: string) {
           responses: { 200: { description: 'the file' }, 206: { description: 'a byte range' }, 400: error, 404: error, 409: error, 416: error },
         },
       },
+      '/jobs/{id}/output/{scene}/{file}': {
+        get: {
+          summary: "One file of a scene's output: a PNG frame, a section video or the sections index",
+          parameters: [jobId, { name: 'scene', in: 'path', required: true, schema: { type: 'string' } }, { name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'the file' }, 206: { description: 'a byte range' }, 404: error, 409: error },
+        },
+      },
+      '/jobs/{id}/outputs': { get: { summary: "The job's outputs: name, size, scene", parameters: [jobId], responses: { 200: { description: '{ outputs: [...] }' } } } },
+      '/jobs/{id}/posters': { get: { summary: "Poster frames of the job's finished segments", parameters: [jobId], responses: { 200: { description: '{ posters: [{ id, sceneId, segment, url }] }' } } } },
+      '/jobs/{id}/posters/{artifact}': {
+        get: { summary: 'One poster frame (WebP)', parameters: [jobId, { name: 'artifact', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }], responses: { 200: { description: 'image/webp' }, 404: error } },
+      },
       '/jobs/{id}/cancel': { post: { summary: 'Cancel a job', parameters: [jobId], responses: { 200: { description: 'cancelled' }, 404: error, 409: error } } },
       '/hooks/git/{name}': {
         post: {
@@ -109,6 +121,19 @@ export function openApiDocument(version: string) {
         },
       },
       '/nodes': { get: { summary: 'Live nodes and what each is doing', responses: { 200: { description: '{ nodes: [...] }' } } } },
+      '/nodes/{ref}/{action}': {
+        post: {
+          summary: 'Drain a node (it finishes its work and takes no more), pause it, or resume it',
+          parameters: [
+            { name: 'ref', in: 'path', required: true, description: 'a live node by name, id or id prefix', schema: { type: 'string' } },
+            { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: ['drain', 'pause', 'resume'] } },
+          ],
+          responses: { 200: { description: '{ id, name, state }' }, 404: error, 409: error },
+        },
+      },
+      '/cluster': { get: { summary: 'What a joining node needs: the cluster name, render stack and database URL (coordinator only)', responses: { 200: { description: '{ name, version, stack, databaseUrl }' }, 404: error } } },
+      '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
+      '/': { get: { summary: 'The dashboard page (it asks for the token)', security: [], responses: { 200: { description: 'text/html' } } } },
       '/functions/{name}': {
         post: {
           summary: 'Call a function registered on this node directly',

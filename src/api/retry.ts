@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../runtime/services.ts';
-import { describeIssues } from '../config/load.ts';
+import { describeIssues } from '../lib/zod-issues.ts';
 import { retryJob } from '../store/retry.ts';
 import { setJobPriority } from '../store/priority.ts';
-import { prioritySchema } from '../queue/job-priority.ts';
+import { prioritySchema } from '../model/priority.ts';
 
 export const retryBodySchema = z.object({ scenes: z.enum(['failed', 'all']).default('failed') }).strict();
 export const priorityBodySchema = z.object({ priority: prioritySchema }).strict();

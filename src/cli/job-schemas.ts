@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { JOB_STATES } from '../model/states.ts';
 
 /** The parts of `GET /jobs/:id` the CLI reads. */
 export const jobDetailSchema = z.object({
   id: z.string(),
-  state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  state: z.enum(JOB_STATES),
   error: z.object({ message: z.string(), traceback: z.string().optional() }).passthrough().nullable(),
   wallMs: z.number().nullable(),
   priority: z.number(),

@@ -1,6 +1,6 @@
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError } from '../config/load.ts';
-import { startCoordinator } from '../cluster.ts';
+import { startCoordinator } from '../runtime/coordinator.ts';
 import { runRender } from './render.ts';
 import { runWatch } from './watch.ts';
 import { runDoctor } from './doctor.ts';
@@ -13,7 +13,7 @@ import { log, LOG_FORMATS, setLogFormat } from '../lib/log.ts';
 import { chooseLogFormat } from './log-format.ts';
 import { addManimRenderOptions, flagNotes, renderOptionsFromFlags, scenesFromFlags, type ManimFlags } from './manim-flags.ts';
 import { registerJobCommands } from './job-commands.ts';
-import { MAX_PRIORITY, MIN_PRIORITY, prioritySchema } from '../queue/job-priority.ts';
+import { MAX_PRIORITY, MIN_PRIORITY, prioritySchema } from '../model/priority.ts';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { OUTPUT_FORMATS, type RenderOptionsInput } from '../config/schema.ts';
+import { OUTPUT_FORMATS, type RenderOptionsInput } from '../model/render-options.ts';
 
 /**
  * `networknodes render`'s Manim flags: the names, short forms, meanings and help texts of

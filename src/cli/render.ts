@@ -3,14 +3,16 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { Config, RenderOptionsInput } from '../config/schema.ts';
+import type { Config } from '../config/schema.ts';
+import type { RenderOptionsInput } from '../model/render-options.ts';
 import { ClusterClient, ClusterError } from './client.ts';
-import { packProject } from './pack.ts';
+import { packProject } from '../bundle/pack.ts';
+import { TERMINAL_JOB_STATES } from '../model/states.ts';
 import { jobDetailSchema, outputsSchema, type JobDetailView } from './job-schemas.ts';
 import { JobProgress } from './progress.ts';
-import { startCoordinator, type Coordinator } from '../cluster.ts';
+import { startCoordinator, type Coordinator } from '../runtime/coordinator.ts';
+import { safeBundlePath } from '../model/job-request.ts';
 import { outputUrl } from '../lib/output-url.ts';
-import { safeBundlePath } from '../store/bundles.ts';
 import { openWith } from './opener.ts';
 
 export interface RenderCommand {
@@ -30,7 +32,6 @@ export interface RenderCommand {
   config: Config;
 }
 
-const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 /** Follows a job to its end; when `signal` fires first, the job is cancelled and the signal's reason thrown. */
 async function follow(client: ClusterClient, id: string, progress: JobProgress, signal?: AbortSignal): Promise<JobDetailView> {
@@ -41,7 +42,7 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
     }
     const job = await client.call(`/jobs/${id}`, jobDetailSchema);
     progress.update(job);
-    if (TERMINAL.includes(job.state)) return job;
+    if (TERMINAL_JOB_STATES.includes(job.state)) return job;
     // A status costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
     await sleep(1000, undefined, { signal }).catch(() => {}); // an abort ends the wait early
   }

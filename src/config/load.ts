@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { describeIssues } from '../lib/zod-issues.ts';
 import { configSchema, type Config, type ConfigInput } from './schema.ts';
 
 export const CONFIG_FILE = 'wrangler-like.config.ts';
@@ -10,10 +11,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Turns zod issues into one line per field, e.g. `http.port: Too big: expected number to be <=65535`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-}
 
 /** Environment variables win over the file: DATABASE_URL, NN_TOKEN, NN_HOME, PORT. */
 function applyEnv(input: ConfigInput, env: NodeJS.ProcessEnv): ConfigInput {

@@ -1,28 +1,8 @@
 import { cpus } from 'node:os';
 import { z } from 'zod';
 import { parseCronItem } from 'graphile-worker';
-
-export const OUTPUT_FORMATS = ['mp4', 'mov', 'webm', 'gif', 'png', 'png-sequence'] as const;
-import { limitsSchema } from '../driver/limits.ts';
-
-/** Render options a Manim user knows from `manim render`. */
-export const renderOptionsSchema = z.strictObject({
-  quality: z.enum(['l', 'm', 'h', 'p', 'k']).default('h'),
-  /** As in manim 0.22: `png` is the scene's last frame only, `png-sequence` every frame. */
-  format: z.enum(OUTPUT_FORMATS).default('mp4'),
-  fps: z.number().positive().max(240).optional(),
-  resolution: z.tuple([z.number().int().positive().max(7680), z.number().int().positive().max(4320)]).optional(),
-  transparent: z.boolean().default(false),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(), // numpy's seeds are 32-bit
-  saveSections: z.boolean().default(false),
-  /** manim's `-n A,B`: only plays A..B (both ends included; [A]: from A to the end). */
-  plays: z
-    .union([z.tuple([z.number().int().min(0)]), z.tuple([z.number().int().min(0), z.number().int().min(0)])])
-    .refine((p) => p.length === 1 || p[0] <= p[1]!, 'the first play must not come after the last')
-    .optional(),
-});
-export type RenderOptions = z.infer<typeof renderOptionsSchema>;
-export type RenderOptionsInput = z.input<typeof renderOptionsSchema>;
+import { renderOptionsFields, renderOptionsSchema } from '../model/render-options.ts';
+import { limitsSchema } from './limits.ts';
 
 /** A trigger's name: part of URLs (/hooks/git/NAME, /latest/NAME/SCENE) and of queue keys. */
 const triggerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a trigger name is letters, digits, ".", "_" or "-"');
@@ -32,7 +12,7 @@ const repoPath = z
   .default('')
   .refine((p) => !p.startsWith('/') && !p.replace(/\\/g, '/').split('/').includes('..'), 'a path inside the repository: relative, without ".."');
 /** What a trigger's renders use; the node's `render` defaults fill in the rest. */
-const triggerRender = renderOptionsSchema.partial().strict().default({});
+const triggerRender = renderOptionsFields.partial().default({});
 
 export const gitTriggerSchema = z.strictObject({
   name: triggerName,
@@ -104,7 +84,7 @@ export const configSchema = z.strictObject({
       minFrames: z.number().int().min(1).default(240),
       /** What starting a segment costs (forking the driver, constructing the scene), in seconds. */
       setupSeconds: z.number().min(0).max(600).default(2.5),
-      /** Most plays in one cut, like a render farm's chunk size; 0 = as the planner sees fit. */
+      /** Most plays in one cut, like a render farm's chunk size; 0 = as the cutter sees fit. */
       maxPlays: z.number().int().min(0).default(0),
       /** A render that reaches the end of its segment goes on into the next one while it is queued. */
       rebalance: z.boolean().default(true),

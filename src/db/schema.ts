@@ -2,6 +2,13 @@ import {
   pgTable, text, uuid, integer, bigint, bigserial, jsonb, timestamp, boolean, customType, primaryKey, index, real, type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
+import type { JobError, SegmentFailure } from '../model/errors.ts';
+import type { ScenePlan } from '../model/plan.ts';
+import type { RenderOptions } from '../model/render-options.ts';
+import type { JobState, NodeState, SceneState, SegmentState } from '../model/states.ts';
+
+export type { JobError, SegmentFailure } from '../model/errors.ts';
+
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 const now = () => timestamp({ withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const at = () => timestamp({ withTimezone: true, mode: 'date' });
@@ -19,8 +26,6 @@ export const bundleFiles = pgTable('bundle_files', {
   bytes: bytea().notNull(),
 }, (t) => [primaryKey({ columns: [t.bundleId, t.path] })]);
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
 export const jobs = pgTable('jobs', {
   id: uuid().primaryKey().defaultRandom(),
   kind: text().$type<'render' | 'function'>().notNull(),
@@ -29,7 +34,8 @@ export const jobs = pgTable('jobs', {
   bundleId: text().references(() => bundles.id),
   entry: text(),
   sceneNames: jsonb().$type<string[]>(),
-  options: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+  // A render job's, checked when it was submitted; a function job's are {} and never read.
+  options: jsonb().$type<RenderOptions>().notNull().default({} as RenderOptions),
   functionName: text(),
   /** The trigger that made this job (triggers.git / triggers.crons name), and the commit it rendered. */
   trigger: text(),
@@ -46,32 +52,19 @@ export const jobs = pgTable('jobs', {
   retryOf: uuid().references((): AnyPgColumn => jobs.id, { onDelete: 'set null' }),
 }, (t) => [index().on(t.createdAt), index().on(t.trigger, t.createdAt), index().on(t.commit)]);
 
-export interface JobError {
-  message: string;
-  type?: string;
-  traceback?: string;
-  file?: string | null;
-  line?: number | null;
-  node?: string;
-}
-
-export type SceneState = 'planning' | 'rendering' | 'stitching' | 'succeeded' | 'failed' | 'cancelled';
-
 export const scenes = pgTable('scenes', {
   id: uuid().primaryKey().defaultRandom(),
   jobId: uuid().notNull().references(() => jobs.id, { onDelete: 'cascade' }),
   name: text().notNull(),
   position: integer().notNull(),
   state: text().$type<SceneState>().notNull().default('planning'),
-  plan: jsonb(),
+  plan: jsonb().$type<ScenePlan>(),
   totalFrames: integer(),
   error: jsonb().$type<JobError>(),
   stitchNode: text(),
   startedAt: at(),
   finishedAt: at(),
 }, (t) => [index().on(t.jobId)]);
-
-export type SegmentState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export const segments = pgTable('segments', {
   id: uuid().primaryKey().defaultRandom(),
@@ -96,13 +89,6 @@ export const segments = pgTable('segments', {
   startedAt: at(),
   finishedAt: at(),
 }, (t) => [index().on(t.sceneId), index().on(t.jobId)]);
-
-export interface SegmentFailure {
-  node: string;
-  nodeName?: string;
-  error: string;
-  at: string;
-}
 
 export type ArtifactKind = 'partial' | 'frame' | 'poster' | 'output';
 
@@ -130,8 +116,6 @@ export const artifactChunks = pgTable('artifact_chunks', {
   offset: bigint({ mode: 'number' }).notNull(),
   bytes: bytea().notNull(),
 }, (t) => [primaryKey({ columns: [t.artifactId, t.offset] })]);
-
-export type NodeState = 'online' | 'draining' | 'drained' | 'paused' | 'offline';
 
 /**
  * SVGs of LaTeX formulas and Pango texts, named as manim names them in its media folder

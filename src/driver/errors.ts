@@ -1,6 +1,6 @@
 import { relative, isAbsolute } from 'node:path';
 import type { JobError } from '../db/schema.ts';
-import type { SceneError } from './protocol.ts';
+import type { SceneError } from '../model/errors.ts';
 
 /** A scene's error as users see it: paths relative to their project, not to a node's cache. */
 export function errorDetail(err: SceneError, cwd: string): JobError {

@@ -4,9 +4,10 @@ import { setPriority } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { driverEnv, pythonPath } from './python.ts';
-import { driverErrorSchema, SceneError } from './protocol.ts';
-import { driverLimits, limitsSchema, type Limits } from './limits.ts';
+import { driverLimits } from './limits.ts';
+import { limitsSchema, type Limits } from '../config/limits.ts';
 import { log } from '../lib/log.ts';
+import { driverErrorSchema, SceneError } from '../model/errors.ts';
 
 const replySchema = z.union([
   z.object({ id: z.string(), ok: z.literal(true) }).passthrough(),

@@ -8,14 +8,6 @@ import { z } from 'zod';
  * band of BAND values, and a task's own order is kept inside its band.
  */
 export const BAND = 2048;
-export const MIN_PRIORITY = -15;
-export const MAX_PRIORITY = 15;
-
-export const prioritySchema = z
-  .number()
-  .int('priority must be a whole number')
-  .min(MIN_PRIORITY, `priority must be at least ${MIN_PRIORITY}`)
-  .max(MAX_PRIORITY, `priority must be at most ${MAX_PRIORITY}`);
 
 /** A task's order within its job's band: the farm's own orders reach ±1000. */
 export function withinBand(priority: number): number {

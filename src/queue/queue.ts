@@ -24,6 +24,8 @@ export interface Queue {
   utils: WorkerUtils;
   /** Enqueues inside the caller's transaction, so work appears exactly when its records commit. */
   add(tx: Tx, task: string, payload: unknown, opts?: EnqueueOptions): Promise<void>;
+  /** Removes the queued job with this key inside the caller's transaction (a running one is left to end). */
+  remove(tx: Tx, jobKey: string): Promise<void>;
   /**
    * Unlocks jobs still locked by these pools that they are not running: after a database outage a
    * finished job's completion can be lost, and graphile-worker would keep it locked for four hours.
@@ -49,6 +51,9 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,
         flags => ${opts.flags?.length ? sql`${`{${opts.flags.map((f) => `"${f}"`).join(',')}}`}::text[]` : sql`null`}
       )`);
+    },
+    async remove(tx, jobKey) {
+      await tx.execute(sql`select graphile_worker.remove_job(${jobKey})`);
     },
     async releaseStale(tx, poolIds, running) {
       if (!poolIds.length) return;

@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import type { Services } from './services.ts';
-import type { FunctionEnv } from './define-function.ts';
 import { requireToken } from '../api/auth.ts';
 import { jobRoutes } from '../api/jobs.ts';
 import { nodeRoutes } from '../api/nodes.ts';
@@ -10,18 +9,15 @@ import { hookRoutes } from '../api/hooks.ts';
 import { latestRoutes, triggerRoutes } from '../api/triggers.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { log } from '../lib/log.ts';
+import { VERSION } from '../model/version.ts';
 import { dashboardHtml } from '../web/dashboard.ts';
 
-export const VERSION = '0.1.0';
 /** A function's input is a small JSON object (ids, names); files go through POST /jobs. */
 const FUNCTION_BODY_BYTES = 1024 * 1024;
 
-/** Bindings the queue runner passes to `app.request()`: the per-call function environment. */
-type Bindings = { nnEnv?: FunctionEnv };
-
 /** One node's HTTP runtime: the health check, its registered functions and the API. */
-export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
-  const app = new Hono<{ Bindings: Bindings }>();
+export function createApp(s: Services): Hono {
+  const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true, node: s.nodeId, version: VERSION }));
   // The dashboard page holds no data: it asks for the token and reads the API with it.
   app.get('/', (c) => c.html(dashboardHtml()));
@@ -38,8 +34,7 @@ export function createApp(s: Services): Hono<{ Bindings: Bindings }> {
     async (c) => {
       const fn = s.functions.get(c.req.param('name'));
       if (!fn) return c.json({ error: `no function named "${c.req.param('name')}" is registered on this node` }, 404);
-      const env = c.env?.nnEnv ?? s.envFor();
-      return fn.fetch(c.req.raw, env);
+      return fn.fetch(c.req.raw, s.envFor());
     },
   );
   app.get('/cluster', (c) => {

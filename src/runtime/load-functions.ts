@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RegisteredFunction } from './define-function.ts';
+import type { RegisteredFunction } from '../function/define.ts';
 import { PROJECT_ROOT } from '../driver/python.ts';
 
 export const FUNCTIONS_DIR = join(PROJECT_ROOT, 'functions');
 
 function isFunction(v: unknown): v is RegisteredFunction {
-  return !!v && typeof v === 'object' && typeof (v as RegisteredFunction).name === 'string' && typeof (v as RegisteredFunction).fetch === 'function';
+  return !!v && typeof v === 'object' && typeof (v as RegisteredFunction).name === 'string' && typeof (v as RegisteredFunction).call === 'function';
 }
 
 async function load(path: string): Promise<RegisteredFunction> {

@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
-import { and, eq, sql } from 'drizzle-orm';
 import { renderConcurrency, type Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
-import { TexShare } from './tex-share.ts';
-import { registerNode, heartbeat, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
-import { finishJob, NEEDS_LATEX } from '../store/jobs.ts';
-import { jobs, nodes, segments } from '../db/schema.ts';
+import { TexShare } from '../store/tex-share.ts';
+import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
+import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
+import { avoidFlag, NEEDS_LATEX } from '../store/queue-keys.ts';
+import { handBackOnStop } from '../store/segments/requeue.ts';
 import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
@@ -100,31 +100,25 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const app = createApp(services);
   const current = new Map<string, { task: string; payload: unknown; since: string }>();
 
+  /** Runs a claimed queue job's function in-process; throwing makes the queue try it again. */
   async function dispatch(call: TaskCall): Promise<void> {
+    const fn = functions.get(call.task);
+    if (!fn) throw new Error(`no function named "${call.task}" is registered on this node`);
     const key = randomUUID();
     current.set(key, { task: call.task, payload: call.payload, since: new Date().toISOString() });
     const fnJob = functionJobPayload(call.payload) ? call.payload : undefined;
     try {
       // A function job started when its function starts, not when it ends.
-      if (fnJob) await database.db.update(jobs).set({ startedAt: sql`coalesce(${jobs.startedAt}, now())` }).where(eq(jobs.id, fnJob.nnJob));
+      if (fnJob) await markFunctionJobStarted(database.db, fnJob.nnJob);
       const env = services.envFor({ attempt: call.attempt, maxAttempts: call.maxAttempts, signal: shutdown.signal });
-      const res = await app.request(
-        `/functions/${call.task}`,
-        {
-          method: 'POST',
-          headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(fnJob ? fnJob.input : call.payload),
-        },
-        { nnEnv: env },
-      );
-      const body = (await res.json().catch(() => null)) as { error?: string } | null;
-      const retry = res.status >= 500 && call.attempt < call.maxAttempts && !shutdown.signal.aborted;
-      if (fnJob && (res.ok || !retry) && !(shutdown.signal.aborted && !res.ok)) {
-        if (res.ok) await finishJob(database.db, fnJob.nnJob, 'succeeded', { result: body });
-        else await finishJob(database.db, fnJob.nnJob, 'failed', { error: { message: body?.error ?? `HTTP ${res.status}`, node: name } });
+      const outcome = await fn.call(fnJob ? fnJob.input : call.payload, env);
+      const retry = !outcome.ok && outcome.retry && call.attempt < call.maxAttempts && !shutdown.signal.aborted;
+      if (fnJob && (outcome.ok || !retry) && !(shutdown.signal.aborted && !outcome.ok)) {
+        if (outcome.ok) await finishJob(database.db, fnJob.nnJob, 'succeeded', { result: outcome.result });
+        else await finishJob(database.db, fnJob.nnJob, 'failed', { error: { message: outcome.error, node: name } });
       }
-      // A 5xx is a failure the queue retries (on this or another node); a 4xx never gets better.
-      if (res.status >= 500) throw new Error(body?.error ?? `function ${call.task} failed with HTTP ${res.status}`);
+      // A failure another try may not have goes back to the queue (this or another node); a bad input never gets better.
+      if (!outcome.ok && outcome.retry) throw new Error(outcome.error);
     } finally {
       current.delete(key);
     }
@@ -144,7 +138,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       dispatch,
       // A segment that failed on this node is re-queued with this flag, so it goes elsewhere; a node
       // without LaTeX takes no work that needs it.
-      forbiddenFlags: [`avoid:${id}`, ...(versions.latex === false ? [NEEDS_LATEX] : [])],
+      forbiddenFlags: [avoidFlag(id), ...(versions.latex === false ? [NEEDS_LATEX] : [])],
       cronItems: cronItems(config),
     });
   };
@@ -186,7 +180,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
-    await database.db.update(nodes).set({ url }).where(eq(nodes.id, id));
+    await recordNodeUrl(database.db, id, url);
   }
   log.info({ node: id, name, concurrency, functions: [...functions.keys()], url }, 'node started');
 
@@ -206,7 +200,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       await switching;
       await stopWork();
       // Segments this node was rendering are queued again (their queue jobs were just unlocked).
-      await database.db.update(segments).set({ state: 'queued' }).where(and(eq(segments.nodeId, id), eq(segments.state, 'running'))).catch(() => {});
+      await handBackOnStop(database.db, id).catch(() => {});
       await setNodeState(database.db, id, 'offline').catch(() => {});
       await hub.stop();
       await tex.stop();

@@ -1,9 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { Queue } from '../queue/queue.ts';
-import { nodes, segments } from '../db/schema.ts';
-import { staleNodes } from '../store/nodes.ts';
-import { appendEvent } from '../store/events.ts';
+import { clearWorkerIds, setNodeState, staleNodes } from '../store/nodes.ts';
+import { requeueLostSegments } from '../store/segments/requeue.ts';
 import { log } from '../lib/log.ts';
 
 // Any constant shared by all nodes: one reaper at a time in the whole cluster.
@@ -22,23 +21,15 @@ export async function reapDeadNodes(database: Database, queue: Queue): Promise<s
     const reaped: string[] = [];
     for (const node of await staleNodes(tx)) {
       if (node.state !== 'offline') {
-        await tx.update(nodes).set({ state: 'offline', current: [] }).where(eq(nodes.id, node.id));
-        const lost = await tx
-          .update(segments)
-          .set({
-            state: 'queued',
-            failures: sql`${segments.failures} || ${JSON.stringify([{ node: node.id, nodeName: node.name, error: 'the node stopped responding', at: new Date().toISOString() }])}::jsonb`,
-          })
-          .where(and(eq(segments.nodeId, node.id), eq(segments.state, 'running')))
-          .returning({ jobId: segments.jobId, position: segments.position });
-        for (const s of lost) await appendEvent(tx, s.jobId, 'segment.requeued', { segment: s.position, node: node.name, reason: 'the node stopped responding' });
-        log.warn({ node: node.name, segments: lost.length }, 'node stopped heart-beating: its work goes back to the queue');
+        await setNodeState(tx, node.id, 'offline');
+        const lost = await requeueLostSegments(tx, node);
+        log.warn({ node: node.name, segments: lost }, 'node stopped heart-beating: its work goes back to the queue');
       }
       if (node.workerIds.length) {
         // Same connection pool as the queue, but its own transaction: idempotent, so a crash between
         // the two only means the next reaper does it again.
         await queue.utils.forceUnlockWorkers(node.workerIds);
-        await tx.update(nodes).set({ workerIds: [] }).where(eq(nodes.id, node.id));
+        await clearWorkerIds(tx, node.id);
       }
       reaped.push(node.name);
     }

@@ -2,7 +2,7 @@ import type { Database } from '../db/client.ts';
 import type { Config } from '../config/schema.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { EventHub } from '../store/events.ts';
-import type { FunctionEnv, RegisteredFunction } from './define-function.ts';
+import type { FunctionEnv, RegisteredFunction } from '../function/define.ts';
 
 /** What a coordinator tells a joining node, which proved it has the cluster token. */
 export interface ClusterInfo {

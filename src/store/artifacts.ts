@@ -88,3 +88,11 @@ export async function* artifactBytes(db: Tx, id: string, size: number, start = 0
 export async function writeArtifactFile(db: Tx, id: string, size: number, path: string): Promise<void> {
   await pipeline(Readable.from(artifactBytes(db, id, size)), createWriteStream(path));
 }
+
+/** A range's PNG frames are named from 0000.png on in frame order, as `manim render -n` names them. */
+export async function renumberFrames(tx: Tx, sceneId: string, scene: string): Promise<void> {
+  await tx.execute(sql`update artifacts a
+    set name = ${scene} || '/' || lpad((r.n - 1)::text, greatest(4, length((r.n - 1)::text)), '0') || '.png'
+    from (select id, row_number() over (order by position) as n from artifacts where scene_id = ${sceneId} and kind = 'frame') r
+    where a.id = r.id`);
+}

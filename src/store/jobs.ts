@@ -1,23 +1,17 @@
-import { and, asc, desc, eq, inArray, like, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, like, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { Tx } from '../db/tx.ts';
-import { jobs, scenes, segments, nodes, type JobError, type JobState } from '../db/schema.ts';
+import { jobs, scenes, segments, nodes, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import type { JobRequest } from '../api/job-request.ts';
+import type { JobRequest } from '../model/job-request.ts';
+import type { RenderOptions } from '../model/render-options.ts';
+import { TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
 import { putBundle } from './bundles.ts';
 import { appendEvent } from './events.ts';
 import { outputUrl } from '../lib/output-url.ts';
 import { listArtifacts } from './artifacts.ts';
-
-/** Work that needs LaTeX: planning, and a lead segment rendering before the TeX cache exists. */
-export const NEEDS_LATEX = 'needs-latex';
-
-export const TERMINAL: JobState[] = ['succeeded', 'failed', 'cancelled'];
-
-export const planKey = (jobId: string) => `plan:${jobId}`;
-export const segmentKey = (segmentId: string) => `segment:${segmentId}`;
-export const stitchKey = (sceneId: string) => `stitch:${sceneId}`;
-export const functionKey = (jobId: string) => `function:${jobId}`;
+import { functionKey, NEEDS_LATEX, planKey, stitchKey } from './queue-keys.ts';
+import { cancelOpenSegments } from './segments/drop.ts';
 
 /** Which trigger made a job, and from which commit (in a filter: a commit id or its first digits). */
 export interface JobOrigin {
@@ -43,7 +37,7 @@ export async function createJob(db: Tx, queue: Queue, req: JobRequest, source = 
 export async function enqueueRenderJob(
   tx: Tx,
   queue: Queue,
-  job: { source: string; trigger?: string; commit?: string; bundleId: string; entry: string; sceneNames: string[]; options: Record<string, unknown>; priority: number; retryOf?: string },
+  job: { source: string; trigger?: string; commit?: string; bundleId: string; entry: string; sceneNames: string[]; options: RenderOptions; priority: number; retryOf?: string },
 ): Promise<string> {
   const [row] = await tx.insert(jobs).values({ kind: 'render', ...job }).returning({ id: jobs.id });
   await appendEvent(tx, row!.id, 'job.queued', { entry: job.entry, scenes: job.sceneNames, options: job.options, ...(job.retryOf ? { retryOf: job.retryOf } : {}) });
@@ -130,6 +124,11 @@ export async function listJobs(db: Db, limit = 50, where: JobOrigin = {}) {
     .limit(limit);
 }
 
+/** A function job starts when its function starts. */
+export async function markFunctionJobStarted(db: Tx, jobId: string): Promise<void> {
+  await db.update(jobs).set({ startedAt: sql`coalesce(${jobs.startedAt}, now())` }).where(eq(jobs.id, jobId));
+}
+
 /** Marks a job started the first time any of its work runs. */
 export async function markJobRunning(tx: Tx, jobId: string): Promise<void> {
   const updated = await tx
@@ -144,7 +143,7 @@ export async function finishJob(tx: Tx, jobId: string, state: 'succeeded' | 'fai
   const updated = await tx
     .update(jobs)
     .set({ state, finishedAt: new Date(), ...extra })
-    .where(and(eq(jobs.id, jobId), notInArray(jobs.state, TERMINAL)))
+    .where(and(eq(jobs.id, jobId), notInArray(jobs.state, [...TERMINAL_JOB_STATES])))
     .returning({ id: jobs.id });
   if (updated.length) await appendEvent(tx, jobId, `job.${state}`, extra.error ? { error: extra.error } : {});
 }
@@ -152,7 +151,7 @@ export async function finishJob(tx: Tx, jobId: string, state: 'succeeded' | 'fai
 /** A render job ends when every scene has ended; it failed if any scene failed. */
 export async function finishRenderJobIfDone(tx: Tx, jobId: string): Promise<void> {
   const rows = await tx.select({ state: scenes.state, name: scenes.name, error: scenes.error }).from(scenes).where(eq(scenes.jobId, jobId));
-  if (!rows.length || rows.some((r) => !['succeeded', 'failed', 'cancelled'].includes(r.state))) return;
+  if (!rows.length || rows.some((r) => !TERMINAL_SCENE_STATES.includes(r.state))) return;
   const failed = rows.filter((r) => r.state === 'failed');
   if (!failed.length) return finishJob(tx, jobId, 'succeeded');
   await finishJob(tx, jobId, 'failed', {
@@ -161,16 +160,15 @@ export async function finishRenderJobIfDone(tx: Tx, jobId: string): Promise<void
 }
 
 /** Cancels a job: queued work is removed from the queue, running work stops at its next check. */
-export async function cancelJob(db: Db, id: string): Promise<'cancelled' | 'finished' | 'missing'> {
+export async function cancelJob(db: Db, queue: Queue, id: string): Promise<'cancelled' | 'finished' | 'missing'> {
   return db.transaction(async (tx) => {
     const [job] = await tx.select().from(jobs).where(eq(jobs.id, id)).for('update');
     if (!job) return 'missing';
-    if (TERMINAL.includes(job.state)) return 'finished';
+    if (TERMINAL_JOB_STATES.includes(job.state)) return 'finished';
     await tx.update(jobs).set({ state: 'cancelled', finishedAt: new Date() }).where(eq(jobs.id, id));
-    const open = await tx.update(segments).set({ state: 'cancelled' }).where(and(eq(segments.jobId, id), inArray(segments.state, ['queued', 'running']))).returning({ id: segments.id });
+    await cancelOpenSegments(tx, queue, { jobId: id });
     const sceneRows = await tx.update(scenes).set({ state: 'cancelled' }).where(and(eq(scenes.jobId, id), notInArray(scenes.state, ['succeeded', 'failed']))).returning({ id: scenes.id });
-    const keys = [planKey(id), functionKey(id), ...open.map((s) => segmentKey(s.id)), ...sceneRows.map((s) => stitchKey(s.id))];
-    for (const key of keys) await tx.execute(sql`select graphile_worker.remove_job(${key})`);
+    for (const key of [planKey(id), functionKey(id), ...sceneRows.map((s) => stitchKey(s.id))]) await queue.remove(tx, key);
     await appendEvent(tx, id, 'job.cancelled');
     return 'cancelled';
   });
@@ -178,5 +176,5 @@ export async function cancelJob(db: Db, id: string): Promise<'cancelled' | 'fini
 
 export async function isJobOpen(db: Tx, jobId: string): Promise<boolean> {
   const job = await getJobRow(db, jobId);
-  return !!job && !TERMINAL.includes(job.state);
+  return !!job && !TERMINAL_JOB_STATES.includes(job.state);
 }

@@ -1,7 +1,8 @@
 import { hostname, networkInterfaces, platform, release, cpus, totalmem } from 'node:os';
 import { and, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
-import { nodes, type NodeState } from '../db/schema.ts';
+import { nodes } from '../db/schema.ts';
+import type { NodeState } from '../model/states.ts';
 
 /** A node that has not heart-beaten for this long is taken for gone and its work re-run elsewhere. */
 export const NODE_TIMEOUT_MS = 20_000;
@@ -71,7 +72,7 @@ export async function findLiveNode(db: Tx, ref: string) {
   return hits.length === 1 ? hits[0] : hits.length ? 'ambiguous' : undefined;
 }
 
-/** How many segments the live nodes can render at once (the planner cuts for this many), and how
+/** How many segments the live nodes can render at once (the cutter cuts for this many), and how
  *  many of those slots have LaTeX (work that needs it goes only there). */
 export async function renderSlots(db: Tx): Promise<{ slots: number; latexSlots: number }> {
   const live = (await liveNodes(db)).filter((n) => n.functions.includes('render-segment') && n.state === 'online');
@@ -88,4 +89,14 @@ export async function staleNodes(db: Tx) {
       and(ne(nodes.state, 'offline'), lt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`)),
       and(eq(nodes.state, 'offline'), sql`jsonb_array_length(${nodes.workerIds}) > 0`),
     ));
+}
+
+/** Where a node serves HTTP, once it listens. */
+export async function recordNodeUrl(db: Tx, id: string, url: string): Promise<void> {
+  await db.update(nodes).set({ url }).where(eq(nodes.id, id));
+}
+
+/** A node whose queue locks were released: it holds none any more. */
+export async function clearWorkerIds(db: Tx, id: string): Promise<void> {
+  await db.update(nodes).set({ workerIds: [] }).where(eq(nodes.id, id));
 }

@@ -3,7 +3,8 @@ import type { Db } from '../db/client.ts';
 import { jobs, scenes, segments } from '../db/schema.ts';
 import { BAND } from '../queue/job-priority.ts';
 import { appendEvent } from './events.ts';
-import { functionKey, planKey, segmentKey, stitchKey, TERMINAL } from './jobs.ts';
+import { functionKey, planKey, segmentKey, stitchKey } from './queue-keys.ts';
+import { TERMINAL_JOB_STATES } from '../model/states.ts';
 
 /**
  * Changes a queued or running job's priority: its queued tasks move to the new band in the same
@@ -14,7 +15,7 @@ export async function setJobPriority(db: Db, id: string, priority: number): Prom
   return db.transaction(async (tx) => {
     const [job] = await tx.select({ state: jobs.state, priority: jobs.priority }).from(jobs).where(eq(jobs.id, id)).for('update');
     if (!job) return { outcome: 'missing' };
-    if (TERMINAL.includes(job.state)) return { outcome: 'finished' };
+    if (TERMINAL_JOB_STATES.includes(job.state)) return { outcome: 'finished' };
     await tx.update(jobs).set({ priority }).where(eq(jobs.id, id));
     const segs = await tx.select({ id: segments.id }).from(segments).where(eq(segments.jobId, id));
     const scns = await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.jobId, id));

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { BundleFile } from '../store/bundles.ts';
+import type { BundleFile } from '../model/job-request.ts';
 
 export class GitError extends Error {
   override name = 'GitError';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues } from '../config/load.ts';
+import { describeIssues } from '../lib/zod-issues.ts';
 import type { Forge } from './signature.ts';
 
 const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full commit id (40 or 64 hex digits)');

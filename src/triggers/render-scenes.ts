@@ -1,15 +1,25 @@
 import { join } from 'node:path';
-import type { Config, RenderOptionsInput } from '../config/schema.ts';
-import type { FunctionEnv } from '../runtime/define-function.ts';
-import { bundleId, type BundleFile } from '../store/bundles.ts';
+import type { Config } from '../config/schema.ts';
+import type { RenderOptionsInput } from '../model/render-options.ts';
+import type { Db } from '../db/client.ts';
+import type { Queue } from '../queue/queue.ts';
+import { bundleId } from '../store/bundles.ts';
+import type { BundleFile } from '../model/job-request.ts';
 import { createJob } from '../store/jobs.ts';
 import { recordTriggerRun } from '../store/trigger-runs.ts';
-import { renderRequest, RequestError } from '../api/job-request.ts';
+import { renderRequest, RequestError } from '../model/render-request.ts';
 import { homeDir } from '../lib/home.ts';
 
 /** A trigger's own bare clone, kept under NN_HOME across runs and restarts. */
 export function cloneDir(config: Config, trigger: string): string {
   return join(homeDir(config.home), 'git', `${trigger}.git`);
+}
+
+/** What a trigger run needs of the node that takes it (a function's environment has it). */
+export interface TriggerEnv {
+  database: { db: Db };
+  queue: Queue;
+  config: Config;
 }
 
 export interface TriggerRunContext {
@@ -23,7 +33,7 @@ export interface TriggerRunContext {
  * recorded with the trigger and commit, in one transaction with the trigger's run. No file to render
  * is recorded as an "unchanged" run with the reason.
  */
-export async function renderSceneFiles(env: FunctionEnv, run: TriggerRunContext, files: BundleFile[], entries: string[], unchanged: string) {
+export async function renderSceneFiles(env: TriggerEnv, run: TriggerRunContext, files: BundleFile[], entries: string[], unchanged: string) {
   const { db } = env.database;
   const base = { trigger: run.trigger.name, kind: run.kind, commit: run.commit, bundleId: bundleId(files) };
   if (!entries.length) {
@@ -51,7 +61,7 @@ export async function renderSceneFiles(env: FunctionEnv, run: TriggerRunContext,
 }
 
 /** A run that cannot go on (no such folder, the repository refuses): recorded, so GET /triggers says why. */
-export async function recordFailure(env: FunctionEnv, run: TriggerRunContext, reason: string) {
+export async function recordFailure(env: TriggerEnv, run: TriggerRunContext, reason: string) {
   await recordTriggerRun(env.database.db, { trigger: run.trigger.name, kind: run.kind, commit: run.commit, outcome: 'failed', reason });
   return { outcome: 'failed' as const, reason, jobs: [] };
 }

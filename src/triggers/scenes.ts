@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { BundleFile } from '../store/bundles.ts';
+import type { BundleFile } from '../model/job-request.ts';
 import { parseClasses } from './python-source.ts';
 import { importClosure, type ProjectFiles } from './import-graph.ts';
 

@@ -18,17 +18,17 @@ export async function manimRender(file: string, scenes: string[], args: string[]
   });
 }
 
-/** One `pts,duration,md5` per decoded video frame (ffmpeg's framemd5): equal lists mean the same
- *  frames shown at the same times. */
-export async function frameRows(video: string): Promise<string[]> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', video, '-map', '0:v:0', '-f', 'framemd5', '-'], { maxBuffer: 64 * 1024 * 1024 });
-  // stream, dts, pts, duration, size, hash
-  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => { const f = l.split(',').map((x) => x.trim()); return `${f[2]},${f[3]},${f[5]}`; });
-}
-
-/** One MD5 per decoded video frame: equal lists mean equal frames, whatever the container says. */
+/** Each decoded video frame's time stamp, duration and MD5 (framemd5 without the stream index and
+ *  packet size): equal lists mean equal frames at equal times, so a segment shifted in time differs. */
 export async function frameHashes(video: string): Promise<string[]> {
-  return (await frameRows(video)).map((r) => r.split(',').at(-1)!);
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', video, '-map', '0:v:0', '-f', 'framemd5', '-'], { maxBuffer: 64 * 1024 * 1024 });
+  // The time base ("#tb") gives the stamps their unit; the other comment lines name the file.
+  const lines = stdout.split('\n').filter((l) => l && (!l.startsWith('#') || l.startsWith('#tb')));
+  return lines.map((l) => {
+    if (l.startsWith('#')) return l;
+    const [, , pts, duration, , hash] = l.split(',').map((c) => c.trim());
+    return `${pts} ${duration} ${hash}`;
+  });
 }
 
 export async function audioHash(video: string): Promise<string | undefined> {

@@ -1,9 +1,9 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Database } from '../db/client.ts';
-import { getTex, putTex, TEX_CHANNEL, texNotIn } from '../store/tex-cache.ts';
+import { getTex, putTex, TEX_CHANNEL, texNotIn } from './tex-cache.ts';
 import { log } from '../lib/log.ts';
 
 /** manim's names for them; anything else from the database is never written to disk. */
@@ -73,6 +73,15 @@ export class TexShare {
     const tmp = `${path}.${randomUUID()}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, path);
+  }
+
+  /** TeX and text SVGs made while planning go to the cluster's cache, so render nodes need no LaTeX
+   *  (and Pango texts look the same whatever fonts a node has). `mediaDir` is where the pass put them. */
+  async shareFromPlan(texFiles: string[], mediaDir: string): Promise<void> {
+    for (const f of texFiles) {
+      const abs = isAbsolute(f) ? f : join(mediaDir, f);
+      await this.add(relative(mediaDir, abs), await readFile(abs));
+    }
   }
 
   private async publish(): Promise<void> {

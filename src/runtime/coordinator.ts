@@ -1,12 +1,12 @@
-import type { Config } from './config/schema.ts';
-import { connect } from './db/client.ts';
-import { migrate } from './db/migrate.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded.ts';
-import { startNode, type NodeHandle } from './runtime/node.ts';
-import { advertise, type Advertised } from './runtime/discovery.ts';
-import { VERSION } from './runtime/app.ts';
-import { clusterToken, homeDir } from './lib/home.ts';
-import { startDrivers } from './driver/info.ts';
+import type { Config } from '../config/schema.ts';
+import { connect } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../db/embedded.ts';
+import { startNode, type NodeHandle } from './node.ts';
+import { advertise, type Advertised } from './discovery.ts';
+import { VERSION } from '../model/version.ts';
+import { clusterToken, homeDir } from '../lib/home.ts';
+import { startDrivers } from '../driver/info.ts';
 
 export interface Coordinator {
   node: NodeHandle;

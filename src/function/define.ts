@@ -4,8 +4,8 @@ import type { Config } from '../config/schema.ts';
 import type { DriverPool } from '../driver/pool.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { EventHub } from '../store/events.ts';
-import type { TexShare } from './tex-share.ts';
-import { describeIssues } from '../config/load.ts';
+import type { TexShare } from '../store/tex-share.ts';
+import { describeIssues } from '../lib/zod-issues.ts';
 
 /** What a function may use: the services of the node it runs on. */
 export interface FunctionEnv {
@@ -27,9 +27,17 @@ export interface FunctionEnv {
   maxAttempts: number;
 }
 
-/** A serverless-style function: a Request in, a Response out. */
+/** How a call of a function ended: its result, or an error and whether trying again may help. */
+export type FunctionOutcome =
+  | { ok: true; result: unknown }
+  | { ok: false; error: string; /** a failure another try may not have (not a bad input, not a PermanentError) */ retry: boolean; status: 400 | 422 | 500 };
+
+/** A serverless-style function: called in-process by its node's queue runner, or over HTTP. */
 export interface RegisteredFunction {
   name: string;
+  /** Runs it on an input checked against its schema. */
+  call(input: unknown, env: FunctionEnv): Promise<FunctionOutcome>;
+  /** The same for a Request with a JSON body: the outcome as a Response. */
   fetch(request: Request, env: FunctionEnv): Promise<Response>;
 }
 
@@ -45,13 +53,24 @@ export class PermanentError extends Error {
 }
 
 /**
- * Wraps a typed handler as a Request → Response function: the body is JSON checked by `input`
- * (400 with the fields that are wrong), the result is JSON, a PermanentError is 422 and anything
- * else thrown is 500 so that the queue retries it elsewhere.
+ * Wraps a typed handler as a function: the input is checked by `input` (a 400 outcome naming the
+ * fields that are wrong), a PermanentError is a 422 that is not retried, and anything else thrown
+ * is a 500 that the queue retries elsewhere.
  */
 export function defineFunction<S extends z.ZodType>(def: FunctionDefinition<S>): RegisteredFunction {
+  const call = async (input: unknown, env: FunctionEnv): Promise<FunctionOutcome> => {
+    const parsed = def.input.safeParse(input);
+    if (!parsed.success) return { ok: false, error: `invalid input: ${describeIssues(parsed.error)}`, retry: false, status: 400 };
+    try {
+      return { ok: true, result: (await def.run(parsed.data, env)) ?? null };
+    } catch (err) {
+      const permanent = err instanceof PermanentError;
+      return { ok: false, error: err instanceof Error ? err.message : String(err), retry: !permanent, status: permanent ? 422 : 500 };
+    }
+  };
   return {
     name: def.name,
+    call,
     async fetch(request, env) {
       let body: unknown;
       try {
@@ -59,17 +78,8 @@ export function defineFunction<S extends z.ZodType>(def: FunctionDefinition<S>):
       } catch {
         return Response.json({ error: 'body must be JSON' }, { status: 400 });
       }
-      const parsed = def.input.safeParse(body);
-      if (!parsed.success) {
-        return Response.json({ error: `invalid input: ${describeIssues(parsed.error)}` }, { status: 400 });
-      }
-      try {
-        const result = await def.run(parsed.data, env);
-        return Response.json(result ?? null);
-      } catch (err) {
-        const status = err instanceof PermanentError ? 422 : 500;
-        return Response.json({ error: err instanceof Error ? err.message : String(err) }, { status });
-      }
+      const outcome = await call(body, env);
+      return outcome.ok ? Response.json(outcome.result) : Response.json({ error: outcome.error }, { status: outcome.status });
     },
   };
 }

@@ -1,7 +1,5 @@
-import { sql } from 'drizzle-orm';
-import type { Tx } from '../db/tx.ts';
-import type { RenderOptions } from '../config/schema.ts';
-import type { Play, ScenePlan } from '../driver/protocol.ts';
+import type { RenderOptions } from '../model/render-options.ts';
+import type { Play, ScenePlan } from '../model/plan.ts';
 
 /** Plays A..B of a scene, as manim's `-n A,B` picks them. */
 export interface PlayRange {
@@ -41,12 +39,4 @@ export function rangeOfPlan(plan: ScenePlan, range: PlayRange): ScenePlan {
     totalFrames: plays.reduce((n, p) => n + p.frames, 0),
     sounds: plan.sounds.filter((s) => s.time >= start && s.time < after).map((s) => ({ ...s, time: s.time - start })),
   };
-}
-
-/** A range's PNG frames are named from 0000.png on in frame order, as `manim render -n` names them. */
-export async function renumberFrames(tx: Tx, sceneId: string, scene: string): Promise<void> {
-  await tx.execute(sql`update artifacts a
-    set name = ${scene} || '/' || lpad((r.n - 1)::text, greatest(4, length((r.n - 1)::text)), '0') || '.png'
-    from (select id, row_number() over (order by position) as n from artifacts where scene_id = ${sceneId} and kind = 'frame') r
-    where a.id = r.id`);
 }

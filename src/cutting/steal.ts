@@ -1,5 +1,5 @@
-import type { Play } from '../driver/protocol.ts';
-import { fastForwardCost, playCost } from './segments.ts';
+import { fastForwardCost, playCost } from './cost.ts';
+import type { Play } from '../model/plan.ts';
 
 /** A segment before the one a slot is about to take, in play order. */
 export interface Before {

@@ -2,7 +2,7 @@ import { createGunzip } from 'node:zlib';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { BundleError, MAX_BUNDLE_FILES, safeBundlePath, type BundleFile } from '../store/bundles.ts';
+import { BundleError, MAX_BUNDLE_FILES, safeBundlePath, type BundleFile } from '../model/job-request.ts';
 
 /** Counts what the archive unpacks to, and stops it at `limit`: a gzip bomb inflates no further. */
 function bounded(limit: number): Transform {

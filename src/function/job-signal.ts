@@ -1,4 +1,4 @@
-import type { FunctionEnv } from './define-function.ts';
+import type { FunctionEnv } from './define.ts';
 import { isJobOpen } from '../store/jobs.ts';
 
 /**

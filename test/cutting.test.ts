@@ -1,14 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { planSegments as plan, type SegmentPlan } from '../src/planner/segments.ts';
-import type { Play } from '../src/driver/protocol.ts';
-import { shouldSteal } from '../src/planner/steal.ts';
+import { cutScene as plan } from '../src/cutting/cut.ts';
+import { shouldSteal } from '../src/cutting/steal.ts';
+import type { SegmentCut, Play } from '../src/model/plan.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
   index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
 });
 const PIXELS = 1280 * 720;
 /** Every segment of a cut, in play order. */
-const planSegments = (...args: Parameters<typeof plan>): SegmentPlan[] => {
+const cutScene = (...args: Parameters<typeof plan>): SegmentCut[] => {
   const cut = plan(...args);
   return [...(cut.lead ? [cut.lead] : []), ...cut.scouts.filter((s) => s !== undefined), ...cut.queued].sort((a, b) => a.fromPlay - b.fromPlay);
 };
@@ -17,7 +17,7 @@ const opts = { workers: 2, perWorker: 2, minFrames: 30, setupSeconds: 0 };
 describe('cutting a scene into segments', () => {
   it('covers every play once, in order, in contiguous segments', () => {
     const plays = Array.from({ length: 40 }, (_, i) => play(i, 20 + (i % 7) * 10));
-    const cuts = planSegments(plays, PIXELS, opts);
+    const cuts = cutScene(plays, PIXELS, opts);
     expect(cuts.length).toBeGreaterThanOrEqual(2);
     expect(cuts.length).toBeLessThanOrEqual(4);
     expect(cuts[0]!.fromPlay).toBe(0);
@@ -28,20 +28,20 @@ describe('cutting a scene into segments', () => {
 
   it('balances by drawing cost: a play full of shapes weighs more than an empty one of the same length', () => {
     const plays = [play(0, 60, { mobjects: 300, points: 4800 }), play(1, 60), play(2, 60), play(3, 60)];
-    const cuts = planSegments(plays, PIXELS, { ...opts, perWorker: 1 });
+    const cuts = cutScene(plays, PIXELS, { ...opts, perWorker: 1 });
     expect(cuts.map((c) => [c.fromPlay, c.toPlay])).toEqual([[0, 0], [1, 3]]);
   });
 
   it('keeps one segment for a lone worker, and none smaller than the minimum', () => {
     const plays = Array.from({ length: 10 }, (_, i) => play(i, 30));
-    expect(planSegments(plays, PIXELS, { ...opts, workers: 1 }).length).toBe(1);
-    expect(planSegments(plays, PIXELS, { workers: 8, perWorker: 3, minFrames: 100, setupSeconds: 0 }).length).toBe(3);
-    expect(planSegments([], PIXELS, opts)).toEqual([]);
+    expect(cutScene(plays, PIXELS, { ...opts, workers: 1 }).length).toBe(1);
+    expect(cutScene(plays, PIXELS, { workers: 8, perWorker: 3, minFrames: 100, setupSeconds: 0 }).length).toBe(3);
+    expect(cutScene([], PIXELS, opts)).toEqual([]);
   });
 
   it('gives later segments fewer plays when the plays before them need an exact fast-forward', () => {
     const plays = Array.from({ length: 12 }, (_, i) => play(i, 60, { pure: false, mobjects: 20, stepSeconds: 0.02 }));
-    const cuts = planSegments(plays, PIXELS, { workers: 3, perWorker: 1, minFrames: 1, setupSeconds: 0 });
+    const cuts = cutScene(plays, PIXELS, { workers: 3, perWorker: 1, minFrames: 1, setupSeconds: 0 });
     expect(cuts.length).toBe(3);
     const sizes = cuts.map((c) => c.toPlay - c.fromPlay + 1);
     expect(sizes[0]).toBeGreaterThan(sizes[2]!);
@@ -49,21 +49,21 @@ describe('cutting a scene into segments', () => {
 
   it('does not cut a scene so short that a segment’s set-up costs more than it saves', () => {
     const plays = Array.from({ length: 5 }, (_, i) => play(i, 1));
-    expect(planSegments(plays, PIXELS, { ...opts, minFrames: 1, setupSeconds: 2.5 }).length).toBe(1);
+    expect(cutScene(plays, PIXELS, { ...opts, minFrames: 1, setupSeconds: 2.5 }).length).toBe(1);
     // The same plays, long enough to be worth it, are cut.
     const long = Array.from({ length: 5 }, (_, i) => play(i, 300));
-    expect(planSegments(long, PIXELS, { ...opts, minFrames: 1, setupSeconds: 2.5 }).length).toBeGreaterThan(1);
+    expect(cutScene(long, PIXELS, { ...opts, minFrames: 1, setupSeconds: 2.5 }).length).toBeGreaterThan(1);
   });
 
   it('never puts more plays in a segment than the chunk size allows', () => {
     const plays = Array.from({ length: 7 }, (_, i) => play(i, 3));
-    const cuts = planSegments(plays, PIXELS, { ...opts, workers: 1, maxPlays: 2 });
+    const cuts = cutScene(plays, PIXELS, { ...opts, workers: 1, maxPlays: 2 });
     expect(cuts.map((c) => c.toPlay - c.fromPlay + 1)).toEqual([2, 2, 2, 1]);
   });
 
   it('counts a frozen wait as one drawn frame, not as many', () => {
     const plays = [play(0, 30), play(1, 300, { frozen: true }), play(2, 30)];
-    const cuts = planSegments(plays, PIXELS, { workers: 2, perWorker: 1, minFrames: 1, setupSeconds: 0 });
+    const cuts = cutScene(plays, PIXELS, { workers: 2, perWorker: 1, minFrames: 1, setupSeconds: 0 });
     // The long wait is cheap: it does not get a worker to itself.
     expect(cuts.length).toBe(2);
     expect(cuts.some((c) => c.fromPlay === 1 && c.toPlay === 1)).toBe(false);
@@ -71,7 +71,7 @@ describe('cutting a scene into segments', () => {
 
   it('cuts each worker’s share into segments, queued share starts first and then from the back', () => {
     const plays = Array.from({ length: 24 }, (_, i) => play(i, 90));
-    const cuts = planSegments(plays, PIXELS, { workers: 2, perWorker: 3, minFrames: 30, setupSeconds: 0 });
+    const cuts = cutScene(plays, PIXELS, { workers: 2, perWorker: 3, minFrames: 30, setupSeconds: 0 });
     expect(cuts.length).toBe(6);
     const order = [...cuts].sort((a, b) => a.priority - b.priority).map((c) => c.fromPlay);
     // The two shares start at plays 0 and 12; then the last segment of each share, then the middle ones.
@@ -83,12 +83,16 @@ describe('cutting a scene into segments', () => {
   it('gives a lead segment the first share from where it is, at no set-up cost', () => {
     const plays = Array.from({ length: 20 }, (_, i) => play(i, 60));
     const opts2 = { workers: 2, perWorker: 2, minFrames: 30, setupSeconds: 2.5 };
-    const fresh = planSegments(plays, PIXELS, opts2);
+    const fresh = cutScene(plays, PIXELS, opts2);
     const { lead, queued: rest } = plan(plays, PIXELS, opts2, { lead: { at: 6 } });
     expect(lead!.fromPlay).toBe(0);
     expect(lead!.toPlay).toBeGreaterThanOrEqual(6);
     // Six plays already drawn: the lead's share reaches further than a fresh first share.
-    const shareEnd = (cuts: typeof rest) => Math.min(...cuts.filter((c) => c.priority < 100 && c.fromPlay > 0).map((c) => c.fromPlay));
+    const shareEnd = (cuts: typeof rest) => {
+      const starts = cuts.filter((c) => c.priority < 100 && c.fromPlay > 0).map((c) => c.fromPlay);
+      expect(starts.length).toBeGreaterThan(0); // Math.min() of nothing is Infinity
+      return Math.min(...starts);
+    };
     expect(shareEnd(rest)).toBeGreaterThan(shareEnd(fresh));
     expect(rest.at(-1)!.toPlay).toBe(19);
   });

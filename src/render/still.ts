@@ -1,14 +1,11 @@
 import { basename, join } from 'node:path';
-import { readFile, rm } from 'node:fs/promises';
-import { eq } from 'drizzle-orm';
-import type { FunctionEnv } from '../runtime/define-function.ts';
-import type { RenderOptions } from '../config/schema.ts';
-import { scenes } from '../db/schema.ts';
-import { putArtifact } from '../store/artifacts.ts';
-import { appendEvent } from '../store/events.ts';
-import { failScene } from '../store/scenes.ts';
-import { finishRenderJobIfDone } from '../store/jobs.ts';
-import { SceneError, stillSchema } from '../driver/protocol.ts';
+import { rm } from 'node:fs/promises';
+import type { FunctionEnv } from '../function/define.ts';
+import type { RenderOptions } from '../model/render-options.ts';
+import { SceneError } from '../model/errors.ts';
+import { putArtifactFile } from '../store/artifacts.ts';
+import { completeScene, failScene } from '../store/scenes.ts';
+import { stillResultSchema } from '../driver/protocol.ts';
 import { errorDetail } from '../driver/errors.ts';
 import { contentType } from '../video/content-type.ts';
 
@@ -29,19 +26,16 @@ export async function renderStill(
     const { path } = await env.driver.call(
       'still',
       { file: job.file, cwd: job.cwd, options: job.options, scene: scene.name, mediaDir, texCache: env.tex.dir },
-      stillSchema,
+      stillResultSchema,
       env.signal,
     );
-    const bytes = await readFile(path);
     await db.transaction(async (tx) => {
-      await putArtifact(tx, { jobId: job.id, sceneId: scene.id, kind: 'output', name: basename(path), position: 0, contentType: contentType(path), bytes });
-      await tx.update(scenes).set({ state: 'succeeded', totalFrames: 1, finishedAt: new Date() }).where(eq(scenes.id, scene.id));
-      await appendEvent(tx, job.id, 'scene.done', { scene: scene.name, node: env.nodeId, stillMs: Date.now() - started });
-      await finishRenderJobIfDone(tx, job.id);
+      await putArtifactFile(tx, { jobId: job.id, sceneId: scene.id, kind: 'output', name: basename(path), position: 0, contentType: contentType(path) }, path);
+      await completeScene(tx, { id: scene.id, jobId: job.id, name: scene.name }, { node: env.nodeId, ms: Date.now() - started, frames: 1 });
     });
   } catch (err) {
     if (!(err instanceof SceneError)) throw err;
-    await db.transaction((tx) => failScene(tx, scene.id, errorDetail(err, job.cwd)));
+    await db.transaction((tx) => failScene(tx, env.queue, scene.id, errorDetail(err, job.cwd)));
   } finally {
     await rm(mediaDir, { recursive: true, force: true });
   }

@@ -1,15 +1,5 @@
-import type { Play } from '../driver/protocol.ts';
-
-export interface SegmentPlan {
-  fromPlay: number;
-  toPlay: number;
-  frames: number;
-  /** Estimated seconds of one core: drawing and encoding, and for a worker's first segment its
-   *  set-up and fast-forward to `fromPlay`. */
-  cost: number;
-  /** Queue order, lowest first: each worker's first segment, then the others from the back. */
-  priority: number;
-}
+import type { Play, SegmentCut } from '../model/plan.ts';
+import { fastForwardCost, playCost } from './cost.ts';
 
 export interface CutOptions {
   workers: number;
@@ -31,59 +21,6 @@ export interface CutContext {
   /** Scouting segments (running the exact fast-forward, a paused copy at every play) that have
    *  got to `plays[at]`: the next shares are theirs, at no set-up. */
   scouts?: { at: number }[];
-}
-
-/** Rough costs in microseconds of one core: a least-squares fit of the Benchmark scene's play
- *  times at 720p. What matters is their ratio: a segment's set-up against drawing, drawing against
- *  fast-forwarding. */
-const US = {
-  pixel: 0.006, // clearing, copying and encoding a frame, per pixel
-  encodePixel: 0.001, // encoding a repeated (frozen) frame, per pixel
-  mobject: 80, // Python and Cairo per drawn mobject per frame
-  point: 0.9, // Cairo per bezier point per frame
-  play: 250_000, // a drawn play's own file: the encoder opened and flushed
-  fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
-  fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
-  fastForwardPlayMobject: 500, // the same, per mobject on screen
-  // With one frame of the play drawn and timed while planning (a least-squares fit of the Benchmark
-  // scene's per-frame times at 720p on the day the timed frame came in):
-  framePixel: 0.024, // encoding and copying a frame, per pixel
-  drawnFrame: 1.4, // a frame of the play against the timed one (mid-animation frames hold more)
-};
-
-/** Microseconds of Python per frame for the play's animations and updaters: measured while
- *  planning (one timed step), else estimated from the mobjects on screen. One timed step can catch
- *  a one-off (a font loaded, a garbage collection), so it counts at most a few drawn frames' worth. */
-function stepCost(play: Play, pixels: number): number {
-  if (play.stepSeconds <= 0) return 500 + play.mobjects * US.fastForwardMobject;
-  return Math.min(play.stepSeconds * 1e6, 3 * drawCost(play, pixels));
-}
-
-/** Microseconds to draw and encode one frame: the planning pass draws one frame of every play and
- *  times it; without that, an estimate from the mobjects and points on screen. */
-function drawCost(play: Play, pixels: number): number {
-  if (play.drawSeconds > 0) return pixels * US.framePixel + play.drawSeconds * 1e6 * US.drawnFrame;
-  return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
-}
-
-/** Microseconds every run pays for a play, drawn or not: the scene's code before it and starting
- *  its animations, as timed while planning (estimated when it was not). */
-function startCost(play: Play): number {
-  const timed = (play.codeSeconds + play.seconds) * 1e6;
-  return timed > 0 ? timed : US.fastForwardPlay + play.mobjects * US.fastForwardPlayMobject;
-}
-
-/** Estimated microseconds to draw and encode a play. */
-export function playCost(play: Play, pixels: number): number {
-  if (play.skipped || play.frames === 0) return 0;
-  const draw = drawCost(play, pixels) + stepCost(play, pixels);
-  return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
-}
-
-/** Estimated microseconds to fast-forward over a play that a segment starts after. */
-export function fastForwardCost(play: Play, pixels: number): number {
-  if (play.skipped) return 0;
-  return startCost(play) + (play.pure ? 0 : play.frames * stepCost(play, pixels));
 }
 
 /** Splits plays lo..hi into at least `parts` contiguous runs (more if `maxPlays` demands it) whose
@@ -116,10 +53,10 @@ function split(lo: number, hi: number, parts: number, cost: (a: number, b: numbe
 
 /** Where a scene's segments go: the running lead's and scouts' first segments, and the queue's. */
 export interface Cut {
-  lead?: SegmentPlan;
+  lead?: SegmentCut;
   /** In the order the scouts were given; undefined for a scout the scene has no share for. */
-  scouts: (SegmentPlan | undefined)[];
-  queued: SegmentPlan[];
+  scouts: (SegmentCut | undefined)[];
+  queued: SegmentCut[];
 }
 
 /**
@@ -132,7 +69,7 @@ export interface Cut {
  * segment goes on into the next one of its share while it is still queued, with no new start, and a
  * worker with nothing left takes the last queued segment of another share.
  */
-export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ctx: CutContext = {}): Cut {
+export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: CutContext = {}): Cut {
   const scoutsIn = ctx.scouts ?? [];
   if (!plays.length) return { scouts: scoutsIn.map(() => undefined), queued: [] };
   const n = plays.length;
@@ -186,7 +123,7 @@ export function planSegments(plays: Play[], pixels: number, opts: CutOptions, ct
     const parts = Math.max(1, Math.min(perWorker, Math.floor(draw(a, b) / smallest)));
     const chunks = split(a, b, parts, draw, maxPlays, counted);
     for (const [c, [x, y]] of chunks.entries()) {
-      const segment: SegmentPlan = {
+      const segment: SegmentCut = {
         fromPlay: plays[x]!.index,
         toPlay: plays[y]!.index,
         frames: plays.slice(x, y + 1).reduce((t, p) => t + p.frames, 0),

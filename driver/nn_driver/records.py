@@ -1,0 +1,72 @@
+"""What a run records about a scene: its plays, sections and sounds.
+
+The fast-forward tap fills these while a scene runs (fast_forward.py); a plan is
+made of them (describe.py) and the stitcher takes sections and sounds back in the
+same shape (protocol.py, stitch.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from manim import Scene
+
+
+@dataclass
+class PlayRecord:
+    index: int
+    run_time: float
+    frames: int  # video frames written (a frozen wait repeats one frame)
+    images: int  # png-sequence files written (a frozen wait writes one)
+    frame_start: int
+    image_start: int
+    frozen: bool
+    section: int
+    skipped: bool
+    time_based: bool
+    wait_until: bool
+    fast_forwarded: bool
+    start_time: float
+    partial: str | None
+    pure: bool
+    mobjects: int  # mobjects with points on screen after the play
+    points: int  # their bezier points: with mobjects, what a frame costs to draw
+    step_seconds: float  # one skip-path step of the play, timed (0 when not taken)
+    draw_seconds: float  # rasterising its last frame, timed in a planning pass (0 when not)
+    code_seconds: float  # the scene's own code since the previous play (building mobjects), timed
+    seconds: float  # the play itself in this run, timed (in a plan: starting its animations, one step)
+
+
+@dataclass
+class SectionRecord:
+    name: str
+    type: str
+    skip: bool
+    plays: int = 0
+
+
+@dataclass(frozen=True)
+class SoundRecord:
+    time: float
+    file: str
+    gain: float | None
+    gain_to_background: float | None
+
+
+def drawing_load(scene: Scene) -> tuple[int, int]:
+    """(mobjects with points, bezier points) on screen: the Python and Cairo cost of one frame."""
+    counts = [len(getattr(m, "points", ())) for m in scene.get_mobject_family_members()]
+    return sum(1 for n in counts if n), sum(counts)
+
+
+class SceneRecord(Protocol):
+    """A scene's run as recorded play by play (SceneTap is one)."""
+
+    plays: list[PlayRecord]
+    sounds: list[SoundRecord]
+    frames: int
+    images: int
+
+    def finished_sections(self) -> list[SectionRecord]: ...

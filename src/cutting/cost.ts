@@ -1,0 +1,57 @@
+import type { Play } from '../model/plan.ts';
+
+/** The cost model the cutter balances shares with: what drawing, encoding and fast-forwarding a
+ *  play cost, from what the planning pass recorded and timed. */
+
+/** Rough costs in microseconds of one core: a least-squares fit of the Benchmark scene's play
+ *  times at 720p. What matters is their ratio: a segment's set-up against drawing, drawing against
+ *  fast-forwarding. */
+const US = {
+  pixel: 0.006, // clearing, copying and encoding a frame, per pixel
+  encodePixel: 0.001, // encoding a repeated (frozen) frame, per pixel
+  mobject: 80, // Python and Cairo per drawn mobject per frame
+  point: 0.9, // Cairo per bezier point per frame
+  play: 250_000, // a drawn play's own file: the encoder opened and flushed
+  fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
+  fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
+  fastForwardPlayMobject: 500, // the same, per mobject on screen
+  // With one frame of the play drawn and timed while planning (a least-squares fit of the Benchmark
+  // scene's per-frame times at 720p on the day the timed frame came in):
+  framePixel: 0.024, // encoding and copying a frame, per pixel
+  drawnFrame: 1.4, // a frame of the play against the timed one (mid-animation frames hold more)
+};
+
+/** Microseconds of Python per frame for the play's animations and updaters: measured while
+ *  planning (one timed step), else estimated from the mobjects on screen. One timed step can catch
+ *  a one-off (a font loaded, a garbage collection), so it counts at most a few drawn frames' worth. */
+function stepCost(play: Play, pixels: number): number {
+  if (play.stepSeconds <= 0) return 500 + play.mobjects * US.fastForwardMobject;
+  return Math.min(play.stepSeconds * 1e6, 3 * drawCost(play, pixels));
+}
+
+/** Microseconds to draw and encode one frame: the planning pass draws one frame of every play and
+ *  times it; without that, an estimate from the mobjects and points on screen. */
+function drawCost(play: Play, pixels: number): number {
+  if (play.drawSeconds > 0) return pixels * US.framePixel + play.drawSeconds * 1e6 * US.drawnFrame;
+  return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
+}
+
+/** Microseconds every run pays for a play, drawn or not: the scene's code before it and starting
+ *  its animations, as timed while planning (estimated when it was not). */
+function startCost(play: Play): number {
+  const timed = (play.codeSeconds + play.seconds) * 1e6;
+  return timed > 0 ? timed : US.fastForwardPlay + play.mobjects * US.fastForwardPlayMobject;
+}
+
+/** Estimated microseconds to draw and encode a play. */
+export function playCost(play: Play, pixels: number): number {
+  if (play.skipped || play.frames === 0) return 0;
+  const draw = drawCost(play, pixels) + stepCost(play, pixels);
+  return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
+}
+
+/** Estimated microseconds to fast-forward over a play that a segment starts after. */
+export function fastForwardCost(play: Play, pixels: number): number {
+  if (play.skipped) return 0;
+  return startCost(play) + (play.pure ? 0 : play.frames * stepCost(play, pixels));
+}

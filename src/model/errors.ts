@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** An error as a user sees it on a job, a scene or a segment. */
+export interface JobError {
+  message: string;
+  type?: string;
+  traceback?: string;
+  file?: string | null;
+  line?: number | null;
+  node?: string;
+}
+
+/** One failed try of a segment: which node, what went wrong. */
+export interface SegmentFailure {
+  node: string;
+  nodeName?: string;
+  error: string;
+  at: string;
+}
+
+/** What the Python driver reports when a scene raises: the user's file and line. */
+export const driverErrorSchema = z.object({
+  type: z.string(),
+  message: z.string(),
+  traceback: z.string().default(''),
+  file: z.string().nullable().default(null),
+  line: z.number().int().nullable().default(null),
+});
+export type DriverError = z.infer<typeof driverErrorSchema>;
+
+/** A scene that raised (or a request the driver refused), with the driver's detail. */
+export class SceneError extends Error {
+  override name = 'SceneError';
+  constructor(readonly detail: DriverError) {
+    super(detail.file && detail.line ? `${detail.type}: ${detail.message} (${detail.file}:${detail.line})` : `${detail.type}: ${detail.message}`);
+  }
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** One play of a scene as the planning pass records it (driver/nn_driver/describe.py). */
+export const playSchema = z.object({
+  index: z.number().int(),
+  runTime: z.number(),
+  frames: z.number().int(),
+  frozen: z.boolean(),
+  section: z.number().int(),
+  skipped: z.boolean(),
+  timeBased: z.boolean(),
+  /** Whether manim's skip path fast-forwards it exactly (no updaters, no stop condition). */
+  pure: z.boolean().default(false),
+  /** Mobjects and bezier points on screen: what drawing a frame of this play costs beyond its pixels. */
+  mobjects: z.number().int().default(0),
+  points: z.number().int().default(0),
+  /** One step of the play's animations and updaters, timed while planning: its Python cost per frame. */
+  stepSeconds: z.number().default(0),
+  drawSeconds: z.number().default(0),
+  /** Timed while planning: the scene's own code before the play (building mobjects), and the play
+   *  on the planning pass (starting its animations, one step). Drawing and fast-forwarding pay both. */
+  codeSeconds: z.number().default(0),
+  seconds: z.number().default(0),
+  /** Scene time at the play's start (the rendered clock): where a range of plays starts. */
+  startTime: z.number().optional(),
+});
+export type Play = z.infer<typeof playSchema>;
+
+export const sectionSchema = z.object({ name: z.string(), type: z.string(), skip: z.boolean() });
+export const soundSchema = z.object({ time: z.number(), file: z.string(), gain: z.number().nullable() });
+
+/** A scene's plan: every play, its sections and sounds (stored in `scenes.plan`). */
+export const planSchema = z.object({
+  fps: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+  plays: z.array(playSchema),
+  sections: z.array(sectionSchema),
+  sounds: z.array(soundSchema),
+  totalFrames: z.number().int(),
+  texFiles: z.array(z.string()).default([]),
+  /** Planned with the exact progression: its frame counts are a render's (a cheap plan's may not be). */
+  exact: z.boolean().default(false),
+});
+export type ScenePlan = z.infer<typeof planSchema>;
+
+/** One cut of a scene: the plays a segment renders, as the cutter made it. */
+export interface SegmentCut {
+  fromPlay: number;
+  toPlay: number;
+  frames: number;
+  /** Estimated seconds of one core: drawing and encoding, and for a worker's first segment its
+   *  set-up and fast-forward to `fromPlay`. */
+  cost: number;
+  /** Queue order, lowest first: each worker's first segment, then the others from the back. */
+  priority: number;
+}

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import type { FunctionEnv } from '../function/define.ts';
+import { planSchema } from '../model/plan.ts';
+import type { RangeFiles } from '../driver/range-files.ts';
+import { recordPlan } from '../store/plans.ts';
+import { OPEN_END, UNKNOWN_START } from '../store/segments/range.ts';
+import { extendSegment, recordProgress, segmentRange } from '../store/segments/running.ts';
+import { log } from '../lib/log.ts';
+
+/** What a planning scout writes when its pass reaches the end: the plan and how far its copies go. */
+const planFileSchema = planSchema.extend({ reach: z.number().int() });
+
+export interface Steering {
+  jobId: string;
+  segmentId: string;
+  files: RangeFiles;
+  seg: { fromPlay: number; toPlay: number };
+  drop: AbortController;
+  /** A planning scout's plan file, and the scene it plans. */
+  planning?: { file: string; mediaDir: string; sceneId: string; name: string };
+}
+
+/**
+ * Steers a running render through its range files: records how far it is, and when it reaches the
+ * last play of its segment either takes the next segment while that is still queued (the render
+ * goes on with no new set-up or fast-forward) or tells it to stop there. A lead or a scout learns
+ * where its segment starts and ends when the scene's plan is cut (an event on the job); a planning
+ * scout records that plan itself when its pass writes it. A segment that is dropped or cancelled
+ * meanwhile aborts `drop`. Returns the function that stops steering.
+ */
+export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, drop, planning }: Steering): () => void {
+  const { db } = env.database;
+  let end = seg.toPlay;
+  let started = seg.fromPlay !== UNKNOWN_START;
+  let final = false;
+  let check = end === OPEN_END;
+  let planned = !planning;
+  let busy = false;
+  let reported = { play: -1, frames: 0, at: 0 };
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      if (!planned && planning) {
+        const text = await readFile(planning.file, 'utf8').catch(() => undefined);
+        if (text !== undefined) {
+          const { reach, ...plan } = planFileSchema.parse(JSON.parse(text));
+          await env.tex.shareFromPlan(plan.texFiles, planning.mediaDir);
+          await recordPlan(db, env.queue, env.config.segments, jobId, planning.sceneId, planning.name, plan, { segmentId, reach });
+          planned = true;
+          check = true;
+        }
+      }
+      if (check) {
+        check = false;
+        const row = await segmentRange(db, segmentId);
+        if (row?.state !== 'running') return drop.abort();
+        if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay);
+        started = row.fromPlay !== UNKNOWN_START;
+        if (row.toPlay !== OPEN_END) end = row.toPlay;
+      }
+      const at = await files.progress();
+      if (!at) return;
+      if ((at.play !== reported.play || at.frames !== reported.frames) && Date.now() - reported.at > 500) {
+        reported = { play: at.play, frames: at.frames, at: Date.now() };
+        await recordProgress(db, segmentId, at.play, at.frames);
+      }
+      if (end === OPEN_END || final || at.scouting || at.play < end) return;
+      const next = env.config.segments.rebalance ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;
+      final = next === null;
+      end = next ?? end;
+      await files.setEnd(end, final);
+    } finally {
+      busy = false;
+    }
+  };
+  const onEvent = () => {
+    if (end === OPEN_END || !started) check = true;
+  };
+  env.events.on(jobId, onEvent);
+  const timer = setInterval(() => void tick().catch((err) => log.warn({ err, segmentId }, 'steering a render failed')), 100);
+  return () => {
+    clearInterval(timer);
+    env.events.off(jobId, onEvent);
+  };
+}

@@ -1,0 +1,77 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { jobs, scenes } from '../db/schema.ts';
+import type { Queue } from '../queue/queue.ts';
+import { cutScene, type CutOptions } from '../cutting/cut.ts';
+import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../model/states.ts';
+import { addPlan, failScene, stitchIfComplete } from './scenes.ts';
+import { renderSlots } from './nodes.ts';
+import { openSegments } from './segments/create.ts';
+import { dropSegment } from './segments/drop.ts';
+import { OPEN_END } from './segments/range.ts';
+import { assignShare } from './segments/running.ts';
+import { planSchema, type ScenePlan } from '../model/plan.ts';
+import { renderOptionsSchema } from '../model/render-options.ts';
+import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
+
+/** The planning scout that made the plan: its paused copies reach play `reach` at most. */
+export interface PlanningScout {
+  segmentId: string;
+  reach: number;
+}
+
+/**
+ * Cuts a planned scene into segments. A lead segment already rendering from play 0 gets the first
+ * share from where it is now, running scouts the next ones (each from its paused copy nearest the
+ * share's start; a planning scout's copies go no further than `planningScout.reach`); each goes on into
+ * the rest of its share while nobody else has taken it. Segments that have not started yet make
+ * way for the plan's. `cut` is how the cluster's config says to cut. A scene without plays gets no
+ * segments: its stitch renders its one image. With a range of plays (-n A,B) only those are cut.
+ */
+export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'workers'>, jobId: string, sceneId: string, name: string, planned: ScenePlan, planningScout?: PlanningScout): Promise<void> {
+  const [options] = await db.select({ options: jobs.options }).from(jobs).where(eq(jobs.id, jobId));
+  let range;
+  try {
+    range = playRange(renderOptionsSchema.parse(options?.options ?? {}), planned.plays, name);
+  } catch (err) {
+    if (!(err instanceof PlayRangeError)) throw err;
+    await db.transaction((tx) => failScene(tx, queue, sceneId, { message: err.message }));
+    return;
+  }
+  const workers = Math.max(1, (await renderSlots(db)).slots);
+  const pixels = planned.width * planned.height;
+  await db.transaction(async (tx) => {
+    const [job] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
+    if (!job || TERMINAL_JOB_STATES.includes(job.state)) return;
+    // A lead that drew the whole scene first gave it its exact plan: a cheap plan may have missed plays.
+    const [scene] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId)).for('update');
+    const adopted = scene?.plan ? planSchema.parse(scene.plan) : undefined;
+    const plan = adopted?.exact ? adopted : planned;
+    const open = await openSegments(tx, sceneId);
+    for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
+    const running = (s?: { state: string }) => s?.state === 'running';
+    const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;
+    const scouts = open.scouts.filter(running);
+    // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
+    const done = open.lead && !OPEN_SEGMENT_STATES.includes(open.lead.state) ? open.lead.toPlay : -1;
+    // Only the plays of a range (-n A,B) are drawn; every segment fast-forwards over those before it.
+    const rest = plan.plays.filter((p) => p.index > done && inRange(range)(p));
+    // Where each is, among the plays left to cut (progress is recorded every half second or so).
+    const at = (s: { id: string; atPlay: number | null }) => {
+      const play = s.atPlay ?? 0;
+      return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
+    };
+    const cuts = cutScene(rest, pixels, { ...cut, workers }, {
+      before: plan.plays.filter((p) => p.index <= done || p.index < range.first),
+      lead: lead ? { at: at(lead) } : undefined,
+      scouts: scouts.map((s) => ({ at: at(s) })),
+    });
+    if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
+    for (const [i, s] of scouts.entries()) {
+      const share = cuts.scouts[i];
+      await (share ? assignShare(tx, jobId, s.id, share) : dropSegment(tx, queue, s.id));
+    }
+    await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count);
+    await stitchIfComplete(tx, queue, sceneId);
+  });
+}

@@ -1,0 +1,11 @@
+/** The queue's job keys: one queue job per plan, segment, stitch and function job, found again by key. */
+export const planKey = (jobId: string) => `plan:${jobId}`;
+export const segmentKey = (segmentId: string) => `segment:${segmentId}`;
+export const stitchKey = (sceneId: string) => `stitch:${sceneId}`;
+export const functionKey = (jobId: string) => `function:${jobId}`;
+
+/** A queue flag for work that needs LaTeX: planning, and a lead segment rendering before the TeX
+ *  cache exists. Nodes without LaTeX forbid it. */
+export const NEEDS_LATEX = 'needs-latex';
+/** A queue flag that keeps a segment away from a node that failed it. */
+export const avoidFlag = (nodeId: string) => `avoid:${nodeId}`;

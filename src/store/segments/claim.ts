@@ -1,0 +1,54 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
+import type { Queue } from '../../queue/queue.ts';
+import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
+import { appendEvent } from '../events.ts';
+import { avoidFlag } from '../queue-keys.ts';
+import { enqueueSegment } from './create.ts';
+
+/** A segment with its scene and job, as a render reads them before it claims it. */
+export async function segmentWithJob(db: Db, segmentId: string) {
+  const [row] = await db
+    .select({ seg: segments, scene: scenes, job: jobs })
+    .from(segments)
+    .innerJoin(scenes, eq(scenes.id, segments.sceneId))
+    .innerJoin(jobs, eq(jobs.id, segments.jobId))
+    .where(eq(segments.id, segmentId));
+  return row;
+}
+export type SegmentWithJob = NonNullable<Awaited<ReturnType<typeof segmentWithJob>>>;
+
+/**
+ * A node claims a segment to render it; false when it is not to be rendered (cancelled, done or
+ * failed). One still marked running is the queue's retry of an attempt whose ending was lost (the
+ * database was away): the queue's lock, not this column, says who runs it, and the earlier attempt
+ * can no longer commit.
+ */
+export async function claimSegment(db: Db, { seg, scene, job }: SegmentWithJob, nodeId: string, started: Date): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(segments)
+      .set({ state: 'running', nodeId, attempts: sql`${segments.attempts} + 1`, startedAt: started, error: null })
+      .where(and(eq(segments.id, seg.id), inArray(segments.state, [...OPEN_SEGMENT_STATES])))
+      .returning({ id: segments.id });
+    if (rows.length) await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: nodeId });
+    return rows.length > 0;
+  });
+}
+
+/** The segments of a scene with where each running one is and whether its node goes on into the
+ *  next (online: not draining or paused), to decide whether a free slot should take a queued one. */
+export async function sceneProgress(db: Db, sceneId: string) {
+  return db
+    .select({ toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online', false)` })
+    .from(segments)
+    .leftJoin(nodes, eq(nodes.id, segments.nodeId))
+    .where(eq(segments.sceneId, sceneId));
+}
+
+/** A queued segment left to a running render that reaches it sooner is offered again at `runAt`,
+ *  still avoiding the nodes that failed it. */
+export async function deferSegment(db: Db, queue: Queue, seg: { id: string; failures: { node: string }[] }, runAt: Date): Promise<void> {
+  await db.transaction((tx) => enqueueSegment(tx, queue, seg.id, { runAt, flags: seg.failures.map((f) => avoidFlag(f.node)) }));
+}

@@ -1,0 +1,67 @@
+import { eq } from 'drizzle-orm';
+import type { Tx } from '../../db/tx.ts';
+import { segments } from '../../db/schema.ts';
+import type { EnqueueOptions, Queue } from '../../queue/queue.ts';
+import type { SegmentCut } from '../../model/plan.ts';
+import { NEEDS_LATEX, segmentKey } from '../queue-keys.ts';
+import { OPEN_END, UNKNOWN_START } from './range.ts';
+
+/** Scouts come after any other work: they are for render slots that would otherwise wait. */
+const SCOUT_PRIORITY = 1000;
+
+/** Queue order of the segments that start before a plan: scene by scene, the lead then the planning
+ *  scout, ahead of all other work (the plan is what every other slot waits for). */
+function openPriority(position: number, plans: boolean): number {
+  return -1000 + 2 * Math.min(position, 400) + (plans ? 1 : 0);
+}
+
+/** Queues a segment's render: the one place a segment's queue job is added. */
+export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, opts: Omit<EnqueueOptions, 'jobKey'> = {}): Promise<void> {
+  await queue.add(tx, 'render-segment', { segmentId }, { jobKey: segmentKey(segmentId), ...opts });
+}
+
+export interface OpenSegments {
+  /** A segment rendering from play 0 at once, while the scene is planned. */
+  lead: boolean;
+  /** A scout that is the planning pass: it records the plan, then renders a share (scout.py). */
+  planningScout: boolean;
+  /** Scouts: fast-forwarding from play 0, a paused copy at every play, until they get a share. */
+  scouts: number;
+}
+
+/**
+ * The segments of a scene that start before its plan: a lead that renders from play 0, a planning
+ * scout whose planning pass records the plan, and scouts that fast-forward from play 0 leaving a
+ * paused copy at every play (driver/nn_driver/scout.py). The plan decides where each starts and ends.
+ */
+export async function createOpenSegments(tx: Tx, queue: Queue, jobId: string, sceneId: string, scenePosition: number, open: OpenSegments): Promise<void> {
+  const rows = [
+    ...(open.lead ? [{ fromPlay: 0, plans: false, priority: openPriority(scenePosition, false) }] : []),
+    ...(open.planningScout ? [{ fromPlay: UNKNOWN_START, plans: true, priority: openPriority(scenePosition, true) }] : []),
+    ...Array.from({ length: open.scouts }, () => ({ fromPlay: UNKNOWN_START, plans: false, priority: SCOUT_PRIORITY })),
+  ];
+  for (const [i, { fromPlay, plans, priority }] of rows.entries()) {
+    const [seg] = await tx
+      .insert(segments)
+      .values({ jobId, sceneId, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0, plans })
+      .returning({ id: segments.id });
+    await enqueueSegment(tx, queue, seg!.id, { priority, flags: [NEEDS_LATEX] });
+  }
+}
+
+/** The segments that started before the plan: the lead (from play 0) and the scouts, locked. */
+export async function openSegments(tx: Tx, sceneId: string) {
+  const rows = await tx.select().from(segments).where(eq(segments.sceneId, sceneId)).orderBy(segments.position).for('update');
+  return { lead: rows.find((r) => r.fromPlay === 0), scouts: rows.filter((r) => r.fromPlay === UNKNOWN_START), count: rows.length };
+}
+
+/** The plan's cuts become queued segments, in the cutter's order. */
+export async function createCutSegments(tx: Tx, queue: Queue, jobId: string, sceneId: string, cuts: SegmentCut[], firstPosition: number): Promise<void> {
+  const rows = cuts.length
+    ? await tx
+        .insert(segments)
+        .values(cuts.map(({ priority: _, ...c }, i) => ({ jobId, sceneId, position: firstPosition + i, ...c })))
+        .returning({ id: segments.id })
+    : [];
+  for (const [i, seg] of rows.entries()) await enqueueSegment(tx, queue, seg.id, { priority: cuts[i]!.priority });
+}

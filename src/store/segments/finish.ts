@@ -1,0 +1,76 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import type { Tx } from '../../db/tx.ts';
+import { scenes, segments } from '../../db/schema.ts';
+import type { Queue } from '../../queue/queue.ts';
+import type { ScenePlan } from '../../model/plan.ts';
+import { SceneError } from '../../model/errors.ts';
+import { putArtifact, putArtifactFile, type NewArtifact } from '../artifacts.ts';
+import { appendEvent } from '../events.ts';
+import { stitchIfComplete } from '../scenes.ts';
+import type { SegmentWithJob } from './claim.ts';
+
+/** A lead or scout started before the plan existed: its plays and frame counts must be the plan's,
+ *  or the scene's timing depends on state the planning pass cannot see (then it is planned again). */
+async function checkAgainstPlan(tx: Tx, sceneId: string, done: RenderedSegment): Promise<void> {
+  const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
+  if (!row?.plan) return;
+  const planned = new Map(row.plan.plays.map((p) => [p.index, p.frames]));
+  const mismatch = (message: string) => new SceneError({ type: 'PlanMismatch', message: `${message}: this scene's timing depends on state the planning pass can't see`, traceback: '', file: null, line: null });
+  const off = done.partials.find((p) => planned.get(p.index) !== p.frames);
+  if (off) throw mismatch(`play ${off.index} drew ${off.frames} frames, the plan said ${planned.get(off.index)}`);
+  // It may have drawn past its segment (kept only up to it), or stopped before a play the plan lacks.
+  const extra = [done.lastPlay, ...(done.stopped ? [done.lastPlay + 1] : [])].find((i) => i >= 0 && !planned.has(i));
+  if (extra !== undefined) throw mismatch(`the scene has a play ${extra}, the plan has not`);
+  if (done.plan && done.plan.plays.length !== planned.size) throw mismatch(`the scene has ${done.plan.plays.length} plays, the plan ${planned.size}`);
+}
+
+/** A lead that drew every play of a scene nobody planned (a lone render slot) gives it its plan. */
+async function adoptPlan(tx: Tx, jobId: string, sceneId: string, name: string, plan: ScenePlan): Promise<void> {
+  const adopted = await tx
+    .update(scenes)
+    .set({ state: 'rendering', plan, totalFrames: plan.totalFrames })
+    .where(and(eq(scenes.id, sceneId), eq(scenes.state, 'planning'), isNull(scenes.plan)))
+    .returning({ id: scenes.id });
+  if (adopted.length) await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: 1 });
+}
+
+export interface RenderedSegment {
+  /** Started before the plan (a lead or a scout): checked against the plan, or gives the scene its own. */
+  open: boolean;
+  partials: { index: number; frames: number }[];
+  /** The last play it drew, and whether it stopped at the start of the next one (the scene has it). */
+  lastPlay: number;
+  stopped: boolean;
+  /** The scene's plan, from a render of every play. */
+  plan?: ScenePlan;
+  frames: number;
+  /** What it made: partial files or frames (stored from disk, a chunk at a time) and a poster. */
+  artifacts: (Omit<NewArtifact, 'jobId' | 'sceneId' | 'segmentId'> & ({ path: string } | { bytes: Buffer }))[];
+  started: Date;
+}
+
+/**
+ * A segment's render ends: its files go into Postgres and it is done, in one transaction; the last
+ * segment of a scene enqueues the stitch. Nothing is stored when the segment was cancelled or given
+ * to another node while this one was presumed dead (theirs is kept).
+ */
+export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: SegmentWithJob, nodeId: string, done: RenderedSegment): Promise<void> {
+  await db.transaction(async (tx) => {
+    // The scene first: two segments finishing together would each hold a key-share lock on it
+    // (their artifacts reference it) and deadlock upgrading to stitchIfComplete's update lock.
+    await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.id, scene.id)).for('update');
+    const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, seg.id)).for('update');
+    if (now?.state !== 'running' || now.nodeId !== nodeId) return;
+    if (done.open) await checkAgainstPlan(tx, scene.id, done);
+    if (done.open && done.plan) await adoptPlan(tx, job.id, scene.id, scene.name, done.plan);
+    for (const a of done.artifacts) {
+      const meta = { kind: a.kind, name: a.name, position: a.position, contentType: a.contentType, jobId: job.id, sceneId: scene.id, segmentId: seg.id };
+      await ('path' in a ? putArtifactFile(tx, meta, a.path) : putArtifact(tx, { ...meta, bytes: a.bytes }));
+    }
+    const frames = done.frames;
+    await tx.update(segments).set({ state: 'done', finishedAt: new Date(), framesDone: frames, ...(done.open ? { frames } : {}) }).where(and(eq(segments.id, seg.id), eq(segments.state, 'running')));
+    await appendEvent(tx, job.id, 'segment.done', { scene: scene.name, segment: seg.position, frames, node: nodeId, ms: Date.now() - done.started.getTime() });
+    await stitchIfComplete(tx, queue, scene.id);
+  });
+}

@@ -1,0 +1,94 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import type { Tx } from '../../db/tx.ts';
+import { nodes, scenes, segments } from '../../db/schema.ts';
+import type { Queue } from '../../queue/queue.ts';
+import type { Play, SegmentCut } from '../../model/plan.ts';
+import { appendEvent } from '../events.ts';
+import { createCutSegments } from './create.ts';
+import { dropSegment } from './drop.ts';
+import { OPEN_END } from './range.ts';
+
+/** A running segment's range and state, as its render's steering reads it. */
+export async function segmentRange(db: Tx, segmentId: string) {
+  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, state: segments.state }).from(segments).where(eq(segments.id, segmentId));
+  return row;
+}
+
+/** Where a running segment is and the frames it has drawn, for the cutter and the dashboard. */
+export async function recordProgress(db: Tx, segmentId: string, atPlay: number, framesDone: number): Promise<void> {
+  await db.update(segments).set({ atPlay, framesDone }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
+}
+
+/** Gives a running lead or scout its first share; its node reads this when the event arrives.
+ *  It may go on into the next segment (extendSegment). */
+export async function assignShare(tx: Tx, jobId: string, id: string, share: SegmentCut): Promise<void> {
+  const { priority: _, ...range } = share;
+  await tx.update(segments).set(range).where(eq(segments.id, id));
+  await appendEvent(tx, jobId, 'segment.cut', { plays: [share.fromPlay, share.toPlay] });
+}
+
+/**
+ * A running segment takes the next segment of its scene when it is still queued: its render goes
+ * on into those plays with no new set-up and no fast-forward. The next segment's row and queue job
+ * go; this one grows. Returns the new last play, or null when there is nothing to take (the next
+ * segment is running elsewhere, is done, failed on this node before, or does not exist, or this
+ * node is draining or paused).
+ */
+export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string): Promise<number | null> {
+  return db.transaction(async (tx) => {
+    const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId)).for('update');
+    if (!seg || seg.state !== 'running' || seg.nodeId !== nodeId || seg.toPlay === OPEN_END) return null;
+    // A node told to drain or pause finishes what it has and takes no more.
+    const [node] = await tx.select({ state: nodes.state }).from(nodes).where(eq(nodes.id, nodeId));
+    if (node && node.state !== 'online') return null;
+    // skip locked: a node claiming it right now keeps it.
+    const [next] = await tx
+      .select()
+      .from(segments)
+      .where(and(eq(segments.sceneId, seg.sceneId), eq(segments.fromPlay, seg.toPlay + 1), eq(segments.state, 'queued')))
+      .for('update', { skipLocked: true });
+    if (!next || next.failures.some((f) => f.node === nodeId)) return null;
+    // A node that already fetched its queue job finds no segment and lets it go.
+    await dropSegment(tx, queue, next.id);
+    await tx.update(segments).set({ toPlay: next.toPlay, frames: seg.frames + next.frames, cost: seg.cost + next.cost }).where(eq(segments.id, seg.id));
+    const [scene] = await tx.select({ name: scenes.name }).from(scenes).where(eq(scenes.id, seg.sceneId));
+    await appendEvent(tx, seg.jobId, 'segment.extended', { scene: scene?.name, segment: seg.position, plays: [seg.fromPlay, next.toPlay], node: nodeId });
+    return next.toPlay;
+  });
+}
+
+/**
+ * A render that stopped before its segment's last play (it waited too long for its node's answer)
+ * keeps what it drew; the rest becomes a queued segment of its own.
+ */
+async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, drawn: number, plays: Play[]): Promise<void> {
+  const rest = plays.filter((p) => p.index > drawn && p.index <= seg.toPlay);
+  const frames = rest.reduce((n, p) => n + p.frames, 0);
+  const [{ position } = { position: 0 }] = await tx
+    .select({ position: sql<number>`coalesce(max(${segments.position}), 0)::int + 1` })
+    .from(segments)
+    .where(eq(segments.sceneId, seg.sceneId));
+  await tx.update(segments).set({ toPlay: drawn, frames: seg.frames - frames }).where(eq(segments.id, seg.id));
+  await createCutSegments(tx, queue, seg.jobId, seg.sceneId, [{ fromPlay: drawn + 1, toPlay: seg.toPlay, frames, cost: 0, priority: 0 }], position);
+}
+
+/**
+ * Where a finished render's segment ends: a lead the plan has not cut yet keeps every play it drew;
+ * a render that stopped short of its end keeps what it drew and hands the rest back.
+ */
+export async function settleEnd(db: Db, queue: Queue, segmentId: string, drawn: number, plays: Play[] | undefined): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId)).for('update');
+    if (!seg) return drawn;
+    if (seg.toPlay === OPEN_END) {
+      await tx.update(segments).set({ toPlay: drawn }).where(eq(segments.id, segmentId));
+      return drawn;
+    }
+    if (drawn < seg.toPlay && plays) {
+      await handBack(tx, queue, seg, drawn, plays);
+      return drawn;
+    }
+    return seg.toPlay;
+  });
+}

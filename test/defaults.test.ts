@@ -1,0 +1,54 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './helpers/database.ts';
+import { testNode, api, waitFor } from './helpers/node.ts';
+import { manimRender, frameHashes } from './helpers/media.ts';
+
+const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'nn-defaults-'));
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let nodes: Awaited<ReturnType<typeof testNode>>[];
+
+// Two nodes of one slot each with the default segment settings: a lead renders from play 0 while
+// a planning scout plans, and renders go on into the next queued segment.
+beforeAll(async () => {
+  db = await freshDatabase();
+  nodes = [await testNode(db.url, { concurrency: 1 }, 'node-a'), await testNode(db.url, { concurrency: 1 }, 'node-b')];
+});
+afterAll(async () => {
+  for (const n of nodes ?? []) await n.stop();
+  await db?.drop();
+});
+
+describe('a render with the default settings', () => {
+  it('splits a scene across both nodes from a lead and a planning scout, and equals one manim render', async () => {
+    const call = api(nodes[0]!.url);
+    const options = { resolution: [256, 144], fps: 30, seed: 11 };
+    const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'long.py': readFileSync(join(SCENES, 'long.py'), 'utf8') }, options }) });
+    expect(res.status).toBe(201);
+    const { id } = await res.json();
+    const job = await waitFor(async () => {
+      const j = await (await call(`/jobs/${id}`)).json();
+      return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : undefined;
+    }, 600_000, `job ${id}`);
+    expect(job.state, JSON.stringify(job.scenes)).toBe('succeeded');
+    const history = await (await call(`/jobs/${id}/events`)).text();
+    // The lead and the planning scout both rendered (each was given a share when the plan was cut).
+    expect([...history.matchAll(/event: segment\.cut/g)].length, history).toBeGreaterThanOrEqual(1);
+    const segments = job.scenes[0].segments as { plays: [number, number]; node: string }[];
+    expect(segments[0]!.plays[0]).toBe(0);
+    expect(new Set(segments.map((s) => s.node))).toEqual(new Set(['node-a', 'node-b']));
+
+    const ref = join(tmp, 'ref');
+    await manimRender(join(SCENES, 'long.py'), ['Long'], ['-r', '256,144', '--fps', '30', '--seed', '11'], ref);
+    const out = join(tmp, 'Long.mp4');
+    writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/Long`)).arrayBuffer()));
+    const [ours, theirs] = [await frameHashes(out), await frameHashes(join(ref, 'videos', 'long', '144p30', 'Long.mp4'))];
+    expect(ours.length).toBeGreaterThan(100);
+    expect(ours).toEqual(theirs);
+  });
+});
