@@ -25,6 +25,14 @@ QUALITY_FLAGS = {
 }
 
 
+def object_list(req: dict[str, Any], key: str) -> list[Any]:
+    """A field that is a list of objects (empty when absent)."""
+    value = req.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise BadRequest(f"field {key!r} must be a list of objects")
+    return value
+
+
 def get_field(req: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
     if key not in req or req[key] is None:
         if required:
@@ -198,7 +206,7 @@ def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
     if req.get("expect") is None:
         return None
     expect: dict[int, int] = {}
-    for e in _list(req, "expect"):
+    for e in object_list(req, "expect"):
         index = get_field(e, "index", int)
         frames = get_field(e, "frames", int)
         if index < 0 or frames < 0:
@@ -209,7 +217,7 @@ def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
 
 def _parse_cache_files(req: dict[str, Any]) -> list[CacheFile]:
     files: list[CacheFile] = []
-    for f in _list(req, "cacheFiles"):
+    for f in object_list(req, "cacheFiles"):
         rel = get_field(f, "path", str)
         norm = os.path.normpath(rel)
         # only into the media dir: never an absolute path or one climbing out

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadRequest
-from .protocol import RenderOptions, abs_path_field, get_field, parse_options
+from .protocol import RenderOptions, object_list, abs_path_field, get_field, parse_options
 from .records import SectionRecord, SoundRecord
 
 
@@ -32,13 +32,6 @@ class StitchRequest:
     sounds: list[SoundRecord] = field(default_factory=list)
 
 
-def _list(req: dict[str, Any], key: str) -> list[Any]:
-    value = req.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise BadRequest(f"field {key!r} must be a list of objects")
-    return value
-
-
 def parse_stitch(req: dict[str, Any]) -> StitchRequest:
     cwd = abs_path_field(req, "cwd")
     media_dir = abs_path_field(req, "mediaDir")
@@ -48,7 +41,7 @@ def parse_stitch(req: dict[str, Any]) -> StitchRequest:
     scene = get_field(req, "scene", str)
     options = parse_options(req.get("options"))
     partials: dict[int, str] = {}
-    for p in _list(req, "partials"):
+    for p in object_list(req, "partials"):
         index = get_field(p, "index", int)
         path = abs_path_field(p, "path")
         assert path is not None
@@ -57,11 +50,11 @@ def parse_stitch(req: dict[str, Any]) -> StitchRequest:
         partials[index] = path
     plays = [
         StitchPlay(get_field(p, "index", int), get_field(p, "section", int, False) or 0, bool(p.get("skipped", False)))
-        for p in _list(req, "plays")
+        for p in object_list(req, "plays")
     ]
     sections = [
         SectionRecord(get_field(s, "name", str), get_field(s, "type", str, False) or "default.normal", bool(s.get("skip", False)))
-        for s in _list(req, "sections")
+        for s in object_list(req, "sections")
     ]
     sounds = [
         SoundRecord(
@@ -70,6 +63,6 @@ def parse_stitch(req: dict[str, Any]) -> StitchRequest:
             get_field(s, "gain", (int, float), False),
             get_field(s, "gainToBackground", (int, float), False),
         )
-        for s in _list(req, "sounds")
+        for s in object_list(req, "sounds")
     ]
     return StitchRequest(cwd, scene, file, options, media_dir, out_dir, partials, plays, sections, sounds)
