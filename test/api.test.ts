@@ -69,7 +69,7 @@ describe('jobs API', () => {
       [{ files: { 'a.py': 'x' }, options: { quality: 'z' } }, /quality/],
       // what a render would refuse later is refused now, naming the option
       [{ files: { 'a.py': 'x' }, options: { transparent: true, format: 'mp4' } }, /^format: mp4 has no alpha channel/],
-      [{ files: { 'a.py': 'x' }, options: { saveSections: true, format: 'png' } }, /^saveSections: saveSections needs a video format/],
+      [{ files: { 'a.py': 'x' }, options: { saveSections: true, format: 'png-sequence' } }, /^saveSections: saveSections needs a video format/],
       [{ files: { 'a.py': 'x' }, options: { fps: 0 } }, /^options.fps/],
       [{ files: { 'a.py': 'x' }, options: { frameRate: 30 } }, /frameRate/],
       [{ files: { '../evil.py': 'x' } }, /leaves the project directory/],

@@ -11,7 +11,7 @@ describe('render options: one definition', () => {
   it('refuses what Manim cannot render, naming the option', () => {
     const issues = (v: unknown) => renderOptionsSchema.safeParse(v).error?.issues.map((i) => i.path.join('.'));
     expect(issues({ transparent: true, format: 'mp4' })).toEqual(['format']);
-    expect(issues({ saveSections: true, format: 'png' })).toEqual(['saveSections']);
+    expect(issues({ saveSections: true, format: 'png-sequence' })).toEqual(['saveSections']);
     expect(issues({ transparent: true, format: 'webm', saveSections: true })).toBeUndefined();
   });
 });

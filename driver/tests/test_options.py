@@ -12,7 +12,7 @@ from nn_driver.protocol import parse_options
     ("raw", "message"),
     [
         ({"transparent": True, "format": "mp4"}, "format: mp4 has no alpha channel"),
-        ({"saveSections": True, "format": "png"}, "saveSections: saveSections needs a video format"),
+        ({"saveSections": True, "format": "png-sequence"}, "saveSections: saveSections needs a video format"),
         ({"quality": "z"}, "quality:"),
         ({"fps": True}, "fps:"),
         ({"seed": -1}, "seed:"),
