@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
+import { testNode, api, TOKEN, jobFinished } from './helpers/node.ts';
 import type { NodeHandle } from '../src/runtime/node.ts';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -17,12 +17,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function finished(id: string) {
-  return waitFor(async () => {
-    const job = await (await call(`/jobs/${id}`)).json();
-    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-  }, 30_000, `job ${id}`);
-}
+const finished = (id: string) => jobFinished(call, id, 30_000);
 
 describe('jobs API', () => {
   it('answers the health check without a token', async () => {

@@ -9,7 +9,7 @@ import { createGzip } from 'node:zlib';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import tar from 'tar-stream';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
+import { testNode, api, TOKEN, submitJob, jobFinished } from './helpers/node.ts';
 import { PROJECT_ROOT } from '../src/driver/python.ts';
 
 /**
@@ -43,18 +43,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function submit(body: object): Promise<string> {
-  const res = await call('/jobs', { method: 'POST', body: JSON.stringify(body) });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()).id;
-}
+const submit = (body: object) => submitJob(call, body);
 
-async function finished(id: string) {
-  return waitFor(async () => {
-    const job = await (await call(`/jobs/${id}`)).json();
-    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-  }, 300_000, `job ${id}`);
-}
+const finished = (id: string) => jobFinished(call, id, 300_000);
 
 async function refused(res: Response, status: number, message: RegExp): Promise<void> {
   const text = await res.text();

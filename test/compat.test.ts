@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
+import { testNode, api, TOKEN, submitJob, jobFinished } from './helpers/node.ts';
 import { manimRender, frameHashes, audioHash, pixelHash } from './helpers/media.ts';
 import { runRender } from '../src/cli/render.ts';
 import { parseConfig } from '../src/config/load.ts';
@@ -60,18 +60,9 @@ function projectFiles(dir = DIR): Record<string, string | { base64: string }> {
   return out;
 }
 
-async function submit(entry: string, scenes: string[], options: object): Promise<string> {
-  const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files: projectFiles(), entry, scenes, options }) });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()).id;
-}
+const submit = (entry: string, scenes: string[], options: object) => submitJob(call, { files: projectFiles(), entry, scenes, options });
 
-async function finished(id: string) {
-  return waitFor(async () => {
-    const job = await (await call(`/jobs/${id}`)).json();
-    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-  }, 900_000, `job ${id}`);
-}
+const finished = (id: string) => jobFinished(call, id, 900_000);
 
 async function download(id: string, scene: string, as: string): Promise<{ path: string; disposition: string | null }> {
   const res = await call(`/jobs/${id}/output/${encodeURIComponent(scene)}`);
@@ -179,15 +170,8 @@ describe('the compatibility corpus: the farm renders what manim renders, frame f
   it('with a lead and a planning scout (the default): a wrong cheap plan is repaired, a still scene gives its PNG', async () => {
     // The lead may draw the whole scene before the plan comes, or stop where the plan ends: either
     // way a play the cheap plan missed is found and the scene planned again.
-    const post = async (entry: string, scenes: string[]) => {
-      const res = await leadCall('/jobs', { method: 'POST', body: JSON.stringify({ files: projectFiles(), entry, scenes, options: OPTIONS }) });
-      expect(res.status, await res.clone().text()).toBe(201);
-      return (await res.json()).id as string;
-    };
-    const done = (id: string) => waitFor(async () => {
-      const job = await (await leadCall(`/jobs/${id}`)).json();
-      return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-    }, 900_000, `job ${id}`);
+    const post = (entry: string, scenes: string[]) => submitJob(leadCall, { files: projectFiles(), entry, scenes, options: OPTIONS });
+    const done = (id: string) => jobFinished(leadCall, id, 900_000);
     const updaters = ['RunTimeFromState', 'PlaysFromState'];
     const [a, b] = [await post('updater_scenes.py', updaters), await post('misc_scenes.py', ['StillDiagram'])];
     await references;

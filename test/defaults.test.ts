@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, waitFor } from './helpers/node.ts';
+import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
 import { manimRender, frameHashes } from './helpers/media.ts';
 
 const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
@@ -28,13 +28,8 @@ describe('a render with the default settings', () => {
   it('splits a scene across both nodes from a lead and a planning scout, and equals one manim render', async () => {
     const call = api(nodes[0]!.url);
     const options = { resolution: [256, 144], fps: 30, seed: 11 };
-    const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'long.py': readFileSync(join(SCENES, 'long.py'), 'utf8') }, options }) });
-    expect(res.status).toBe(201);
-    const { id } = await res.json();
-    const job = await waitFor(async () => {
-      const j = await (await call(`/jobs/${id}`)).json();
-      return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : undefined;
-    }, 600_000, `job ${id}`);
+    const id = await submitJob(call, { files: { 'long.py': readFileSync(join(SCENES, 'long.py'), 'utf8') }, options });
+    const job = await jobFinished(call, id, 600_000);
     expect(job.state, JSON.stringify(job.scenes)).toBe('succeeded');
     const history = await (await call(`/jobs/${id}/events`)).text();
     // The lead and the planning scout both rendered (each was given a share when the plan was cut).

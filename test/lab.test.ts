@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createLab, labUnavailable, type Lab, type LabHost } from '../scripts/lab/lab.ts';
 import { cgroupDir, cgroupPids } from '../scripts/lab/cgroup.ts';
 import { manimRender, frameHashes } from './helpers/media.ts';
-import { waitFor } from './helpers/node.ts';
+import { waitFor, submitJob, jobFinished } from './helpers/node.ts';
 import { PROJECT_ROOT } from '../src/driver/python.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'networknodes.js');
@@ -63,18 +63,9 @@ async function joinNode(host: LabHost, extra: string[] = [], env: NodeJS.Process
   await waitFor(async () => (await nodes()).some((n) => n.name === host.name), 60_000, `${host.name} to join: ${logs.get(host.name)}`);
 }
 
-async function submit(files: Record<string, string>, scenes: string[], options: object): Promise<string> {
-  const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files, scenes, options }) });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()).id;
-}
+const submit = (files: Record<string, string>, scenes: string[], options: object) => submitJob(call, { files, scenes, options });
 
-async function finished(id: string, timeoutMs = 300_000) {
-  return waitFor(async () => {
-    const j = await (await call(`/jobs/${id}`)).json();
-    return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : undefined;
-  }, timeoutMs, `job ${id}`);
-}
+const finished = (id: string, timeoutMs = 300_000) => jobFinished(call, id, timeoutMs);
 
 /** Output of every scene equals plain `manim render` with the same options, frame for frame. */
 async function expectSameAsManim(id: string, file: string, scenes: string[], args: string[]) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
+import { testNode, api, waitFor, TOKEN, submitJob, jobFinished } from './helpers/node.ts';
 import { manimRender, frameHashes, audioHash, pngHashes } from './helpers/media.ts';
 import { runRender } from '../src/cli/render.ts';
 import { parseConfig } from '../src/config/load.ts';
@@ -38,18 +38,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function submit(body: object): Promise<string> {
-  const res = await call('/jobs', { method: 'POST', body: JSON.stringify(body) });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()).id;
-}
+const submit = (body: object) => submitJob(call, body);
 
-async function finished(id: string) {
-  return waitFor(async () => {
-    const job = await (await call(`/jobs/${id}`)).json();
-    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-  }, 600_000, `job ${id}`);
-}
+const finished = (id: string) => jobFinished(call, id, 600_000);
 
 const files = (names: string[]) =>
   Object.fromEntries(names.map((n) => [n, n.endsWith('.py') ? readFileSync(join(SCENES, n), 'utf8') : { base64: readFileSync(join(SCENES, n)).toString('base64') }]));

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
+import { testNode, api, TOKEN, submitJob, jobFinished } from './helpers/node.ts';
 import { cli } from './helpers/cli.ts';
 
 // Tiny scenes: what is tested is which work runs, and in which order, not the pixels.
@@ -27,17 +27,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function submit(body: object): Promise<string> {
-  const res = await call('/jobs', { method: 'POST', body: JSON.stringify(body) });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()).id;
-}
+const submit = (body: object) => submitJob(call, body);
 const detail = async (id: string) => (await call(`/jobs/${id}`)).json();
-const finished = (id: string) =>
-  waitFor(async () => {
-    const job = await detail(id);
-    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-  }, 300_000, `job ${id}`);
+const finished = (id: string) => jobFinished(call, id, 300_000);
 const post = (path: string, body?: object) => call(path, { method: 'POST', ...(body ? { body: JSON.stringify(body) } : {}) });
 
 describe('priority and retry', () => {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, waitFor, TOKEN } from './helpers/node.ts';
+import { testNode, api, waitFor, TOKEN, jobFinished } from './helpers/node.ts';
 import { cronJob } from '../src/triggers/registry.ts';
 
 const BIN = fileURLToPath(new URL('../bin/networknodes.js', import.meta.url));
@@ -89,11 +89,7 @@ interface Run { trigger: string; commit: string | null; bundleId: string | null;
 const runs = async (trigger: string): Promise<Run[]> => (await (await call(`/triggers?trigger=${trigger}`)).json()).runs;
 const runFor = (trigger: string, commit: string) => waitFor(async () => (await runs(trigger)).find((r) => r.commit === commit), 120_000, `a run of ${trigger} for ${commit}`);
 const entries = async (ids: string[]) => (await Promise.all(ids.map(async (id) => (await (await call(`/jobs/${id}`)).json()).entry as string))).sort();
-const finished = (id: string) =>
-  waitFor(async () => {
-    const job = await (await call(`/jobs/${id}`)).json();
-    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-  }, 300_000, `job ${id}`);
+const finished = (id: string) => jobFinished(call, id, 300_000);
 /** Queue jobs of a task, waiting or running (graphile-worker's own tables: its view has no payload). */
 const queued = async (task: string) =>
   (await sql<{ payload: { commit?: string } }[]>`select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ${task}`).map((j) => j.payload);

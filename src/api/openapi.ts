@@ -104,6 +104,17 @@ export function openApiDocument(version: string) {
           responses: { 302: { description: 'to /jobs/{id}/output/{scene}' }, 404: error },
         },
       },
+      '/latest/{trigger}/{scene}/{file}': {
+        get: {
+          summary: "Redirects to one file of the latest successful output of a trigger's scene (a section video, a PNG frame)",
+          parameters: [
+            { name: 'trigger', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'scene', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'file', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          responses: { 302: { description: 'to /jobs/{id}/output/{scene}/{file}' }, 404: error },
+        },
+      },
       '/jobs/{id}/retry': {
         post: {
           summary: 'Retry a failed or cancelled render job as a new job (retryOf in its detail): its failed scenes (default) or all',

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,4 +40,21 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeo
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+type Call = ReturnType<typeof api>;
+
+/** POSTs a job and returns its id; any answer but 201 fails the test with the API's message. */
+export async function submitJob(call: Call, body: object): Promise<string> {
+  const res = await call('/jobs', { method: 'POST', body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()).id;
+}
+
+/** A job's detail once it has reached a final state. */
+export function jobFinished(call: Call, id: string, timeoutMs: number) {
+  return waitFor(async () => {
+    const job = await (await call(`/jobs/${id}`)).json();
+    return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
+  }, timeoutMs, `job ${id}`);
 }
