@@ -6,7 +6,8 @@ import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { listArtifacts, putArtifactFile, renumberFrames, writeArtifactFile } from '../src/store/artifacts.ts';
 import { completeScene, failScene, recordStitchNode, sceneWithJob } from '../src/store/scenes.ts';
-import { stillResultSchema, stitchResultSchema } from '../src/driver/protocol.ts';
+import { stitchResultSchema } from '../src/driver/protocol.ts';
+import { renderStill } from '../src/render/still.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { contentType } from '../src/video/content-type.ts';
 import { playRange, rangeOfPlan } from '../src/cutting/play-range.ts';
@@ -59,12 +60,7 @@ export default defineFunction({
     try {
       if (!plan.plays.length) {
         // A scene without plays: manim's default format saves a PNG of its one frame, and so does this.
-        const request = { file: join(cwd, job.entry!), cwd, scene: scene.name, options, mediaDir: dir, texCache: env.tex.dir, cacheFiles: await env.tex.cacheFiles(plan.texFiles) };
-        const { path } = await sceneCall('still', request, stillResultSchema);
-        await db.transaction(async (tx) => {
-          await putArtifactFile(tx, { jobId: job.id, sceneId, kind: 'output', name: `${scene.name}.png`, position: 0, contentType: contentType(path) }, path);
-          await completeScene(tx, scene, { node: env.nodeId, ms: Date.now() - started, frames: 1 });
-        });
+        await renderStill(env, { id: job.id, cwd, file: join(cwd, job.entry!), options }, scene, { name: `${scene.name}.png`, texFiles: plan.texFiles });
         return { still: true };
       }
       const partialDir = join(dir, 'partials');
