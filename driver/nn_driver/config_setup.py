@@ -43,7 +43,7 @@ def apply_config(options: RenderOptions, media_dir: str, cwd: str, input_file: s
     # manim's default format (auto) is mp4, or mov when transparent, and a PNG for a scene without
     # plays: an explicit mp4 refuses such a scene
     default = "mov" if options.transparent else "mp4"
-    config.format = "auto" if options.format == default else options.manim_format
+    config.format = "auto" if options.format == default else options.format
     config.transparent = options.transparent
     if options.seed is not None:
         config.seed = options.seed

@@ -70,10 +70,6 @@ class RenderOptions:
     plays: tuple[int, int] | None = None
 
     @property
-    def manim_format(self) -> str:
-        return self.format
-
-    @property
     def is_video(self) -> bool:
         return self.format not in ("png", "png-sequence")
 

@@ -10,8 +10,7 @@ import { openSegments } from './segments/create.ts';
 import { dropSegment } from './segments/drop.ts';
 import { OPEN_END } from './segments/range.ts';
 import { assignShare } from './segments/running.ts';
-import { planSchema, type ScenePlan } from '../model/plan.ts';
-import { renderOptionsSchema } from '../model/render-options.ts';
+import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
@@ -29,24 +28,21 @@ export interface PlanningScout {
  * segments: its stitch renders its one image. With a range of plays (-n A,B) only those are cut.
  */
 export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'workers'>, jobId: string, sceneId: string, name: string, planned: ScenePlan, planningScout?: PlanningScout): Promise<void> {
-  const [options] = await db.select({ options: jobs.options }).from(jobs).where(eq(jobs.id, jobId));
-  let range;
-  try {
-    range = playRange(renderOptionsSchema.parse(options?.options ?? {}), planned.plays, name);
-  } catch (err) {
-    if (!(err instanceof PlayRangeError)) throw err;
-    await db.transaction((tx) => failScene(tx, queue, sceneId, { message: err.message }));
-    return;
-  }
   const workers = Math.max(1, (await renderSlots(db)).slots);
   const pixels = planned.width * planned.height;
   await db.transaction(async (tx) => {
-    const [job] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, jobId)).for('update');
+    const [job] = await tx.select({ state: jobs.state, options: jobs.options }).from(jobs).where(eq(jobs.id, jobId)).for('update');
     if (!job || TERMINAL_JOB_STATES.includes(job.state)) return;
+    let range;
+    try {
+      range = playRange(job.options ?? {}, planned.plays, name);
+    } catch (err) {
+      if (!(err instanceof PlayRangeError)) throw err;
+      return failScene(tx, queue, sceneId, { message: err.message });
+    }
     // A lead that drew the whole scene first gave it its exact plan: a cheap plan may have missed plays.
     const [scene] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId)).for('update');
-    const adopted = scene?.plan ? planSchema.parse(scene.plan) : undefined;
-    const plan = adopted?.exact ? adopted : planned;
+    const plan = scene?.plan?.exact ? scene.plan : planned;
     const open = await openSegments(tx, sceneId);
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
