@@ -63,12 +63,13 @@ function othersCanReach(dir: string): boolean {
  */
 function dataDirFor(home: string): string {
   const wanted = join(home, 'postgres');
-  if (existsSync(wanted) && lstatSync(wanted).isSymbolicLink()) return readlinkSync(wanted);
-  if (process.getuid?.() !== 0 || existsSync(wanted) || othersCanReach(home)) return wanted;
-  const real = join('/var/lib/networknodes', createHash('sha256').update(home).digest('hex').slice(0, 16), 'postgres');
+  // A link whose data folder is gone (deleted by hand) is followed too: initdb makes it again.
+  const linked = lstatSync(wanted, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(wanted) : undefined;
+  if (!linked && (process.getuid?.() !== 0 || existsSync(wanted) || othersCanReach(home))) return wanted;
+  const real = linked ?? join('/var/lib/networknodes', createHash('sha256').update(home).digest('hex').slice(0, 16), 'postgres');
   mkdirSync(dirname(real), { recursive: true, mode: 0o711 });
   chmodSync('/var/lib/networknodes', 0o711);
-  symlinkSync(real, wanted);
+  if (!linked) symlinkSync(real, wanted);
   return real;
 }
 
