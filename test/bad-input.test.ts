@@ -167,7 +167,7 @@ describe('bad uploads and fields', () => {
     await refused(await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'a.py': TINY }, options: { qualty: 'l' } }) }), 400, /options: Unrecognized key: "qualty"/);
     await refused(await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'a.py': TINY }, scene: ['Tiny'] }) }), 400, /Unrecognized key: "scene"/);
     await refused(await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'a.py': TINY }, options: { transparent: true, format: 'mp4' } }) }), 400, /format: mp4 has no alpha channel/);
-    await refused(await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'a.py': TINY }, options: { saveSections: true, format: 'png' } }) }), 400, /saveSections needs a video format/);
+    await refused(await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'a.py': TINY }, options: { saveSections: true, format: 'png-sequence' } }) }), 400, /saveSections needs a video format/);
     for (const seed of [-1, 2 ** 32, 1.5, '7']) {
       await refused(await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'a.py': TINY }, options: { seed } }) }), 400, /seed/);
     }

@@ -22,6 +22,8 @@ def still(req: StillRequest) -> dict[str, Any]:
     from manim import config
     from manim.manager import Manager
 
+    if req.plan.options.format == "png-sequence":
+        raise BadRequest("the still command renders format png only, or a scene without plays under a video format")
     scene_cls = prepare_scene(req.plan)
     install_cache_files(req.plan.media_dir, req.cache_files)
     config.format = "png"

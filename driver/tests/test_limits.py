@@ -14,7 +14,7 @@ HOGS = SCENES / "hogs.py"
 
 
 def limited(scene: str, media: Path, **limits: float) -> dict:
-    return {**scene_req(HOGS, scene, media, format="png"), "limits": limits}
+    return {**scene_req(HOGS, scene, media, format="png-sequence"), "limits": limits}
 
 
 def assert_limit(res: dict, words: str) -> None:
@@ -55,7 +55,7 @@ def test_a_file_past_the_size_limit_fails_with_the_limit_named(server: Server, t
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(HOGS, project / "hogs.py")
-    req = {**scene_req(project / "hogs.py", "BigFile", tmp_path / "media", format="png"), "limits": {"fileMB": 16}}
+    req = {**scene_req(project / "hogs.py", "BigFile", tmp_path / "media", format="png-sequence"), "limits": {"fileMB": 16}}
     assert_limit(server.ask("plan", req, check=False), "the render wrote a file larger than 16 MB")
     assert (project / "big.bin").stat().st_size <= 16 * 1024 * 1024
 

@@ -46,19 +46,19 @@ def test_play_count_mismatch_fails(media: Path) -> None:
 
 def test_exact_plan_matches_the_render(media: Path) -> None:
     # the farm's repair of a wrong cheap plan: the scene planned again with "exact"
-    plan = driver("plan", {**scene_req(MISMATCH, "RunTimeFromState", media / "plan", format="png"), "exact": True})
+    plan = driver("plan", {**scene_req(MISMATCH, "RunTimeFromState", media / "plan", format="png-sequence"), "exact": True})
     assert plan["exact"] is True
     assert plan["plays"][1]["frames"] == 28
-    req = {**scene_req(MISMATCH, "RunTimeFromState", media / "seg", format="png"), "from": 1, "to": 2}
+    req = {**scene_req(MISMATCH, "RunTimeFromState", media / "seg", format="png-sequence"), "from": 1, "to": 2}
     assert driver("render", {**req, "expect": _expect(plan, 2)})["ok"]
 
 
 def test_segment_end_before_an_unplanned_play_fails(media: Path) -> None:
     # a render told to stop after the plan's last play finds the scene has another one
-    plan = driver("plan", scene_req(MISMATCH, "PlaysFromState", media / "plan", format="png"))
+    plan = driver("plan", scene_req(MISMATCH, "PlaysFromState", media / "plan", format="png-sequence"))
     stop = media / "stop"
     stop.write_text("1 final")
-    req = {**scene_req(MISMATCH, "PlaysFromState", media / "seg", format="png"), "from": 0, "to": -1, "stopFile": str(stop)}
+    req = {**scene_req(MISMATCH, "PlaysFromState", media / "seg", format="png-sequence"), "from": 0, "to": -1, "stopFile": str(stop)}
     expect = [{"index": 0, "frames": 15}, {"index": 1, "frames": 3}]  # right up to play 1, which ends the plan
     res = driver("render", {**req, "expect": expect}, check=False)
     assert res["error"]["type"] == "PlanMismatch" and "play 2 is not in the plan" in res["error"]["message"], res
