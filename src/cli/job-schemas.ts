@@ -18,6 +18,8 @@ export const jobDetailSchema = z.object({
       totalFrames: z.number().nullable(),
       framesDone: z.number(),
       wallMs: z.number().nullable(),
+      /** Each output with its download path (`/jobs/:id/output/…`). */
+      outputs: z.array(z.object({ name: z.string(), url: z.string() })),
       segments: z.array(
         z.object({
           id: z.string(),
@@ -36,10 +38,6 @@ export const jobDetailSchema = z.object({
   ),
 });
 export type JobDetailView = z.infer<typeof jobDetailSchema>;
-
-export const outputsSchema = z.object({
-  outputs: z.array(z.object({ name: z.string(), size: z.number(), sceneId: z.string().nullable() })),
-});
 
 export const nodesSchema = z.object({
   nodes: z.array(

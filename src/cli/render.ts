@@ -8,11 +8,10 @@ import type { RenderOptionsInput } from '../model/render-options.ts';
 import { ClusterClient, ClusterError } from './client.ts';
 import { packProject } from '../bundle/pack.ts';
 import { TERMINAL_JOB_STATES } from '../model/states.ts';
-import { jobDetailSchema, outputsSchema, type JobDetailView } from './job-schemas.ts';
+import { jobDetailSchema, type JobDetailView } from './job-schemas.ts';
 import { JobProgress } from './progress.ts';
 import { startCoordinator, type Coordinator } from '../runtime/coordinator.ts';
 import { safeBundlePath } from '../model/job-request.ts';
-import { outputUrl } from '../lib/output-url.ts';
 import { openWith } from './opener.ts';
 
 export interface RenderCommand {
@@ -51,18 +50,16 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
 /** Where each output lands: `<out>/<Scene>.mp4`, a still as manim names it
  *  (`<out>/<Scene>_ManimCE_v0.22.0.png`), PNG frames in `<out>/<Scene>/`. */
 async function download(client: ClusterClient, job: JobDetailView, outDir: string, outputFile?: string): Promise<string[]> {
-  const { outputs } = await client.call(`/jobs/${job.id}/outputs`, outputsSchema);
+  const outputs = job.scenes.flatMap((s) => s.outputs);
   const paths: string[] = [];
   for (const o of outputs) {
     const name = safeBundlePath(o.name);
     const rest = name.split('/').slice(1);
-    // A file by its scene and name: a still's name (manim's) is not its scene's.
-    const owner = job.scenes.find((s) => s.id === o.sceneId)?.name ?? name.split('/')[0]!;
     let target = join(outDir, name);
     if (outputFile && !rest.length && job.scenes.length === 1) target = join(outDir, outputFile.includes('.') ? outputFile : outputFile + name.slice(name.lastIndexOf('.')));
     mkdirSync(dirname(target), { recursive: true });
     const tmp = `${target}.part`;
-    await client.download(outputUrl(job.id, owner, name), tmp);
+    await client.download(o.url, tmp);
     renameSync(tmp, target);
     if (!rest.length || !name.endsWith('.png')) paths.push(target);
   }
