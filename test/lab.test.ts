@@ -65,7 +65,16 @@ async function joinNode(host: LabHost, extra: string[] = [], env: NodeJS.Process
 
 const submit = (files: Record<string, string>, scenes: string[], options: object) => submitJob(call, { files, scenes, options });
 
-const finished = (id: string, timeoutMs = 300_000) => jobFinished(call, id, timeoutMs);
+/** A job's final detail; on a time-out the error carries what a person would look at: the job's
+ *  segments, the live nodes and the end of every host's log. */
+const finished = (id: string, timeoutMs = 300_000) =>
+  jobFinished(call, id, timeoutMs).catch(async (err: Error) => {
+    const job = await (await call(`/jobs/${id}`)).json();
+    const segments = job.scenes?.flatMap((s: { segments: object[] }) => s.segments);
+    const live = (await nodes()).map((n) => `${n.name} ${n.state}`);
+    const tails = [...logs].map(([host, text]) => `--- ${host}\n${text.slice(-3000)}`);
+    throw new Error(`${err.message}\nsegments: ${JSON.stringify(segments)}\nlive nodes: ${live.join(', ')}\n${tails.join('\n')}`);
+  });
 
 /** Output of every scene equals plain `manim render` with the same options, frame for frame. */
 async function expectSameAsManim(id: string, file: string, scenes: string[], args: string[]) {
@@ -203,10 +212,12 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
 
   it('a node that joins mid-job takes segments; paused nodes finish theirs and take no more', async () => {
     const id = await submit({ 'long.py': read('long.py') }, ['Long'], { ...LONG, seed: 5 });
+    // Rendering, with cut segments still queued: the rest that the newcomer is to take.
     await waitFor(async () => {
       const j = await (await call(`/jobs/${id}`)).json();
-      return j.scenes[0]?.segments.some((s: { state: string }) => s.state === 'running');
-    }, 120_000, 'rendering to start');
+      const states = (j.scenes[0]?.segments ?? []).map((s: { state: string }) => s.state);
+      return states.includes('running') && states.includes('queued');
+    }, 120_000, 'rendering to start with segments queued');
     // The machines already in take no more (their renders stop at their segments' ends), so the
     // rest waits in the queue for the newcomer.
     const busy = (await nodes()).filter((n) => n.functions.includes('render-segment')).map((n) => n.name);
