@@ -18,16 +18,22 @@ import { renderResultSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { segmentWallSeconds } from '../src/driver/limits.ts';
 import { shouldSteal } from '../src/cutting/steal.ts';
+import { HEARTBEAT_MS, takesWork } from '../src/store/nodes.ts';
 import { steerRender } from '../src/render/steer.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
 
 /**
- * A queued segment that a running render reaches sooner by going on into it than this slot would
- * after its set-up and fast-forward waits for it (the queue offers it again later, in case that
+ * A queued segment waits in the queue when this node was told to pause or drain (its runner stops
+ * only at its next heartbeat), or when a running render reaches it sooner by going on into it than
+ * this slot would after its set-up and fast-forward (the queue offers it again later, in case that
  * render stops); see shouldSteal.
  */
 async function deferred(env: FunctionEnv, { seg, scene }: SegmentWithJob, plan: ScenePlan | undefined): Promise<boolean> {
+  if (!(await takesWork(env.database.db, env.nodeId))) {
+    await deferSegment(env.database.db, env.queue, seg, new Date(Date.now() + HEARTBEAT_MS));
+    return true;
+  }
   if (!env.config.segments.rebalance || seg.fromPlay <= 0 || !plan) return false;
   const before = await sceneProgress(env.database.db, scene.id);
   const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, env.config.segments.setupSeconds);

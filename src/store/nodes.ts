@@ -53,6 +53,12 @@ export async function heartbeat(db: Tx, id: string, current: unknown[], workerId
   return row?.state;
 }
 
+/** Whether a node takes new work: told to pause or drain, it stops at once, not at its next heartbeat. */
+export async function takesWork(db: Tx, id: string): Promise<boolean> {
+  const [row] = await db.select({ state: nodes.state }).from(nodes).where(eq(nodes.id, id));
+  return row?.state === 'online';
+}
+
 export async function setNodeState(db: Tx, id: string, state: NodeState): Promise<void> {
   await db.update(nodes).set({ state, ...(state === 'offline' ? { current: [] } : {}) }).where(eq(nodes.id, id));
 }
