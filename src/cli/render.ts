@@ -88,12 +88,15 @@ function describeFailure(job: JobDetailView): string {
   return lines.join('\n');
 }
 
-/** Ctrl-C or a kill of `render` stops its local cluster: renders, drivers and Postgres go with it. */
-function stopOnSignal(local: Coordinator): void {
+/**
+ * Ctrl-C or a kill of `render` stops its local cluster: renders, drivers and Postgres go with it.
+ * Installed before the cluster starts, since its warm drivers fork before the start returns.
+ */
+function stopOnSignal(local: Promise<Coordinator>): void {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
       process.stderr.write(`\n${signal}: stopping the local cluster\n`);
-      void local.stop().finally(() => process.exit(code));
+      void local.then((c) => c.stop()).finally(() => process.exit(code));
     });
   }
 }
@@ -106,8 +109,9 @@ export async function openCluster(cmd: RenderCommand): Promise<{ client: Cluster
   }
   const workers = cmd.local ?? cpus().length;
   if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
-  const local: Coordinator = await startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
-  stopOnSignal(local);
+  const starting = startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
+  stopOnSignal(starting);
+  const local = await starting;
   return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };
 }
 
