@@ -19,7 +19,13 @@ class Broken(Scene):
         self.play(FadeIn(Circle()), run_time=0.5)
         raise ValueError("always broken")
 `;
-const RENDER = { render: { resolution: [192, 108] as [number, number], fps: 15 }, functionModules: [], concurrency: 1 };
+// Cut small (a segment of a few plays) so that both nodes' lanes fill.
+const RENDER = {
+  render: { resolution: [192, 108] as [number, number], fps: 15 },
+  segments: { minFrames: 15, perWorker: 2, setupSeconds: 0.2, rebalance: false },
+  functionModules: [],
+  concurrency: 1,
+};
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let nodes: Awaited<ReturnType<typeof testNode>>[] = [];
@@ -58,6 +64,15 @@ describe('the web page', () => {
     const login = (await context.cookies()).find((c) => c.name === 'nn_token');
     expect(login).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await page.locator('#live', { hasText: 'live' }).waitFor();
+  });
+
+  it('logs in from the address `networknodes open` opens (#token=…), and forgets the token there', async () => {
+    const other = await browser.newContext();
+    const tab = await other.newPage();
+    await tab.goto(`${url}/#token=${TOKEN}`);
+    await tab.locator('tr[data-node="web-a"]').waitFor();
+    expect(tab.url()).not.toContain(TOKEN);
+    await other.close();
   });
 
   it('accepts the cookie for reading, but a state-changing request with it needs the CSRF header', async () => {

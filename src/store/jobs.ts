@@ -91,8 +91,7 @@ export async function getJobDetail(db: Db, id: string) {
         state: s.state,
         error: s.error,
         totalFrames: s.totalFrames,
-        // a cancelled scout's or a failed try's frames are not in the output: only done and running work counts
-        framesDone: segs.filter((r) => r.seg.state === 'done' || r.seg.state === 'running').reduce((n, r) => n + framesDone(r.seg), 0),
+        framesDone: segs.reduce((n, r) => n + framesDone(r.seg), 0),
         wallMs: ms(s.startedAt, s.finishedAt),
         outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: outputUrl(id, s.name, o.name) })),
         segments: segs.map(({ seg, nodeName }) => ({

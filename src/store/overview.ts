@@ -16,14 +16,15 @@ export async function jobsProgress(db: Tx, jobIds: string[]): Promise<Map<string
     .from(scenes)
     .where(inArray(scenes.jobId, jobIds))
     .groupBy(scenes.jobId);
-  // as the job detail counts them: a done segment by its frames, a running one by what it got through
+  // as the job detail counts them: a done segment by its frames, any other by what it got through
   const done = await db
-    .select({ jobId: segments.jobId, n: sql<number>`coalesce(sum(case when ${segments.state} = 'done' then ${segments.frames} when ${segments.state} = 'running' then ${segments.framesDone} else 0 end), 0)::int` })
+    .select({ jobId: segments.jobId, n: sql<number>`coalesce(sum(case when ${segments.state} = 'done' then ${segments.frames} else ${segments.framesDone} end), 0)::int` })
     .from(segments)
     .where(inArray(segments.jobId, jobIds))
     .groupBy(segments.jobId);
   for (const t of totals) out.get(t.jobId)!.total = t.n;
-  for (const d of done) out.get(d.jobId)!.done = d.n;
+  // segments that overlap (a lead and the cuts after it) can count frames twice: never past the total
+  for (const d of done) out.get(d.jobId)!.done = Math.min(d.n, out.get(d.jobId)!.total);
   return out;
 }
 

@@ -55,7 +55,7 @@ function SceneView({ jobId, scene, posters, now }: { jobId: string; scene: Scene
       <div class="scene-head">
         <h3 id={`scene-${scene.id}`} class="sname">{scene.name}</h3>
         <span class={`pill s-${scene.state}`}>{scene.state}</span>
-        <span class="frames">{scene.totalFrames ? `${scene.framesDone}/${scene.totalFrames} frames` : 'planning'}{scene.wallMs ? ` · ${duration(scene.wallMs)}` : ''}</span>
+        <span class="frames">{scene.totalFrames ? `${Math.min(scene.framesDone, scene.totalFrames)}/${scene.totalFrames} frames` : scene.state === 'planning' ? 'planning' : 'no plan'}{scene.wallMs ? ` · ${duration(scene.wallMs)}` : ''}</span>
       </div>
       {mine.length ? (
         <ol class="posters" aria-label={`${scene.name}: poster frames`}>
@@ -97,7 +97,8 @@ function Actions({ job }: { job: JobDetail }) {
 /** The job page: what it is, its progress, and per scene the timeline, posters, errors and outputs. */
 export function JobView({ job, posters, now }: { job: JobDetail; posters: Poster[]; now: number }) {
   const total = job.scenes.reduce((n, s) => n + (s.totalFrames ?? 0), 0);
-  const done = job.scenes.reduce((n, s) => n + s.framesDone, 0);
+  // overlapping segments (a lead and the cuts after it) can count frames twice: never past the total
+  const done = job.scenes.reduce((n, s) => n + Math.min(s.framesDone, s.totalFrames ?? 0), 0);
   const title = job.entry ?? job.function ?? job.kind;
   return (
     <article class="job" aria-labelledby="job-title" data-job-id={job.id} data-state={job.state}>
