@@ -34,6 +34,7 @@ export async function runningSegments(db: Tx) {
     .select({
       id: segments.id,
       jobId: segments.jobId,
+      nodeId: segments.nodeId,
       scene: scenes.name,
       position: segments.position,
       fromPlay: segments.fromPlay,

@@ -5,7 +5,6 @@ import { age, playsLabel } from './format.ts';
 type NodeRow = Awaited<ReturnType<typeof liveNodes>>[number];
 interface Work {
   task: string;
-  payload?: { segmentId?: string; jobId?: string };
 }
 
 /** A node's render stack in a few words: Manim, Python, LaTeX (the full fingerprint as a tooltip). */
@@ -29,7 +28,7 @@ function Current({ node, running }: { node: NodeRow; running: Map<string, Runnin
         return (
           <li>
             <a href={`/?job=${seg.jobId}`} data-job={seg.jobId}>{seg.scene}</a> segment {seg.position + 1}
-            <span class="muted"> · plays {playsLabel([seg.fromPlay, seg.toPlay])} · {seg.framesDone}/{seg.frames} frames</span>
+            <span class="muted"> · plays {playsLabel([seg.fromPlay, seg.toPlay])} · {seg.frames ? `${seg.framesDone}/${seg.frames}` : seg.framesDone} frames</span>
           </li>
         );
       })}
@@ -37,14 +36,11 @@ function Current({ node, running }: { node: NodeRow; running: Map<string, Runnin
   );
 }
 
-/** What a node works on now. Its list is as of its last heartbeat, so a segment counts only while
- *  it is still running: a node that just finished does not show as rendering for seconds more. */
+/** What a node works on now: its running segments as the segments say (its own list is as of its
+ *  last heartbeat, seconds old), and its other tasks (planning, stitching) from that list. */
 export function heldWork(node: NodeRow, running: Map<string, RunningSegment>): { task: string; seg?: RunningSegment }[] {
-  return (node.current as Work[]).flatMap((w) => {
-    if (w.task !== 'render-segment') return [{ task: w.task }];
-    const seg = w.payload?.segmentId ? running.get(w.payload.segmentId) : undefined;
-    return seg ? [{ task: w.task, seg }] : [];
-  });
+  const segs = [...running.values()].filter((r) => r.nodeId === node.id).map((seg) => ({ task: 'render-segment', seg }));
+  return [...(node.current as Work[]).filter((w) => w.task !== 'render-segment').map((w) => ({ task: w.task })), ...segs];
 }
 
 const ACTIONS = [
