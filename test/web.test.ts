@@ -164,4 +164,21 @@ describe('the web page', () => {
     await page.getByRole('button', { name: 'Resume web-b' }).click();
     await page.waitForSelector('tr[data-node="web-b"][data-state="online"]');
   });
+
+  it('sets a waiting job’s priority and cancels it from its page', async () => {
+    const call = api(url);
+    for (const n of ['web-a', 'web-b']) expect((await call(`/nodes/${n}/pause`, { method: 'POST' })).status).toBe(200);
+    const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'moving.py': SCENE }, scenes: ['Moving'] }) });
+    const { id } = (await res.json()) as { id: string };
+    await page.locator(`a.jobrow[data-job="${id}"]`).click();
+    await page.locator(`article.job[data-job-id="${id}"]`).waitFor();
+    await page.getByRole('spinbutton', { name: 'Priority' }).fill('5');
+    await page.getByRole('button', { name: 'Set priority' }).click();
+    await page.getByText('Priority set to 5').waitFor();
+    expect((await (await call(`/jobs/${id}`)).json()).priority).toBe(5);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await jobState('cancelled');
+    for (const n of ['web-a', 'web-b']) await call(`/nodes/${n}/resume`, { method: 'POST' });
+  });
 });

@@ -80,7 +80,7 @@ function Actions({ job }: { job: JobDetail }) {
           <label for="priority">Priority</label>
           <input id="priority" name="priority" type="number" min={-20} max={20} step={1} value={String(job.priority)} aria-describedby="priority-hint" />
           <span id="priority-hint" class="sr-only">lower runs first, from -20 to 20</span>
-          <button type="submit" class="small">Set</button>
+          <button type="submit" class="small" aria-label="Set priority">Set</button>
         </form>
       ) : <span class="faint small">priority {job.priority}</span>}
       {open ? <button type="button" class="danger" data-post={`/jobs/${job.id}/cancel`} data-confirm="Cancel this job?">Cancel</button> : ''}
