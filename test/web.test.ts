@@ -92,6 +92,10 @@ describe('the web page', () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/Last-Event-ID/);
     await expect(page.locator('tr[data-node="web-b"]').getAttribute('data-state')).resolves.toBe('online');
+    // a login form posted from another site is refused (no logging a browser into someone else's farm)
+    const elsewhere = await fetch(`${url}/login`, { method: 'POST', headers: { origin: 'http://elsewhere.example', 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${TOKEN}`, redirect: 'manual' });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.headers.get('set-cookie')).toBeNull();
   });
 
   it('submits a scene from the page and shows its progress, Gantt lanes and poster frames as it renders', async () => {

@@ -18,7 +18,7 @@ export function ErrorBox({ error, title }: { error: JobError; title: string }) {
   const lines = (error.traceback ?? '').trimEnd().split('\n');
   const mine = new Set(lines.flatMap((l, i) => (file && l.includes(`${file}", line`) ? [i, i + 1] : [])));
   return (
-    <div class="error" role="alert">
+    <div class="error">
       <div class="msg"><span class="sr-only">{title}: </span>{error.message}</div>
       {error.file && error.line ? <div class="where">{file}, line {error.line}{error.node ? ` · on ${error.node}` : ''}</div> : ''}
       {error.traceback ? (
