@@ -161,7 +161,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       // Taken for dead while unreachable (asleep, cut off): back, with a fresh lease on work.
       await setNodeState(database.db, id, 'online');
     } else if ((state === 'paused' || state === 'draining') && runner) {
-      switching = stopWork().then(() => (state === 'draining' ? setNodeState(database.db, id, 'drained') : undefined)).finally(() => (switching = undefined));
+      switching = stopWork().then(() => (state === 'draining' ? setNodeState(database.db, id, 'drained', 'draining') : undefined)).finally(() => (switching = undefined));
     } else if (state === 'online' && !runner && !shutdown.signal.aborted) {
       switching = startWork().finally(() => (switching = undefined));
     }
