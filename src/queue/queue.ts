@@ -32,8 +32,18 @@ export interface Queue {
    * Jobs locked in the last 30 s are left alone (just fetched, not started yet).
    */
   releaseStale(tx: Tx, poolIds: string[], running: string[]): Promise<void>;
+  /**
+   * Gives back the try of jobs that ended through no fault of their own (their node died or shut
+   * down cleanly): graphile-worker counts every fetch as an attempt, so a segment whose nodes kept
+   * dying would otherwise end up with no attempts left and nobody ever running it.
+   */
+  refund(tx: Tx, jobKeys: string[]): Promise<void>;
+  /** The jobs a dead node's pools held go back to the queue now, their try given back (see refund). */
+  handBack(tx: Tx, poolIds: string[]): Promise<void>;
   release(): Promise<void>;
 }
+
+const textArray = (xs: string[]) => `{${xs.map((x) => JSON.stringify(x)).join(',')}}`;
 
 export async function createQueue(connectionString: string, defaultMaxAttempts: number): Promise<Queue> {
   const utils = await makeWorkerUtils({ connectionString, logger: workerLogger });
@@ -62,6 +72,18 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         where locked_by = any(${`{${poolIds.join(',')}}`}::text[])
           and not (id = any(${`{${running.join(',')}}`}::bigint[]))
           and locked_at < now() - interval '30 seconds'`);
+    },
+    async refund(tx, jobKeys) {
+      if (!jobKeys.length) return;
+      await tx.execute(sql`update graphile_worker._private_jobs set attempts = greatest(attempts - 1, 0)
+        where key = any(${textArray(jobKeys)}::text[])`);
+    },
+    async handBack(tx, poolIds) {
+      if (!poolIds.length) return;
+      await tx.execute(sql`update graphile_worker._private_jobs set attempts = greatest(attempts - 1, 0)
+        where locked_by = any(${textArray(poolIds)}::text[])`);
+      // In this transaction: graphile-worker's own call would wait on the rows locked just above.
+      await tx.execute(sql`select graphile_worker.force_unlock_workers(${textArray(poolIds)}::text[])`);
     },
     release: async () => utils.release(),
   };

@@ -13,6 +13,7 @@ import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } fr
 import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
 import { avoidFlag, NEEDS_LATEX } from '../store/queue-keys.ts';
 import { handBackOnStop } from '../store/segments/requeue.ts';
+import { failGivenUpWork } from '../store/given-up.ts';
 import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
@@ -99,6 +100,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   };
   const app = createApp(services);
   const current = new Map<string, { task: string; payload: unknown; since: string }>();
+  const interruptedKeys = new Set<string>();
 
   /** Runs a claimed queue job's function in-process; throwing makes the queue try it again. */
   async function dispatch(call: TaskCall): Promise<void> {
@@ -112,10 +114,15 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       if (fnJob) await markFunctionJobStarted(database.db, fnJob.nnJob);
       const env = services.envFor({ attempt: call.attempt, maxAttempts: call.maxAttempts, signal: shutdown.signal });
       const outcome = await fn.call(fnJob ? fnJob.input : call.payload, env);
-      const retry = !outcome.ok && outcome.retry && call.attempt < call.maxAttempts && !shutdown.signal.aborted;
-      if (fnJob && (outcome.ok || !retry) && !(shutdown.signal.aborted && !outcome.ok)) {
+      // Cut short by this node's shutdown: not the work's failure, its queue try is given back at stop.
+      const interrupted = !outcome.ok && shutdown.signal.aborted;
+      if (interrupted && call.jobKey) interruptedKeys.add(call.jobKey);
+      const retry = !outcome.ok && outcome.retry && call.attempt < call.maxAttempts && !interrupted;
+      if (fnJob && (outcome.ok || !retry) && !interrupted) {
         if (outcome.ok) await finishJob(database.db, fnJob.nnJob, 'succeeded', { result: outcome.result });
         else await finishJob(database.db, fnJob.nnJob, 'failed', { error: { message: outcome.error, node: name } });
+      } else if (!outcome.ok && !retry && !interrupted) {
+        await failGivenUpWork(database.db, queue, call.task, call.payload, call.attempt, outcome.error);
       }
       // A failure another try may not have goes back to the queue (this or another node); a bad input never gets better.
       if (!outcome.ok && outcome.retry) throw new Error(outcome.error);
@@ -147,6 +154,9 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     runner = undefined;
     if (!r) return;
     await r.stop();
+    const keys = [...interruptedKeys];
+    interruptedKeys.clear();
+    await queue.refund(database.db, keys).catch((err) => log.warn({ err: String(err) }, 'could not give back the tries of interrupted work'));
     // Whatever is still locked by this node goes back to the queue now, not in graphile-worker's 4 hours.
     if (r.workerIds.size) await queue.utils.forceUnlockWorkers([...r.workerIds]).catch(() => {});
   };

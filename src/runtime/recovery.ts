@@ -11,7 +11,7 @@ const REAPER_LOCK = 0x6e6e7270;
 /**
  * Takes back the work of nodes that stopped heart-beating (killed, unplugged, asleep): they are
  * marked offline, their segments go back to queued, and their graphile-worker locks are released
- * at once — graphile-worker alone would wait four hours. Every node runs this; the advisory lock
+ * at once — graphile-worker alone would wait four hours — with their queue tries given back. Every node runs this; the advisory lock
  * makes one of them do it.
  */
 export async function reapDeadNodes(database: Database, queue: Queue): Promise<string[]> {
@@ -22,13 +22,12 @@ export async function reapDeadNodes(database: Database, queue: Queue): Promise<s
     for (const node of await staleNodes(tx)) {
       if (node.state !== 'offline') {
         await setNodeState(tx, node.id, 'offline');
-        const lost = await requeueLostSegments(tx, node);
+        const lost = await requeueLostSegments(tx, queue, node);
         log.warn({ node: node.name, segments: lost }, 'node stopped heart-beating: its work goes back to the queue');
       }
       if (node.workerIds.length) {
-        // Same connection pool as the queue, but its own transaction: idempotent, so a crash between
-        // the two only means the next reaper does it again.
-        await queue.utils.forceUnlockWorkers(node.workerIds);
+        // A node's death is not its work's failure: the queue's try is given back with the lock.
+        await queue.handBack(tx, node.workerIds);
         await clearWorkerIds(tx, node.id);
       }
       reaped.push(node.name);

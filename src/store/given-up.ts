@@ -1,0 +1,49 @@
+import { and, eq, inArray, notInArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client.ts';
+import { scenes, segments } from '../db/schema.ts';
+import type { Queue } from '../queue/queue.ts';
+import { OPEN_SEGMENT_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
+import { appendEvent } from './events.ts';
+import { finishJob } from './jobs.ts';
+import { failScene } from './scenes.ts';
+import { cancelOpenSegments } from './segments/drop.ts';
+
+const planPayload = z.object({ jobId: z.uuid(), sceneId: z.uuid().optional() });
+const stitchPayload = z.object({ sceneId: z.uuid() });
+const segmentPayload = z.object({ segmentId: z.uuid() });
+
+/**
+ * The queue gave up on a job of the render pipeline (its last try failed, or it failed in a way no
+ * try mends): what it was doing ends as failed, saying why, so no job, scene or segment waits in
+ * `running` or `queued` for work that will never run again. Function jobs end in the node's dispatch.
+ */
+export async function failGivenUpWork(db: Db, queue: Queue, task: string, payload: unknown, tries: number, error: string): Promise<void> {
+  const why = (what: string) => ({ message: `${what} failed ${tries === 1 ? 'for good' : `on all ${tries} tries`}: ${error}` });
+  await db.transaction(async (tx) => {
+    if (task === 'plan') {
+      const { jobId, sceneId } = planPayload.parse(payload);
+      if (sceneId) return failScene(tx, queue, sceneId, why('planning the scene again'));
+      const error = why('planning the job');
+      await finishJob(tx, jobId, 'failed', { error });
+      await cancelOpenSegments(tx, queue, { jobId });
+      await tx
+        .update(scenes)
+        .set({ state: 'failed', error, finishedAt: new Date() })
+        .where(and(eq(scenes.jobId, jobId), notInArray(scenes.state, [...TERMINAL_SCENE_STATES])));
+    } else if (task === 'stitch') {
+      await failScene(tx, queue, stitchPayload.parse(payload).sceneId, why('stitching the scene'));
+    } else if (task === 'render-segment') {
+      const { segmentId } = segmentPayload.parse(payload);
+      const error = why('rendering the segment');
+      const [seg] = await tx
+        .update(segments)
+        .set({ state: 'failed', error })
+        .where(and(eq(segments.id, segmentId), inArray(segments.state, [...OPEN_SEGMENT_STATES])))
+        .returning();
+      if (!seg) return;
+      await appendEvent(tx, seg.jobId, 'segment.failed', { segment: seg.position, error: error.message });
+      await failScene(tx, queue, seg.sceneId, error);
+    }
+  });
+}
