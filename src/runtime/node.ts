@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -18,7 +17,8 @@ import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
 import { reapDeadNodes } from './recovery.ts';
-import { cronItems, triggerFunctions } from '../triggers/registry.ts';
+import { prepareWorkDir } from './work-dir.ts';
+import { cronItems, GC_TASK, triggerFunctions } from '../triggers/registry.ts';
 import type { ClusterInfo, Services } from './services.ts';
 import { log } from '../lib/log.ts';
 import { homeDir } from '../lib/home.ts';
@@ -77,13 +77,12 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   await hub.start(database.sql);
   const versions = opts.versions ?? {};
   const reason = stackMismatch(versions, opts.clusterStack);
-  const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config)])], config.functionModules);
+  const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config), GC_TASK])], config.functionModules);
   const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
   const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice, config.limits);
   if (RENDER_FUNCTIONS.some((f) => functions.has(f))) driver.warm();
   else await driver.close();
-  const workDir = join(homeDir(config.home), 'work', id);
-  mkdirSync(workDir, { recursive: true });
+  const workDir = prepareWorkDir(homeDir(config.home), id);
   // One folder per machine, kept across restarts: every node on it shares the SVGs.
   const tex = new TexShare(join(homeDir(config.home), 'tex-cache'), database);
   await tex.start();
