@@ -7,7 +7,7 @@ import { createQueue, type Queue } from '../src/queue/queue.ts';
 import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { enqueueSegment } from '../src/store/segments/create.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
-import { reapDeadNodes } from '../src/runtime/recovery.ts';
+import { reapDeadNodes, sweepGivenUp } from '../src/runtime/recovery.ts';
 import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
 
 // Node deaths without killing real machines: a node row whose heartbeat is old holds the segment
@@ -71,5 +71,20 @@ describe('a node that dies is not its work\'s failure', () => {
     const [job] = await database.db.select().from(jobs).where(sql`${jobs.id} = ${jobId}`);
     expect(job!.state).toBe('failed');
     expect(job!.error?.message).toMatch(/Killer: segment 0 \(plays 0-3\) was lost with 6 nodes that stopped responding while rendering it/);
+  });
+});
+
+describe('a queue job with no tries left', () => {
+  it('ends its scene as failed, with the last error, and leaves the queue', async () => {
+    const { jobId, segmentId } = await runningSegment();
+    // The last try failed while its node could not record it (the database was away).
+    await database.db.execute(sql`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'Error: connect ECONNREFUSED'
+      where key = ${segmentKey(segmentId)}`);
+    expect(await sweepGivenUp(database, queue)).toBe(1);
+    expect(await queueJob(segmentId)).toBeUndefined();
+    const [job] = await database.db.select().from(jobs).where(sql`${jobs.id} = ${jobId}`);
+    expect(job!.state).toBe('failed');
+    expect(job!.error?.message).toMatch(/Killer: rendering the segment failed on all 3 tries: Error: connect ECONNREFUSED/);
+    expect(await sweepGivenUp(database, queue)).toBe(0);
   });
 });

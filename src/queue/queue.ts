@@ -40,8 +40,20 @@ export interface Queue {
   refund(tx: Tx, jobKeys: string[]): Promise<void>;
   /** The jobs a dead node's pools held go back to the queue now, their try given back (see refund). */
   handBack(tx: Tx, poolIds: string[]): Promise<void>;
+  /**
+   * Jobs the queue will never run again, their attempts used up, taken out of the queue (the caller
+   * records their end in the same transaction): what a failure the node could not record leaves.
+   */
+  takeGivenUp(tx: Tx): Promise<GivenUpJob[]>;
   release(): Promise<void>;
 }
+
+export type GivenUpJob = {
+  task: string;
+  payload: unknown;
+  attempts: number;
+  lastError: string | null;
+};
 
 const textArray = (xs: string[]) => `{${xs.map((x) => JSON.stringify(x)).join(',')}}`;
 
@@ -84,6 +96,12 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         where locked_by = any(${textArray(poolIds)}::text[])`);
       // In this transaction: graphile-worker's own call would wait on the rows locked just above.
       await tx.execute(sql`select graphile_worker.force_unlock_workers(${textArray(poolIds)}::text[])`);
+    },
+    async takeGivenUp(tx) {
+      return tx.execute<GivenUpJob>(sql`delete from graphile_worker._private_jobs j
+        using graphile_worker._private_tasks t
+        where t.id = j.task_id and j.attempts >= j.max_attempts and j.locked_at is null
+        returning t.identifier as task, j.payload, j.attempts, j.last_error as "lastError"`);
     },
     release: async () => utils.release(),
   };

@@ -16,7 +16,7 @@ import { failGivenUpWork } from '../store/given-up.ts';
 import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
-import { reapDeadNodes } from './recovery.ts';
+import { reapDeadNodes, sweepGivenUp } from './recovery.ts';
 import { prepareWorkDir } from './work-dir.ts';
 import { cronItems, GC_TASK, triggerFunctions } from '../triggers/registry.ts';
 import type { ClusterInfo, Services } from './services.ts';
@@ -175,6 +175,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       switching = startWork().finally(() => (switching = undefined));
     }
     await reapDeadNodes(database, queue);
+    await sweepGivenUp(database, queue);
   };
   const beater = setInterval(() => {
     beat().catch((err) => log.warn({ err: String(err) }, 'heartbeat failed'));

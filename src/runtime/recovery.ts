@@ -4,6 +4,7 @@ import type { Queue } from '../queue/queue.ts';
 import { clearWorkerIds, setNodeState, staleNodes } from '../store/nodes.ts';
 import { requeueLostSegments } from '../store/segments/requeue.ts';
 import { log } from '../lib/log.ts';
+import { failGivenUpWork } from '../store/given-up.ts';
 
 // Any constant shared by all nodes: one reaper at a time in the whole cluster.
 const REAPER_LOCK = 0x6e6e7270;
@@ -33,5 +34,23 @@ export async function reapDeadNodes(database: Database, queue: Queue): Promise<s
       reaped.push(node.name);
     }
     return reaped;
+  });
+}
+
+/**
+ * Queue jobs whose tries are all used up without their end being recorded (the database was away
+ * when the last one failed, a node died at the wrong moment) end their job, scene or segment as
+ * failed, so nothing waits for them. One sweeper at a time, as for the reaper.
+ */
+export async function sweepGivenUp(database: Database, queue: Queue): Promise<number> {
+  return database.db.transaction(async (tx) => {
+    const [lock] = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(${REAPER_LOCK}) as ok`);
+    if (!lock?.ok) return 0;
+    const given = await queue.takeGivenUp(tx);
+    for (const job of given) {
+      await failGivenUpWork(tx, queue, job.task, job.payload, job.attempts, job.lastError ?? 'no error recorded');
+      log.warn({ task: job.task, attempts: job.attempts }, 'the queue gave up on a job: its work ends as failed');
+    }
+    return given.length;
   });
 }

@@ -1,6 +1,6 @@
 import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../db/client.ts';
+import type { Tx } from '../db/tx.ts';
 import { scenes, segments } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
 import { OPEN_SEGMENT_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
@@ -12,13 +12,14 @@ import { cancelOpenSegments } from './segments/drop.ts';
 const planPayload = z.object({ jobId: z.uuid(), sceneId: z.uuid().optional() });
 const stitchPayload = z.object({ sceneId: z.uuid() });
 const segmentPayload = z.object({ segmentId: z.uuid() });
+const functionPayload = z.object({ nnJob: z.uuid() });
 
 /**
  * The queue gave up on a job of the render pipeline (its last try failed, or it failed in a way no
  * try mends): what it was doing ends as failed, saying why, so no job, scene or segment waits in
- * `running` or `queued` for work that will never run again. Function jobs end in the node's dispatch.
+ * `running` or `queued` for work that will never run again. Safe to call again for the same work.
  */
-export async function failGivenUpWork(db: Db, queue: Queue, task: string, payload: unknown, tries: number, error: string): Promise<void> {
+export async function failGivenUpWork(db: Tx, queue: Queue, task: string, payload: unknown, tries: number, error: string): Promise<void> {
   const why = (what: string) => ({ message: `${what} failed ${tries === 1 ? 'for good' : `on all ${tries} tries`}: ${error}` });
   await db.transaction(async (tx) => {
     if (task === 'plan') {
@@ -44,6 +45,9 @@ export async function failGivenUpWork(db: Db, queue: Queue, task: string, payloa
       if (!seg) return;
       await appendEvent(tx, seg.jobId, 'segment.failed', { segment: seg.position, error: error.message });
       await failScene(tx, queue, seg.sceneId, error);
+    } else {
+      const fn = functionPayload.safeParse(payload);
+      if (fn.success) await finishJob(tx, fn.data.nnJob, 'failed', { error: { message: error } });
     }
   });
 }
