@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
-import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob } from '../src/store/jobs.ts';
+import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, enqueuePlan } from '../src/store/jobs.ts';
+import { holdPlanLock } from '../src/store/plan-lock.ts';
 import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { addFailedScene, failScene, openScene, sceneWithJob, startPlanning } from '../src/store/scenes.ts';
-import { renderSlots } from '../src/store/nodes.ts';
+import { addFailedScene, endPlanning, failScene, openScene, sceneWithJob, startPlanning } from '../src/store/scenes.ts';
+import { HEARTBEAT_MS, renderSlots } from '../src/store/nodes.ts';
 import { recordPlan } from '../src/store/plans.ts';
 import { listSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
@@ -30,6 +31,13 @@ export default defineFunction({
     const { db } = nodeEnv.database;
     const job = await getJobRow(db, jobId);
     if (!job || TERMINAL_JOB_STATES.includes(job.state)) return { skipped: true };
+    // One plan of a job at a time: a second one is offered again once the first may have ended.
+    // (A scene planned again is guarded by its state: see replan and recordPlan.)
+    const lock = replanned ? undefined : await holdPlanLock(nodeEnv.database, jobId);
+    if (!replanned && !lock) {
+      await db.transaction((tx) => enqueuePlan(tx, nodeEnv.queue, jobId, new Date(Date.now() + HEARTBEAT_MS)));
+      return { deferred: 'another node is planning this job' };
+    }
     // A cancel stops planning's renders at once; what is left of it is skipped.
     const cancel = jobSignal(nodeEnv, jobId);
     const env = { ...nodeEnv, signal: cancel.signal };
@@ -41,6 +49,7 @@ export default defineFunction({
       throw err;
     } finally {
       cancel.release();
+      await lock?.release();
     }
   },
 });
@@ -99,7 +108,10 @@ async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof
     }
     await planScene(env, jobId, sceneId, name, base, false);
   }
-  await db.transaction((tx) => finishRenderJobIfDone(tx, jobId));
+  await db.transaction(async (tx) => {
+    await endPlanning(tx, jobId, wanted);
+    await finishRenderJobIfDone(tx, jobId);
+  });
   return { scenes: wanted };
 }
 

@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
-import { artifacts, jobs, scenes, segments, type JobError } from '../db/schema.ts';
+import { artifacts, events, jobs, scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
 import { appendEvent } from './events.ts';
 import { finishRenderJobIfDone } from './jobs.ts';
@@ -90,11 +90,19 @@ export async function completeScene(tx: Tx, scene: { id: string; jobId: string; 
   await finishRenderJobIfDone(tx, scene.jobId);
 }
 
-/** A plan that runs again (its node died) starts over, unless a scene was already planned: then
- *  the earlier run got far enough, and planning twice would render twice. Returns whether to plan. */
+/** A plan that runs again (its node died) starts over, unless a scene was already planned or the
+ *  earlier run opened every scene (endPlanning): then it got far enough, and planning twice would
+ *  render twice. Returns whether to plan. */
 export async function startPlanning(db: Tx, jobId: string): Promise<boolean> {
   const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
   if (planned.length) return false;
+  const opened = await db.select({ id: events.id }).from(events).where(and(eq(events.jobId, jobId), eq(events.type, 'job.planned'))).limit(1);
+  if (opened.length) return false;
   await db.delete(scenes).where(eq(scenes.jobId, jobId));
   return true;
+}
+
+/** Every scene of the job is open (each planned here or by its own segments from now on). */
+export async function endPlanning(tx: Tx, jobId: string, names: string[]): Promise<void> {
+  await appendEvent(tx, jobId, 'job.planned', { scenes: names });
 }

@@ -106,4 +106,19 @@ describe('nothing is lost between machines, and a stitch is safe to run twice', 
     expect((await (await api(stitcher.url)(`/jobs/${plain}`)).json()).state).toBe('cancelled');
     await renderer.stop();
   }, 400_000);
+
+  it('plans a job once however many plans of it run at once', async () => {
+    const whole = await node('whole', ['plan', 'render-segment', 'stitch'], 2);
+    const call = api(whole.url);
+    const id = await submitJob(call, { files, options });
+    // The queue's plan and two more, as a redelivery or a direct call would make.
+    const direct = await Promise.all([1, 2].map(() => call('/functions/plan', { method: 'POST', body: JSON.stringify({ jobId: id }) })));
+    for (const res of direct) expect(res.status, await res.clone().text()).toBe(200);
+    const job = await jobFinished(call, id, 180_000);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(job.scenes.map((s: { name: string }) => s.name)).toEqual(['Sounds', 'Plain']);
+    expect(await sql`select 1 from events where job_id = ${id} and type = 'scene.planned'`).toHaveLength(2);
+    expect(await outputs(id)).toEqual(['Plain.mp4', 'Sounds.mp4']);
+    await whole.stop();
+  }, 300_000);
 });
