@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
+import { testNode, api, submitJob, jobFinished, waitFor } from './helpers/node.ts';
 
 // Two nodes, one slot each; scenes planned apart from their renders (no lead), so a fault in a
 // render is the render's own.
@@ -62,6 +62,17 @@ describe('every job ends', () => {
     expect(seg!.failures[0]!.error).toMatch(/MachineFault: OSError: \[Errno 28\] No space left on device/);
     expect(seg!.failures[0]!.node).not.toBe(seg!.nodeId);
   }, 200_000);
+
+  it('a cancel stops a plan at once', async () => {
+    const scene = 'import time\ntime.sleep(600)\nfrom manim import *\n\nclass Slow(Scene):\n    def construct(self):\n        self.wait(0.2)\n';
+    const id = await submitJob(call, { files: { 'scene.py': scene }, options });
+    const planning = async () => ((await (await call('/nodes')).json()).nodes as { current: { task: string }[] }[]).some((n) => n.current.some((c) => c.task === 'plan'));
+    await waitFor(planning, 60_000, 'the plan to start');
+    expect((await call(`/jobs/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+    // Long before the scene's 600 s import is over, no node is planning any more.
+    await waitFor(async () => !(await planning()), 60_000, 'the plan to stop');
+    expect((await (await call(`/jobs/${id}`)).json()).state).toBe('cancelled');
+  }, 150_000);
 
   it('the scene\'s own exception still fails it at once, with its traceback', async () => {
     const scene = 'from manim import *\n\nclass Bad(Scene):\n    def construct(self):\n        raise ValueError("my own bug")\n';
