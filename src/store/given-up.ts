@@ -22,8 +22,13 @@ const functionPayload = z.object({ nnJob: z.uuid() });
 export async function failGivenUpWork(db: Tx, queue: Queue, task: string, payload: unknown, tries: number, error: string): Promise<void> {
   const why = (what: string) => ({ message: `${what} failed ${tries === 1 ? 'for good' : `on all ${tries} tries`}: ${error}` });
   await db.transaction(async (tx) => {
-    if (task === 'plan') {
-      const { jobId, sceneId } = planPayload.parse(payload);
+    // A payload of another shape (a bad direct call) has no records to end.
+    const plan = planPayload.safeParse(payload);
+    const stitch = stitchPayload.safeParse(payload);
+    const segment = segmentPayload.safeParse(payload);
+    const fn = functionPayload.safeParse(payload);
+    if (task === 'plan' && plan.success) {
+      const { jobId, sceneId } = plan.data;
       if (sceneId) return failScene(tx, queue, sceneId, why('planning the scene again'));
       const error = why('planning the job');
       await finishJob(tx, jobId, 'failed', { error });
@@ -32,10 +37,10 @@ export async function failGivenUpWork(db: Tx, queue: Queue, task: string, payloa
         .update(scenes)
         .set({ state: 'failed', error, finishedAt: new Date() })
         .where(and(eq(scenes.jobId, jobId), notInArray(scenes.state, [...TERMINAL_SCENE_STATES])));
-    } else if (task === 'stitch') {
-      await failScene(tx, queue, stitchPayload.parse(payload).sceneId, why('stitching the scene'));
-    } else if (task === 'render-segment') {
-      const { segmentId } = segmentPayload.parse(payload);
+    } else if (task === 'stitch' && stitch.success) {
+      await failScene(tx, queue, stitch.data.sceneId, why('stitching the scene'));
+    } else if (task === 'render-segment' && segment.success) {
+      const { segmentId } = segment.data;
       const error = why('rendering the segment');
       const [seg] = await tx
         .update(segments)
@@ -45,9 +50,8 @@ export async function failGivenUpWork(db: Tx, queue: Queue, task: string, payloa
       if (!seg) return;
       await appendEvent(tx, seg.jobId, 'segment.failed', { segment: seg.position, error: error.message });
       await failScene(tx, queue, seg.sceneId, error);
-    } else {
-      const fn = functionPayload.safeParse(payload);
-      if (fn.success) await finishJob(tx, fn.data.nnJob, 'failed', { error: { message: error } });
+    } else if (fn.success) {
+      await finishJob(tx, fn.data.nnJob, 'failed', { error: { message: error } });
     }
   });
 }
