@@ -15,6 +15,7 @@ import { retentionSchema } from '../src/config/retention.ts';
 import { startCoordinator } from '../src/runtime/coordinator.ts';
 import { runRender } from '../src/cli/render.ts';
 import { parseConfig } from '../src/config/load.ts';
+import { clearDatabaseProblem, DISK_FULL, recordDatabaseProblem } from '../src/db/problem.ts';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let database: Database;
@@ -87,6 +88,23 @@ describe('retention', () => {
     const node = await testNode(db.url, { functions: [], functionModules: [], home });
     try {
       expect([existsSync(dead), existsSync(unowned), existsSync(live), existsSync(join(home, 'work', node.id, 'owner.pid'))]).toEqual([false, false, true, true]);
+    } finally {
+      await node.stop();
+    }
+  });
+});
+
+describe('a Postgres whose disk is full', () => {
+  it('is reported by `nodes` from what the coordinator recorded, until it runs again', async () => {
+    const node = await testNode(db.url, { functions: [], functionModules: [] });
+    try {
+      const home = node.services.config.home!;
+      expect(DISK_FULL.test('PANIC:  could not write to file "pg_wal/xlogtemp.123": No space left on device')).toBe(true);
+      recordDatabaseProblem(home, 'the embedded Postgres stopped because its disk is full (/x/postgres): …');
+      const nodes = await (await api(node.url)('/nodes')).json();
+      expect(nodes.database.problem).toMatch(/disk is full/);
+      clearDatabaseProblem(home);
+      expect((await (await api(node.url)('/nodes')).json()).database.problem).toBeNull();
     } finally {
       await node.stop();
     }
