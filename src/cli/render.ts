@@ -13,6 +13,8 @@ import { JobProgress } from './progress.ts';
 import { startCoordinator, type Coordinator } from '../runtime/coordinator.ts';
 import { safeBundlePath } from '../model/job-request.ts';
 import { openWith } from './opener.ts';
+import { runningCoordinator } from '../runtime/announce.ts';
+import { homeDir } from '../lib/home.ts';
 
 export interface RenderCommand {
   file: string;
@@ -106,6 +108,13 @@ export async function openCluster(cmd: RenderCommand): Promise<{ client: Cluster
   if (cmd.cluster) {
     if (!cmd.token) throw new ClusterError('a cluster token is needed: --token or NN_TOKEN (networknodes up prints it)');
     return { client: new ClusterClient(cmd.cluster.replace(/\/$/, ''), cmd.token), close: async () => {} };
+  }
+  // An `up` on this home: its coordinator owns the home's Postgres, so the render goes to it.
+  // A second one would share that Postgres's data folder, and could stop it.
+  const running = await runningCoordinator(homeDir(cmd.config.home));
+  if (running) {
+    if (!cmd.json) process.stderr.write(`no --cluster given: using the coordinator \`up\` runs on this machine at ${running.url}${cmd.local ? ' (--local is for a cluster of its own)' : ''}\n`);
+    return { client: new ClusterClient(running.url, running.token), close: async () => {} };
   }
   const workers = cmd.local ?? cpus().length;
   if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);

@@ -41,7 +41,9 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       return failScene(tx, queue, sceneId, { message: err.message });
     }
     // A lead that drew the whole scene first gave it its exact plan: a cheap plan may have missed plays.
-    const [scene] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId)).for('update');
+    const [scene] = await tx.select({ plan: scenes.plan, state: scenes.state }).from(scenes).where(eq(scenes.id, sceneId)).for('update');
+    // Planned already (a redelivered plan, a scout and a plan both done): one plan, one set of segments.
+    if (scene?.state !== 'planning') return;
     const plan = scene?.plan?.exact ? scene.plan : planned;
     const open = await openSegments(tx, sceneId);
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
