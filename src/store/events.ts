@@ -28,6 +28,12 @@ export async function appendEvent(tx: Tx, jobId: string, type: string, data: unk
   await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${jobId})`);
 }
 
+/** Whether the job's history has an event of this type (e.g. `job.planned`: every scene is open). */
+export async function hasEvent(db: Tx, jobId: string, type: string): Promise<boolean> {
+  const rows = await db.select({ id: events.id }).from(events).where(and(eq(events.jobId, jobId), eq(events.type, type))).limit(1);
+  return rows.length > 0;
+}
+
 export async function eventsSince(db: Tx, jobId: string, afterSeq: number): Promise<JobEvent[]> {
   const rows = await db
     .select()

@@ -7,7 +7,7 @@ import type { JobRequest } from '../model/job-request.ts';
 import type { RenderOptions } from '../model/render-options.ts';
 import { TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
 import { putBundle } from './bundles.ts';
-import { appendEvent } from './events.ts';
+import { appendEvent, hasEvent } from './events.ts';
 import { outputUrl } from '../lib/output-url.ts';
 import { listArtifacts } from './artifacts.ts';
 import { functionKey, NEEDS_LATEX, planKey, stitchKey } from './queue-keys.ts';
@@ -155,6 +155,8 @@ export async function finishJob(tx: Tx, jobId: string, state: 'succeeded' | 'fai
 
 /** A render job ends when every scene has ended; it failed if any scene failed. */
 export async function finishRenderJobIfDone(tx: Tx, jobId: string): Promise<void> {
+  // Scenes are opened one after another: the first may end before the next exists.
+  if (!(await hasEvent(tx, jobId, 'job.planned'))) return;
   const rows = await tx.select({ state: scenes.state, name: scenes.name, error: scenes.error }).from(scenes).where(eq(scenes.jobId, jobId));
   if (!rows.length || rows.some((r) => !TERMINAL_SCENE_STATES.includes(r.state))) return;
   const failed = rows.filter((r) => r.state === 'failed');

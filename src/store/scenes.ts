@@ -1,8 +1,8 @@
 import { and, eq, isNotNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
-import { artifacts, events, jobs, scenes, segments, type JobError } from '../db/schema.ts';
+import { artifacts, jobs, scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import { appendEvent } from './events.ts';
+import { appendEvent, hasEvent } from './events.ts';
 import { finishRenderJobIfDone } from './jobs.ts';
 import { stitchKey } from './queue-keys.ts';
 import { createCutSegments, createOpenSegments, type OpenSegments } from './segments/create.ts';
@@ -96,8 +96,7 @@ export async function completeScene(tx: Tx, scene: { id: string; jobId: string; 
 export async function startPlanning(db: Tx, jobId: string): Promise<boolean> {
   const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
   if (planned.length) return false;
-  const opened = await db.select({ id: events.id }).from(events).where(and(eq(events.jobId, jobId), eq(events.type, 'job.planned'))).limit(1);
-  if (opened.length) return false;
+  if (await hasEvent(db, jobId, 'job.planned')) return false;
   await db.delete(scenes).where(eq(scenes.jobId, jobId));
   return true;
 }
