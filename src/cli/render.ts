@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import type { RenderOptionsInput } from '../model/render-options.ts';
-import { ClusterClient, ClusterError } from './client.ts';
+import { ClusterClient, ClusterError, openClusterClient } from './client.ts';
 import { packProject } from '../bundle/pack.ts';
 import { TERMINAL_JOB_STATES } from '../model/states.ts';
 import { jobDetailSchema, type JobDetailView } from './job-schemas.ts';
@@ -27,6 +27,8 @@ export interface RenderCommand {
   json: boolean;
   cluster?: string;
   token?: string;
+  /** The coordinator certificate's fingerprint, from a join string. */
+  fingerprint?: string;
   local?: number;
   config: Config;
 }
@@ -101,12 +103,11 @@ function stopOnSignal(local: Coordinator): void {
 /** The cluster a command renders on: the one named, or a local one for as long as the command runs. */
 export async function openCluster(cmd: RenderCommand): Promise<{ client: ClusterClient; close(): Promise<void> }> {
   if (cmd.cluster) {
-    if (!cmd.token) throw new ClusterError('a cluster token is needed: --token or NN_TOKEN (networknodes up prints it)');
-    return { client: new ClusterClient(cmd.cluster.replace(/\/$/, ''), cmd.token), close: async () => {} };
+    return { client: await openClusterClient({ url: cmd.cluster, token: cmd.token, fingerprint: cmd.fingerprint }), close: async () => {} };
   }
   const workers = cmd.local ?? cpus().length;
   if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
-  const local: Coordinator = await startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
+  const local: Coordinator = await startCoordinator({ ...cmd.config, concurrency: workers, http: { ...cmd.config.http, host: '127.0.0.1', port: 0 } });
   stopOnSignal(local);
   return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };
 }
