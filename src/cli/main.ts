@@ -79,8 +79,8 @@ program
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.stdout.write(`NetworkNodes "${cfg.name}" is up\n  url:   ${c.url}\n  token: ${c.token}\n${c.fingerprint ? `  certificate: ${c.fingerprint}\n` : ''}  database: ${c.embedded ? `embedded Postgres on port ${c.embedded.port} (${c.embedded.dataDir})` : 'DATABASE_URL'}\n`);
-    process.stdout.write(`join string (a secret, like the token): ${c.joinString}\n`);
-    process.stdout.write(`join a machine with: networknodes join ${c.joinString}\nrender with: NN_JOIN=${c.joinString} networknodes render scene.py\n`);
+    // The join string is as secret as the token it carries.
+    process.stdout.write(`join a machine with: networknodes join ${c.joinString}\nrender from another machine with: NN_JOIN=${c.joinString} networknodes render scene.py\n`);
   });
 
 addManimRenderOptions(
