@@ -39,9 +39,15 @@ async function config() {
   return loadConfig(program.opts<{ config?: string }>().config);
 }
 
-/** The join string, URL and token a command was given, flags first, then NN_JOIN, NN_URL, NN_TOKEN. */
-const targetOf = (o: { join?: string; cluster?: string; token?: string }) =>
-  clusterTarget({ join: o.join ?? process.env.NN_JOIN, cluster: o.cluster ?? process.env.NN_URL, token: o.token ?? process.env.NN_TOKEN });
+/**
+ * The cluster a command names: a join string given (--join, else NN_JOIN unless --cluster is given)
+ * with any --cluster/--token beside it; else --cluster/NN_URL and --token/NN_TOKEN.
+ */
+function targetOf(o: { join?: string; cluster?: string; token?: string }) {
+  const join = o.join ?? (o.cluster ? undefined : process.env.NN_JOIN);
+  if (join) return clusterTarget({ join, cluster: o.cluster, token: o.token });
+  return clusterTarget({ cluster: o.cluster ?? process.env.NN_URL, token: o.token ?? process.env.NN_TOKEN });
+}
 
 /** A client of the cluster a command names; none named: this machine's coordinator, with its home's token. */
 async function clusterClient(opts: { join?: string; cluster?: string; token?: string }): Promise<ClusterClient> {
