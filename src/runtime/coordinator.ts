@@ -11,6 +11,7 @@ import { formatJoinString } from '../lib/join-string.ts';
 import { isLoopbackHost } from '../lib/hosts.ts';
 import { ensureNodeRole, nodeRoleUrl } from '../db/roles.ts';
 import { startDrivers } from '../driver/info.ts';
+import { announceCoordinator } from './announce.ts';
 
 export interface Coordinator {
   node: NodeHandle;
@@ -37,7 +38,7 @@ function databaseUrlFor(url: string, host: string): string {
  * the HTTP runtime and a local worker, advertised on the LAN. Stopping it hands running work back
  * and stops Postgres last.
  */
-export async function startCoordinator(config: Config, opts: { listen?: boolean } = {}): Promise<Coordinator> {
+export async function startCoordinator(config: Config, opts: { listen?: boolean; /** `up`: say so in the home (announce.ts) */ announce?: boolean } = {}): Promise<Coordinator> {
   const home = homeDir(config.home);
   const token = clusterToken(home, config.token);
   // Served by HTTPS (when not on loopback) and by the embedded Postgres (always: SSL costs nothing).
@@ -75,6 +76,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
     const port = Number(new URL(node.url ?? 'http://x:0').port);
     advertised = advertise(config.name, config.http.host, port, VERSION, !!node.fingerprint);
     const url = node.url ?? '';
+    const unannounce = opts.announce && url ? announceCoordinator(home, { url, token, fingerprint: node.fingerprint, pid: process.pid }) : undefined;
     return {
       node,
       url,
@@ -84,6 +86,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
       databaseUrl,
       embedded,
       async stop() {
+        unannounce?.();
         await advertised?.stop();
         await node.stop();
         await embedded?.stop();

@@ -41,8 +41,13 @@ export async function enqueueRenderJob(
 ): Promise<string> {
   const [row] = await tx.insert(jobs).values({ kind: 'render', ...job }).returning({ id: jobs.id });
   await appendEvent(tx, row!.id, 'job.queued', { entry: job.entry, scenes: job.sceneNames, options: job.options, ...(job.retryOf ? { retryOf: job.retryOf } : {}) });
-  await queue.add(tx, 'plan', { jobId: row!.id }, { jobKey: planKey(row!.id), priority: -10, flags: [NEEDS_LATEX] });
+  await enqueuePlan(tx, queue, row!.id);
   return row!.id;
+}
+
+/** A job's plan in the queue: the one place it is added (`runAt`: offered again then). */
+export async function enqueuePlan(tx: Tx, queue: Queue, jobId: string, runAt?: Date): Promise<void> {
+  await queue.add(tx, 'plan', { jobId }, { jobKey: planKey(jobId), priority: -10, flags: [NEEDS_LATEX], runAt });
 }
 
 export async function getJobRow(db: Tx, id: string) {
