@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
@@ -18,6 +18,7 @@ import { formatJoinString, parseJoinString } from '../src/lib/join-string.ts';
 import { clusterTarget, openClusterClient, pinnedAgent, proveCoordinator } from '../src/cli/client.ts';
 import { joinCluster } from '../src/cli/join.ts';
 import { NODE_ROLE } from '../src/db/roles.ts';
+import { reachableUrl } from '../src/lib/hosts.ts';
 import { pinnedDatabaseUrl, postgresJsTarget } from '../src/db/tls.ts';
 import { waitFor } from './helpers/node.ts';
 import { z } from 'zod';
@@ -59,6 +60,9 @@ describe('the join string', () => {
     expect(() => parseJoinString('nn1:@@@')).toThrow(/the join string is damaged/);
     expect(() => parseJoinString(`nn1:${Buffer.from('{"url":"ftp://x","token":"t"}').toString('base64url')}`)).toThrow(/damaged: url: .*token:/s);
     expect(() => parseJoinString('https://x')).toThrow(/not a join string/);
+    // A coordinator serving on every interface puts an address of this machine in its join string.
+    const lan = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+    if (lan.length) expect(lan).toContain(new URL(reachableUrl('https://0.0.0.0:8787')).hostname);
     // Another URL given with the join string is not pinned to the join string's certificate.
     expect(clusterTarget({ join: formatJoinString(info), cluster: 'https://10.0.0.9:8787' })).toEqual({ url: 'https://10.0.0.9:8787', token: info.token, fingerprint: undefined });
   });

@@ -8,7 +8,7 @@ import { VERSION } from '../model/version.ts';
 import { clusterToken, homeDir, readOrCreateSecret } from '../lib/home.ts';
 import { loadOrCreateCertificate } from '../lib/cert.ts';
 import { formatJoinString } from '../lib/join-string.ts';
-import { isLoopbackHost } from '../lib/hosts.ts';
+import { isLoopbackHost, reachableUrl } from '../lib/hosts.ts';
 import { ensureNodeRole, nodeRoleUrl } from '../db/roles.ts';
 import { startDrivers } from '../driver/info.ts';
 import { announceCoordinator } from './announce.ts';
@@ -82,7 +82,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean;
       url,
       token,
       fingerprint: node.fingerprint,
-      joinString: url ? formatJoinString({ url, token, fingerprint: node.fingerprint }) : '',
+      joinString: url ? formatJoinString({ url: reachableUrl(url), token, fingerprint: node.fingerprint }) : '',
       databaseUrl,
       embedded,
       async stop() {
