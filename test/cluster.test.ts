@@ -29,8 +29,8 @@ const nodesNow = async () => (await (await call('/nodes')).json()).nodes as { na
 
 describe('joining and controlling nodes', () => {
   it('joins with the token alone and refuses a wrong token with a clear message', async () => {
-    await expect(joinCluster({ config: config(), url: coordinator.url, token: 'wrong-token-wrong-token' })).rejects.toThrow(/the cluster refused the token: wrong cluster token/);
-    const node = await joinCluster({ config: config(), url: coordinator.url, token: TOKEN, name: 'laptop' });
+    await expect(joinCluster({ config: config(), target: { url: coordinator.url, token: 'wrong-token-wrong-token' } })).rejects.toThrow(/the cluster refused the token: wrong cluster token/);
+    const node = await joinCluster({ config: config(), target: { url: coordinator.url, token: TOKEN }, name: 'laptop' });
     try {
       const laptop = (await nodesNow()).find((n) => n.name === 'laptop');
       expect(laptop?.functions).toEqual(expect.arrayContaining(['plan', 'render-segment', 'stitch']));

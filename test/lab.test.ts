@@ -13,6 +13,9 @@ import { cgroupDir, cgroupPids } from '../scripts/lab/cgroup.ts';
 import { manimRender, frameHashes } from './helpers/media.ts';
 import { waitFor, submitJob, jobFinished } from './helpers/node.ts';
 import { PROJECT_ROOT } from '../src/driver/python.ts';
+import { fetch as pinnedFetch, type Agent } from 'undici';
+import { pinnedAgent } from '../src/cli/client.ts';
+import { parseJoinString } from '../src/lib/join-string.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'networknodes.js');
 const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
@@ -25,6 +28,9 @@ const PREFIX = 'nntest';
 let lab: Lab;
 let url = '';
 let token = '';
+/** What `up` printed: URL, token and the fingerprint of the certificate the coordinator serves. */
+let joinString = '';
+let dispatcher: Agent;
 const procs = new Map<string, ChildProcess>();
 const logs = new Map<string, string>();
 
@@ -54,12 +60,13 @@ async function call(path: string, init: RequestInit = {}) {
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${token}`);
   if (typeof init.body === 'string') headers.set('content-type', 'application/json');
-  return fetch(url + path, { ...init, headers });
+  // undici's own fetch takes the Agent that pins the coordinator's self-signed certificate.
+  return pinnedFetch(url + path, { ...(init as object), headers: Object.fromEntries(headers), dispatcher }) as unknown as Promise<Response>;
 }
 
 const nodes = async () => (await (await call('/nodes')).json()).nodes as { name: string; state: string; reason: string | null; functions: string[] }[];
 async function joinNode(host: LabHost, extra: string[] = [], env: NodeJS.ProcessEnv = {}, functions = ['plan', 'render-segment', 'stitch']) {
-  start(host, ['-c', configFile(host.name, functions), 'join', url, '--token', token, '--workers', '1', '--name', host.name, ...extra], env);
+  start(host, ['-c', configFile(host.name, functions), 'join', joinString, '--workers', '1', '--name', host.name, ...extra], env);
   await waitFor(async () => (await nodes()).some((n) => n.name === host.name), 60_000, `${host.name} to join: ${logs.get(host.name)}`);
 }
 
@@ -100,8 +107,11 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
     lab = await createLab({ hosts: 7, cpu: null, prefix: PREFIX });
     const h0 = lab.hosts[0]!;
     const up = start(h0, ['-c', configFile('h0', ['plan', 'stitch']), 'up', '--host', h0.ip, '--port', '8787', '--workers', '1']);
-    token = (await waitFor(async () => logs.get('h0')!.match(/token: (\S+)/)?.[1], 120_000, `the coordinator: ${logs.get('h0')}`)) as string;
-    url = `http://${h0.ip}:8787`;
+    joinString = (await waitFor(async () => logs.get('h0')!.match(/networknodes join (nn1:\S+)/)?.[1], 120_000, `the coordinator: ${logs.get('h0')}`)) as string;
+    const info = parseJoinString(joinString);
+    ({ url, token } = info);
+    expect(url).toBe(`https://${h0.ip}:8787`);
+    dispatcher = pinnedAgent(info.fingerprint!, url);
     void up;
   }, 180_000);
   afterAll(async () => {
@@ -113,14 +123,15 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
     start(h1, ['-c', configFile('h1', ['plan', 'render-segment', 'stitch']), 'join', '--workers', '1', '--name', 'h1'], { NN_TOKEN: token });
     // Registered, and the command has said so (it prints once the node runs).
     await waitFor(async () => /joined/.test(logs.get('h1')!) && (await nodes()).some((n) => n.name === 'h1'), 60_000, `h1 to join over mDNS: ${logs.get('h1')}`);
-    expect(logs.get('h1')).toMatch(/joined "home" at http:\/\/10\.77\.0\.10:8787 as h1/);
+    expect(logs.get('h1')).toMatch(/joined "home" at https:\/\/10\.77\.0\.10:8787 as h1/);
   });
 
   it('refuses a wrong token with a clear message', async () => {
     const h2 = lab.hosts[2]!;
     const child = start(h2, ['join', url, '--token', 'this-is-not-the-token', '--name', 'h2']);
     expect(await exited(child)).toBe(2);
-    expect(logs.get('h2')).toMatch(/the cluster refused the token: wrong cluster token/);
+    // With a URL and no join string, the coordinator must first prove it holds the token: it cannot.
+    expect(logs.get('h2')).toMatch(/could not prove it holds this cluster token: the token is wrong/);
     expect((await nodes()).some((n) => n.name === 'h2')).toBe(false);
   });
 

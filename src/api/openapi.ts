@@ -12,7 +12,7 @@ const jobId = { name: 'id', in: 'path', required: true, schema: { type: 'string'
 export function openApiDocument(version: string) {
   return {
     openapi: '3.1.0',
-    info: { title: 'NetworkNodes', version, description: 'A render farm for Manim. Every route but /health and /hooks/git/{name} needs `Authorization: Bearer <cluster token>`.' },
+    info: { title: 'NetworkNodes', version, description: 'A render farm for Manim. Every route but /health, /cluster/proof and /hooks/git/{name} needs `Authorization: Bearer <cluster token>`.' },
     components: { securitySchemes: { clusterToken: { type: 'http', scheme: 'bearer' } } },
     security: [{ clusterToken: [] }],
     paths: {
@@ -142,7 +142,15 @@ export function openApiDocument(version: string) {
           responses: { 200: { description: '{ id, name, state }' }, 404: error, 409: error },
         },
       },
-      '/cluster': { get: { summary: 'What a joining node needs: the cluster name, render stack and database URL (coordinator only)', responses: { 200: { description: '{ name, version, stack, databaseUrl }' }, 404: error } } },
+      '/cluster': { get: { summary: 'What a joining node needs: the cluster name, render stack, database URL and the certificate its database serves (coordinator only)', responses: { 200: { description: '{ name, version, stack, databaseUrl, databaseCertificate }' }, 404: error } } },
+      '/cluster/proof': {
+        post: {
+          summary: 'The coordinator proves it holds the cluster token, before a node sends it: HMAC-SHA256(token, nonce and the served certificate fingerprint)',
+          security: [],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { nonce: { type: 'string', pattern: '^[0-9a-f]{64}$' } }, required: ['nonce'] } } } },
+          responses: { 200: { description: '{ proof, fingerprint }' }, 400: error, 404: error },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/': { get: { summary: 'The web page (the login form until the browser holds the login cookie); ?job=ID shows a job', security: [], responses: { 200: { description: 'text/html' } } } },
       '/login': { post: { summary: 'The login form (field token): sets the HttpOnly, SameSite=Strict login cookie and the CSRF cookie; a form from another origin is refused', security: [], responses: { 303: { description: 'to /' }, 401: { description: 'the login form again' }, 403: error } } },

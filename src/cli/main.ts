@@ -5,7 +5,8 @@ import { runRender } from './render.ts';
 import { runWatch } from './watch.ts';
 import { runDoctor } from './doctor.ts';
 import { joinCluster } from './join.ts';
-import { ClusterClient, ClusterError } from './client.ts';
+import { ClusterClient, ClusterError, clusterTarget, openClusterClient } from './client.ts';
+import { isJoinString } from '../lib/join-string.ts';
 import { jobDetailSchema, nodesSchema } from './job-schemas.ts';
 import { clusterToken, homeDir } from '../lib/home.ts';
 import { z } from 'zod';
@@ -38,12 +39,25 @@ async function config() {
   return loadConfig(program.opts<{ config?: string }>().config);
 }
 
-/** Cluster URL and token for commands that talk to a running cluster. */
-async function clusterClient(opts: { cluster?: string; token?: string }): Promise<ClusterClient> {
+/**
+ * The cluster a command names: a join string given (--join, else NN_JOIN unless --cluster is given)
+ * with any --cluster/--token beside it; else --cluster/NN_URL and --token/NN_TOKEN.
+ */
+function targetOf(o: { join?: string; cluster?: string; token?: string }) {
+  const join = o.join ?? (o.cluster ? undefined : process.env.NN_JOIN);
+  if (join) return clusterTarget({ join, cluster: o.cluster, token: o.token });
+  return clusterTarget({ cluster: o.cluster ?? process.env.NN_URL, token: o.token ?? process.env.NN_TOKEN });
+}
+
+/** A client of the cluster a command names; none named: this machine's coordinator, with its home's token. */
+async function clusterClient(opts: { join?: string; cluster?: string; token?: string }): Promise<ClusterClient> {
   const cfg = await config();
-  const url = opts.cluster ?? process.env.NN_URL ?? `http://127.0.0.1:${cfg.http.port}`;
-  const token = opts.token ?? process.env.NN_TOKEN ?? clusterToken(homeDir(cfg.home), cfg.token);
-  return new ClusterClient(url.replace(/\/$/, ''), token);
+  const target = targetOf(opts);
+  return openClusterClient({
+    url: target.url ?? `http://127.0.0.1:${cfg.http.port}`,
+    token: target.token ?? clusterToken(homeDir(cfg.home), cfg.token),
+    fingerprint: target.fingerprint,
+  });
 }
 
 program
@@ -70,8 +84,9 @@ program
     // find the handlers in place (the default action would kill it with Postgres still running).
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.stdout.write(`NetworkNodes "${cfg.name}" is up\n  url:   ${c.url}\n  token: ${c.token}\n  database: ${c.embedded ? `embedded Postgres on port ${c.embedded.port} (${c.embedded.dataDir})` : 'DATABASE_URL'}\n`);
-    process.stdout.write(`render with: NN_URL=${c.url} NN_TOKEN=${c.token} networknodes render scene.py\n`);
+    process.stdout.write(`NetworkNodes "${cfg.name}" is up\n  url:   ${c.url}\n  token: ${c.token}\n${c.fingerprint ? `  certificate: ${c.fingerprint}\n` : ''}  database: ${c.embedded ? `embedded Postgres on port ${c.embedded.port} (${c.embedded.dataDir})` : 'DATABASE_URL'}\n`);
+    // The join string is as secret as the token it carries.
+    process.stdout.write(`join a machine with: networknodes join ${c.joinString}\nrender from another machine with: NN_JOIN=${c.joinString} networknodes render scene.py\n`);
   });
 
 addManimRenderOptions(
@@ -87,8 +102,9 @@ addManimRenderOptions(
   .addOption(new Option('--priority <n>', `queue order against other jobs, lowest first (${MIN_PRIORITY}..${MAX_PRIORITY}, default 0)`).argParser(priorityArg).helpGroup('Farm options:'))
   .addOption(new Option('--json', 'print one JSON line with the result').helpGroup('Farm options:'))
   .addOption(new Option('-w, --watch', 'render again on every save of FILE or of a module it imports (an edit mid-render restarts it)').helpGroup('Farm options:'))
-  .action(async (file: string, scenes: string[], o: ManimFlags & { cluster?: string; token?: string; local?: number; priority?: number; json?: boolean; watch?: boolean }) => {
+  .action(async (file: string, scenes: string[], o: ManimFlags & { join?: string; cluster?: string; token?: string; local?: number; priority?: number; json?: boolean; watch?: boolean }) => {
     for (const note of flagNotes(o)) process.stderr.write(`${note}\n`);
+    const target = targetOf(o);
     const code = await (o.watch ? runWatch : runRender)({
       file,
       scenes: scenesFromFlags(scenes, o),
@@ -98,8 +114,9 @@ addManimRenderOptions(
       outputFile: o.output_file,
       preview: o.preview ? { command: o.preview_command } : undefined,
       json: !!o.json,
-      cluster: o.cluster ?? process.env.NN_URL,
-      token: o.token ?? process.env.NN_TOKEN,
+      cluster: target.url,
+      token: target.token,
+      fingerprint: target.fingerprint,
       local: o.local,
       config: await config(),
     });
@@ -163,14 +180,16 @@ for (const [action, what] of [['drain', 'finish current work, then take no more'
 program
   .command('join')
   .description('join this machine to a cluster as a render node')
-  .argument('[url]', 'the coordinator URL (default: find it on the LAN over mDNS)')
+  .argument('[target]', 'the join string `networknodes up` printed, or the coordinator URL (default: NN_JOIN, else find it on the LAN over mDNS)')
   .option('--token <token>', 'cluster token (or NN_TOKEN)')
+  .option('--join <joinstring>', 'the join string (or NN_JOIN)')
   .option('--workers <n>', 'segments this machine renders at once (default: CPU count)', int('--workers'))
   .option('--name <name>', 'this node’s name (default: hostname)')
-  .action(async (url: string | undefined, o: { token?: string; workers?: number; name?: string }) => {
+  .action(async (target: string | undefined, o: { token?: string; join?: string; workers?: number; name?: string }) => {
     const cfg = await config();
     if (o.workers) cfg.concurrency = o.workers;
-    const node = await joinCluster({ config: cfg, url: url ?? process.env.NN_URL, token: o.token ?? process.env.NN_TOKEN, name: o.name });
+    const given = target && isJoinString(target) ? { join: target } : { cluster: target, join: o.join };
+    const node = await joinCluster({ config: cfg, target: targetOf({ ...given, token: o.token }), name: o.name });
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -183,6 +202,11 @@ program
   });
 
 registerJobCommands(program, clusterClient, priorityArg);
+
+// Every command that talks to a cluster takes its join string too.
+for (const cmd of program.commands) {
+  if (cmd.options.some((opt) => opt.long === '--cluster')) cmd.option('--join <joinstring>', 'the join string `networknodes up` printed (or NN_JOIN)');
+}
 
 program
   .command('doctor')

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import type { RenderOptionsInput } from '../model/render-options.ts';
-import { ClusterClient, ClusterError } from './client.ts';
+import { ClusterClient, ClusterError, openClusterClient } from './client.ts';
 import { packProject } from '../bundle/pack.ts';
 import { TERMINAL_JOB_STATES } from '../model/states.ts';
 import { jobDetailSchema, type JobDetailView } from './job-schemas.ts';
@@ -29,6 +29,8 @@ export interface RenderCommand {
   json: boolean;
   cluster?: string;
   token?: string;
+  /** The coordinator certificate's fingerprint, from a join string. */
+  fingerprint?: string;
   local?: number;
   config: Config;
 }
@@ -106,19 +108,18 @@ function stopOnSignal(local: Promise<Coordinator>): void {
 /** The cluster a command renders on: the one named, or a local one for as long as the command runs. */
 export async function openCluster(cmd: RenderCommand): Promise<{ client: ClusterClient; close(): Promise<void> }> {
   if (cmd.cluster) {
-    if (!cmd.token) throw new ClusterError('a cluster token is needed: --token or NN_TOKEN (networknodes up prints it)');
-    return { client: new ClusterClient(cmd.cluster.replace(/\/$/, ''), cmd.token), close: async () => {} };
+    return { client: await openClusterClient({ url: cmd.cluster, token: cmd.token, fingerprint: cmd.fingerprint }), close: async () => {} };
   }
   // An `up` on this home: its coordinator owns the home's Postgres, so the render goes to it.
   // A second one would share that Postgres's data folder, and could stop it.
   const running = await runningCoordinator(homeDir(cmd.config.home));
   if (running) {
     if (!cmd.json) process.stderr.write(`no --cluster given: using the coordinator \`up\` runs on this machine at ${running.url}${cmd.local ? ' (--local is for a cluster of its own)' : ''}\n`);
-    return { client: new ClusterClient(running.url, running.token), close: async () => {} };
+    return { client: await openClusterClient(running), close: async () => {} };
   }
   const workers = cmd.local ?? cpus().length;
   if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
-  const starting = startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
+  const starting = startCoordinator({ ...cmd.config, concurrency: workers, http: { ...cmd.config.http, host: '127.0.0.1', port: 0 } });
   stopOnSignal(starting);
   const local = await starting;
   return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { validCron } from './cron.ts';
 import { renderOptionsFields, renderOptionsSchema } from '../model/render-options.ts';
 import { limitsSchema } from './limits.ts';
+import { isLoopbackHost } from '../lib/hosts.ts';
 import { retentionSchema } from './retention.ts';
 
 /** A trigger's name: part of URLs (/hooks/git/NAME, /latest/NAME/SCENE) and of queue keys. */
@@ -60,6 +61,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8787),
+      /** HTTPS with the node's self-signed certificate (nodes pin its fingerprint); auto: unless on loopback. */
+      tls: z.enum(['auto', 'on', 'off']).default('auto'),
     })
     .prefault({}),
   /** Function names this node registers; each one is a file in functions/. */
@@ -116,6 +119,11 @@ export type ConfigInput = z.input<typeof configSchema>;
 /** Segments this node renders at once: `concurrency`, else its CPU count. */
 export function renderConcurrency(config: Config): number {
   return config.concurrency ?? cpus().length;
+}
+
+/** Whether this node serves HTTPS (and its embedded Postgres SSL). */
+export function servesTls(config: Config): boolean {
+  return config.http.tls === 'on' || (config.http.tls === 'auto' && !isLoopbackHost(config.http.host));
 }
 
 /** Typed helper for `wrangler-like.config.ts`: returns its argument, checked by TypeScript. */

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { z } from 'zod';
 import { log } from '../lib/log.ts';
+import { isLoopbackHost } from '../lib/hosts.ts';
 import { processAlive } from '../lib/process.ts';
 import { clearDatabaseProblem, databaseProblem, DISK_FULL, recordDatabaseProblem } from './problem.ts';
 
@@ -85,30 +86,51 @@ function prepareForRoot(home: string, dataDir: string): void {
   chownSync(dataDir, uid, gid);
 }
 
+/** The private LAN ranges (RFC 1918, IPv6 ULA) from which nodes may connect: over SSL, with a password. */
+export const LAN_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'];
+const HBA_MARK = '# NetworkNodes:';
+
 /**
- * Starts the embedded Postgres whose data lives in `<home>/postgres` and survives restarts.
- * Its port and password are chosen once and kept in `<home>/postgres.json` (owner-only).
+ * pg_hba.conf: initdb's loopback rules (password), plus, when the coordinator serves the LAN, the
+ * private ranges over SSL only. Anything else (a public address, no password, no SSL) is refused.
+ * The block is written again at each start, so an older, wider one does not stay.
  */
-/**
- * Lets LAN nodes connect with the generated password (scram-sha-256), never without one: initdb
- * wrote password rules for loopback only.
- */
-function allowLan(dataDir: string): void {
+function writeHba(dataDir: string, lan: boolean): void {
   const hba = join(dataDir, 'pg_hba.conf');
-  const lines = ['host    all             all             0.0.0.0/0               scram-sha-256', 'host    all             all             ::/0                    scram-sha-256'];
   const text = readFileSync(hba, 'utf8');
-  const missing = lines.filter((l) => !text.includes(l));
-  if (missing.length) writeFileSync(hba, `${text.trimEnd()}\n# NetworkNodes: LAN nodes, password only\n${missing.join('\n')}\n`);
+  const mark = text.indexOf(HBA_MARK);
+  const initdb = (mark < 0 ? text : text.slice(0, mark)).trimEnd();
+  const rules = LAN_RANGES.map((r) => `hostssl all all ${r.padEnd(18)} scram-sha-256`);
+  const block = lan ? `\n${HBA_MARK} LAN nodes, over SSL with a password, from private ranges only\n${rules.join('\n')}\n` : '\n';
+  writeFileSync(hba, initdb + '\n' + block);
+}
+
+/**
+ * The certificate and key Postgres serves, copied into its data directory: Postgres wants its key
+ * owner-only and owned by the user it runs as (`postgres` when started as root).
+ */
+function installCertificate(dataDir: string, tls: { cert: string; key: string }): void {
+  const { uid, gid } = statSync(dataDir);
+  for (const [file, pem] of [[join(dataDir, 'server.crt'), tls.cert], [join(dataDir, 'server.key'), tls.key]] as const) {
+    writeFileSync(file, pem, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    if (process.getuid?.() === 0) chownSync(file, uid, gid);
+  }
 }
 
 /** listen_addresses for an HTTP host: loopback always, plus the LAN address the coordinator serves on. */
 function listenAddresses(lanHost?: string): string {
-  if (!lanHost || lanHost === 'localhost' || lanHost.startsWith('127.') || lanHost === '::1') return '127.0.0.1';
+  if (!lanHost || isLoopbackHost(lanHost)) return '127.0.0.1';
   if (lanHost === '0.0.0.0' || lanHost === '::') return '*';
   return `127.0.0.1,${lanHost}`;
 }
 
-export async function startEmbeddedPostgres(home: string, preferredPort?: number, lanHost?: string): Promise<EmbeddedPostgresHandle> {
+/**
+ * Starts the embedded Postgres whose data lives in `<home>/postgres` and survives restarts.
+ * Its port and password are chosen once and kept in `<home>/postgres.json` (owner-only). It
+ * listens where the HTTP server does and, given a certificate, serves SSL with it.
+ */
+export async function startEmbeddedPostgres(home: string, preferredPort?: number, lanHost?: string, tls?: { cert: string; key: string }): Promise<EmbeddedPostgresHandle> {
   const stateFile = join(home, 'postgres.json');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const dataDir = dataDirFor(home);
@@ -141,7 +163,11 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', `listen_addresses=${listenAddresses(lanHost)}`, '-c', 'max_connections=200', '-c', `unix_socket_directories=`],
+    postgresFlags: [
+      '-c', `listen_addresses=${listenAddresses(lanHost)}`, '-c', 'max_connections=200', '-c', `unix_socket_directories=`,
+      // Relative to the data directory, where installCertificate puts them.
+      ...(tls ? ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'] : []),
+    ],
     onLog: (m: string) => heard(m),
     onError: (e: unknown) => heard(String(e)),
   });
@@ -151,7 +177,8 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
   } else {
     await stopLeftover(dataDir);
   }
-  if (listenAddresses(lanHost) !== '127.0.0.1') allowLan(dataDir);
+  writeHba(dataDir, listenAddresses(lanHost) !== '127.0.0.1');
+  if (tls) installCertificate(dataDir, tls);
   try {
     await pg.start();
   } catch (err) {

@@ -7,6 +7,7 @@ import { jobRoutes } from '../api/jobs.ts';
 import { nodeRoutes } from '../api/nodes.ts';
 import { hookRoutes } from '../api/hooks.ts';
 import { latestRoutes, triggerRoutes } from '../api/triggers.ts';
+import { clusterProofRoutes, clusterRoutes } from '../api/cluster.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { log } from '../lib/log.ts';
 import { VERSION } from '../model/version.ts';
@@ -24,6 +25,7 @@ export function createApp(s: Services): Hono {
   app.route('/', openWebRoutes(s));
   // Forges cannot send the token: a push is authenticated by its trigger's secret.
   app.route('/hooks', hookRoutes(s));
+  app.route('/cluster/proof', clusterProofRoutes(s));
   app.use('*', requireToken(s.token));
 
   app.post(
@@ -38,11 +40,7 @@ export function createApp(s: Services): Hono {
       return fn.fetch(c.req.raw, s.envFor());
     },
   );
-  app.get('/cluster', (c) => {
-    if (!s.cluster) return c.json({ error: 'this node is not a coordinator: join the URL `networknodes up` printed' }, 404);
-    const host = new URL(c.req.url).hostname.replace(/^\[|\]$/g, '');
-    return c.json({ name: s.cluster.name, version: VERSION, stack: s.cluster.stack ?? null, databaseUrl: s.cluster.databaseUrlFor(host) });
-  });
+  app.route('/cluster', clusterRoutes(s));
   app.route('/', webRoutes(s));
   app.route('/events', clusterEventRoutes(s));
   app.route('/jobs', jobRoutes(s));

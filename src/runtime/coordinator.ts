@@ -5,7 +5,11 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../db/embedd
 import { startNode, type NodeHandle } from './node.ts';
 import { advertise, type Advertised } from './discovery.ts';
 import { VERSION } from '../model/version.ts';
-import { clusterToken, homeDir } from '../lib/home.ts';
+import { clusterToken, homeDir, readOrCreateSecret } from '../lib/home.ts';
+import { loadOrCreateCertificate } from '../lib/cert.ts';
+import { formatJoinString } from '../lib/join-string.ts';
+import { isLoopbackHost, reachableUrl } from '../lib/hosts.ts';
+import { ensureNodeRole, nodeRoleUrl } from '../db/roles.ts';
 import { startDrivers } from '../driver/info.ts';
 import { announceCoordinator } from './announce.ts';
 
@@ -13,17 +17,19 @@ export interface Coordinator {
   node: NodeHandle;
   url: string;
   token: string;
+  /** SHA-256 of the certificate served over HTTPS; absent over plain HTTP (loopback). */
+  fingerprint?: string;
+  /** What `networknodes join` takes: URL, token and fingerprint in one string ("" when not listening). */
+  joinString: string;
   databaseUrl: string;
   embedded?: EmbeddedPostgresHandle;
   stop(): Promise<void>;
 }
 
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
-
 /** The coordinator's database URL with the host a joining node used to reach the coordinator. */
 function databaseUrlFor(url: string, host: string): string {
   const u = new URL(url);
-  if (LOCAL_HOSTS.has(u.hostname)) u.hostname = host.includes(':') ? `[${host}]` : host;
+  if (isLoopbackHost(u.hostname)) u.hostname = host.includes(':') ? `[${host}]` : host;
   return u.toString();
 }
 
@@ -35,6 +41,8 @@ function databaseUrlFor(url: string, host: string): string {
 export async function startCoordinator(config: Config, opts: { listen?: boolean; /** `up`: say so in the home (announce.ts) */ announce?: boolean } = {}): Promise<Coordinator> {
   const home = homeDir(config.home);
   const token = clusterToken(home, config.token);
+  // Served by HTTPS (when not on loopback) and by the embedded Postgres (always: SSL costs nothing).
+  const certificate = await loadOrCreateCertificate(home);
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.database.url;
   // Python imports manim while Postgres starts: both take a second or so.
@@ -42,29 +50,39 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean;
   let advertised: Advertised | undefined;
   try {
     if (!databaseUrl) {
-      embedded = await startEmbeddedPostgres(home, config.database.embedded.port, config.http.host);
+      embedded = await startEmbeddedPostgres(home, config.database.embedded.port, config.http.host, certificate);
       databaseUrl = embedded.url;
     }
     const db = connect(databaseUrl, 2);
+    // Render nodes connect to the embedded database as a role that can do their work and no more; a
+    // database of the user's own (DATABASE_URL) is handed out as given.
+    let nodeUrl = databaseUrl;
     try {
       await migrate(db);
+      if (embedded) {
+        const password = readOrCreateSecret(home, 'postgres-node-password');
+        await ensureNodeRole(db.sql, password);
+        nodeUrl = nodeRoleUrl(databaseUrl, password);
+      }
     } finally {
       await db.close();
     }
     const versions = await versionsReady;
     const stack = typeof versions.stack === 'string' ? versions.stack : undefined;
-    const url = databaseUrl;
     const node = await startNode({
-      config, databaseUrl, token, listen: opts.listen ?? true, coordinator: true, versions, driver, clusterStack: stack, nice: config.nice,
-      cluster: { name: config.name, stack, databaseUrlFor: (host) => databaseUrlFor(url, host) },
+      config, databaseUrl, token, listen: opts.listen ?? true, coordinator: true, versions, driver, clusterStack: stack, nice: config.nice, certificate,
+      cluster: { name: config.name, stack, databaseUrlFor: (host) => databaseUrlFor(nodeUrl, host), databaseCertificate: embedded ? certificate.cert : undefined },
     });
     const port = Number(new URL(node.url ?? 'http://x:0').port);
-    advertised = advertise(config.name, config.http.host, port, VERSION);
-    const unannounce = opts.announce && node.url ? announceCoordinator(home, { url: node.url, token, pid: process.pid }) : undefined;
+    advertised = advertise(config.name, config.http.host, port, VERSION, !!node.fingerprint);
+    const url = node.url ?? '';
+    const unannounce = opts.announce && url ? announceCoordinator(home, { url, token, fingerprint: node.fingerprint, pid: process.pid }) : undefined;
     return {
       node,
-      url: node.url ?? '',
+      url,
       token,
+      fingerprint: node.fingerprint,
+      joinString: url ? formatJoinString({ url: reachableUrl(url), token, fingerprint: node.fingerprint }) : '',
       databaseUrl,
       embedded,
       async stop() {

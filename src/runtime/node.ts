@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpsServer } from 'node:https';
 import { serve, type ServerType } from '@hono/node-server';
-import { renderConcurrency, type Config } from '../config/schema.ts';
+import { renderConcurrency, servesTls, type Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
@@ -22,6 +23,7 @@ import { cronItems, GC_TASK, triggerFunctions } from '../triggers/registry.ts';
 import type { ClusterInfo, Services } from './services.ts';
 import { log } from '../lib/log.ts';
 import { homeDir } from '../lib/home.ts';
+import { loadOrCreateCertificate, type Certificate } from '../lib/cert.ts';
 
 /** Functions that need this node's render stack to equal the cluster's (pixels depend on it). */
 export const RENDER_FUNCTIONS = ['plan', 'render-segment', 'stitch'];
@@ -43,6 +45,8 @@ export interface NodeOptions {
   clusterStack?: string;
   /** Given on the coordinator: served to joining nodes at GET /cluster. */
   cluster?: ClusterInfo;
+  /** The certificate to serve HTTPS with when config.http.tls says so (default: the home's). */
+  certificate?: Certificate;
 }
 
 export interface NodeHandle {
@@ -51,6 +55,8 @@ export interface NodeHandle {
   services: Services;
   app: ReturnType<typeof createApp>;
   url?: string;
+  /** SHA-256 of the certificate served over HTTPS; absent over plain HTTP. */
+  fingerprint?: string;
   server?: ServerType;
   stop(): Promise<void>;
 }
@@ -87,9 +93,10 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const tex = new TexShare(join(homeDir(config.home), 'tex-cache'), database);
   await tex.start();
   const shutdown = new AbortController();
+  const tls = opts.listen && servesTls(config) ? (opts.certificate ?? (await loadOrCreateCertificate(homeDir(config.home)))) : undefined;
 
   const services: Services = {
-    database, queue, config, token: opts.token, hub, nodeId: id, functions, cluster: opts.cluster,
+    database, queue, config, token: opts.token, fingerprint: tls?.fingerprint ?? '', hub, nodeId: id, functions, cluster: opts.cluster,
     envFor: (call = {}) => ({
       database, queue, driver, config, nodeId: id, workDir, events: hub, tex,
       signal: call.signal ?? shutdown.signal,
@@ -185,11 +192,12 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   let url: string | undefined;
   if (opts.listen) {
     server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s));
+      const https = tls && { createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } };
+      const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port, ...https }, () => resolve(s));
     });
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
-    url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
+    url = `${tls ? 'https' : 'http'}://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
     await recordNodeUrl(database.db, id, url);
   }
   log.info({ node: id, name, concurrency, functions: [...functions.keys()], url }, 'node started');
@@ -219,5 +227,5 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       log.info({ node: id }, 'node stopped');
     })());
 
-  return { id, name, services, app, url, server, stop };
+  return { id, name, services, app, url, fingerprint: tls?.fingerprint, server, stop };
 }

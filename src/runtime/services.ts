@@ -11,6 +11,8 @@ export interface ClusterInfo {
   stack?: string;
   /** The database URL as seen from a node that reached this coordinator at `host`. */
   databaseUrlFor(host: string): string;
+  /** The certificate (PEM) the database serves SSL with, for nodes to pin; none: not ours to say. */
+  databaseCertificate?: string;
 }
 
 /** What one node's runtime is made of; the HTTP app and the queue runner share it. */
@@ -19,6 +21,8 @@ export interface Services {
   queue: Queue;
   config: Config;
   token: string;
+  /** SHA-256 of the certificate this node serves HTTPS with; "" over plain HTTP. */
+  fingerprint: string;
   hub: EventHub;
   nodeId: string;
   functions: Map<string, RegisteredFunction>;
