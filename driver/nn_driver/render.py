@@ -73,7 +73,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
         result["plan"] = run.describe(True, Path(req.plan.media_dir))
     if req.plan.options.is_video:
         result["partials"] = [
-            {"index": p.index, "path": p.partial, "frames": p.frames} for p in segment if p.partial is not None
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key} for p in segment if p.partial is not None
         ]
         result["firstFrame"] = first_frame
     else:

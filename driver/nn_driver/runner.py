@@ -11,6 +11,7 @@ from .config_setup import apply_config
 from .describe import describe
 from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
+from .key_tap import KeyTap
 from .protocol import PlanRequest
 from .range_files import RangeFiles
 from .scout import Scout
@@ -25,10 +26,15 @@ if TYPE_CHECKING:
 class SceneRun:
     scene: Scene
     tap: SceneTap
+    keys: KeyTap
 
     def describe(self, exact: bool, media_dir: Path) -> dict[str, Any]:
-        """The scene's plan, from this run (describe.py)."""
-        return describe(self.tap, float(self.scene.renderer.time), exact, media_dir)
+        """The scene's plan, from this run (describe.py), with the time its play keys took."""
+        plan = describe(self.tap, float(self.scene.renderer.time), exact, media_dir)
+        for play in plan["plays"]:
+            if play["index"] in self.keys.reasons:
+                play["uncachable"] = self.keys.reasons[play["index"]]
+        return {**plan, "keySeconds": self.keys.seconds}
 
 
 def prepare_scene(req: PlanRequest) -> type[Scene]:
@@ -68,10 +74,12 @@ def run_scene(
         scene = scene_cls()
         tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout)
         tap.install()
+        keys = KeyTap(scene, tap)
+        keys.install()
         Manager(scene)
         scene.render()
     except (DriverError, SceneError, NeedExactPlan):
         raise
     except BaseException as exc:
         raise SceneError(exc) from exc
-    return SceneRun(scene, tap)
+    return SceneRun(scene, tap, keys)
