@@ -14,6 +14,7 @@ import { planSchema } from '../src/model/plan.ts';
 import { SceneError } from '../src/model/errors.ts';
 import type { RenderOptions } from '../src/model/render-options.ts';
 import { renderStill } from '../src/render/still.ts';
+import { clearCache, sceneIsCached } from '../src/store/play-cache.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
@@ -67,7 +68,11 @@ export default defineFunction({
       // the whole scene and its render is the plan: planning would only add to the wall time.
       // A still (format png) is manim's own last-frame render, made here (renderStill).
       const still = options.format === 'png';
-      const lead = env.config.segments.lead && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
+      if (options.cache === 'flush') await clearCache(db, name);
+      // A scene with plays in the cache is planned before anything draws, exactly (every play keyed):
+      // then only the plays whose keys are missing render (store/plans.ts).
+      const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && (await sceneIsCached(db, name));
+      const lead = env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
       const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
       // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
       // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
@@ -78,7 +83,7 @@ export default defineFunction({
         await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
         continue;
       }
-      await planScene(env, jobId, sceneId, name, base, false);
+      await planScene(env, jobId, sceneId, name, base, warm);
     }
     await db.transaction((tx) => finishRenderJobIfDone(tx, jobId));
     return { scenes: wanted };
@@ -91,7 +96,8 @@ interface SceneSource {
   options: RenderOptions;
 }
 
-/** Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong). */
+/** Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong, or
+ *  the play cache needs every play's key). */
 async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name: string, base: SceneSource, exact: boolean): Promise<void> {
   const mediaDir = join(env.workDir, 'plan', jobId, name);
   try {

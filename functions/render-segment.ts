@@ -22,6 +22,7 @@ import { HEARTBEAT_MS, takesWork } from '../src/store/nodes.ts';
 import { steerRender } from '../src/render/steer.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
+import { storePlays } from '../src/store/play-cache.ts';
 
 /**
  * A queued segment waits in the queue when this node was told to pause or drain (its runner stops
@@ -107,6 +108,8 @@ export default defineFunction({
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
         ...result.frames.map((f) => ({ kind: 'frame' as const, name: `${scene.name}/${basename(f.path)}`, position: f.index, path: f.path })),
       ];
+      // Every drawn play the render could key goes into the farm's play cache (store/play-cache.ts).
+      if (job.options.cache !== 'off') await storePlays(db, scene.name, result.partials, env.config.cache.maxBytes);
       const last = files.at(-1);
       const poster = last ? await posterFrom(last.path) : undefined;
       await finishSegment(db, env.queue, row, env.nodeId, {

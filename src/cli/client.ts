@@ -9,7 +9,7 @@ export class ClusterError extends Error {
 export class ClusterClient {
   constructor(readonly base: string, readonly token: string) {}
 
-  async call<T>(path: string, schema: z.ZodType<T>, init: { method?: 'GET' | 'POST'; body?: string | Buffer | FormData; headers?: Record<string, string> } = {}): Promise<T> {
+  async call<T>(path: string, schema: z.ZodType<T>, init: { method?: 'GET' | 'POST' | 'DELETE'; body?: string | Buffer | FormData; headers?: Record<string, string> } = {}): Promise<T> {
     let res;
     try {
       res = await request(this.base + path, {

@@ -13,6 +13,7 @@ import { log, LOG_FORMATS, setLogFormat } from '../lib/log.ts';
 import { chooseLogFormat } from './log-format.ts';
 import { addManimRenderOptions, flagNotes, renderOptionsFromFlags, scenesFromFlags, type ManimFlags } from './manim-flags.ts';
 import { registerJobCommands } from './job-commands.ts';
+import { registerCacheCommand } from './cache-command.ts';
 import { MAX_PRIORITY, MIN_PRIORITY, prioritySchema } from '../model/priority.ts';
 
 const int = (name: string) => (v: string) => {
@@ -182,6 +183,7 @@ program
   });
 
 registerJobCommands(program, clusterClient, priorityArg);
+registerCacheCommand(program, clusterClient);
 
 program
   .command('doctor')

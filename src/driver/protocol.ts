@@ -4,7 +4,7 @@ import { planSchema } from '../model/plan.ts';
 export const listSchema = z.object({ scenes: z.array(z.string()) });
 
 export const renderResultSchema = z.object({
-  partials: z.array(z.object({ index: z.number().int(), path: z.string(), frames: z.number().int() })),
+  partials: z.array(z.object({ index: z.number().int(), path: z.string(), frames: z.number().int(), key: z.string().nullable().default(null) })),
   frames: z.array(z.object({ index: z.number().int(), path: z.string() })).default([]),
   firstFrame: z.number().int(),
   /** The last play it drew: where an open-ended render stopped. */

@@ -23,6 +23,12 @@ export const playSchema = z.object({
   seconds: z.number().default(0),
   /** Scene time at the play's start (the rendered clock): where a range of plays starts. */
   startTime: z.number().optional(),
+  /** Its play-cache key (driver/nn_driver/play_key.py): null when the state could not be hashed
+   *  surely (`uncachable` says why); such a play always renders. */
+  key: z.string().nullable().optional(),
+  uncachable: z.string().optional(),
+  /** Served from the play cache in this job: no segment renders it. */
+  cached: z.boolean().optional(),
 });
 export type Play = z.infer<typeof playSchema>;
 
@@ -41,6 +47,8 @@ export const planSchema = z.object({
   texFiles: z.array(z.string()).default([]),
   /** Planned with the exact progression: its frame counts are a render's (a cheap plan's may not be). */
   exact: z.boolean().default(false),
+  /** Seconds the planning pass spent computing play keys (part of its Python time). */
+  keySeconds: z.number().default(0),
 });
 export type ScenePlan = z.infer<typeof planSchema>;
 

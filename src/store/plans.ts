@@ -12,6 +12,9 @@ import { OPEN_END } from './segments/range.ts';
 import { assignShare } from './segments/running.ts';
 import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
+import { markCached, serveCached } from './play-cache.ts';
+import type { Play, SegmentCut } from '../model/plan.ts';
+import type { Cut } from '../cutting/cut.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -50,6 +53,11 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const scouts = open.scouts.filter(running);
     // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
     const done = open.lead && !OPEN_SEGMENT_STATES.includes(open.lead.state) ? open.lead.toPlay : -1;
+    // Nothing draws yet (a warm re-render, planned first): plays found in the play cache are served.
+    if (done < 0 && !lead && !scouts.length && job.options.cache !== 'off' && job.options.format !== 'png-sequence') {
+      plan.plays = await markCached(tx, plan.plays);
+      await serveCached(tx, { jobId, sceneId }, plan.plays.filter(inRange(range)));
+    }
     // Only the plays of a range (-n A,B) are drawn; every segment fast-forwards over those before it.
     const rest = plan.plays.filter((p) => p.index > done && inRange(range)(p));
     // Where each is, among the plays left to cut (progress is recorded every half second or so).
@@ -57,11 +65,10 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       const play = s.atPlay ?? 0;
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
-    const cuts = cutScene(rest, pixels, { ...cut, workers }, {
-      before: plan.plays.filter((p) => p.index <= done || p.index < range.first),
-      lead: lead ? { at: at(lead) } : undefined,
-      scouts: scouts.map((s) => ({ at: at(s) })),
-    });
+    const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
+    const cuts = plan.plays.some((p) => p.cached)
+      ? cutMissing(plan.plays, rest, pixels, { ...cut, workers })
+      : cutScene(rest, pixels, { ...cut, workers }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
     if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
     for (const [i, s] of scouts.entries()) {
       const share = cuts.scouts[i];
@@ -70,4 +77,17 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count);
     await stitchIfComplete(tx, queue, sceneId);
   });
+}
+
+/** Cuts only the runs of plays the cache does not hold; each run's segments fast-forward over all before it. */
+function cutMissing(all: Play[], rest: Play[], pixels: number, opts: CutOptions): Cut {
+  const runs: Play[][] = [];
+  for (const p of rest) {
+    if (p.cached) continue;
+    const run = runs.at(-1);
+    if (run && run.at(-1)!.index === p.index - 1) run.push(p);
+    else runs.push([p]);
+  }
+  const queued: SegmentCut[] = runs.flatMap((run) => cutScene(run, pixels, opts, { before: all.filter((p) => p.index < run[0]!.index) }).queued);
+  return { scouts: [], queued };
 }
