@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import os
 import re
 from functools import cache
 from types import FunctionType, MappingProxyType, MethodType
@@ -30,6 +31,9 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # What a camera fills in when it draws: caches, not content (a fast-forward never draws; a 3D
 # camera derives its rotation matrix from its trackers, which are hashed).
 _CAMERA_CACHES = {"display_funcs", "rotation_matrix", "pixel_array", "background", "pixel_array_to_cairo_context"}
+# An SVG's index of its groups by element id: cairo numbers those ids per process ("surface2"
+# when the camera made a surface first); the groups themselves are hashed as submobjects.
+_INDEXES = {"id_to_vgroup_dict"}
 _PER_FRAME_HOOKS = ("update_to_time", "update_mobjects", "update_meshes", "update_self", "play_internal")
 
 
@@ -111,7 +115,8 @@ def _strict_encoder(scene: Scene) -> type:
             if hasattr(obj, "__dict__"):
                 # the class too: an edited method of a user's mobject or animation draws otherwise
                 kind = type(obj)
-                return {"__class__": _class_name(kind), "src": _source_of(kind), "dict": super().default(obj)}
+                state = self._cleaned_iterable({k: v for k, v in vars(obj).items() if k not in _INDEXES})
+                return {"__class__": _class_name(kind), "src": _source_of(kind), "dict": state}
             text = repr(obj)
             if _ADDRESS.search(text):
                 raise Unhashable(f"a {type(obj).__qualname__} has no content the key can read")
@@ -150,9 +155,15 @@ def state_key(scene: Scene) -> str:
     memoizer.mark_as_processed(scene)
     encoder = _strict_encoder(scene)
 
+    # Where this run keeps its files (a text's SVG path names them): each job and node has its own.
+    places = [(json.dumps(os.path.abspath(p))[1:-1], f"<{name}>") for name, p in (("media", config.media_dir), ("cwd", os.getcwd()))]
+
     def encode(obj: Any, pixels: bool = True) -> str:
         # an image mobject's pixels are its content; the camera's are the frame drawn last
-        return json.dumps(obj, cls=encoder, memoizer=memoizer, include_pixel_array=pixels)
+        text = json.dumps(obj, cls=encoder, memoizer=memoizer, include_pixel_array=pixels)
+        for path, name in places:
+            text = text.replace(path, name)
+        return text
 
     digest = hashlib.sha256()
 
