@@ -96,6 +96,8 @@ export default defineFunction({
             ...(scout ? { startFile: range.startFile } : {}),
             ...(planFile ? { planFile } : {}),
             ...(open ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan!.texFiles) }),
+            // plays served from the play cache: fast-forwarded, not drawn, wherever this render goes
+            ...(plan?.plays.some((p) => p.cached) ? { skip: plan.plays.filter((p) => p.cached).map((p) => p.index) } : {}),
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),

@@ -10,6 +10,7 @@ import { manimRender, frameHashes } from './helpers/media.ts';
 const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
 const SOURCE = readFileSync(join(SCENES, 'cache.py'), 'utf8');
 const EDITED = SOURCE.replace('FLASH = YELLOW', 'FLASH = PURPLE');
+const EDITED_TWICE = EDITED.replace('FLASH = PURPLE', 'FLASH = RED').replace('FLASH2 = TEAL', 'FLASH2 = PINK');
 const SIZE = { resolution: [256, 144], fps: 15 };
 const ARGS = ['-r', '256,144', '--fps', '15'];
 
@@ -58,25 +59,31 @@ const stats = async () => (await call('/cache')).json();
 describe('the play cache', () => {
   it('serves every play of an unchanged scene, renders only an edited play, and stays equal to manim', async () => {
     const first = await farm(SOURCE, 'Edits', { seed: 7 });
-    expect(cached(first.detail)).toEqual([false, false, false, false, false]);
-    expect((await stats()).plays).toBe(5);
+    expect(cached(first.detail)).toEqual([false, false, false, false, false, false]);
+    expect((await stats()).plays).toBe(6);
     const reference = await manim(SOURCE, 'Edits', 7);
     expect(first.frames).toEqual(reference);
 
     // The same scene again: nothing renders, the video is the same frame for frame.
     const again = await farm(SOURCE, 'Edits', { seed: 7 });
     expect(again.detail.segments).toEqual([]);
-    expect(cached(again.detail)).toEqual([true, true, true, true, true]);
+    expect(cached(again.detail)).toEqual([true, true, true, true, true, true]);
     expect(again.frames).toEqual(reference);
 
     // One play edited (a flash that leaves no trace): only it renders; the spinner and the traced
     // path go on exactly, where manim's own cache would make them jump.
     const edited = await farm(EDITED, 'Edits', { seed: 7 });
     expect(edited.detail.segments.map((s) => s.plays)).toEqual([[2, 2]]);
-    expect(cached(edited.detail)).toEqual([true, true, false, true, true]);
+    expect(cached(edited.detail)).toEqual([true, true, false, true, true, true]);
     const editedReference = await manim(EDITED, 'Edits', 7);
     expect(edited.frames).not.toEqual(reference);
     expect(edited.frames).toEqual(editedReference);
+
+    // Two plays edited: one segment draws both and fast-forwards over the cached play between them.
+    const twice = await farm(EDITED_TWICE, 'Edits', { seed: 7 });
+    expect(twice.detail.segments.map((s) => s.plays)).toEqual([[2, 4]]);
+    expect(cached(twice.detail)).toEqual([true, true, false, true, false, true]);
+    expect(twice.frames).toEqual(await manim(EDITED_TWICE, 'Edits', 7));
 
     // cache: off renders every play and stores none.
     const before = await stats();
@@ -90,10 +97,10 @@ describe('the play cache', () => {
     const flushed = await farm(EDITED, 'Edits', { seed: 7, cache: 'flush' });
     expect(cached(flushed.detail).some(Boolean)).toBe(false);
     expect(flushed.frames).toEqual(editedReference);
-    expect((await stats()).plays).toBe(5);
+    expect((await stats()).plays).toBe(6);
 
     // DELETE /cache empties it.
-    expect((await (await call('/cache', { method: 'DELETE' })).json()).deleted).toBe(5);
+    expect((await (await call('/cache', { method: 'DELETE' })).json()).deleted).toBe(6);
     expect(await stats()).toMatchObject({ plays: 0, bytes: 0 });
   }, 900_000);
 

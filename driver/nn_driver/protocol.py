@@ -196,6 +196,7 @@ class RenderRequest:
     progress_file: str | None = None  # where the render says which play it is at
     start_file: str | None = None  # a scouting render: where the node writes its first play (scout.py)
     plan_file: str | None = None  # a planning scout: where it writes the scene's plan (scout.py)
+    skip: frozenset[int] = frozenset()  # plays in the range to fast-forward, not draw (served from the play cache)
 
 
 def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
@@ -253,7 +254,15 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         progress_file,
         start_file,
         plan_file,
+        _parse_skip(req),
     )
+
+
+def _parse_skip(req: dict[str, Any]) -> frozenset[int]:
+    skip = req.get("skip") or []
+    if not isinstance(skip, list) or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in skip):
+        raise BadRequest("field 'skip' must be a list of play numbers")
+    return frozenset(skip)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
             expect=req.expect,
             range_files=RangeFiles(req.stop_file, req.progress_file),
             scout=scout,
+            skip=req.skip,
         )
 
     scout = Scout(req.start_file, req.plan_file) if req.start_file else None

@@ -58,12 +58,13 @@ def run_scene(
     expect: dict[int, int] | None = None,
     range_files: RangeFiles | None = None,
     scout: Scout | None = None,
+    skip: frozenset[int] = frozenset(),
 ) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
     ``upto`` >= 0 stops the scene at the start of play ``upto + 1`` through manim's
-    own upto_animation_number (EndSceneEarlyException). ``shortcut`` and ``expect``:
-    see SceneTap.
+    own upto_animation_number (EndSceneEarlyException). ``shortcut``, ``expect`` and
+    ``skip`` (plays fast-forwarded wherever they are): see SceneTap.
     """
     from manim import config
     from manim.manager import Manager
@@ -72,7 +73,7 @@ def run_scene(
     config.upto_animation_number = upto
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout)
+        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip)
         tap.install()
         keys = KeyTap(scene, tap)
         keys.install()

@@ -46,6 +46,8 @@ function startCost(play: Play): number {
 /** Estimated microseconds to draw and encode a play. */
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
+  // served from the play cache: a segment that spans it only fast-forwards over it
+  if (play.cached) return fastForwardCost(play, pixels);
   const draw = drawCost(play, pixels) + stepCost(play, pixels);
   return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
 }

@@ -13,7 +13,7 @@ import { assignShare } from './segments/running.ts';
 import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
 import { markCached, serveCached } from './play-cache.ts';
-import type { Play, SegmentCut } from '../model/plan.ts';
+import type { Play } from '../model/plan.ts';
 import type { Cut } from '../cutting/cut.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
@@ -67,7 +67,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     };
     const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
     const cuts = plan.plays.some((p) => p.cached)
-      ? cutMissing(plan.plays, rest, pixels, { ...cut, workers })
+      ? cutUncached(plan.plays, rest, pixels, { ...cut, workers })
       : cutScene(rest, pixels, { ...cut, workers }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
     if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
     for (const [i, s] of scouts.entries()) {
@@ -79,15 +79,15 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
   });
 }
 
-/** Cuts only the runs of plays the cache does not hold; each run's segments fast-forward over all before it. */
-function cutMissing(all: Play[], rest: Play[], pixels: number, opts: CutOptions): Cut {
-  const runs: Play[][] = [];
-  for (const p of rest) {
-    if (p.cached) continue;
-    const run = runs.at(-1);
-    if (run && run.at(-1)!.index === p.index - 1) run.push(p);
-    else runs.push([p]);
-  }
-  const queued: SegmentCut[] = runs.flatMap((run) => cutScene(run, pixels, opts, { before: all.filter((p) => p.index < run[0]!.index) }).queued);
-  return { scouts: [], queued };
+/**
+ * Cuts the plays from the first the cache does not hold to the last: a segment fast-forwards over
+ * the cached plays inside it (render-segment asks the driver to skip them), which costs less than a
+ * set-up and a fast-forward from the start for each run of missing plays.
+ */
+function cutUncached(all: Play[], rest: Play[], pixels: number, opts: CutOptions): Cut {
+  const missing = rest.filter((p) => !p.cached && !p.skipped);
+  if (!missing.length) return { scouts: [], queued: [] };
+  const [first, last] = [missing[0]!.index, missing.at(-1)!.index];
+  const span = rest.filter((p) => p.index >= first && p.index <= last);
+  return cutScene(span, pixels, opts, { before: all.filter((p) => p.index < first) });
 }

@@ -5,7 +5,8 @@ import random
 import numpy as np
 from manim import *
 
-FLASH = YELLOW  # the test edits this: only play 2 changes
+FLASH = YELLOW  # the test edits these: only play 2 (and play 4) change
+FLASH2 = TEAL
 
 
 class Edits(Scene):
@@ -19,6 +20,7 @@ class Edits(Scene):
         self.wait(0.3)
         self.play(Indicate(circle, color=FLASH), run_time=0.4)
         self.play(spinner.animate.shift(RIGHT), run_time=0.4)
+        self.play(Indicate(circle, color=FLASH2), run_time=0.3)
         self.wait(0.3)
 
 
