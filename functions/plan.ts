@@ -83,7 +83,7 @@ export default defineFunction({
         await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
         continue;
       }
-      await planScene(env, jobId, sceneId, name, base, warm);
+      await planScene(env, jobId, sceneId, name, base, false, warm);
     }
     await db.transaction((tx) => finishRenderJobIfDone(tx, jobId));
     return { scenes: wanted };
@@ -96,12 +96,12 @@ interface SceneSource {
   options: RenderOptions;
 }
 
-/** Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong, or
- *  the play cache needs every play's key). */
-async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name: string, base: SceneSource, exact: boolean): Promise<void> {
+/** Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong);
+ *  `keyed` keys every play for the play cache on a render's exact state. */
+async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name: string, base: SceneSource, exact: boolean, keyed = false): Promise<void> {
   const mediaDir = join(env.workDir, 'plan', jobId, name);
   try {
-    const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir, exact }, planSchema, env.signal);
+    const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir, exact, keyed }, planSchema, env.signal);
     await env.tex.shareFromPlan(plan.texFiles, mediaDir);
     await recordPlan(env.database.db, env.queue, env.config.segments, jobId, sceneId, name, plan);
   } catch (err) {

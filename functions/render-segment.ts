@@ -75,6 +75,8 @@ export default defineFunction({
       const request = {
         file: join(cwd, job.entry!), cwd, scene: scene.name, options: job.options,
         mediaDir: join(work, 'media'), from: scout ? 0 : seg.fromPlay,
+        // the plays this render keys for the play cache start from a full render's state to the bit
+        keyed: job.options.cache !== 'off',
       };
       const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));
       await mkdir(work, { recursive: true });

@@ -10,6 +10,8 @@ A play whose run time is read from updater-built state (``run_time=abs(d.get_x()
 after a dt-updater moved ``d``) gets another frame count in the cheap pass than in
 a render. Every render checks the plan's counts (``expect``); a mismatch makes the
 farm plan the scene again with ``exact`` set, which runs the exact pass at once.
+A plan for the play cache (``keyed``) runs every play per frame: its keys must see
+a render's state to the bit (a pure play's skip path can differ in the last bits).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from .runner import SceneRun, run_scene
 
 
 def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
+    if req.keyed:
+        return run_scene(req, fast_until=math.inf, shortcut="none"), True
     if not req.exact:
         try:
             return run_scene(req, fast_until=math.inf, shortcut="all"), False

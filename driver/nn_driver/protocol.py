@@ -159,6 +159,9 @@ class PlanRequest:
     media_dir: str
     tex_cache: str | None = None  # the node's folder of the cluster's TeX SVGs (tex_share.py)
     exact: bool = False  # plan: the exact pass at once (a cheap plan was found wrong, see plan.py)
+    # Keys for the play cache: every fast-forwarded play runs per frame, so the state each play
+    # starts from is a full render's to the bit (a pure play's skip path can differ in the last bits).
+    keyed: bool = False
 
 
 def parse_plan(req: dict[str, Any]) -> PlanRequest:
@@ -176,7 +179,8 @@ def _parse_scene_request(req: dict[str, Any]) -> PlanRequest:
     assert media_dir is not None
     tex_cache = abs_path_field(req, "texCache", required=False)
     exact = bool(get_field(req, "exact", bool, False))
-    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir, tex_cache, exact)
+    keyed = bool(get_field(req, "keyed", bool, False))
+    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir, tex_cache, exact, keyed)
 
 
 @dataclass(frozen=True)
