@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
@@ -10,11 +10,13 @@ import { renderSlots } from '../src/store/nodes.ts';
 import { recordPlan } from '../src/store/plans.ts';
 import { listSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
-import { planSchema } from '../src/model/plan.ts';
 import { SceneError } from '../src/model/errors.ts';
 import type { RenderOptions } from '../src/model/render-options.ts';
 import { renderStill } from '../src/render/still.ts';
-import { clearCache, sceneIsCached } from '../src/store/play-cache.ts';
+import { cachedKeys, clearCache, sceneIsCached, storePlays } from '../src/store/play-cache.ts';
+import { servedPlanSchema } from '../src/driver/protocol.ts';
+import { putArtifactFile } from '../src/store/artifacts.ts';
+import { contentType } from '../src/video/content-type.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
@@ -83,7 +85,7 @@ export default defineFunction({
         await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
         continue;
       }
-      await planScene(env, jobId, sceneId, name, base, false, warm);
+      await planScene(env, jobId, sceneId, name, base, false, warm ? (env.config.cache.planFrames ?? (slots > 1 ? env.config.segments.minFrames : Infinity)) : undefined);
     }
     await db.transaction((tx) => finishRenderJobIfDone(tx, jobId));
     return { scenes: wanted };
@@ -96,13 +98,27 @@ interface SceneSource {
   options: RenderOptions;
 }
 
-/** Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong);
- *  `keyed` keys every play for the play cache on a render's exact state. */
-async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name: string, base: SceneSource, exact: boolean, keyed = false): Promise<void> {
+/**
+ * Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong).
+ * With `drawFrames` (a scene with plays in the cache) the pass is a one-pass re-render: it keys every
+ * play on a render's exact state, fast-forwards over the cached ones and draws the missing ones up
+ * to that many frames, which are stored here; segments draw what it left.
+ */
+async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name: string, base: SceneSource, exact: boolean, drawFrames?: number): Promise<void> {
   const mediaDir = join(env.workDir, 'plan', jobId, name);
+  const { db } = env.database;
   try {
-    const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir, exact, keyed }, planSchema, env.signal);
+    const serve = drawFrames === undefined ? {} : { serve: await cachedKeys(db, name), ...(drawFrames < Infinity ? { drawFrames } : {}) };
+    const { partials, ...plan } = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir, exact, ...serve }, servedPlanSchema, env.signal);
     await env.tex.shareFromPlan(plan.texFiles, mediaDir);
+    if (partials.length) {
+      await db.transaction(async (tx) => {
+        for (const p of partials) {
+          await putArtifactFile(tx, { jobId, sceneId, kind: 'partial', name: `${p.index}${extname(p.path)}`, position: p.index, contentType: contentType(p.path) }, p.path);
+        }
+      });
+      await storePlays(db, name, partials, env.config.cache.maxBytes);
+    }
     await recordPlan(env.database.db, env.queue, env.config.segments, jobId, sceneId, name, plan);
   } catch (err) {
     if (!(err instanceof SceneError)) throw err;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
 import { jobSignal } from '../src/function/job-signal.ts';
 import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../src/model/states.ts';
-import type { ScenePlan } from '../src/model/plan.ts';
+import { isServed, type ScenePlan } from '../src/model/plan.ts';
 import { SceneError } from '../src/model/errors.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { claimSegment, deferSegment, sceneProgress, segmentWithJob, type SegmentWithJob } from '../src/store/segments/claim.ts';
@@ -99,7 +99,7 @@ export default defineFunction({
             ...(planFile ? { planFile } : {}),
             ...(open ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan!.texFiles) }),
             // plays served from the play cache: fast-forwarded, not drawn, wherever this render goes
-            ...(plan?.plays.some((p) => p.cached) ? { skip: plan.plays.filter((p) => p.cached).map((p) => p.index) } : {}),
+            ...(plan?.plays.some(isServed) ? { skip: plan.plays.filter(isServed).map((p) => p.index) } : {}),
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),

@@ -5,6 +5,10 @@ is the one a full render has there (SceneTap.exact: not after an impure play too
 skip path). Once the play has run, a play that consumed random numbers gets the
 random-number state it started with in its key too. Keying is timed: the planner's
 re-render cost is mostly the scene's Python, and this is part of it.
+
+With ``serve`` (the keys the cache holds) a run re-renders in one pass: a play whose key
+is cached is fast-forwarded, a missing one is drawn while fewer than ``budget`` frames
+have been drawn, and after that only keyed (the farm's segments draw the rest).
 """
 
 from __future__ import annotations
@@ -28,16 +32,20 @@ class KeyTap:
     tap: SceneTap
     seconds: float = 0.0  # spent keying, for the driver's timings
     reasons: dict[int, str] = field(default_factory=dict)  # why a play has no key
+    serve: frozenset[str] | None = None
+    budget: float = 0.0
+    served: set[int] = field(default_factory=set)
     _key: str | None = None
     _random: str = ""
 
     def install(self) -> None:
         scene = self.scene
         renderer = scene.renderer
-        orig_begin = scene.begin_animations
+        orig_compile = scene.compile_animation_data
         orig_play = renderer.play
 
-        def begin_animations() -> None:
+        def compile_animation_data(*args: Any, **kwargs: Any) -> None:
+            orig_compile(*args, **kwargs)
             began = perf_counter()
             self._key = None
             self._random = random_digest()
@@ -52,7 +60,9 @@ class KeyTap:
                 except (TypeError, ValueError, RecursionError) as exc:  # manim's encoder on odd state
                     self.reasons[index] = f"{type(exc).__name__}: {exc}"
             self.seconds += perf_counter() - began
-            orig_begin()
+            if self.serve is not None:
+                self._choose(index)
+
 
         def play(s: Scene, *args: Any, **kwargs: Any) -> None:
             self._key = None
@@ -64,5 +74,17 @@ class KeyTap:
                 key = hashlib.sha256(f"{key}:{self._random}".encode()).hexdigest()
             record.key = key
 
-        scene.begin_animations = begin_animations  # type: ignore[method-assign]
+        scene.compile_animation_data = compile_animation_data  # type: ignore[method-assign]
         renderer.play = play  # type: ignore[method-assign]
+
+    def _choose(self, index: int) -> None:
+        """Serving: fast-forward a cached play, draw a missing one while the budget lasts."""
+        assert self.serve is not None
+        key = self._key
+        # a play that draws random numbers was stored under its key mixed with the random state
+        mixed = key and hashlib.sha256(f"{key}:{self._random}".encode()).hexdigest()
+        if key is not None and (key in self.serve or mixed in self.serve):
+            self.served.add(index)
+            self.tap.fast = True
+        else:
+            self.tap.fast = self.tap.drawn >= self.budget

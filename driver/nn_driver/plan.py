@@ -38,5 +38,19 @@ def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
 
 
 def plan(req: PlanRequest) -> dict[str, Any]:
+    if req.serve is not None:
+        return _serve(req)
     run, exact = _run(req)
     return run.describe(exact, Path(req.media_dir))
+
+
+def _serve(req: PlanRequest) -> dict[str, Any]:
+    """A one-pass re-render: the exact plan, drawing the plays the cache misses (key_tap.py)."""
+    run = run_scene(req, fast_until=0, shortcut="none")
+    described = run.describe(True, Path(req.media_dir))
+    drawn = [p for p in run.tap.plays if p.partial is not None]
+    for play in described["plays"]:
+        play["cached"] = play["index"] in run.keys.served
+        play["drawn"] = any(p.index == play["index"] for p in drawn)
+    described["partials"] = [{"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key} for p in drawn]
+    return described

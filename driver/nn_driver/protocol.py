@@ -7,6 +7,7 @@ trust their inputs and a malformed request fails with a clear BadRequest.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +163,9 @@ class PlanRequest:
     # Keys for the play cache: every fast-forwarded play runs per frame, so the state each play
     # starts from is a full render's to the bit (a pure play's skip path can differ in the last bits).
     keyed: bool = False
+    # A one-pass re-render (key_tap.py): the keys the play cache holds, and how many frames to draw.
+    serve: frozenset[str] | None = None
+    draw_frames: float = math.inf
 
 
 def parse_plan(req: dict[str, Any]) -> PlanRequest:
@@ -180,7 +184,14 @@ def _parse_scene_request(req: dict[str, Any]) -> PlanRequest:
     tex_cache = abs_path_field(req, "texCache", required=False)
     exact = bool(get_field(req, "exact", bool, False))
     keyed = bool(get_field(req, "keyed", bool, False))
-    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir, tex_cache, exact, keyed)
+    serve = get_field(req, "serve", list, False)
+    if serve is not None and not all(isinstance(k, str) for k in serve):
+        raise BadRequest("field 'serve' must be a list of play keys")
+    budget = get_field(req, "drawFrames", int, False)
+    return PlanRequest(
+        src, scene, parse_options(req.get("options")), media_dir, tex_cache, exact, keyed or serve is not None,
+        None if serve is None else frozenset(serve), math.inf if budget is None else budget,
+    )
 
 
 @dataclass(frozen=True)

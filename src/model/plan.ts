@@ -29,8 +29,13 @@ export const playSchema = z.object({
   uncachable: z.string().optional(),
   /** Served from the play cache in this job: no segment renders it. */
   cached: z.boolean().optional(),
+  /** Drawn by the planning pass itself (a one-pass re-render): no segment renders it. */
+  drawn: z.boolean().optional(),
 });
 export type Play = z.infer<typeof playSchema>;
+
+/** A play whose partial the scene already has (from the cache, or drawn while planning). */
+export const isServed = (p: Pick<Play, 'cached' | 'drawn'>) => !!(p.cached || p.drawn);
 
 export const sectionSchema = z.object({ name: z.string(), type: z.string(), skip: z.boolean() });
 export const soundSchema = z.object({ time: z.number(), file: z.string(), gain: z.number().nullable() });

@@ -13,7 +13,7 @@ import { assignShare } from './segments/running.ts';
 import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
 import { markCached, serveCached } from './play-cache.ts';
-import type { Play } from '../model/plan.ts';
+import { isServed, type Play } from '../model/plan.ts';
 import type { Cut } from '../cutting/cut.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
@@ -55,7 +55,8 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const done = open.lead && !OPEN_SEGMENT_STATES.includes(open.lead.state) ? open.lead.toPlay : -1;
     // Nothing draws yet (a warm re-render, planned first): plays found in the play cache are served.
     if (done < 0 && !lead && !scouts.length && job.options.cache !== 'off' && job.options.format !== 'png-sequence') {
-      plan.plays = await markCached(tx, plan.plays);
+      // a one-pass re-render's plan says itself which plays it served and drew
+      if (!plan.plays.some(isServed)) plan.plays = await markCached(tx, plan.plays);
       await serveCached(tx, { jobId, sceneId }, plan.plays.filter(inRange(range)));
     }
     // Only the plays of a range (-n A,B) are drawn; every segment fast-forwards over those before it.
@@ -66,7 +67,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
     const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
-    const cuts = plan.plays.some((p) => p.cached)
+    const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers })
       : cutScene(rest, pixels, { ...cut, workers }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
     if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
@@ -85,7 +86,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
  * set-up and a fast-forward from the start for each run of missing plays.
  */
 function cutUncached(all: Play[], rest: Play[], pixels: number, opts: CutOptions): Cut {
-  const missing = rest.filter((p) => !p.cached && !p.skipped);
+  const missing = rest.filter((p) => !isServed(p) && !p.skipped);
   if (!missing.length) return { scouts: [], queued: [] };
   const [first, last] = [missing[0]!.index, missing.at(-1)!.index];
   const span = rest.filter((p) => p.index >= first && p.index <= last);

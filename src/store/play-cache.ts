@@ -18,6 +18,11 @@ export async function sceneIsCached(db: Tx, scene: string): Promise<boolean> {
   return !!row;
 }
 
+/** Every key the cache holds for `scene`: a one-pass re-render fast-forwards over those plays. */
+export async function cachedKeys(db: Tx, scene: string): Promise<string[]> {
+  return (await db.select({ key: playCache.key }).from(playCache).where(eq(playCache.scene, scene))).map((r) => r.key);
+}
+
 /** The plan's plays with `cached` set where the key is in the cache (skipped plays draw nothing). */
 export async function markCached(db: Tx, plays: Play[]): Promise<Play[]> {
   const keys = plays.flatMap((p) => (p.key && !p.skipped ? [p.key] : []));
