@@ -71,9 +71,9 @@ export default defineFunction({
       // A still (format png) is manim's own last-frame render, made here (renderStill).
       const still = options.format === 'png';
       if (options.cache === 'flush') await clearCache(db, name);
-      // A scene with plays in the cache is planned before anything draws, exactly (every play keyed):
-      // then only the plays whose keys are missing render (store/plans.ts).
-      const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && (await sceneIsCached(db, name));
+      // A scene with plays in the cache is re-rendered by its planning pass, which draws only the
+      // plays whose keys are missing (planScene). Not for a range of plays (-n): it would draw outside it.
+      const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && !options.plays && (await sceneIsCached(db, name));
       const lead = env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
       const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
       // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
