@@ -2,17 +2,19 @@ import { extname, join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
-import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob } from '../src/store/jobs.ts';
+import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, enqueuePlan } from '../src/store/jobs.ts';
+import { holdPlanLock } from '../src/store/plan-lock.ts';
 import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { addFailedScene, failScene, openScene, sceneWithJob, startPlanning } from '../src/store/scenes.ts';
-import { renderSlots } from '../src/store/nodes.ts';
+import { addFailedScene, endPlanning, failScene, openScene, sceneWithJob, startPlanning } from '../src/store/scenes.ts';
+import { HEARTBEAT_MS, renderSlots } from '../src/store/nodes.ts';
 import { recordPlan } from '../src/store/plans.ts';
 import { listSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
-import { SceneError } from '../src/model/errors.ts';
+import { isSceneFault } from '../src/model/errors.ts';
 import type { RenderOptions } from '../src/model/render-options.ts';
 import { renderStill } from '../src/render/still.ts';
+import { jobSignal } from '../src/function/job-signal.ts';
 import { cachedKeys, clearCache, sceneIsCached, storePlays } from '../src/store/play-cache.ts';
 import { servedPlanSchema } from '../src/driver/protocol.ts';
 import { putArtifactFile } from '../src/store/artifacts.ts';
@@ -28,69 +30,97 @@ import { contentType } from '../src/video/content-type.ts';
 export default defineFunction({
   name: 'plan',
   input: z.object({ jobId: z.uuid(), sceneId: z.uuid().optional() }),
-  async run({ jobId, sceneId: replanned }, env) {
-    const { db } = env.database;
+  async run({ jobId, sceneId: replanned }, nodeEnv) {
+    const { db } = nodeEnv.database;
     const job = await getJobRow(db, jobId);
     if (!job || TERMINAL_JOB_STATES.includes(job.state)) return { skipped: true };
-    if (replanned) return replan(env, jobId, replanned, job.bundleId!, job.entry!, job.options);
-    // A retried plan after a crash must not plan the same scenes twice.
-    if (!(await startPlanning(db, jobId))) return { skipped: true };
-    await markJobRunning(db, jobId);
-
-    const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
-    const file = join(cwd, job.entry!);
-    const options = job.options;
-    const base = { file, cwd, options };
-
-    let available: string[];
+    // One plan of a job at a time: a second one is offered again once the first may have ended.
+    // (A scene planned again is guarded by its state: see replan and recordPlan.)
+    const lock = replanned ? undefined : await holdPlanLock(nodeEnv.database, jobId);
+    if (!replanned && !lock) {
+      await db.transaction((tx) => enqueuePlan(tx, nodeEnv.queue, jobId, new Date(Date.now() + HEARTBEAT_MS)));
+      return { deferred: 'another node is planning this job' };
+    }
+    // A cancel stops planning's renders at once; what is left of it is skipped.
+    const cancel = jobSignal(nodeEnv, jobId);
+    const env = { ...nodeEnv, signal: cancel.signal };
     try {
-      available = (await env.driver.call('list', base, listSchema, env.signal)).scenes;
+      if (replanned) return await replan(env, jobId, replanned, job.bundleId!, job.entry!, job.options);
+      return await plan(env, job);
     } catch (err) {
-      if (!(err instanceof SceneError)) throw err;
-      await finishJob(db, jobId, 'failed', { error: errorDetail(err, cwd) });
-      return { failed: err.message };
+      if (cancel.signal.aborted && !nodeEnv.signal.aborted) return { cancelled: true };
+      throw err;
+    } finally {
+      cancel.release();
+      await lock?.release();
     }
-    const wanted = job.sceneNames?.length ? job.sceneNames : available;
-    if (!wanted.length) {
-      await finishJob(db, jobId, 'failed', { error: { message: `${job.entry} defines no Scene subclass` } });
-      return { failed: 'no scenes' };
-    }
-    const { slots, latexSlots } = await renderSlots(db);
-    for (const [position, name] of wanted.entries()) {
-      if (!available.includes(name)) {
-        await db.transaction((tx) =>
-          addFailedScene(tx, jobId, position, name, { message: `no scene named ${name} in ${job.entry}; it defines: ${available.join(', ') || 'none'}` }),
-        );
-        continue;
-      }
-      // A lead segment renders while the scene is planned; PNG frames are numbered by the plan, so
-      // a png-sequence job waits for it, and so does a range of plays (-n), cut from the plan. A
-      // lead needs a slot with LaTeX (no TeX cache exists yet). The plan comes from a planning
-      // scout, which goes on to render a share itself. With a single render slot the lead renders
-      // the whole scene and its render is the plan: planning would only add to the wall time.
-      // A still (format png) is manim's own last-frame render, made here (renderStill).
-      const still = options.format === 'png';
-      if (options.cache === 'flush') await clearCache(db, name);
-      // A scene with plays in the cache is re-rendered by its planning pass, which draws only the
-      // plays whose keys are missing (planScene). Not for a range of plays (-n): it would draw outside it.
-      const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && !options.plays && (await sceneIsCached(db, name));
-      const lead = env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
-      const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
-      // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
-      // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
-      const scouts = planningScout ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
-      const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planningScout, scouts }));
-      if (lead) continue;
-      if (still) {
-        await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
-        continue;
-      }
-      await planScene(env, jobId, sceneId, name, base, false, warm ? (env.config.cache.planFrames ?? (slots > 1 ? env.config.segments.minFrames : Infinity)) : undefined);
-    }
-    await db.transaction((tx) => finishRenderJobIfDone(tx, jobId));
-    return { scenes: wanted };
   },
 });
+
+/** Lists the job's scenes and opens (and plans) each. */
+async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof getJobRow>>>) {
+  const { db } = env.database;
+  const jobId = job.id;
+  // A retried plan after a crash must not plan the same scenes twice.
+  if (!(await startPlanning(db, jobId))) return { skipped: true };
+  await markJobRunning(db, jobId);
+
+  const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
+  const file = join(cwd, job.entry!);
+  const options = job.options;
+  const base = { file, cwd, options };
+
+  let available: string[];
+  try {
+    available = (await env.driver.call('list', base, listSchema, env.signal)).scenes;
+  } catch (err) {
+    if (!isSceneFault(err)) throw err;
+    await finishJob(db, jobId, 'failed', { error: errorDetail(err, cwd) });
+    return { failed: err.message };
+  }
+  const wanted = job.sceneNames?.length ? job.sceneNames : available;
+  if (!wanted.length) {
+    await finishJob(db, jobId, 'failed', { error: { message: `${job.entry} defines no Scene subclass` } });
+    return { failed: 'no scenes' };
+  }
+  const { slots, latexSlots } = await renderSlots(db);
+  for (const [position, name] of wanted.entries()) {
+    if (!available.includes(name)) {
+      await db.transaction((tx) =>
+        addFailedScene(tx, jobId, position, name, { message: `no scene named ${name} in ${job.entry}; it defines: ${available.join(', ') || 'none'}` }),
+      );
+      continue;
+    }
+    // A lead segment renders while the scene is planned; PNG frames are numbered by the plan, so
+    // a png-sequence job waits for it, and so does a range of plays (-n), cut from the plan. A
+    // lead needs a slot with LaTeX (no TeX cache exists yet). The plan comes from a planning
+    // scout, which goes on to render a share itself. With a single render slot the lead renders
+    // the whole scene and its render is the plan: planning would only add to the wall time.
+    // A still (format png) is manim's own last-frame render, made here (renderStill).
+    const still = options.format === 'png';
+    if (options.cache === 'flush') await clearCache(db, name);
+    // A scene with plays in the cache is re-rendered by its planning pass, which draws only the
+    // plays whose keys are missing (planScene). Not for a range of plays (-n): it would draw outside it.
+    const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && !options.plays && (await sceneIsCached(db, name));
+    const lead = env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
+    const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
+    // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
+    // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
+    const scouts = planningScout ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
+    const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planningScout, scouts }));
+    if (lead) continue;
+    if (still) {
+      await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
+      continue;
+    }
+    await planScene(env, jobId, sceneId, name, base, false, warm ? (env.config.cache.planFrames ?? (slots > 1 ? env.config.segments.minFrames : Infinity)) : undefined);
+  }
+  await db.transaction(async (tx) => {
+    await endPlanning(tx, jobId, wanted);
+    await finishRenderJobIfDone(tx, jobId);
+  });
+  return { scenes: wanted };
+}
 
 interface SceneSource {
   file: string;
@@ -121,7 +151,7 @@ async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name:
     }
     await recordPlan(env.database.db, env.queue, env.config.segments, jobId, sceneId, name, plan);
   } catch (err) {
-    if (!(err instanceof SceneError)) throw err;
+    if (!isSceneFault(err)) throw err;
     await env.database.db.transaction((tx) => failScene(tx, env.queue, sceneId, errorDetail(err, base.cwd)));
   } finally {
     await rm(mediaDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
 import { jobSignal } from '../src/function/job-signal.ts';
 import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { isServed, type ScenePlan } from '../src/model/plan.ts';
-import { SceneError } from '../src/model/errors.ts';
+import { SceneError, isSceneFault } from '../src/model/errors.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { claimSegment, deferSegment, sceneProgress, segmentWithJob, type SegmentWithJob } from '../src/store/segments/claim.ts';
 import { finishSegment } from '../src/store/segments/finish.ts';
@@ -140,7 +140,7 @@ export default defineFunction({
         return { replanned: true };
       }
       // A scene that raises raises on every node: fail it now instead of retrying.
-      const permanent = err instanceof SceneError && err.detail.type !== 'WorkerCrashed';
+      const permanent = isSceneFault(err);
       const error = err instanceof SceneError ? errorDetail(err, cwd) : { message: err instanceof Error ? err.message : String(err) };
       await retryOrFail(db, env.queue, row, env.nodeId, error, { permanent, maxAttempts: env.config.maxAttempts });
       return { failed: error.message };

@@ -1,17 +1,19 @@
 import { join, basename, relative } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineFunction, PermanentError } from '../src/function/define.ts';
 import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { listArtifacts, putArtifactFile, renumberFrames, writeArtifactFile } from '../src/store/artifacts.ts';
-import { completeScene, failScene, recordStitchNode, sceneWithJob } from '../src/store/scenes.ts';
+import { completeScene, failScene, recordStitchNode, sceneStillOpen, sceneWithJob } from '../src/store/scenes.ts';
+import { jobSignal } from '../src/function/job-signal.ts';
 import { stitchResultSchema } from '../src/driver/protocol.ts';
 import { renderStill } from '../src/render/still.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { contentType } from '../src/video/content-type.ts';
 import { playRange, rangeOfPlan } from '../src/cutting/play-range.ts';
-import { SceneError } from '../src/model/errors.ts';
+import { isSceneFault } from '../src/model/errors.ts';
 
 /**
  * Stitches a scene from the partial movie files every node stored: manim's own combiner concatenates
@@ -37,6 +39,7 @@ export default defineFunction({
 
     if (options.format === 'png-sequence') {
       await db.transaction(async (tx) => {
+        if (!(await sceneStillOpen(tx, scene))) return;
         // A range of plays (-n) is numbered from 0000, as manim numbers it.
         if (options.plays) await renumberFrames(tx, sceneId, scene.name);
         await completeScene(tx, scene, { node: env.nodeId, ms: Date.now() - started, framesAreOutputs: true });
@@ -45,13 +48,17 @@ export default defineFunction({
     }
 
     const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
-    const dir = join(env.workDir, 'stitch', `${sceneId}-${env.attempt}`);
+    // Per run, not per try: a redelivered stitch may run beside this one on the same node.
+    const dir = join(env.workDir, 'stitch', `${sceneId}-${randomUUID()}`);
+    // A cancel stops the stitch's renders at once, as it stops a segment's.
+    const cancel = jobSignal(env, job.id);
+    const cancellable = { ...env, signal: cancel.signal };
     /** A driver command on the scene: a scene that raises fails for good (it raises on every node). */
     const sceneCall = async <T>(cmd: string, request: object, schema: z.ZodType<T>): Promise<T> => {
       try {
-        return await env.driver.call(cmd, request, schema, env.signal);
+        return await env.driver.call(cmd, request, schema, cancel.signal);
       } catch (err) {
-        if (!(err instanceof SceneError)) throw err;
+        if (!isSceneFault(err)) throw err;
         const error = errorDetail(err, cwd);
         await db.transaction((tx) => failScene(tx, env.queue, sceneId, error));
         throw new PermanentError(error.message);
@@ -60,7 +67,7 @@ export default defineFunction({
     try {
       if (!plan.plays.length) {
         // A scene without plays: manim's default format saves a PNG of its one frame, and so does this.
-        await renderStill(env, { id: job.id, cwd, file: join(cwd, job.entry!), options }, scene, { name: `${scene.name}.png`, texFiles: plan.texFiles });
+        await renderStill(cancellable, { id: job.id, cwd, file: join(cwd, job.entry!), options }, scene, { name: `${scene.name}.png`, texFiles: plan.texFiles });
         return { still: true };
       }
       const partialDir = join(dir, 'partials');
@@ -78,6 +85,7 @@ export default defineFunction({
         stitchResultSchema,
       );
       await db.transaction(async (tx) => {
+        if (!(await sceneStillOpen(tx, scene))) return;
         for (const o of result.outputs) {
           const name = o.kind === 'movie' ? `${scene.name}${o.path.slice(o.path.lastIndexOf('.'))}` : `${scene.name}/${o.path.startsWith(outDir) ? relative(outDir, o.path) : basename(o.path)}`;
           await putArtifactFile(tx, { jobId: job.id, sceneId, kind: 'output', name, position: o.kind === 'movie' ? 0 : 1, contentType: contentType(o.path) }, o.path);
@@ -85,7 +93,11 @@ export default defineFunction({
         await completeScene(tx, scene, { node: env.nodeId, ms: Date.now() - started });
       });
       return { outputs: result.outputs.length };
+    } catch (err) {
+      if (cancel.signal.aborted && !env.signal.aborted) return { cancelled: true };
+      throw err;
     } finally {
+      cancel.release();
       await rm(dir, { recursive: true, force: true });
     }
   },

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Sets up what this machine is missing to run NetworkNodes, and nothing it already has:
-# Debian packages (cairo, pango, ffmpeg, LaTeX), the project's own Python environment with the
+# Debian packages (cairo, pango, ffmpeg, LaTeX; Chromium for the web page's browser test), the project's own Python environment with the
 # pinned Manim, and the npm packages. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-APT_PACKAGES=(build-essential python3-dev python3-venv pkg-config libcairo2-dev libpango1.0-dev ffmpeg
+APT_PACKAGES=(build-essential python3-dev python3-venv pkg-config libcairo2-dev libpango1.0-dev ffmpeg chromium
   texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm)
 
 missing=()

@@ -6,6 +6,7 @@ payload names the innermost traceback frame that lies in the user's directory.
 
 from __future__ import annotations
 
+import errno
 import os
 import traceback
 from typing import Any
@@ -40,6 +41,27 @@ class LimitExceeded(DriverError):
     so it fails at once on every node alike, unlike a machine fault that another node may not have."""
 
     type_name = "LimitExceeded"
+
+
+class MachineFault(DriverError):
+    """The machine failed the render, not the scene: memory or disk ran out, a package is missing
+    on this node. Another node may well render it, so it is retried there."""
+
+    type_name = "MachineFault"
+
+
+def is_machine_fault(exc: BaseException, user_dir: str | None) -> bool:
+    """MemoryError, a full disk, or an import of a module that is neither installed here nor part
+    of the scene's own project (a module of the project that fails to import is the scene's fault)."""
+    if isinstance(exc, MemoryError):
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        top = exc.name.split(".")[0]
+        bases = {b for b in (user_dir, os.getcwd()) if b}
+        return not any(os.path.exists(os.path.join(b, top)) or os.path.exists(os.path.join(b, top + ".py")) for b in bases)
+    return False
 
 
 class PlanMismatch(DriverError):
@@ -84,7 +106,7 @@ def error_payload(exc: BaseException, user_dir: str | None) -> dict[str, Any]:
     """The protocol's ``{"ok": false, "error": ...}`` object for ``exc``."""
     if isinstance(exc, SceneError):
         inner: BaseException = exc.cause
-        type_name = SceneError.type_name
+        type_name = MachineFault.type_name if is_machine_fault(inner, user_dir) else SceneError.type_name
         message = f"{type(inner).__name__}: {inner}"
     elif isinstance(exc, DriverError):
         inner = exc
@@ -92,7 +114,7 @@ def error_payload(exc: BaseException, user_dir: str | None) -> dict[str, Any]:
         message = str(exc)
     else:
         inner = exc
-        type_name = "InternalError"
+        type_name = MachineFault.type_name if is_machine_fault(exc, user_dir) else "InternalError"
         message = f"{type(exc).__name__}: {exc}"
     file, line = user_location(inner, user_dir)
     tb = "".join(traceback.format_exception(type(inner), inner, inner.__traceback__))

@@ -13,6 +13,15 @@ from typing import Any, Protocol
 from .records import SectionRecord, SoundRecord
 
 
+def _bundle_relative(path: Path) -> str:
+    """A sound inside the scene's project (the working directory) is recorded relative to it: the
+    stitch runs on another machine, with the project in another folder."""
+    try:
+        return str(path.relative_to(Path.cwd().absolute()))
+    except ValueError:
+        return str(path)
+
+
 class WriterState(Protocol):
     """What the writer patches read and record (SceneTap is one)."""
 
@@ -58,7 +67,7 @@ def patch_writer(writer: Any, renderer: Any, state: WriterState) -> None:
         state.sounds.append(
             SoundRecord(
                 float(time if time is not None else renderer.time),
-                str(Path(path).absolute()),
+                _bundle_relative(Path(path).absolute()),
                 None if gain is None else float(gain),
                 kwargs.get("gain_to_background"),
             )

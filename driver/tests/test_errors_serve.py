@@ -20,6 +20,28 @@ def test_scene_error_points_at_user_line(media: Path) -> None:
     assert "Traceback" in err["traceback"]
 
 
+def test_machine_faults_are_told_apart_from_scene_errors(media: Path, tmp_path: Path) -> None:
+    """A package missing on this node, memory or disk run out: another node may render it."""
+    (tmp_path / "local_helper.py").write_text("import nn_not_installed_anywhere\n")
+    (tmp_path / "local_ok.py").write_text("x = 1\n")
+    cases = {
+        "import nn_not_installed_anywhere": "MachineFault",
+        "raise MemoryError()": "MachineFault",
+        "import errno; raise OSError(errno.ENOSPC, 'No space left on device')": "MachineFault",
+        # the project's own module, wrongly used, is the scene's fault
+        "from local_ok import nope": "SceneError",
+        "raise ValueError('mine')": "SceneError",
+    }
+    for i, (line, kind) in enumerate(cases.items()):
+        file = tmp_path / f"s{i}.py"
+        file.write_text(f"from manim import *\n\nclass S(Scene):\n    def construct(self):\n        {line}\n")
+        res = driver("plan", scene_req(file, "S", media / str(i), format="png-sequence"), check=False)
+        assert res["error"]["type"] == kind, (line, res["error"])
+    (tmp_path / "own.py").write_text("from manim import *\nimport local_helper\n\nclass S(Scene):\n    def construct(self):\n        pass\n")
+    res = driver("plan", scene_req(tmp_path / "own.py", "S", media / "own", format="png-sequence"), check=False)
+    assert res["error"]["type"] == "MachineFault"  # local_helper imports a package this node lacks
+
+
 def test_bad_requests(media: Path) -> None:
     res = driver("plan", {"file": "relative.py"}, check=False)
     assert res["error"]["type"] == "BadRequest"

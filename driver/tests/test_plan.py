@@ -72,7 +72,8 @@ def test_plan_sections_and_sounds(media: Path) -> None:
     assert [p["section"] for p in plan["plays"]] == [0, 0, 1, 2, 2]
     assert [p["skipped"] for p in plan["plays"]] == [False, False, True, False, False]
     assert [p["frames"] for p in plan["plays"]] == [6, 3, 0, 8, 3]
-    click = str(SCENES / "click.wav")
+    # relative to the project (the request's cwd): the stitch runs elsewhere, in another folder
+    click = "click.wav"
     sounds = [(round(s["time"], 9), s["file"], s["gain"]) for s in plan["sounds"]]
     # 0.4 s play (6 frames) + 0.2 s frozen wait (3 frames) + skipped 0.4 s (raw run time)
     # + 0.5 s play (8 frames = 0.5333 s) + offset 0.1; sounds added while skipping are dropped

@@ -17,7 +17,8 @@ import { jobActionRoutes } from './retry.ts';
 
 const idParam = z.uuid();
 const limitParam = z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().int().min(1).max(1000));
-const seqParam = z.string().regex(/^\d{1,15}$/).transform(Number);
+/** An SSE event id (Last-Event-ID). */
+export const seqParam = z.string().regex(/^\d{1,15}$/).transform(Number);
 
 export function jobRoutes(s: Services): Hono {
   const app = new Hono();

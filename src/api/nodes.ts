@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import type { Services } from '../runtime/services.ts';
 import { findLiveNode, liveNodes, setNodeState } from '../store/nodes.ts';
 import type { NodeState } from '../model/states.ts';
+import { databaseProblem } from '../db/problem.ts';
+import { homeDir } from '../lib/home.ts';
 
 /** What each control asks of a node; the node reads it at its next heartbeat. */
 const CONTROLS: Record<string, NodeState> = { drain: 'draining', pause: 'paused', resume: 'online' };
@@ -10,8 +12,16 @@ export function nodeRoutes(s: Services): Hono {
   const app = new Hono();
   const db = s.database.db;
   app.get('/', async (c) => {
-    const rows = await liveNodes(db);
+    // The coordinator's embedded Postgres that stopped (its disk full) is the first thing to say.
+    const problem = databaseProblem(homeDir(s.config.home));
+    let rows;
+    try {
+      rows = await liveNodes(db);
+    } catch (err) {
+      return c.json({ error: problem?.message ?? `the database does not answer: ${err instanceof Error ? err.message : String(err)}` }, 503);
+    }
     return c.json({
+      database: { problem: problem?.message ?? null },
       nodes: rows.map((n) => ({
         id: n.id,
         name: n.name,

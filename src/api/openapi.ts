@@ -148,7 +148,13 @@ export function openApiDocument(version: string) {
       },
       '/cluster': { get: { summary: 'What a joining node needs: the cluster name, render stack and database URL (coordinator only)', responses: { 200: { description: '{ name, version, stack, databaseUrl }' }, 404: error } } },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
-      '/': { get: { summary: 'The dashboard page (it asks for the token)', security: [], responses: { 200: { description: 'text/html' } } } },
+      '/': { get: { summary: 'The web page (the login form until the browser holds the login cookie); ?job=ID shows a job', security: [], responses: { 200: { description: 'text/html' } } } },
+      '/login': { post: { summary: 'The login form (field token): sets the HttpOnly, SameSite=Strict login cookie and the CSRF cookie; a form from another origin is refused', security: [], responses: { 303: { description: 'to /' }, 401: { description: 'the login form again' }, 403: error } } },
+      '/logout': { post: { summary: 'Forgets the login and CSRF cookies', responses: { 200: { description: '{ ok }' } } } },
+      '/events': { get: { summary: "Server-Sent Events of the whole cluster, for the web page: `job` (every job's events; id: the event's global id, Last-Event-ID resumes), `nodes` (the nodes changed), `progress` (jobs whose running segments moved on)", responses: { 200: { description: 'text/event-stream' }, 400: error } } },
+      '/ui/app.js': { get: { summary: "The web page's client module (TypeScript, bundled by esbuild when first asked for)", security: [], responses: { 200: { description: 'text/javascript' } } } },
+      '/ui/style.css': { get: { summary: "The web page's style sheet", security: [], responses: { 200: { description: 'text/css' } } } },
+      '/ui/parts': { get: { summary: "The web page's regions as HTML (want=kpis,nodes,jobs,job; job=ID), swapped in when an event says they changed", responses: { 200: { description: '{ kpis?, nodes?, jobs?, job? }' }, 400: error } } },
       '/functions/{name}': {
         post: {
           summary: 'Call a function registered on this node directly',

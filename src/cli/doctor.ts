@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { statfsSync } from 'node:fs';
+import { databaseProblem } from '../db/problem.ts';
 import { driverInfo, runDriverOnce } from '../driver/info.ts';
 import { smokeSchema } from '../driver/protocol.ts';
 import { pythonPath } from '../driver/python.ts';
@@ -31,8 +33,19 @@ async function smokeRender(setup: string, latexFix: string): Promise<Check[]> {
   }));
 }
 
+/** The home's disk (renders, caches and an embedded Postgres live there) and its Postgres's state. */
+function homeChecks(home: string): Check[] {
+  const { bavail, bsize } = statfsSync(home);
+  const free = bavail * bsize;
+  const problem = databaseProblem(home);
+  return [
+    { what: 'disk of the home', ok: free > 2 ** 30, detail: `${(free / 2 ** 30).toFixed(1)} GiB free in ${home}`, fix: 'free space there, or `networknodes gc` to delete old jobs (config `retention`)' },
+    ...(problem ? [{ what: 'embedded Postgres', ok: false, detail: `${problem.message} (${problem.at})`, fix: 'free space on its disk; `networknodes gc` once it runs again' }] : []),
+  ];
+}
+
 /** What this node has for rendering, and for anything missing, the command that fixes it. */
-export async function runDoctor(json: boolean): Promise<number> {
+export async function runDoctor(json: boolean, home: string): Promise<number> {
   const checks: Check[] = [];
   const setup = 'npm run setup';
   checks.push({ what: 'node', ok: Number(process.versions.node.split('.')[0]) >= 20, detail: process.version, fix: 'install Node.js 20 or newer' });
@@ -54,6 +67,7 @@ export async function runDoctor(json: boolean): Promise<number> {
   const ff = version('ffmpeg', ['-version']);
   checks.push({ what: 'ffmpeg', ok: !!ff, detail: ff ?? 'not found', fix: 'sudo apt-get install ffmpeg' });
   checks.push({ what: 'cores', ok: true, detail: `${cpus().length} (${(totalmem() / 2 ** 30).toFixed(1)} GiB)` });
+  checks.push(...homeChecks(home));
 
   if (json) process.stdout.write(JSON.stringify({ ok: checks.every((c) => c.ok), checks }) + '\n');
   else {

@@ -6,7 +6,7 @@ import { openWith } from './opener.ts';
 type ClientFor = (o: { cluster?: string; token?: string }) => Promise<ClusterClient>;
 type Conn = { cluster?: string; token?: string };
 
-/** `open`, `retry` and `priority`: the commands that act on the farm's page and its jobs. */
+/** `open`, `retry`, `priority` and `gc`: the commands that act on the farm's page and its jobs. */
 export function registerJobCommands(program: Command, clientFor: ClientFor, priorityArg: (v: string) => number): void {
   program
     .command('open')
@@ -50,5 +50,19 @@ export function registerJobCommands(program: Command, clientFor: ClientFor, prio
         method: 'POST', body: JSON.stringify({ priority }), headers: { 'content-type': 'application/json' },
       });
       process.stdout.write(`${job}: priority ${r.was} -> ${r.priority}\n`);
+    });
+
+  program
+    .command('gc')
+    .description('delete now the finished jobs the retention rule no longer keeps (config `retention`), with their files and events')
+    .option('--cluster <url>')
+    .option('--token <token>')
+    .option('--json')
+    .action(async (o: Conn & { json?: boolean }) => {
+      const freed = await (await clientFor(o)).call('/functions/gc', z.object({ jobs: z.number(), bundles: z.number(), bytes: z.number() }), {
+        method: 'POST', body: '{}', headers: { 'content-type': 'application/json' },
+      });
+      if (o.json) return void process.stdout.write(JSON.stringify(freed) + '\n');
+      process.stdout.write(`deleted ${freed.jobs} finished job(s) and ${freed.bundles} unused upload(s): ${(freed.bytes / 2 ** 20).toFixed(1)} MiB freed\n`);
     });
 }

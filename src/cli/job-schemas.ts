@@ -40,6 +40,7 @@ export const jobDetailSchema = z.object({
 export type JobDetailView = z.infer<typeof jobDetailSchema>;
 
 export const nodesSchema = z.object({
+  database: z.object({ problem: z.string().nullable() }).optional(),
   nodes: z.array(
     z.object({
       id: z.string(),

@@ -58,7 +58,7 @@ program
     if (o.host) cfg.http.host = o.host;
     if (o.port !== undefined) cfg.http.port = o.port;
     if (o.workers) cfg.concurrency = o.workers;
-    const c = await startCoordinator(cfg);
+    const c = await startCoordinator(cfg, { announce: true });
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -139,8 +139,9 @@ program
   .option('--token <token>')
   .option('--json')
   .action(async (o: { cluster?: string; token?: string; json?: boolean }) => {
-    const { nodes } = await (await clusterClient(o)).call('/nodes', nodesSchema);
+    const { nodes, database } = await (await clusterClient(o)).call('/nodes', nodesSchema);
     if (o.json) return void process.stdout.write(JSON.stringify(nodes) + '\n');
+    if (database?.problem) process.stdout.write(`database: ${database.problem}\n`);
     for (const n of nodes) {
       process.stdout.write(`${n.name.padEnd(20)} ${n.state.padEnd(9)} ${String(n.current.length)}/${n.concurrency} busy  ${n.cores} cores${n.coordinator ? '  (coordinator)' : ''}  manim ${String(n.versions.manim ?? '?')}\n`);
       if (n.reason) process.stdout.write(`    takes no render work: ${n.reason}\n`);
@@ -189,7 +190,7 @@ program
   .command('doctor')
   .description('what this machine has for rendering, and how to fix what is missing')
   .option('--json')
-  .action(async (o: { json?: boolean }) => process.exit(await runDoctor(!!o.json)));
+  .action(async (o: { json?: boolean }) => process.exit(await runDoctor(!!o.json, homeDir((await config()).home))));
 
 try {
   await program.parseAsync();

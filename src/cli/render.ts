@@ -13,6 +13,8 @@ import { JobProgress } from './progress.ts';
 import { startCoordinator, type Coordinator } from '../runtime/coordinator.ts';
 import { safeBundlePath } from '../model/job-request.ts';
 import { openWith } from './opener.ts';
+import { runningCoordinator } from '../runtime/announce.ts';
+import { homeDir } from '../lib/home.ts';
 
 export interface RenderCommand {
   file: string;
@@ -88,12 +90,15 @@ function describeFailure(job: JobDetailView): string {
   return lines.join('\n');
 }
 
-/** Ctrl-C or a kill of `render` stops its local cluster: renders, drivers and Postgres go with it. */
-function stopOnSignal(local: Coordinator): void {
+/**
+ * Ctrl-C or a kill of `render` stops its local cluster: renders, drivers and Postgres go with it.
+ * Installed before the cluster starts, since its warm drivers fork before the start returns.
+ */
+function stopOnSignal(local: Promise<Coordinator>): void {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
       process.stderr.write(`\n${signal}: stopping the local cluster\n`);
-      void local.stop().finally(() => process.exit(code));
+      void local.then((c) => c.stop()).finally(() => process.exit(code));
     });
   }
 }
@@ -104,10 +109,18 @@ export async function openCluster(cmd: RenderCommand): Promise<{ client: Cluster
     if (!cmd.token) throw new ClusterError('a cluster token is needed: --token or NN_TOKEN (networknodes up prints it)');
     return { client: new ClusterClient(cmd.cluster.replace(/\/$/, ''), cmd.token), close: async () => {} };
   }
+  // An `up` on this home: its coordinator owns the home's Postgres, so the render goes to it.
+  // A second one would share that Postgres's data folder, and could stop it.
+  const running = await runningCoordinator(homeDir(cmd.config.home));
+  if (running) {
+    if (!cmd.json) process.stderr.write(`no --cluster given: using the coordinator \`up\` runs on this machine at ${running.url}${cmd.local ? ' (--local is for a cluster of its own)' : ''}\n`);
+    return { client: new ClusterClient(running.url, running.token), close: async () => {} };
+  }
   const workers = cmd.local ?? cpus().length;
   if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
-  const local: Coordinator = await startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
-  stopOnSignal(local);
+  const starting = startCoordinator({ ...cmd.config, concurrency: workers, http: { host: '127.0.0.1', port: 0 } });
+  stopOnSignal(starting);
+  const local = await starting;
   return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };
 }
 

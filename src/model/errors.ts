@@ -35,3 +35,15 @@ export class SceneError extends Error {
     super(detail.file && detail.line ? `${detail.type}: ${detail.message} (${detail.file}:${detail.line})` : `${detail.type}: ${detail.message}`);
   }
 }
+
+/**
+ * Driver error types that are the machine's doing, not the scene's: a child killed under it, memory
+ * or disk run out, a package missing on this node (driver/nn_driver/errors.py). Another node may
+ * render the same thing, so these are retried there instead of failing the scene.
+ */
+const MACHINE_FAULTS = ['WorkerCrashed', 'MachineFault'];
+
+/** Whether `err` is the scene's own failure, the same on every node: the scene fails at once. */
+export function isSceneFault(err: unknown): err is SceneError {
+  return err instanceof SceneError && !MACHINE_FAULTS.includes(err.detail.type);
+}

@@ -32,8 +32,30 @@ export interface Queue {
    * Jobs locked in the last 30 s are left alone (just fetched, not started yet).
    */
   releaseStale(tx: Tx, poolIds: string[], running: string[]): Promise<void>;
+  /**
+   * Gives back the try of jobs that ended through no fault of their own (their node died or shut
+   * down cleanly): graphile-worker counts every fetch as an attempt, so a segment whose nodes kept
+   * dying would otherwise end up with no attempts left and nobody ever running it.
+   */
+  refund(tx: Tx, jobKeys: string[]): Promise<void>;
+  /** The jobs a dead node's pools held go back to the queue now, their try given back (see refund). */
+  handBack(tx: Tx, poolIds: string[]): Promise<void>;
+  /**
+   * Jobs the queue will never run again, their attempts used up, taken out of the queue (the caller
+   * records their end in the same transaction): what a failure the node could not record leaves.
+   */
+  takeGivenUp(tx: Tx): Promise<GivenUpJob[]>;
   release(): Promise<void>;
 }
+
+export type GivenUpJob = {
+  task: string;
+  payload: unknown;
+  attempts: number;
+  lastError: string | null;
+};
+
+const textArray = (xs: string[]) => `{${xs.map((x) => JSON.stringify(x)).join(',')}}`;
 
 export async function createQueue(connectionString: string, defaultMaxAttempts: number): Promise<Queue> {
   const utils = await makeWorkerUtils({ connectionString, logger: workerLogger });
@@ -62,6 +84,24 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         where locked_by = any(${`{${poolIds.join(',')}}`}::text[])
           and not (id = any(${`{${running.join(',')}}`}::bigint[]))
           and locked_at < now() - interval '30 seconds'`);
+    },
+    async refund(tx, jobKeys) {
+      if (!jobKeys.length) return;
+      await tx.execute(sql`update graphile_worker._private_jobs set attempts = greatest(attempts - 1, 0)
+        where key = any(${textArray(jobKeys)}::text[])`);
+    },
+    async handBack(tx, poolIds) {
+      if (!poolIds.length) return;
+      await tx.execute(sql`update graphile_worker._private_jobs set attempts = greatest(attempts - 1, 0)
+        where locked_by = any(${textArray(poolIds)}::text[])`);
+      // In this transaction: graphile-worker's own call would wait on the rows locked just above.
+      await tx.execute(sql`select graphile_worker.force_unlock_workers(${textArray(poolIds)}::text[])`);
+    },
+    async takeGivenUp(tx) {
+      return tx.execute<GivenUpJob>(sql`delete from graphile_worker._private_jobs j
+        using graphile_worker._private_tasks t
+        where t.id = j.task_id and j.attempts >= j.max_attempts and j.locked_at is null
+        returning t.identifier as task, j.payload, j.attempts, j.last_error as "lastError"`);
     },
     release: async () => utils.release(),
   };

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { run, type ParsedCronItem, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { run, type JobHelpers, type ParsedCronItem, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { log } from '../lib/log.ts';
 import { workerLogger } from './logger.ts';
 
@@ -38,6 +39,7 @@ export async function startRunner(opts: {
 }): Promise<RunnerHandle> {
   const taskList: TaskList = {};
   const running = new Set<string>();
+  let stopping = false;
   for (const name of opts.tasks) {
     const task: Task = async (payload, helpers) => {
       running.add(helpers.job.id);
@@ -50,6 +52,7 @@ export async function startRunner(opts: {
           jobKey: helpers.job.key,
         });
       } finally {
+        await untilDatabaseAnswers(helpers, () => stopping);
         running.delete(helpers.job.id);
       }
     };
@@ -75,6 +78,28 @@ export async function startRunner(opts: {
   return {
     running,
     workerIds,
-    stop: () => runner.stop(),
+    stop: () => {
+      stopping = true;
+      return runner.stop();
+    },
   };
+}
+
+/**
+ * graphile-worker 0.17 records a job's outcome without awaiting it and retries no refused
+ * connection, so an outcome reached while Postgres restarts would crash the node with an unhandled
+ * rejection; the task hands its outcome back only once the database answers again.
+ */
+async function untilDatabaseAnswers(helpers: JobHelpers, stopping: () => boolean): Promise<void> {
+  for (let delay = 250, warned = false; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      await helpers.withPgClient((client) => client.query('select 1'));
+      return;
+    } catch (err) {
+      if (stopping()) return;
+      if (!warned) log.warn({ task: helpers.job.task_identifier, error: String(err) }, 'database unreachable: holding this job’s outcome until it answers');
+      warned = true;
+      await sleep(delay);
+    }
+  }
 }

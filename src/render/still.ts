@@ -2,9 +2,9 @@ import { basename, join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { FunctionEnv } from '../function/define.ts';
 import type { RenderOptions } from '../model/render-options.ts';
-import { SceneError } from '../model/errors.ts';
+import { isSceneFault } from '../model/errors.ts';
 import { putArtifactFile } from '../store/artifacts.ts';
-import { completeScene, failScene } from '../store/scenes.ts';
+import { completeScene, failScene, sceneStillOpen } from '../store/scenes.ts';
 import { stillResultSchema } from '../driver/protocol.ts';
 import { errorDetail } from '../driver/errors.ts';
 import { contentType } from '../video/content-type.ts';
@@ -34,11 +34,12 @@ export async function renderStill(
       env.signal,
     );
     await db.transaction(async (tx) => {
+      if (!(await sceneStillOpen(tx, { id: scene.id, jobId: job.id }))) return;
       await putArtifactFile(tx, { jobId: job.id, sceneId: scene.id, kind: 'output', name: output.name ?? basename(path), position: 0, contentType: contentType(path) }, path);
       await completeScene(tx, { id: scene.id, jobId: job.id, name: scene.name }, { node: env.nodeId, ms: Date.now() - started, frames: 1 });
     });
   } catch (err) {
-    if (!(err instanceof SceneError)) throw err;
+    if (!isSceneFault(err)) throw err;
     await db.transaction((tx) => failScene(tx, env.queue, scene.id, errorDetail(err, job.cwd)));
   } finally {
     await rm(mediaDir, { recursive: true, force: true });

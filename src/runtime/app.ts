@@ -11,7 +11,8 @@ import { latestRoutes, triggerRoutes } from '../api/triggers.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { log } from '../lib/log.ts';
 import { VERSION } from '../model/version.ts';
-import { dashboardHtml } from '../web/dashboard.ts';
+import { clusterEventRoutes } from '../api/events.ts';
+import { openWebRoutes, webRoutes } from '../web/routes.tsx';
 
 /** A function's input is a small JSON object (ids, names); files go through POST /jobs. */
 const FUNCTION_BODY_BYTES = 1024 * 1024;
@@ -20,8 +21,8 @@ const FUNCTION_BODY_BYTES = 1024 * 1024;
 export function createApp(s: Services): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true, node: s.nodeId, version: VERSION }));
-  // The dashboard page holds no data: it asks for the token and reads the API with it.
-  app.get('/', (c) => c.html(dashboardHtml()));
+  // The web page: its assets and login form are open, `/` shows the login form until the cookie is set.
+  app.route('/', openWebRoutes(s));
   // Forges cannot send the token: a push is authenticated by its trigger's secret.
   app.route('/hooks', hookRoutes(s));
   app.use('*', requireToken(s.token));
@@ -43,6 +44,8 @@ export function createApp(s: Services): Hono {
     const host = new URL(c.req.url).hostname.replace(/^\[|\]$/g, '');
     return c.json({ name: s.cluster.name, version: VERSION, stack: s.cluster.stack ?? null, databaseUrl: s.cluster.databaseUrlFor(host) });
   });
+  app.route('/', webRoutes(s));
+  app.route('/events', clusterEventRoutes(s));
   app.route('/jobs', jobRoutes(s));
   app.route('/nodes', nodeRoutes(s));
   app.route('/cache', cacheRoutes(s));

@@ -7,6 +7,7 @@ import { advertise, type Advertised } from './discovery.ts';
 import { VERSION } from '../model/version.ts';
 import { clusterToken, homeDir } from '../lib/home.ts';
 import { startDrivers } from '../driver/info.ts';
+import { announceCoordinator } from './announce.ts';
 
 export interface Coordinator {
   node: NodeHandle;
@@ -31,7 +32,7 @@ function databaseUrlFor(url: string, host: string): string {
  * the HTTP runtime and a local worker, advertised on the LAN. Stopping it hands running work back
  * and stops Postgres last.
  */
-export async function startCoordinator(config: Config, opts: { listen?: boolean } = {}): Promise<Coordinator> {
+export async function startCoordinator(config: Config, opts: { listen?: boolean; /** `up`: say so in the home (announce.ts) */ announce?: boolean } = {}): Promise<Coordinator> {
   const home = homeDir(config.home);
   const token = clusterToken(home, config.token);
   let embedded: EmbeddedPostgresHandle | undefined;
@@ -59,6 +60,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
     });
     const port = Number(new URL(node.url ?? 'http://x:0').port);
     advertised = advertise(config.name, config.http.host, port, VERSION);
+    const unannounce = opts.announce && node.url ? announceCoordinator(home, { url: node.url, token, pid: process.pid }) : undefined;
     return {
       node,
       url: node.url ?? '',
@@ -66,6 +68,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean 
       databaseUrl,
       embedded,
       async stop() {
+        unannounce?.();
         await advertised?.stop();
         await node.stop();
         await embedded?.stop();

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -13,11 +12,13 @@ import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } fr
 import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
 import { avoidFlag, NEEDS_LATEX } from '../store/queue-keys.ts';
 import { handBackOnStop } from '../store/segments/requeue.ts';
+import { failGivenUpWork } from '../store/given-up.ts';
 import { DriverPool } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
-import { reapDeadNodes } from './recovery.ts';
-import { cronItems, triggerFunctions } from '../triggers/registry.ts';
+import { reapDeadNodes, sweepGivenUp } from './recovery.ts';
+import { prepareWorkDir } from './work-dir.ts';
+import { cronItems, GC_TASK, triggerFunctions } from '../triggers/registry.ts';
 import type { ClusterInfo, Services } from './services.ts';
 import { log } from '../lib/log.ts';
 import { homeDir } from '../lib/home.ts';
@@ -76,13 +77,12 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   await hub.start(database.sql);
   const versions = opts.versions ?? {};
   const reason = stackMismatch(versions, opts.clusterStack);
-  const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config)])], config.functionModules);
+  const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config), GC_TASK])], config.functionModules);
   const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
   const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice, config.limits);
   if (RENDER_FUNCTIONS.some((f) => functions.has(f))) driver.warm();
   else await driver.close();
-  const workDir = join(homeDir(config.home), 'work', id);
-  mkdirSync(workDir, { recursive: true });
+  const workDir = prepareWorkDir(homeDir(config.home), id);
   // One folder per machine, kept across restarts: every node on it shares the SVGs.
   const tex = new TexShare(join(homeDir(config.home), 'tex-cache'), database);
   await tex.start();
@@ -99,6 +99,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   };
   const app = createApp(services);
   const current = new Map<string, { task: string; payload: unknown; since: string }>();
+  const interruptedKeys = new Set<string>();
 
   /** Runs a claimed queue job's function in-process; throwing makes the queue try it again. */
   async function dispatch(call: TaskCall): Promise<void> {
@@ -112,10 +113,15 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       if (fnJob) await markFunctionJobStarted(database.db, fnJob.nnJob);
       const env = services.envFor({ attempt: call.attempt, maxAttempts: call.maxAttempts, signal: shutdown.signal });
       const outcome = await fn.call(fnJob ? fnJob.input : call.payload, env);
-      const retry = !outcome.ok && outcome.retry && call.attempt < call.maxAttempts && !shutdown.signal.aborted;
-      if (fnJob && (outcome.ok || !retry) && !(shutdown.signal.aborted && !outcome.ok)) {
+      // Cut short by this node's shutdown: not the work's failure, its queue try is given back at stop.
+      const interrupted = !outcome.ok && shutdown.signal.aborted;
+      if (interrupted && call.jobKey) interruptedKeys.add(call.jobKey);
+      const retry = !outcome.ok && outcome.retry && call.attempt < call.maxAttempts && !interrupted;
+      if (fnJob && (outcome.ok || !retry) && !interrupted) {
         if (outcome.ok) await finishJob(database.db, fnJob.nnJob, 'succeeded', { result: outcome.result });
         else await finishJob(database.db, fnJob.nnJob, 'failed', { error: { message: outcome.error, node: name } });
+      } else if (!outcome.ok && !retry && !interrupted) {
+        await failGivenUpWork(database.db, queue, call.task, call.payload, call.attempt, outcome.error);
       }
       // A failure another try may not have goes back to the queue (this or another node); a bad input never gets better.
       if (!outcome.ok && outcome.retry) throw new Error(outcome.error);
@@ -147,6 +153,9 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     runner = undefined;
     if (!r) return;
     await r.stop();
+    const keys = [...interruptedKeys];
+    interruptedKeys.clear();
+    await queue.refund(database.db, keys).catch((err) => log.warn({ err: String(err) }, 'could not give back the tries of interrupted work'));
     // Whatever is still locked by this node goes back to the queue now, not in graphile-worker's 4 hours.
     if (r.workerIds.size) await queue.utils.forceUnlockWorkers([...r.workerIds]).catch(() => {});
   };
@@ -161,11 +170,12 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       // Taken for dead while unreachable (asleep, cut off): back, with a fresh lease on work.
       await setNodeState(database.db, id, 'online');
     } else if ((state === 'paused' || state === 'draining') && runner) {
-      switching = stopWork().then(() => (state === 'draining' ? setNodeState(database.db, id, 'drained') : undefined)).finally(() => (switching = undefined));
+      switching = stopWork().then(() => (state === 'draining' ? setNodeState(database.db, id, 'drained', 'draining') : undefined)).finally(() => (switching = undefined));
     } else if (state === 'online' && !runner && !shutdown.signal.aborted) {
       switching = startWork().finally(() => (switching = undefined));
     }
     await reapDeadNodes(database, queue);
+    await sweepGivenUp(database, queue);
   };
   const beater = setInterval(() => {
     beat().catch((err) => log.warn({ err: String(err) }, 'heartbeat failed'));

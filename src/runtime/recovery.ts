@@ -4,6 +4,7 @@ import type { Queue } from '../queue/queue.ts';
 import { clearWorkerIds, setNodeState, staleNodes } from '../store/nodes.ts';
 import { requeueLostSegments } from '../store/segments/requeue.ts';
 import { log } from '../lib/log.ts';
+import { failGivenUpWork } from '../store/given-up.ts';
 
 // Any constant shared by all nodes: one reaper at a time in the whole cluster.
 const REAPER_LOCK = 0x6e6e7270;
@@ -11,7 +12,7 @@ const REAPER_LOCK = 0x6e6e7270;
 /**
  * Takes back the work of nodes that stopped heart-beating (killed, unplugged, asleep): they are
  * marked offline, their segments go back to queued, and their graphile-worker locks are released
- * at once — graphile-worker alone would wait four hours. Every node runs this; the advisory lock
+ * at once — graphile-worker alone would wait four hours — with their queue tries given back. Every node runs this; the advisory lock
  * makes one of them do it.
  */
 export async function reapDeadNodes(database: Database, queue: Queue): Promise<string[]> {
@@ -22,17 +23,34 @@ export async function reapDeadNodes(database: Database, queue: Queue): Promise<s
     for (const node of await staleNodes(tx)) {
       if (node.state !== 'offline') {
         await setNodeState(tx, node.id, 'offline');
-        const lost = await requeueLostSegments(tx, node);
+        const lost = await requeueLostSegments(tx, queue, node);
         log.warn({ node: node.name, segments: lost }, 'node stopped heart-beating: its work goes back to the queue');
       }
       if (node.workerIds.length) {
-        // Same connection pool as the queue, but its own transaction: idempotent, so a crash between
-        // the two only means the next reaper does it again.
-        await queue.utils.forceUnlockWorkers(node.workerIds);
+        // A node's death is not its work's failure: the queue's try is given back with the lock.
+        await queue.handBack(tx, node.workerIds);
         await clearWorkerIds(tx, node.id);
       }
       reaped.push(node.name);
     }
     return reaped;
+  });
+}
+
+/**
+ * Queue jobs whose tries are all used up without their end being recorded (the database was away
+ * when the last one failed, a node died at the wrong moment) end their job, scene or segment as
+ * failed, so nothing waits for them. One sweeper at a time, as for the reaper.
+ */
+export async function sweepGivenUp(database: Database, queue: Queue): Promise<number> {
+  return database.db.transaction(async (tx) => {
+    const [lock] = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(${REAPER_LOCK}) as ok`);
+    if (!lock?.ok) return 0;
+    const given = await queue.takeGivenUp(tx);
+    for (const job of given) {
+      await failGivenUpWork(tx, queue, job.task, job.payload, job.attempts, job.lastError ?? 'no error recorded');
+      log.warn({ task: job.task, attempts: job.attempts }, 'the queue gave up on a job: its work ends as failed');
+    }
+    return given.length;
   });
 }

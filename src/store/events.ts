@@ -28,6 +28,12 @@ export async function appendEvent(tx: Tx, jobId: string, type: string, data: unk
   await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${jobId})`);
 }
 
+/** Whether the job's history has an event of this type (e.g. `job.planned`: every scene is open). */
+export async function hasEvent(db: Tx, jobId: string, type: string): Promise<boolean> {
+  const rows = await db.select({ id: events.id }).from(events).where(and(eq(events.jobId, jobId), eq(events.type, type))).limit(1);
+  return rows.length > 0;
+}
+
 export async function eventsSince(db: Tx, jobId: string, afterSeq: number): Promise<JobEvent[]> {
   const rows = await db
     .select()
@@ -37,13 +43,33 @@ export async function eventsSince(db: Tx, jobId: string, afterSeq: number): Prom
   return rows.map((r) => ({ seq: r.seq, type: r.type, data: r.data, at: r.createdAt.toISOString() }));
 }
 
-/** One LISTEN connection per process, fanned out to every subscriber by job id. */
+/** Every job's events after the event with global id `afterId`, oldest first, at most `limit`.
+ *  Ids follow insertion, not commit, order: a reader may skip an event committed late, so the page
+ *  treats each event only as a sign that its job changed and reads the job itself. */
+export async function eventsAfterId(db: Tx, afterId: number, limit = 500): Promise<(JobEvent & { id: number; jobId: string })[]> {
+  const rows = await db.select().from(events).where(gt(events.id, afterId)).orderBy(asc(events.id)).limit(limit);
+  return rows.map((r) => ({ id: r.id, jobId: r.jobId, seq: r.seq, type: r.type, data: r.data, at: r.createdAt.toISOString() }));
+}
+
+/** The newest event's global id (0 with none): where a stream that asks for no history starts. */
+export async function latestEventId(db: Tx): Promise<number> {
+  const [row] = await db.select({ id: sql<number>`coalesce(max(${events.id}), 0)::bigint` }).from(events);
+  return Number(row?.id ?? 0);
+}
+
+/** The hub's event name for "some job has a new event" (the payload is the job id). */
+export const ANY_JOB = '*';
+
+/** One LISTEN connection per process, fanned out to every subscriber by job id (and to ANY_JOB). */
 export class EventHub extends EventEmitter {
   private unlisten?: () => Promise<void>;
 
   async start(sql: Sql): Promise<void> {
     this.setMaxListeners(0);
-    const { unlisten } = await sql.listen(EVENTS_CHANNEL, (jobId) => this.emit(jobId));
+    const { unlisten } = await sql.listen(EVENTS_CHANNEL, (jobId) => {
+      this.emit(jobId);
+      this.emit(ANY_JOB, jobId);
+    });
     this.unlisten = unlisten;
   }
 

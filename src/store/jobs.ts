@@ -7,7 +7,7 @@ import type { JobRequest } from '../model/job-request.ts';
 import type { RenderOptions } from '../model/render-options.ts';
 import { TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
 import { putBundle } from './bundles.ts';
-import { appendEvent } from './events.ts';
+import { appendEvent, hasEvent } from './events.ts';
 import { outputUrl } from '../lib/output-url.ts';
 import { listArtifacts } from './artifacts.ts';
 import { functionKey, NEEDS_LATEX, planKey, stitchKey } from './queue-keys.ts';
@@ -41,8 +41,13 @@ export async function enqueueRenderJob(
 ): Promise<string> {
   const [row] = await tx.insert(jobs).values({ kind: 'render', ...job }).returning({ id: jobs.id });
   await appendEvent(tx, row!.id, 'job.queued', { entry: job.entry, scenes: job.sceneNames, options: job.options, ...(job.retryOf ? { retryOf: job.retryOf } : {}) });
-  await queue.add(tx, 'plan', { jobId: row!.id }, { jobKey: planKey(row!.id), priority: -10, flags: [NEEDS_LATEX] });
+  await enqueuePlan(tx, queue, row!.id);
   return row!.id;
+}
+
+/** A job's plan in the queue: the one place it is added (`runAt`: offered again then). */
+export async function enqueuePlan(tx: Tx, queue: Queue, jobId: string, runAt?: Date): Promise<void> {
+  await queue.add(tx, 'plan', { jobId }, { jobKey: planKey(jobId), priority: -10, flags: [NEEDS_LATEX], runAt });
 }
 
 export async function getJobRow(db: Tx, id: string) {
@@ -152,6 +157,8 @@ export async function finishJob(tx: Tx, jobId: string, state: 'succeeded' | 'fai
 
 /** A render job ends when every scene has ended; it failed if any scene failed. */
 export async function finishRenderJobIfDone(tx: Tx, jobId: string): Promise<void> {
+  // Scenes are opened one after another: the first may end before the next exists.
+  if (!(await hasEvent(tx, jobId, 'job.planned'))) return;
   const rows = await tx.select({ state: scenes.state, name: scenes.name, error: scenes.error }).from(scenes).where(eq(scenes.jobId, jobId));
   if (!rows.length || rows.some((r) => !TERMINAL_SCENE_STATES.includes(r.state))) return;
   const failed = rows.filter((r) => r.state === 'failed');

@@ -59,8 +59,10 @@ export async function takesWork(db: Tx, id: string): Promise<boolean> {
   return row?.state === 'online';
 }
 
-export async function setNodeState(db: Tx, id: string, state: NodeState): Promise<void> {
-  await db.update(nodes).set({ state, ...(state === 'offline' ? { current: [] } : {}) }).where(eq(nodes.id, id));
+/** `from`: only a node still in that state (a drain that ends after a resume must not undo it). */
+export async function setNodeState(db: Tx, id: string, state: NodeState, from?: NodeState): Promise<void> {
+  const which = from ? and(eq(nodes.id, id), eq(nodes.state, from)) : eq(nodes.id, id);
+  await db.update(nodes).set({ state, ...(state === 'offline' ? { current: [] } : {}) }).where(which);
 }
 
 export async function liveNodes(db: Tx) {

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import { jobs, scenes } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
 import { cutScene, type CutOptions } from '../cutting/cut.ts';
-import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../model/states.ts';
+import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES, type SegmentState } from '../model/states.ts';
 import { addPlan, failScene, stitchIfComplete } from './scenes.ts';
 import { renderSlots } from './nodes.ts';
 import { openSegments } from './segments/create.ts';
@@ -44,9 +44,15 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       return failScene(tx, queue, sceneId, { message: err.message });
     }
     // A lead that drew the whole scene first gave it its exact plan: a cheap plan may have missed plays.
-    const [scene] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId)).for('update');
-    const plan = scene?.plan?.exact ? scene.plan : planned;
+    const [scene] = await tx.select({ plan: scenes.plan, state: scenes.state }).from(scenes).where(eq(scenes.id, sceneId)).for('update');
+    if (!scene || TERMINAL_SCENE_STATES.includes(scene.state)) return;
     const open = await openSegments(tx, sceneId);
+    // Planned already (a redelivered plan, a scout and a plan both done): nothing waits for a plan
+    // any more, so one plan, one set of segments. A plan a lead adopted still has scouts to end.
+    const waiting = (s?: { state: SegmentState }) => !!s && OPEN_SEGMENT_STATES.includes(s.state);
+    const unplanned = open.scouts.some(waiting) || (waiting(open.lead) && open.lead!.toPlay === OPEN_END);
+    if (scene.state !== 'planning' && !unplanned) return;
+    const plan = scene.plan?.exact ? scene.plan : planned;
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
     const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;

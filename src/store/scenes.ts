@@ -1,13 +1,14 @@
-import { and, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { artifacts, jobs, scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
-import { appendEvent } from './events.ts';
+import { appendEvent, hasEvent } from './events.ts';
 import { finishRenderJobIfDone } from './jobs.ts';
 import { stitchKey } from './queue-keys.ts';
 import { createCutSegments, createOpenSegments, type OpenSegments } from './segments/create.ts';
 import { cancelOpenSegments } from './segments/drop.ts';
 import type { ScenePlan, SegmentCut } from '../model/plan.ts';
+import { TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
 
 /** Records a scene about to be planned, with the segments that start before its plan. */
 export async function openScene(tx: Tx, queue: Queue, jobId: string, position: number, name: string, open: OpenSegments): Promise<string> {
@@ -28,12 +29,12 @@ export async function addFailedScene(tx: Tx, jobId: string, position: number, na
   await appendEvent(tx, jobId, 'scene.failed', { scene: name, error });
 }
 
-/** A scene fails as a whole; its other segments stop, the job's other scenes go on. */
+/** A scene fails as a whole (unless it already ended); its other segments stop, the job's other scenes go on. */
 export async function failScene(tx: Tx, queue: Queue, sceneId: string, error: JobError): Promise<void> {
   const [scene] = await tx
     .update(scenes)
     .set({ state: 'failed', error, finishedAt: new Date() })
-    .where(and(eq(scenes.id, sceneId), ne(scenes.state, 'failed')))
+    .where(and(eq(scenes.id, sceneId), notInArray(scenes.state, [...TERMINAL_SCENE_STATES])))
     .returning();
   if (!scene) return;
   await cancelOpenSegments(tx, queue, { sceneId });
@@ -67,20 +68,40 @@ export async function recordStitchNode(db: Tx, sceneId: string, nodeId: string):
   await db.update(scenes).set({ stitchNode: nodeId }).where(eq(scenes.id, sceneId));
 }
 
-/** A stitched scene is done (its outputs stored in the same transaction); its job may be too.
- *  PNG frames need no stitching: `framesAreOutputs` makes the segments' frames its outputs. */
+/**
+ * Whether a stitch's (or still's) outputs are still wanted, its job and scene locked until the
+ * transaction ends: a job cancelled meanwhile, or a scene already done by a redelivered stitch,
+ * gets no second set of outputs and no success.
+ */
+export async function sceneStillOpen(tx: Tx, scene: { id: string; jobId: string }): Promise<boolean> {
+  const [job] = await tx.select({ state: jobs.state }).from(jobs).where(eq(jobs.id, scene.jobId)).for('update');
+  const [row] = await tx.select({ state: scenes.state }).from(scenes).where(eq(scenes.id, scene.id)).for('update');
+  return !!job && !!row && !TERMINAL_JOB_STATES.includes(job.state) && !TERMINAL_SCENE_STATES.includes(row.state);
+}
+
+/** A stitched scene is done (its outputs stored in the same transaction, after sceneStillOpen); its
+ *  job may be too. The pieces it was stitched from are no longer needed and go. PNG frames need no
+ *  stitching: `framesAreOutputs` makes the segments' frames its outputs. */
 export async function completeScene(tx: Tx, scene: { id: string; jobId: string; name: string }, stitch: { node: string; ms: number; framesAreOutputs?: boolean; frames?: number }): Promise<void> {
   if (stitch.framesAreOutputs) await tx.update(artifacts).set({ kind: 'output' }).where(and(eq(artifacts.sceneId, scene.id), eq(artifacts.kind, 'frame')));
+  await tx.delete(artifacts).where(and(eq(artifacts.sceneId, scene.id), eq(artifacts.kind, 'partial')));
   await tx.update(scenes).set({ state: 'succeeded', finishedAt: new Date(), ...(stitch.frames !== undefined ? { totalFrames: stitch.frames } : {}) }).where(eq(scenes.id, scene.id));
   await appendEvent(tx, scene.jobId, 'scene.done', { scene: scene.name, node: stitch.node, stitchMs: stitch.ms });
   await finishRenderJobIfDone(tx, scene.jobId);
 }
 
-/** A plan that runs again (its node died) starts over, unless a scene was already planned: then
- *  the earlier run got far enough, and planning twice would render twice. Returns whether to plan. */
+/** A plan that runs again (its node died) starts over, unless a scene was already planned or the
+ *  earlier run opened every scene (endPlanning): then it got far enough, and planning twice would
+ *  render twice. Returns whether to plan. */
 export async function startPlanning(db: Tx, jobId: string): Promise<boolean> {
   const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
   if (planned.length) return false;
+  if (await hasEvent(db, jobId, 'job.planned')) return false;
   await db.delete(scenes).where(eq(scenes.jobId, jobId));
   return true;
+}
+
+/** Every scene of the job is open (each planned here or by its own segments from now on). */
+export async function endPlanning(tx: Tx, jobId: string, names: string[]): Promise<void> {
+  await appendEvent(tx, jobId, 'job.planned', { scenes: names });
 }

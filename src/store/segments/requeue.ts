@@ -2,28 +2,50 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { segments } from '../../db/schema.ts';
+import type { Queue } from '../../queue/queue.ts';
 import { appendEvent } from '../events.ts';
+import { failScene } from '../scenes.ts';
+import { segmentKey } from '../queue-keys.ts';
+
+export const LOST_REASON = 'the node stopped responding';
+/**
+ * How many nodes a segment may be lost with before its scene fails: a node's death is not counted
+ * as a failed try of the segment (its queue try is given back), but a scene that kills every node
+ * that renders it must still end.
+ */
+export const LOST_NODE_BUDGET = 5;
 
 /**
  * A node that stopped heart-beating lost its running segments: they are queued again, each noting
- * the node as a failure (their queue jobs are unlocked by the reaper, so another node takes them).
+ * the node as a failure (their queue jobs are unlocked by the reaper, so another node takes them);
+ * a segment lost with more nodes than the budget fails its scene.
  */
-export async function requeueLostSegments(tx: Tx, node: { id: string; name: string }): Promise<number> {
-  const reason = 'the node stopped responding';
+export async function requeueLostSegments(tx: Tx, queue: Queue, node: { id: string; name: string }): Promise<number> {
   const lost = await tx
     .update(segments)
     .set({
       state: 'queued',
-      failures: sql`${segments.failures} || ${JSON.stringify([{ node: node.id, nodeName: node.name, error: reason, at: new Date().toISOString() }])}::jsonb`,
+      failures: sql`${segments.failures} || ${JSON.stringify([{ node: node.id, nodeName: node.name, error: LOST_REASON, at: new Date().toISOString() }])}::jsonb`,
     })
     .where(and(eq(segments.nodeId, node.id), eq(segments.state, 'running')))
-    .returning({ jobId: segments.jobId, position: segments.position });
-  for (const s of lost) await appendEvent(tx, s.jobId, 'segment.requeued', { segment: s.position, node: node.name, reason });
+    .returning();
+  for (const s of lost) {
+    const deaths = s.failures.filter((f) => f.error === LOST_REASON).length;
+    if (deaths > LOST_NODE_BUDGET) {
+      const message = `segment ${s.position} (plays ${s.fromPlay}-${s.toPlay}) was lost with ${deaths} nodes that stopped responding while rendering it (the last: ${node.name}); the scene may be killing its nodes`;
+      await tx.update(segments).set({ state: 'failed', error: { message } }).where(eq(segments.id, s.id));
+      await queue.remove(tx, segmentKey(s.id));
+      await appendEvent(tx, s.jobId, 'segment.failed', { segment: s.position, node: node.name, error: message });
+      await failScene(tx, queue, s.sceneId, { message });
+      continue;
+    }
+    await appendEvent(tx, s.jobId, 'segment.requeued', { segment: s.position, node: node.name, reason: LOST_REASON });
+  }
   return lost.length;
 }
 
 /** A node that stops hands its running segments back to the queue (their queue jobs were just
- *  unlocked): not a failure of theirs. */
+ *  unlocked, their tries given back): not a failure of theirs. */
 export async function handBackOnStop(db: Db, nodeId: string): Promise<void> {
   await db.update(segments).set({ state: 'queued' }).where(and(eq(segments.nodeId, nodeId), eq(segments.state, 'running')));
 }

@@ -1,0 +1,27 @@
+/** How long ago, as a person says it: "3 s", "4 min", "2 h". */
+export function age(from: Date | string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - new Date(from).getTime()) / 1000));
+  return s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+}
+
+/** A duration in ms as "850 ms", "12.3 s", "4 min 05 s". */
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
+  return `${i ? n.toFixed(1) : n} ${units[i]}`;
+}
+
+/** A segment's plays as "2–5"; a scout's start is unknown ("?") and an open end runs on ("…"). */
+export const playsLabel = ([from, to]: [number, number]) => `${from < 0 ? '?' : from}–${to < 0 ? '…' : to}`;
+
+/** Percent of `done` over `total`, 0 when nothing is planned yet. */
+export const percent = (done: number, total: number) => (total > 0 ? Math.min(100, Math.round((100 * done) / total)) : 0);

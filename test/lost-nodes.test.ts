@@ -1,0 +1,90 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { freshDatabase } from './helpers/database.ts';
+import { connect, type Database } from '../src/db/client.ts';
+import { createQueue, type Queue } from '../src/queue/queue.ts';
+import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
+import { enqueueSegment } from '../src/store/segments/create.ts';
+import { segmentKey } from '../src/store/queue-keys.ts';
+import { reapDeadNodes, sweepGivenUp } from '../src/runtime/recovery.ts';
+import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
+
+// Node deaths without killing real machines: a node row whose heartbeat is old holds the segment
+// and its queue job, as a killed node leaves them, and the reaper of a live node takes them back.
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let database: Database;
+let queue: Queue;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  database = connect(db.url, 2);
+  queue = await createQueue(db.url, 3);
+});
+afterAll(async () => {
+  await queue?.release();
+  await database?.close();
+  await db?.drop();
+});
+
+async function runningSegment() {
+  const [job] = await database.db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
+  const [scene] = await database.db.insert(scenes).values({ jobId: job!.id, name: 'Killer', position: 0, state: 'rendering' }).returning();
+  const [seg] = await database.db.insert(segments).values({ jobId: job!.id, sceneId: scene!.id, position: 0, fromPlay: 0, toPlay: 3, frames: 40, cost: 1 }).returning();
+  await database.db.transaction((tx) => enqueueSegment(tx, queue, seg!.id));
+  return { jobId: job!.id, segmentId: seg!.id };
+}
+
+/** A node takes the segment (its queue job fetched: one attempt used) and dies; the reaper runs. */
+async function dieWhileRendering(segmentId: string): Promise<string[]> {
+  const id = randomUUID();
+  const pool = `pool-${id}`;
+  await database.db.insert(nodes).values({
+    id, name: `doomed-${id.slice(0, 4)}`, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1,
+    functions: ['render-segment'], workerIds: [pool], lastSeen: new Date(Date.now() - 60_000),
+  });
+  await database.db.update(segments).set({ state: 'running', nodeId: id }).where(sql`${segments.id} = ${segmentId}`);
+  await database.db.execute(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = ${pool}, locked_at = now()
+    where key = ${segmentKey(segmentId)}`);
+  return reapDeadNodes(database, queue);
+}
+
+const queueJob = async (segmentId: string) =>
+  (await database.db.execute<{ attempts: number; locked_by: string | null }>(sql`select attempts, locked_by from graphile_worker._private_jobs where key = ${segmentKey(segmentId)}`))[0];
+
+describe('a node that dies is not its work\'s failure', () => {
+  it('gives back the queue try with the lock, so a segment is never left with no tries and nobody to run it', async () => {
+    const { segmentId } = await runningSegment();
+    for (let i = 0; i < 4; i++) expect(await dieWhileRendering(segmentId)).toHaveLength(1);
+    // Four deaths with a queue of three attempts: the job is still there, unlocked, with its tries.
+    expect(await queueJob(segmentId)).toEqual({ attempts: 0, locked_by: null });
+    const [seg] = await database.db.select().from(segments).where(sql`${segments.id} = ${segmentId}`);
+    expect(seg!.state).toBe('queued');
+    expect(seg!.failures.map((f) => f.error)).toEqual(Array(4).fill('the node stopped responding'));
+  });
+
+  it('fails the scene, and the job, when a segment has been lost with more nodes than the budget', async () => {
+    const { jobId, segmentId } = await runningSegment();
+    for (let i = 0; i <= LOST_NODE_BUDGET; i++) await dieWhileRendering(segmentId);
+    const [seg] = await database.db.select().from(segments).where(sql`${segments.id} = ${segmentId}`);
+    expect(seg!.state).toBe('failed');
+    const [job] = await database.db.select().from(jobs).where(sql`${jobs.id} = ${jobId}`);
+    expect(job!.state).toBe('failed');
+    expect(job!.error?.message).toMatch(/Killer: segment 0 \(plays 0-3\) was lost with 6 nodes that stopped responding while rendering it/);
+  });
+});
+
+describe('a queue job with no tries left', () => {
+  it('ends its scene as failed, with the last error, and leaves the queue', async () => {
+    const { jobId, segmentId } = await runningSegment();
+    // The last try failed while its node could not record it (the database was away).
+    await database.db.execute(sql`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'Error: connect ECONNREFUSED'
+      where key = ${segmentKey(segmentId)}`);
+    expect(await sweepGivenUp(database, queue)).toBe(1);
+    expect(await queueJob(segmentId)).toBeUndefined();
+    const [job] = await database.db.select().from(jobs).where(sql`${jobs.id} = ${jobId}`);
+    expect(job!.state).toBe('failed');
+    expect(job!.error?.message).toMatch(/Killer: rendering the segment failed on all 3 tries: Error: connect ECONNREFUSED/);
+    expect(await sweepGivenUp(database, queue)).toBe(0);
+  });
+});
