@@ -32,6 +32,7 @@ class KeyTap:
     tap: SceneTap
     seconds: float = 0.0  # spent keying, for the driver's timings
     reasons: dict[int, str] = field(default_factory=dict)  # why a play has no key
+    active: bool = True  # keying costs a few percent of a render: only for jobs that use the cache
     serve: frozenset[str] | None = None
     budget: float = 0.0
     served: set[int] = field(default_factory=set)
@@ -46,6 +47,9 @@ class KeyTap:
 
         def compile_animation_data(*args: Any, **kwargs: Any) -> None:
             orig_compile(*args, **kwargs)
+            # a cheap planning pass ("all") is inexact after its first impure play anyway
+            if not self.active or self.tap.shortcut == "all":
+                return
             began = perf_counter()
             self._key = None
             self._random = random_digest()

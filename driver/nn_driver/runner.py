@@ -75,7 +75,7 @@ def run_scene(
         scene = scene_cls()
         tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip)
         tap.install()
-        keys = KeyTap(scene, tap, serve=req.serve, budget=req.draw_frames)
+        keys = KeyTap(scene, tap, active=req.keyed, serve=req.serve, budget=req.draw_frames)
         keys.install()
         Manager(scene)
         scene.render()
