@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
@@ -11,11 +11,14 @@ import { HEARTBEAT_MS, renderSlots } from '../src/store/nodes.ts';
 import { recordPlan } from '../src/store/plans.ts';
 import { listSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
-import { planSchema } from '../src/model/plan.ts';
 import { isSceneFault } from '../src/model/errors.ts';
 import type { RenderOptions } from '../src/model/render-options.ts';
 import { renderStill } from '../src/render/still.ts';
 import { jobSignal } from '../src/function/job-signal.ts';
+import { cachedKeys, clearCache, sceneIsCached, storePlays } from '../src/store/play-cache.ts';
+import { servedPlanSchema } from '../src/driver/protocol.ts';
+import { putArtifactFile } from '../src/store/artifacts.ts';
+import { contentType } from '../src/video/content-type.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
@@ -95,7 +98,11 @@ async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof
     // the whole scene and its render is the plan: planning would only add to the wall time.
     // A still (format png) is manim's own last-frame render, made here (renderStill).
     const still = options.format === 'png';
-    const lead = env.config.segments.lead && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
+    if (options.cache === 'flush') await clearCache(db, name);
+    // A scene with plays in the cache is re-rendered by its planning pass, which draws only the
+    // plays whose keys are missing (planScene). Not for a range of plays (-n): it would draw outside it.
+    const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && !options.plays && (await sceneIsCached(db, name));
+    const lead = env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
     const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
     // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
     // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
@@ -106,7 +113,7 @@ async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof
       await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
       continue;
     }
-    await planScene(env, jobId, sceneId, name, base, false);
+    await planScene(env, jobId, sceneId, name, base, false, warm ? (env.config.cache.planFrames ?? (slots > 1 ? env.config.segments.minFrames : Infinity)) : undefined);
   }
   await db.transaction(async (tx) => {
     await endPlanning(tx, jobId, wanted);
@@ -121,12 +128,27 @@ interface SceneSource {
   options: RenderOptions;
 }
 
-/** Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong). */
-async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name: string, base: SceneSource, exact: boolean): Promise<void> {
+/**
+ * Plans one scene here and cuts it; `exact` runs the exact pass at once (a cheap plan was wrong).
+ * With `drawFrames` (a scene with plays in the cache) the pass is a one-pass re-render: it keys every
+ * play on a render's exact state, fast-forwards over the cached ones and draws the missing ones up
+ * to that many frames, which are stored here; segments draw what it left.
+ */
+async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name: string, base: SceneSource, exact: boolean, drawFrames?: number): Promise<void> {
   const mediaDir = join(env.workDir, 'plan', jobId, name);
+  const { db } = env.database;
   try {
-    const plan = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir, exact }, planSchema, env.signal);
+    const serve = drawFrames === undefined ? {} : { serve: await cachedKeys(db, name), ...(drawFrames < Infinity ? { drawFrames } : {}) };
+    const { partials, ...plan } = await env.driver.call('plan', { ...base, scene: name, mediaDir, texCache: env.tex.dir, exact, ...serve }, servedPlanSchema, env.signal);
     await env.tex.shareFromPlan(plan.texFiles, mediaDir);
+    if (partials.length) {
+      await db.transaction(async (tx) => {
+        for (const p of partials) {
+          await putArtifactFile(tx, { jobId, sceneId, kind: 'partial', name: `${p.index}${extname(p.path)}`, position: p.index, contentType: contentType(p.path) }, p.path);
+        }
+      });
+      await storePlays(db, name, partials, env.config.cache.maxBytes);
+    }
     await recordPlan(env.database.db, env.queue, env.config.segments, jobId, sceneId, name, plan);
   } catch (err) {
     if (!isSceneFault(err)) throw err;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
 import { jobSignal } from '../src/function/job-signal.ts';
 import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../src/model/states.ts';
-import type { ScenePlan } from '../src/model/plan.ts';
+import { isServed, type ScenePlan } from '../src/model/plan.ts';
 import { SceneError, isSceneFault } from '../src/model/errors.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { claimSegment, deferSegment, sceneProgress, segmentWithJob, type SegmentWithJob } from '../src/store/segments/claim.ts';
@@ -22,6 +22,7 @@ import { HEARTBEAT_MS, takesWork } from '../src/store/nodes.ts';
 import { steerRender } from '../src/render/steer.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
+import { storePlays } from '../src/store/play-cache.ts';
 
 /**
  * A queued segment waits in the queue when this node was told to pause or drain (its runner stops
@@ -74,6 +75,8 @@ export default defineFunction({
       const request = {
         file: join(cwd, job.entry!), cwd, scene: scene.name, options: job.options,
         mediaDir: join(work, 'media'), from: scout ? 0 : seg.fromPlay,
+        // the plays this render keys for the play cache start from a full render's state to the bit
+        keyed: job.options.cache !== 'off',
       };
       const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));
       await mkdir(work, { recursive: true });
@@ -95,6 +98,8 @@ export default defineFunction({
             ...(scout ? { startFile: range.startFile } : {}),
             ...(planFile ? { planFile } : {}),
             ...(open ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan!.texFiles) }),
+            // plays served from the play cache: fast-forwarded, not drawn, wherever this render goes
+            ...(plan?.plays.some(isServed) ? { skip: plan.plays.filter(isServed).map((p) => p.index) } : {}),
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),
@@ -107,6 +112,8 @@ export default defineFunction({
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
         ...result.frames.map((f) => ({ kind: 'frame' as const, name: `${scene.name}/${basename(f.path)}`, position: f.index, path: f.path })),
       ];
+      // Every drawn play the render could key goes into the farm's play cache (store/play-cache.ts).
+      if (job.options.cache !== 'off') await storePlays(db, scene.name, result.partials, env.config.cache.maxBytes);
       const last = files.at(-1);
       const poster = last ? await posterFrom(last.path) : undefined;
       await finishSegment(db, env.queue, row, env.nodeId, {

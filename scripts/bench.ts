@@ -5,11 +5,12 @@
  *   npm run bench                    # 1 worker vs manim on one core; 2 workers on two cores
  *   npm run bench -- --runs 3        # three rounds, median ratios (a shared machine's speed drifts)
  *   npm run bench -- --lab 4         # 4 emulated machines of 0.45 CPU each vs manim on 0.45 CPU (root)
+ *   npm run bench -- --edit-only     # the edit round alone: full render, one play edited, re-render
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { driverEnv, PROJECT_ROOT } from '../src/driver/python.ts';
@@ -39,7 +40,12 @@ interface Opts {
   lab?: number;
   cpu: number;
   runs: number;
+  edit?: boolean;
+  editOnly?: boolean;
 }
+
+/** The edit round's edit: one play in the middle of the benchmark scene (play 16, the grid's colour). */
+const EDIT = { from: 'self.play(grid.animate.set_color(GREEN), run_time=rt(1))', to: 'self.play(grid.animate.set_color(ORANGE), run_time=rt(1))' };
 
 function run(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const t0 = performance.now();
@@ -200,6 +206,48 @@ async function lab(o: Opts, n: number) {
   }
 }
 
+/**
+ * The edit round (issue 12): the farm renders the scene, then the scene with one play edited, from
+ * the same cluster home (its play cache); plain manim does the same with its own cache. Printed: each
+ * wall time, the re-render's share of the full render (target ≤ 0.15), and whether each re-render
+ * equals a fresh plain manim render of the edited file.
+ */
+async function editRound(o: Opts) {
+  const tmp = mkdtempSync(join(tmpdir(), 'nn-bench-edit-'));
+  const source = readFileSync(o.file, 'utf8');
+  if (!source.includes(EDIT.from)) throw new Error(`--edit: ${o.file} has no \`${EDIT.from}\` to edit`);
+  const [original, edited] = ['original', 'edited'].map((d) => join(tmp, d, basename(o.file)));
+  for (const [file, text] of [[original!, source], [edited!, source.replace(EDIT.from, EDIT.to)]] as const) {
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, text);
+  }
+  const fresh = join(tmp, 'fresh');
+  await must(spawn(MANIM, manimArgs({ ...o, file: edited! }, fresh), { env: driverEnv() }), 'plain manim of the edited file');
+  const truth = findVideo(fresh, o.scene);
+
+  const home = join(tmp, 'home');
+  await prepareHome(home);
+  const farm = async (file: string, out: string) => {
+    const r = await must(
+      spawn('taskset', ['-c', '0', process.execPath, BIN, 'render', file, o.scene, `-q${o.quality}`, '--local', '1', '--json', '--out-dir', join(tmp, out)], { env: { ...process.env, NN_HOME: home, NN_LOG_LEVEL: 'warn' } }),
+      `networknodes render ${out}`,
+    );
+    return { ms: r.ms, result: resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!)) };
+  };
+  const full = await farm(original!, 'full');
+  const again = await farm(edited!, 'edit');
+  console.log(`networknodes, 1 worker: full render ${(full.ms / 1000).toFixed(1)} s; after the edit ${(again.ms / 1000).toFixed(1)} s (${await sameFrames(again.result.outputs[0]!, truth)})`);
+  printSegments(again.result);
+
+  // plain manim with its own cache (no --disable_caching): the same media folder for both renders
+  const media = join(tmp, 'manim-cache');
+  const cached = (file: string) => ['render', file, o.scene, `-q${o.quality}`, '--encoder-option', 'threads=1', '--progress_bar', 'none', '--media_dir', media];
+  const plainFull = await must(spawn('taskset', ['-c', '0', MANIM, ...cached(original!)], { env: driverEnv() }), 'plain manim');
+  const plainEdit = await must(spawn('taskset', ['-c', '0', MANIM, ...cached(edited!)], { env: driverEnv() }), 'plain manim after the edit');
+  console.log(`plain manim with its cache: full ${(plainFull.ms / 1000).toFixed(1)} s; after the edit ${(plainEdit.ms / 1000).toFixed(1)} s (${await sameFrames(findVideo(media, o.scene), truth)})`);
+  console.log(`\nre-render after a one-play edit: ${(again.ms / full.ms).toFixed(2)} of the full render (target ≤ 0.15); manim's own cache: ${(plainEdit.ms / plainFull.ms).toFixed(2)}`);
+}
+
 const program = new Command('bench')
   .option('--file <file>', 'scene file', join(PROJECT_ROOT, 'examples', 'bench.py'))
   .option('--scene <name>', 'scene', 'Benchmark')
@@ -207,6 +255,9 @@ const program = new Command('bench')
   .option('--lab <n>', 'emulated machines (root only)', Number)
   .option('--cpu <share>', 'CPU share of each lab machine', Number, 0.45)
   .option('--runs <n>', 'rounds of plain manim and the farm; the median ratio is kept', Number, 1)
+  .option('--edit', 'then the edit round: one play edited and rendered again, from the play cache')
+  .option('--edit-only', 'only the edit round')
   .parse();
 const o = program.opts<Opts>();
-await (o.lab ? lab(o, o.lab) : local(o));
+if (!o.editOnly) await (o.lab ? lab(o, o.lab) : local(o));
+if (o.edit || o.editOnly) await editRound(o);

@@ -42,6 +42,7 @@ def describe(record: SceneRecord, duration: float, exact: bool, media_dir: Path)
             "drawSeconds": p.draw_seconds,
             "codeSeconds": p.code_seconds,
             "seconds": p.seconds,
+            "key": p.key,
         }
         for p in record.plays
     ]

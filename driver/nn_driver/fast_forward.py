@@ -21,10 +21,9 @@ file writer (writer_patch.py), so nothing global in manim is changed.
 
 from __future__ import annotations
 
-from time import perf_counter
-
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal
 
 from .describe import describe
@@ -70,6 +69,7 @@ class SceneTap:
     range_files: RangeFiles = field(default_factory=lambda: RangeFiles(None))
     # A scouting render fast-forwards, leaving a paused copy at each play, until its start is known.
     scout: Scout | None = None
+    skip: frozenset[int] = frozenset()  # plays fast-forwarded after fast_until too (cached ones)
     stopped: bool = False
     # Whether the scene's state is still the one a full render has: not after an impure play took
     # the skip path ("all"). A scout leaves paused copies only of an exact state.
@@ -121,7 +121,7 @@ class SceneTap:
                 raise EndSceneEarlyException()
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = has_time_based_updaters(self.scene)
-            self.fast = index < self.fast_until
+            self.fast = index < self.fast_until or index in self.skip
             self._pure = None
             self._step = 0.0
             self._draw = 0.0

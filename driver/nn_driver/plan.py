@@ -10,6 +10,8 @@ A play whose run time is read from updater-built state (``run_time=abs(d.get_x()
 after a dt-updater moved ``d``) gets another frame count in the cheap pass than in
 a render. Every render checks the plan's counts (``expect``); a mismatch makes the
 farm plan the scene again with ``exact`` set, which runs the exact pass at once.
+A plan for the play cache (``keyed``) runs every play per frame: its keys must see
+a render's state to the bit (a pure play's skip path can differ in the last bits).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from .runner import SceneRun, run_scene
 
 
 def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
+    if req.keyed:
+        return run_scene(req, fast_until=math.inf, shortcut="none"), True
     if not req.exact:
         try:
             return run_scene(req, fast_until=math.inf, shortcut="all"), False
@@ -34,5 +38,19 @@ def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
 
 
 def plan(req: PlanRequest) -> dict[str, Any]:
+    if req.serve is not None:
+        return _serve(req)
     run, exact = _run(req)
     return run.describe(exact, Path(req.media_dir))
+
+
+def _serve(req: PlanRequest) -> dict[str, Any]:
+    """A one-pass re-render: the exact plan, drawing the plays the cache misses (key_tap.py)."""
+    run = run_scene(req, fast_until=0, shortcut="none")
+    described = run.describe(True, Path(req.media_dir))
+    drawn = [p for p in run.tap.plays if p.partial is not None]
+    for play in described["plays"]:
+        play["cached"] = play["index"] in run.keys.served
+        play["drawn"] = any(p.index == play["index"] for p in drawn)
+    described["partials"] = [{"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key} for p in drawn]
+    return described

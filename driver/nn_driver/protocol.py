@@ -7,6 +7,7 @@ trust their inputs and a malformed request fails with a clear BadRequest.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +160,13 @@ class PlanRequest:
     media_dir: str
     tex_cache: str | None = None  # the node's folder of the cluster's TeX SVGs (tex_share.py)
     exact: bool = False  # plan: the exact pass at once (a cheap plan was found wrong, see plan.py)
+    # Keys for the play cache (only then are plays keyed): every fast-forwarded play runs per frame,
+    # so the state each play starts from is a full render's to the bit (a pure play's skip path can
+    # differ in the last bits).
+    keyed: bool = False
+    # A one-pass re-render (key_tap.py): the keys the play cache holds, and how many frames to draw.
+    serve: frozenset[str] | None = None
+    draw_frames: float = math.inf
 
 
 def parse_plan(req: dict[str, Any]) -> PlanRequest:
@@ -176,7 +184,15 @@ def _parse_scene_request(req: dict[str, Any]) -> PlanRequest:
     assert media_dir is not None
     tex_cache = abs_path_field(req, "texCache", required=False)
     exact = bool(get_field(req, "exact", bool, False))
-    return PlanRequest(src, scene, parse_options(req.get("options")), media_dir, tex_cache, exact)
+    keyed = bool(get_field(req, "keyed", bool, False))
+    serve = get_field(req, "serve", list, False)
+    if serve is not None and not all(isinstance(k, str) for k in serve):
+        raise BadRequest("field 'serve' must be a list of play keys")
+    budget = get_field(req, "drawFrames", int, False)
+    return PlanRequest(
+        src, scene, parse_options(req.get("options")), media_dir, tex_cache, exact, keyed or serve is not None,
+        None if serve is None else frozenset(serve), math.inf if budget is None else budget,
+    )
 
 
 @dataclass(frozen=True)
@@ -196,6 +212,7 @@ class RenderRequest:
     progress_file: str | None = None  # where the render says which play it is at
     start_file: str | None = None  # a scouting render: where the node writes its first play (scout.py)
     plan_file: str | None = None  # a planning scout: where it writes the scene's plan (scout.py)
+    skip: frozenset[int] = frozenset()  # plays in the range to fast-forward, not draw (served from the play cache)
 
 
 def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
@@ -253,7 +270,15 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         progress_file,
         start_file,
         plan_file,
+        _parse_skip(req),
     )
+
+
+def _parse_skip(req: dict[str, Any]) -> frozenset[int]:
+    skip = req.get("skip") or []
+    if not isinstance(skip, list) or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in skip):
+        raise BadRequest("field 'skip' must be a list of play numbers")
+    return frozenset(skip)
 
 
 @dataclass(frozen=True)

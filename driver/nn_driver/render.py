@@ -37,12 +37,13 @@ def render(req: RenderRequest) -> dict[str, Any]:
             expect=req.expect,
             range_files=RangeFiles(req.stop_file, req.progress_file),
             scout=scout,
+            skip=req.skip,
         )
 
     scout = Scout(req.start_file, req.plan_file) if req.start_file else None
     try:
         # a planning scout is the cheap planning pass (plan.py), leaving copies while it is exact
-        run = scene_pass("all" if req.plan_file else "pure", scout)
+        run = scene_pass("all" if req.plan_file else "none" if req.plan.keyed else "pure", scout)
     except NeedExactPlan:
         assert scout is not None  # only a planning scout takes the skip path for every play
         scout.drop_all()
@@ -73,7 +74,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
         result["plan"] = run.describe(True, Path(req.plan.media_dir))
     if req.plan.options.is_video:
         result["partials"] = [
-            {"index": p.index, "path": p.partial, "frames": p.frames} for p in segment if p.partial is not None
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key} for p in segment if p.partial is not None
         ]
         result["firstFrame"] = first_frame
     else:

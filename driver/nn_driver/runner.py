@@ -11,6 +11,7 @@ from .config_setup import apply_config
 from .describe import describe
 from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
+from .key_tap import KeyTap
 from .protocol import PlanRequest
 from .range_files import RangeFiles
 from .scout import Scout
@@ -25,10 +26,15 @@ if TYPE_CHECKING:
 class SceneRun:
     scene: Scene
     tap: SceneTap
+    keys: KeyTap
 
     def describe(self, exact: bool, media_dir: Path) -> dict[str, Any]:
-        """The scene's plan, from this run (describe.py)."""
-        return describe(self.tap, float(self.scene.renderer.time), exact, media_dir)
+        """The scene's plan, from this run (describe.py), with the time its play keys took."""
+        plan = describe(self.tap, float(self.scene.renderer.time), exact, media_dir)
+        for play in plan["plays"]:
+            if play["index"] in self.keys.reasons:
+                play["uncachable"] = self.keys.reasons[play["index"]]
+        return {**plan, "keySeconds": self.keys.seconds}
 
 
 def prepare_scene(req: PlanRequest) -> type[Scene]:
@@ -52,12 +58,13 @@ def run_scene(
     expect: dict[int, int] | None = None,
     range_files: RangeFiles | None = None,
     scout: Scout | None = None,
+    skip: frozenset[int] = frozenset(),
 ) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
     ``upto`` >= 0 stops the scene at the start of play ``upto + 1`` through manim's
-    own upto_animation_number (EndSceneEarlyException). ``shortcut`` and ``expect``:
-    see SceneTap.
+    own upto_animation_number (EndSceneEarlyException). ``shortcut``, ``expect`` and
+    ``skip`` (plays fast-forwarded wherever they are): see SceneTap.
     """
     from manim import config
     from manim.manager import Manager
@@ -66,12 +73,14 @@ def run_scene(
     config.upto_animation_number = upto
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout)
+        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip)
         tap.install()
+        keys = KeyTap(scene, tap, active=req.keyed, serve=req.serve, budget=req.draw_frames)
+        keys.install()
         Manager(scene)
         scene.render()
     except (DriverError, SceneError, NeedExactPlan):
         raise
     except BaseException as exc:
         raise SceneError(exc) from exc
-    return SceneRun(scene, tap)
+    return SceneRun(scene, tap, keys)

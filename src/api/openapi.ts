@@ -131,6 +131,10 @@ export function openApiDocument(version: string) {
           responses: { 200: { description: '{ id, priority, was }' }, 400: error, 404: error, 409: { ...error, description: 'the job has finished' } },
         },
       },
+      '/cache': {
+        get: { summary: "The farm's play cache: plays, bytes, scenes, maxBytes", responses: { 200: { description: '{ plays, bytes, scenes, maxBytes }' } } },
+        delete: { summary: 'Empty the play cache: every play renders again', responses: { 200: { description: '{ deleted }' } } },
+      },
       '/nodes': { get: { summary: 'Live nodes and what each is doing', responses: { 200: { description: '{ nodes: [...] }' } } } },
       '/nodes/{ref}/{action}': {
         post: {

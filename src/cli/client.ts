@@ -102,7 +102,7 @@ export class ClusterClient {
     readonly fingerprint?: string,
   ) {}
 
-  private async send(path: string, init: { method?: 'GET' | 'POST'; body?: string | Buffer | FormData; headers?: Record<string, string> } = {}) {
+  private async send(path: string, init: { method?: 'GET' | 'POST' | 'DELETE'; body?: string | Buffer | FormData; headers?: Record<string, string> } = {}) {
     try {
       return await request(this.base + path, {
         method: init.method ?? 'GET',

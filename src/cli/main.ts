@@ -14,6 +14,7 @@ import { log, LOG_FORMATS, setLogFormat } from '../lib/log.ts';
 import { chooseLogFormat } from './log-format.ts';
 import { addManimRenderOptions, flagNotes, renderOptionsFromFlags, scenesFromFlags, type ManimFlags } from './manim-flags.ts';
 import { registerJobCommands } from './job-commands.ts';
+import { registerCacheCommand } from './cache-command.ts';
 import { MAX_PRIORITY, MIN_PRIORITY, prioritySchema } from '../model/priority.ts';
 
 const int = (name: string) => (v: string) => {
@@ -202,6 +203,7 @@ program
   });
 
 registerJobCommands(program, clusterClient, priorityArg);
+registerCacheCommand(program, clusterClient);
 
 // Every command that talks to a cluster takes its join string too.
 for (const cmd of program.commands) {

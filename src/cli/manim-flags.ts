@@ -9,8 +9,8 @@ export function addManimRenderOptions(cmd: Command): Command {
   const group = (heading: string, ...options: Option[]) => options.forEach((o) => cmd.addOption(o.helpGroup(heading)));
   group(
     'Global options:',
-    new Option('--disable_caching', 'Disable the use of the cache. The farm has no cache yet: no effect.'),
-    new Option('--flush_cache', 'Remove cached partial movie files (manim before 0.22). The farm has no cache yet: no effect.'),
+    new Option('--disable_caching', 'Render every play: the farm\'s play cache is neither read nor filled.'),
+    new Option('--flush_cache', 'Remove the scene\'s cached plays from the farm\'s play cache before rendering.'),
     new Option('--preview_command <command>', 'The command used to preview the output file (for example vlc for video files)'),
     new Option('--seed <n>', 'Set the random seed to allow reproducibility.').argParser(wholeNumber('--seed')),
   );
@@ -67,6 +67,7 @@ export function renderOptionsFromFlags(f: ManimFlags): RenderOptionsInput {
     seed: f.seed,
     saveSections: f.save_sections ? true : undefined,
     plays: f.from_animation_number,
+    cache: f.disable_caching ? 'off' : f.flush_cache ? 'flush' : undefined,
   };
 }
 
@@ -75,11 +76,10 @@ export function scenesFromFlags(names: string[], f: ManimFlags): string[] {
   return f.write_all ? [] : names;
 }
 
-/** The flags manim takes that the farm cannot honour yet, and why (printed, not silently dropped). */
+/** The flags manim takes that the farm cannot honour as asked, and why (printed, not silently dropped). */
 export function flagNotes(f: ManimFlags): string[] {
   const notes = [];
-  if (f.disable_caching) notes.push('--disable_caching: the farm has no cache yet, so nothing is cached; every play renders');
-  if (f.flush_cache) notes.push('--flush_cache: the farm has no cache yet; there is nothing to flush');
+  if (f.disable_caching && f.flush_cache) notes.push('--flush_cache with --disable_caching: the cache is not used, so nothing is flushed');
   return notes;
 }
 

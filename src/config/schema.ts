@@ -91,6 +91,16 @@ export const configSchema = z.strictObject({
       scouts: z.number().int().min(0).max(64).default(0),
     })
     .prefault({}),
+  /** The farm's play cache (src/store/play-cache.ts): past `maxBytes` the least recently used plays go. */
+  cache: z
+    .strictObject({
+      maxBytes: z.number().int().min(0).default(4 * 1024 ** 3),
+      /** A re-render's planning pass draws the plays the cache misses, up to this many frames; the
+       *  rest go to segments on free nodes. Default: all of them with one render slot, else
+       *  segments.minFrames. */
+      planFrames: z.number().int().min(0).optional(),
+    })
+    .prefault({}),
   /** nice level of renders: above 0 keeps a machine in use responsive. */
   nice: z.number().int().min(0).max(19).default(10),
   /** What one render may use: wall time, memory, disk (see src/driver/limits.ts). */

@@ -1,4 +1,4 @@
-import type { Play } from '../model/plan.ts';
+import { isServed, type Play } from '../model/plan.ts';
 
 /** The cost model the cutter balances shares with: what drawing, encoding and fast-forwarding a
  *  play cost, from what the planning pass recorded and timed. */
@@ -46,6 +46,8 @@ function startCost(play: Play): number {
 /** Estimated microseconds to draw and encode a play. */
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
+  // served (from the play cache): a segment that spans it only fast-forwards over it
+  if (isServed(play)) return fastForwardCost(play, pixels);
   const draw = drawCost(play, pixels) + stepCost(play, pixels);
   return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
 }

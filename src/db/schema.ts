@@ -176,3 +176,21 @@ export const triggerRuns = pgTable('trigger_runs', {
   /** The render jobs the run created, one per scene file. */
   jobIds: jsonb().$type<string[]>().notNull().default([]),
 }, (t) => [index().on(t.trigger, t.at)]);
+
+/**
+ * The farm's play cache (issue 12): one play's partial movie file by its key, the digest of
+ * everything that decides its pixels (driver/nn_driver/play_key.py). Shared by every job and node;
+ * `usedAt` orders least-recently-used eviction. `scene` names the scene that made it, for a flush
+ * and for deciding whether a re-render is worth planning before it draws.
+ */
+export const playCache = pgTable('play_cache', {
+  key: text().primaryKey(),
+  scene: text().notNull(),
+  /** The piece's file extension and content type, as the render stored it (".mp4", "video/mp4"). */
+  ext: text().notNull(),
+  contentType: text().notNull(),
+  size: bigint({ mode: 'number' }).notNull(),
+  bytes: bytea().notNull(),
+  createdAt: now(),
+  usedAt: now(),
+}, (t) => [index().on(t.scene), index().on(t.usedAt)]);

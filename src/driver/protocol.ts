@@ -3,8 +3,11 @@ import { planSchema } from '../model/plan.ts';
 
 export const listSchema = z.object({ scenes: z.array(z.string()) });
 
+/** A drawn play's partial movie file, with its play-cache key when the driver could take one. */
+const partialSchema = z.object({ index: z.number().int(), path: z.string(), frames: z.number().int(), key: z.string().nullable().default(null) });
+
 export const renderResultSchema = z.object({
-  partials: z.array(z.object({ index: z.number().int(), path: z.string(), frames: z.number().int() })),
+  partials: z.array(partialSchema),
   frames: z.array(z.object({ index: z.number().int(), path: z.string() })).default([]),
   firstFrame: z.number().int(),
   /** The last play it drew: where an open-ended render stopped. */
@@ -15,6 +18,9 @@ export const renderResultSchema = z.object({
   plan: planSchema.optional(),
 });
 export type RenderResult = z.infer<typeof renderResultSchema>;
+
+/** A one-pass re-render's plan (driver `plan` with `serve`): the plays it drew, as partials. */
+export const servedPlanSchema = planSchema.extend({ partials: z.array(partialSchema).default([]) });
 
 export const stitchResultSchema = z.object({
   outputs: z.array(z.object({ kind: z.enum(['movie', 'section', 'sectionsIndex']), path: z.string() })),

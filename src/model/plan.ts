@@ -23,8 +23,19 @@ export const playSchema = z.object({
   seconds: z.number().default(0),
   /** Scene time at the play's start (the rendered clock): where a range of plays starts. */
   startTime: z.number().optional(),
+  /** Its play-cache key (driver/nn_driver/play_key.py): null when the state could not be hashed
+   *  surely (`uncachable` says why); such a play always renders. */
+  key: z.string().nullable().optional(),
+  uncachable: z.string().optional(),
+  /** Served from the play cache in this job: no segment renders it. */
+  cached: z.boolean().optional(),
+  /** Drawn by the planning pass itself (a one-pass re-render): no segment renders it. */
+  drawn: z.boolean().optional(),
 });
 export type Play = z.infer<typeof playSchema>;
+
+/** A play whose partial the scene already has (from the cache, or drawn while planning). */
+export const isServed = (p: Pick<Play, 'cached' | 'drawn'>) => !!(p.cached || p.drawn);
 
 export const sectionSchema = z.object({ name: z.string(), type: z.string(), skip: z.boolean() });
 export const soundSchema = z.object({ time: z.number(), file: z.string(), gain: z.number().nullable() });
@@ -41,6 +52,8 @@ export const planSchema = z.object({
   texFiles: z.array(z.string()).default([]),
   /** Planned with the exact progression: its frame counts are a render's (a cheap plan's may not be). */
   exact: z.boolean().default(false),
+  /** Seconds the planning pass spent computing play keys (part of its Python time). */
+  keySeconds: z.number().default(0),
 });
 export type ScenePlan = z.infer<typeof planSchema>;
 

@@ -5,6 +5,7 @@ import type { Services } from './services.ts';
 import { requireToken } from '../api/auth.ts';
 import { jobRoutes } from '../api/jobs.ts';
 import { nodeRoutes } from '../api/nodes.ts';
+import { cacheRoutes } from '../api/cache.ts';
 import { hookRoutes } from '../api/hooks.ts';
 import { latestRoutes, triggerRoutes } from '../api/triggers.ts';
 import { clusterProofRoutes, clusterRoutes } from '../api/cluster.ts';
@@ -45,6 +46,7 @@ export function createApp(s: Services): Hono {
   app.route('/events', clusterEventRoutes(s));
   app.route('/jobs', jobRoutes(s));
   app.route('/nodes', nodeRoutes(s));
+  app.route('/cache', cacheRoutes(s));
   app.route('/triggers', triggerRoutes(s));
   app.route('/latest', latestRoutes(s));
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));

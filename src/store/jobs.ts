@@ -98,6 +98,8 @@ export async function getJobDetail(db: Db, id: string) {
         totalFrames: s.totalFrames,
         framesDone: segs.reduce((n, r) => n + framesDone(r.seg), 0),
         wallMs: ms(s.startedAt, s.finishedAt),
+        /** Per play: served from the play cache, or rendered (and why it could not be cached). */
+        plays: s.plan?.plays.map((p) => ({ index: p.index, cached: !!p.cached, ...(p.uncachable ? { uncachable: p.uncachable } : {}) })) ?? [],
         outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: outputUrl(id, s.name, o.name) })),
         segments: segs.map(({ seg, nodeName }) => ({
           id: seg.id,

@@ -12,6 +12,9 @@ import { OPEN_END } from './segments/range.ts';
 import { assignShare } from './segments/running.ts';
 import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
+import { markCached, serveCached } from './play-cache.ts';
+import { isServed, type Play } from '../model/plan.ts';
+import type { Cut } from '../cutting/cut.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -56,6 +59,12 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const scouts = open.scouts.filter(running);
     // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
     const done = open.lead && !OPEN_SEGMENT_STATES.includes(open.lead.state) ? open.lead.toPlay : -1;
+    // Nothing draws yet (a warm re-render, planned first): plays found in the play cache are served.
+    if (done < 0 && !lead && !scouts.length && job.options.cache !== 'off' && job.options.format !== 'png-sequence') {
+      // a one-pass re-render's plan says itself which plays it served and drew
+      if (!plan.plays.some(isServed)) plan.plays = await markCached(tx, plan.plays);
+      await serveCached(tx, { jobId, sceneId }, plan.plays.filter(inRange(range)));
+    }
     // Only the plays of a range (-n A,B) are drawn; every segment fast-forwards over those before it.
     const rest = plan.plays.filter((p) => p.index > done && inRange(range)(p));
     // Where each is, among the plays left to cut (progress is recorded every half second or so).
@@ -63,11 +72,10 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       const play = s.atPlay ?? 0;
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
-    const cuts = cutScene(rest, pixels, { ...cut, workers }, {
-      before: plan.plays.filter((p) => p.index <= done || p.index < range.first),
-      lead: lead ? { at: at(lead) } : undefined,
-      scouts: scouts.map((s) => ({ at: at(s) })),
-    });
+    const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
+    const cuts = plan.plays.some(isServed)
+      ? cutUncached(plan.plays, rest, pixels, { ...cut, workers })
+      : cutScene(rest, pixels, { ...cut, workers }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
     if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
     for (const [i, s] of scouts.entries()) {
       const share = cuts.scouts[i];
@@ -76,4 +84,17 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count);
     await stitchIfComplete(tx, queue, sceneId);
   });
+}
+
+/**
+ * Cuts the plays from the first the cache does not hold to the last: a segment fast-forwards over
+ * the cached plays inside it (render-segment asks the driver to skip them), which costs less than a
+ * set-up and a fast-forward from the start for each run of missing plays.
+ */
+function cutUncached(all: Play[], rest: Play[], pixels: number, opts: CutOptions): Cut {
+  const missing = rest.filter((p) => !isServed(p) && !p.skipped);
+  if (!missing.length) return { scouts: [], queued: [] };
+  const [first, last] = [missing[0]!.index, missing.at(-1)!.index];
+  const span = rest.filter((p) => p.index >= first && p.index <= last);
+  return cutScene(span, pixels, opts, { before: all.filter((p) => p.index < first) });
 }

@@ -1,0 +1,33 @@
+"""Play keys: the same play gets the same key in a plan and in any render, on any process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import SCENES, driver, scene_req
+
+UPDATERS = SCENES / "updaters.py"
+
+
+def _plan_keys(scene: str, media: Path, **options: object) -> list[str | None]:
+    plan = driver("plan", {**scene_req(UPDATERS, scene, media, **options), "keyed": True})
+    return [p["key"] for p in plan["plays"]]
+
+
+def test_plan_and_segment_renders_agree(media: Path) -> None:
+    for scene in ("Traced", "Frozen"):
+        planned = _plan_keys(scene, media / f"{scene}-plan")
+        assert all(planned), planned
+        rendered: dict[int, str] = {}
+        for a, b in ((0, 1), (2, len(planned) - 1)):
+            req = {**scene_req(UPDATERS, scene, media / f"{scene}-{a}"), "from": a, "to": b, "keyed": True}
+            rendered.update({p["index"]: p["key"] for p in driver("render", req)["partials"]})
+        assert [rendered.get(i) for i in range(len(planned))] == planned, scene
+
+
+def test_random_updaters_key_on_the_seed_and_clock_readers_have_no_key(media: Path) -> None:
+    seven = _plan_keys("Randomness", media / "a", seed=7)
+    assert seven == _plan_keys("Randomness", media / "b", seed=7)
+    assert not set(seven) & set(_plan_keys("Randomness", media / "c", seed=8))
+    plan = driver("plan", {**scene_req(UPDATERS, "SceneTime", media / "d"), "keyed": True})
+    assert all(p["key"] is None and "reads the scene" in p["uncachable"] for p in plan["plays"])
