@@ -36,13 +36,13 @@ interface SceneDetail {
 }
 
 /** Renders `source`'s scene on the farm; its detail and the video's decoded frames. */
-async function farm(source: string, scene: string, options: object): Promise<{ detail: SceneDetail; frames: string[] }> {
+async function farm(source: string, scene: string, options: object): Promise<{ id: string; detail: SceneDetail; frames: string[] }> {
   const id = await submitJob(call, { files: { 'cache.py': source }, scenes: [scene], options: { ...SIZE, ...options } });
   const job = await jobFinished(call, id, 600_000);
   expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
   const out = join(tmp, `${id}.mp4`);
   writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/${scene}`)).arrayBuffer()));
-  return { detail: job.scenes[0], frames: await frameHashes(out) };
+  return { id, detail: job.scenes[0], frames: await frameHashes(out) };
 }
 
 /** Plain `manim render` of `source`'s scene: the decoded frames the farm's output must equal. */
@@ -79,6 +79,10 @@ describe('the play cache', () => {
     const editedReference = await manim(EDITED, 'Edits', 7);
     expect(edited.frames).not.toEqual(reference);
     expect(edited.frames).toEqual(editedReference);
+    // The job's page marks the plays the cache served.
+    const page = (await (await call(`/ui/parts?want=job&job=${edited.id}`)).json()) as { job: string };
+    expect(page.job).toContain('plays 0–1 from cache');
+    expect(page.job).toContain('plays 3–5 from cache');
 
 
     // cache: off renders every play and stores none.

@@ -20,6 +20,8 @@ export const jobDetailSchema = z.object({
       wallMs: z.number().nullable(),
       /** Each output with its download path (`/jobs/:id/output/…`). */
       outputs: z.array(z.object({ name: z.string(), url: z.string() })),
+      /** Per play: served from the play cache or rendered. */
+      plays: z.array(z.object({ index: z.number(), cached: z.boolean() })).default([]),
       segments: z.array(
         z.object({
           id: z.string(),

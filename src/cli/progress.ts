@@ -43,7 +43,11 @@ export class JobProgress {
     const slots = new Map<string, number>();
     for (const s of running) slots.set(s.node ?? '?', (slots.get(s.node ?? '?') ?? 0) + 1);
     const eta = this.eta(done, total); // measured all along, shown once every frame count is known
+    const plays = job.scenes.flatMap((s) => s.plays);
+    const cached = plays.filter((p) => p.cached).length;
     const payload = {
+      // plays the play cache served: drawn by nobody this time
+      cache: cached ? ` · ${cached}/${plays.length} plays from cache` : '',
       segs: `${segs.filter((s) => s.state === 'done').length}/${segs.length}`,
       // several scenes: how many are finished; one: nothing to say beyond the frames
       scenes: job.scenes.length > 1 ? ` · scenes ${job.scenes.filter((s) => s.state === 'succeeded').length}/${job.scenes.length}` : '',
@@ -59,7 +63,7 @@ export class JobProgress {
         cliProgress.Presets.shades_classic,
       );
       this.main = this.multi.create(Math.max(total, 1), done, payload, {
-        format: ' {bar} {pct} {frames} frames · segments {segs}{scenes} · ETA {remaining} · {nodes}',
+        format: ' {bar} {pct} {frames} frames · segments {segs}{scenes}{cache} · ETA {remaining} · {nodes}',
         barsize: 24,
       });
     }

@@ -11,6 +11,17 @@ function describe(s: Segment): string {
   return `plays ${playsLabel(s.plays)}: ${s.state}, ${s.framesDone}/${s.frames} frames${took}${s.node ? ` on ${s.node}` : ''}`;
 }
 
+/** Runs of consecutive plays served from the play cache, as [first, last] pairs. */
+function cachedRuns(plays: Scene['plays']): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const p of plays.filter((p) => p.cached)) {
+    const last = runs.at(-1);
+    if (last && last[1] === p.index - 1) last[1] = p.index;
+    else runs.push([p.index, p.index]);
+  }
+  return runs;
+}
+
 /**
  * A scene's timeline, Gantt-style: one lane per node, each segment a bar from its start to its end
  * (a running one to now), coloured by state; segments not started yet wait in their own lane.
@@ -18,7 +29,16 @@ function describe(s: Segment): string {
 export function Gantt({ scene, now }: { scene: Scene; now: number }) {
   const started = scene.segments.filter((s) => s.startedAt);
   const waiting = scene.segments.filter((s) => !s.startedAt && s.state === 'queued');
-  if (!started.length && !waiting.length) return <p class="faint small">No segment yet: the scene is being planned.</p>;
+  const cached = cachedRuns(scene.plays);
+  const fromCache = cached.length ? (
+    <div class="lane">
+      <span class="lane-name faint">cache</span>
+      <ol class="lane-bars waiting">
+        {cached.map((r) => <li class="chip cached" title={`plays ${playsLabel(r)} served from the play cache, not rendered`}>plays {playsLabel(r)} from cache</li>)}
+      </ol>
+    </div>
+  ) : '';
+  if (!started.length && !waiting.length) return fromCache ? <div class="gantt" role="group" aria-label={`${scene.name}: plays from the cache`}>{fromCache}</div> : <p class="faint small">No segment yet: the scene is being planned.</p>;
   const t0 = Math.min(...started.map((s) => time(s.startedAt)!), now);
   const ends = started.map((s) => time(s.finishedAt) ?? now);
   const span = Math.max(Math.max(t0, ...ends) - t0, 1000);
@@ -54,6 +74,7 @@ export function Gantt({ scene, now }: { scene: Scene; now: number }) {
           </ol>
         </div>
       ) : ''}
+      {fromCache}
       <div class="axis faint small" aria-hidden="true"><span>0 s</span><span>{duration(span)}</span></div>
     </div>
   );
