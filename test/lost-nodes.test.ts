@@ -7,6 +7,7 @@ import { createQueue, type Queue } from '../src/queue/queue.ts';
 import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { enqueueSegment } from '../src/store/segments/create.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
+import { appendEvent } from '../src/store/events.ts';
 import { reapDeadNodes, sweepGivenUp } from '../src/runtime/recovery.ts';
 import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
 
@@ -29,6 +30,8 @@ afterAll(async () => {
 
 async function runningSegment() {
   const [job] = await database.db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
+  // Planned, as a running job is: its scenes are all open, so it ends when they end.
+  await database.db.transaction((tx) => appendEvent(tx, job!.id, 'job.planned'));
   const [scene] = await database.db.insert(scenes).values({ jobId: job!.id, name: 'Killer', position: 0, state: 'rendering' }).returning();
   const [seg] = await database.db.insert(segments).values({ jobId: job!.id, sceneId: scene!.id, position: 0, fromPlay: 0, toPlay: 3, frames: 40, cost: 1 }).returning();
   await database.db.transaction((tx) => enqueueSegment(tx, queue, seg!.id));

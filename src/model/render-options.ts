@@ -12,11 +12,11 @@ export const renderOptionsFields = z.strictObject({
   transparent: z.boolean().default(false),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(), // numpy's seeds are 32-bit
   saveSections: z.boolean().default(false),
-  /** manim's `-n A,B`: only plays A..B (both ends included; [A]: from A to the end). */
   /** The farm's play cache (issue 12): `use` serves unchanged plays from it and fills it, `off`
    *  renders every play and stores none (manim's --disable_caching), `flush` empties this scene's
    *  entries first (manim's --flush_cache). Absent: `use`. */
   cache: z.enum(['use', 'off', 'flush']).optional(),
+  /** manim's `-n A,B`: only plays A..B (both ends included; [A]: from A to the end). */
   plays: z
     .union([z.tuple([z.number().int().min(0)]), z.tuple([z.number().int().min(0), z.number().int().min(0)])])
     .refine((p) => p.length === 1 || p[0] <= p[1]!, 'the first play must not come after the last')
