@@ -1,6 +1,6 @@
 import { relative, isAbsolute } from 'node:path';
 import type { JobError } from '../db/schema.ts';
-import type { SceneError } from '../model/errors.ts';
+import { driverErrorLine, type SceneError } from '../model/errors.ts';
 
 /** A scene's error as users see it: paths relative to their project, not to a node's cache. */
 export function errorDetail(err: SceneError, cwd: string): JobError {
@@ -9,7 +9,7 @@ export function errorDetail(err: SceneError, cwd: string): JobError {
   const file = d.file ? rel(d.file) : null;
   return {
     type: d.type,
-    message: file && d.line ? `${d.type}: ${d.message} (${file}:${d.line})` : `${d.type}: ${d.message}`,
+    message: driverErrorLine(d, file),
     traceback: d.traceback.split(cwd + '/').join(''),
     file,
     line: d.line,

@@ -28,11 +28,21 @@ export const driverErrorSchema = z.object({
 });
 export type DriverError = z.infer<typeof driverErrorSchema>;
 
+/**
+ * The one line a user reads: the scene's own exception as Python names it (`ValueError: …`), or the
+ * driver's kind of failure before its message (`LimitExceeded: …`), then where in the user's file.
+ */
+export function driverErrorLine(detail: DriverError, file = detail.file): string {
+  // A scene's own exception arrives as type SceneError with `ValueError: …` as its message.
+  const what = detail.type === 'SceneError' ? detail.message : `${detail.type}: ${detail.message}`;
+  return file && detail.line ? `${what} (${file}:${detail.line})` : what;
+}
+
 /** A scene that raised (or a request the driver refused), with the driver's detail. */
 export class SceneError extends Error {
   override name = 'SceneError';
   constructor(readonly detail: DriverError) {
-    super(detail.file && detail.line ? `${detail.type}: ${detail.message} (${detail.file}:${detail.line})` : `${detail.type}: ${detail.message}`);
+    super(driverErrorLine(detail));
   }
 }
 
