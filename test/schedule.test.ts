@@ -1,0 +1,108 @@
+/**
+ * Per-node schedules: a node outside its hours stays online but takes no work, and `nodes` says
+ * why; "only when idle" waits for the machine's user to leave it alone. The farm part runs in the
+ * lab (root); the config and the clock arithmetic run everywhere.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labUnavailable } from '../scripts/lab/lab.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { scheduleAt } from '../src/config/schedule.ts';
+import { Availability } from '../src/runtime/availability.ts';
+import { labFarm, type LabFarm } from './helpers/lab-farm.ts';
+import { submitJob, jobFinished } from './helpers/node.ts';
+import { cli } from './helpers/cli.ts';
+
+const why = labUnavailable();
+if (why) console.warn(`test/schedule.test.ts (its lab part) skipped: ${why}`);
+const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
+
+describe('a schedule in the config', () => {
+  it('refuses hours, days and time zones it cannot read, naming the field', () => {
+    expect(() => parseConfig({ schedule: { hours: '22:00-25:00' } }, {})).toThrow(/schedule\.hours: "22:00-25:00" is not a range of hours: HH:MM-HH:MM/);
+    expect(() => parseConfig({ schedule: { hours: ['08:00-08:00'] } }, {})).toThrow(/"08:00-08:00" is not a range of hours/);
+    expect(() => parseConfig({ schedule: { days: ['monday'] } }, {})).toThrow(/schedule\.days/);
+    expect(() => parseConfig({ schedule: { timeZone: 'Mars/Olympus' } }, {})).toThrow(/schedule\.timeZone: not a time zone/);
+    expect(() => parseConfig({ schedule: { onlyWhenIdle: { minutes: 0 } } }, {})).toThrow(/schedule\.onlyWhenIdle\.minutes/);
+    expect(() => parseConfig({ schedule: { hourz: '22:00-07:00' } }, {})).toThrow(/Unrecognized key: "hourz"/);
+  });
+
+  it('takes work at night across midnight, and says when it starts again by day', () => {
+    const night = parseConfig({ schedule: { hours: '22:00-07:00', timeZone: 'UTC' } }, {}).schedule;
+    expect(scheduleAt(night, new Date('2026-12-03T23:30:00Z'))).toEqual({ inHours: true });
+    expect(scheduleAt(night, new Date('2026-12-04T06:59:00Z'))).toEqual({ inHours: true });
+    expect(scheduleAt(night, new Date('2026-12-04T07:00:00Z'))).toEqual({ inHours: false, until: '22:00' });
+    // In another zone: 22:00 in Berlin (winter) is 21:00 UTC.
+    const berlin = parseConfig({ schedule: { hours: '22:00-07:00', timeZone: 'Europe/Berlin' } }, {}).schedule;
+    expect(scheduleAt(berlin, new Date('2026-12-03T21:30:00Z'))).toEqual({ inHours: true });
+    // Weekends only (2026-12-03 is a Thursday); a night that starts on Sunday runs into Monday.
+    const weekend = parseConfig({ schedule: { hours: ['09:00-12:00', '20:00-02:00'], days: ['sat', 'sun'], timeZone: 'UTC' } }, {}).schedule;
+    expect(scheduleAt(weekend, new Date('2026-12-03T10:00:00Z'))).toEqual({ inHours: false, until: 'sat 09:00' });
+    expect(scheduleAt(weekend, new Date('2026-12-07T01:00:00Z'))).toEqual({ inHours: true });
+    expect(scheduleAt(weekend, new Date('2026-12-05T13:00:00Z'))).toEqual({ inHours: false, until: '20:00' });
+  });
+
+  it('only when idle: off work while the load says someone uses the machine, and until it has been quiet for the minutes asked', async () => {
+    let load = 2;
+    const schedule = parseConfig({ schedule: { onlyWhenIdle: { minutes: 10, maxLoad: 0.5 } } }, {}).schedule;
+    const idle = new Availability(schedule, { load: () => load, inputIdleMs: async () => undefined });
+    const t0 = Date.now();
+    const longAgo = t0 - 3_600_000; // the node itself rendered nothing lately
+    expect(await idle.offWork(new Date(t0), longAgo)).toBe('user active (load 2.00 above 0.5)');
+    load = 0.1;
+    expect(await idle.offWork(new Date(t0 + 9 * 60_000), longAgo)).toBe('user active (load 2.00 above 0.5)');
+    expect(await idle.offWork(new Date(t0 + 10 * 60_000 + 1000), longAgo)).toBeNull();
+    // Its own renders load the machine: that is not its user.
+    load = 3;
+    expect(await idle.offWork(new Date(t0 + 11 * 60_000), t0 + 11 * 60_000 - 5000)).toBeNull();
+    // Input seen a minute ago (xprintidle) counts as the user, whatever the load.
+    const typing = new Availability(schedule, { load: () => 0, inputIdleMs: async () => 60_000 });
+    expect(await typing.offWork(new Date(Date.now() + 30 * 60_000), longAgo)).toBe('user active (keyboard or mouse input)');
+  });
+});
+
+describe.skipIf(!!why)(`a node off its schedule, in the lab${why ? ` (skipped: ${why})` : ''}`, () => {
+  let farm: LabFarm;
+  const dir = mkdtempSync(join(tmpdir(), 'nn-schedule-'));
+  // Planned whole before anything renders (no lead), cut into segments of at most two plays: several
+  // for either node to take.
+  const segments = { perWorker: 3, minFrames: 10, setupSeconds: 0, maxPlays: 2, lead: false };
+  beforeAll(async () => {
+    farm = await labFarm({ hosts: 3, prefix: 'nnwakes', subnet: '10.77.62', dir, coordinatorConfig: { functions: ['plan', 'stitch'], segments, nice: 0 } });
+  }, 240_000);
+  afterAll(async () => {
+    await farm?.destroy();
+  });
+
+  it('stays online but takes no segment while another node renders the job, and nodes says until when', async () => {
+    // Hours that exclude now whenever the test runs: one hour starting six hours from now, in UTC.
+    const now = new Date();
+    const start = (now.getUTCHours() + 6) % 24;
+    const hours = `${String(start).padStart(2, '0')}:00-${String((start + 1) % 24).padStart(2, '0')}:00`;
+    const tomorrow = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(now.getUTCDay() + 1) % 7];
+    const until = `${start < now.getUTCHours() ? `${tomorrow} ` : ''}${hours.slice(0, 5)}`;
+    const [, h1, h2] = farm.lab.hosts;
+    await farm.join(h1!, { functions: ['render-segment'], schedule: { hours, timeZone: 'UTC' }, nice: 0 });
+    // Two slots on h2: the scene is cut into several segments, none of which may go to h1.
+    await farm.join(h2!, { functions: ['render-segment'], nice: 0 }, ['--workers', '2']);
+    const off = (await farm.nodes()).find((n) => n.name === 'h1')!;
+    expect(off).toMatchObject({ state: 'online', power: 'awake', offWork: `off schedule until ${until}` });
+
+    const id = await submitJob(farm.call, { files: { 'long.py': readFileSync(join(SCENES, 'long.py'), 'utf8') }, scenes: ['Long'], options: { resolution: [256, 144], fps: 10, seed: 7, cache: 'off' } });
+    const job = await jobFinished(farm.call, id, 400_000);
+    expect(job.state, JSON.stringify(job.scenes)).toBe('succeeded');
+    const rendered: string[] = job.scenes[0].segments.map((s: { node: string }) => s.node);
+    expect(rendered.length).toBeGreaterThan(1);
+    expect(new Set(rendered)).toEqual(new Set(['h2']));
+    expect((await farm.nodes()).find((n) => n.name === 'h1')).toMatchObject({ state: 'online', offWork: `off schedule until ${until}` });
+
+    // The CLI from another machine says the same.
+    const out = await cli(['nodes', '--join', farm.joinString], { cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(new RegExp(`^h1 +online .*\\n {4}takes no work now: off schedule until ${until}$`, 'm'));
+    expect(out.stdout).not.toMatch(/^h2 .*\n {4}takes no work now/m);
+  });
+});
