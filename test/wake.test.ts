@@ -1,0 +1,87 @@
+/**
+ * Wake-on-LAN in the lab: a wakeable node that has nothing to do announces it goes to sleep and
+ * runs its sleep command (here: it freezes its own process, as a suspend would); work arrives that
+ * no awake node can take; the coordinator sends the magic packet, captured on the sleeping
+ * machine's network; `nodes` shows it waking; the machine wakes and renders the job. Needs root.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labUnavailable } from '../scripts/lab/lab.ts';
+import { ipBin } from '../scripts/lab/netns.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { labFarm, type LabFarm } from './helpers/lab-farm.ts';
+import { submitJob, jobFinished, waitFor } from './helpers/node.ts';
+import { cli } from './helpers/cli.ts';
+
+const why = labUnavailable();
+if (why) console.warn(`test/wake.test.ts (its lab part) skipped: ${why}`);
+const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
+
+describe('wake settings in the config', () => {
+  it('refuses a malformed MAC or broadcast address, naming the field', () => {
+    expect(() => parseConfig({ wake: { enabled: true, mac: '3c:7c:3f:1e:52' } }, {})).toThrow(/wake\.mac: a MAC address/);
+    expect(() => parseConfig({ wake: { broadcast: '192.168.1' } }, {})).toThrow(/wake\.broadcast: an IPv4 broadcast address/);
+    expect(() => parseConfig({ wake: { sleepAfterIdleMinutes: -1 } }, {})).toThrow(/wake\.sleepAfterIdleMinutes/);
+    expect(parseConfig({ wake: { enabled: true, mac: '3C-7C-3F-1E-52-A0' } }, {}).wake).toMatchObject({ enabled: true, sleepCommand: 'systemctl suspend', timeoutSeconds: 180 });
+  });
+});
+
+/** A UDP socket on the discard port in a host's namespace, printing each datagram it gets. */
+const LISTENER = `
+const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
+s.on('message', (m, r) => console.log('packet ' + m.toString('hex') + ' from ' + r.address));
+s.bind(9, '0.0.0.0', () => console.log('listening'));
+`;
+
+describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}`, () => {
+  let farm: LabFarm;
+  const dir = mkdtempSync(join(tmpdir(), 'nn-wake-'));
+  beforeAll(async () => {
+    // The coordinator plans (whole, before anything renders) and stitches, but renders nothing: a
+    // job's segments need a render node, and the only one sleeps.
+    farm = await labFarm({ hosts: 2, prefix: 'nnwake', subnet: '10.77.61', dir, coordinatorConfig: { functions: ['plan', 'stitch'], segments: { lead: false, maxPlays: 4 }, nice: 0 } });
+  }, 240_000);
+  afterAll(async () => {
+    await farm?.destroy();
+  });
+
+  it('wakes a sleeping node with a magic packet when work waits, shows it waking, and it renders the job', async () => {
+    const h1 = farm.lab.hosts[1]!;
+    const listener = farm.lab.spawn(h1, [process.execPath, '-e', LISTENER]);
+    let heard = '';
+    listener.stdout!.on('data', (d: Buffer) => (heard += d.toString()));
+    await waitFor(async () => heard.includes('listening'), 20_000, 'the UDP listener in h1');
+
+    // Idle for 6 s, it announces sleep and freezes itself: no more heartbeats, as a suspended machine.
+    const node: ChildProcess = await farm.join(h1, { functions: ['render-segment'], nice: 0, wake: { sleepAfterIdleMinutes: 0.1, sleepCommand: 'kill -STOP $PPID' } }, ['--wakeable']);
+    const mac = /link\/ether (\S+)/.exec(execFileSync(ipBin(), ['-n', h1.ns, 'link', 'show', 'eth0'], { encoding: 'utf8' }))![1]!;
+    const asleep = await waitFor(async () => (await farm.nodes()).find((n) => n.name === 'h1' && n.power === 'asleep'), 60_000, `h1 to go to sleep: ${farm.logs.get('h1')}`);
+    expect(asleep).toMatchObject({ wakeable: true, mac, broadcast: '10.77.61.255', powerNote: 'went to sleep after 0.1 idle minutes' });
+    expect(readFileSync(`/proc/${node.pid}/stat`, 'utf8').split(' ')[2]).toBe('T'); // stopped: it really sleeps
+    expect(heard).not.toContain('packet'); // nothing to do yet: nobody wakes it
+
+    // Work that no awake node can take.
+    const id = await submitJob(farm.call, { files: { 'long.py': readFileSync(join(SCENES, 'long.py'), 'utf8') }, scenes: ['Long'], options: { resolution: [256, 144], fps: 10, seed: 5, cache: 'off' } });
+    const line = await waitFor(async () => heard.split('\n').find((l) => l.startsWith('packet ')), 90_000, `a magic packet in h1: ${farm.logs.get('h0')}`);
+    const [, hex, from] = /^packet ([0-9a-f]+) from (\S+)$/.exec(line)!;
+    expect(hex).toBe('ff'.repeat(6) + mac.replace(/:/g, '').repeat(16));
+    expect(from).toBe(farm.lab.hosts[0]!.ip); // sent by the coordinator
+
+    const waking = (await farm.nodes()).find((n) => n.name === 'h1');
+    expect(waking).toMatchObject({ power: 'waking', powerNote: `magic packets sent to ${mac} at 10.77.61.255` });
+    const out = await cli(['nodes', '--join', farm.joinString], { cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^h1 +waking .*\(wakeable\)/m);
+
+    // The machine wakes (as a resumed suspend: the same process goes on) and takes the work.
+    process.kill(node.pid!, 'SIGCONT');
+    await waitFor(async () => (await farm.nodes()).some((n) => n.name === 'h1' && n.power === 'awake' && n.state === 'online'), 30_000, 'h1 to heart-beat again, awake');
+    const job = await jobFinished(farm.call, id, 400_000);
+    expect(job.state, JSON.stringify(job.scenes)).toBe('succeeded');
+    expect(new Set(job.scenes[0].segments.map((s: { node: string }) => s.node))).toEqual(new Set(['h1']));
+  });
+});
