@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labUnavailable } from '../scripts/lab/lab.ts';
+import { labUnavailable, type LabHost } from '../scripts/lab/lab.ts';
 import { ipBin } from '../scripts/lab/netns.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { labFarm, type LabFarm } from './helpers/lab-farm.ts';
@@ -43,39 +43,49 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
   beforeAll(async () => {
     // The coordinator plans (whole, before anything renders) and stitches, but renders nothing: a
     // job's segments need a render node, and the only one sleeps.
-    farm = await labFarm({ hosts: 2, prefix: 'nnwake', subnet: '10.77.61', dir, coordinatorConfig: { functions: ['plan', 'stitch'], segments: { lead: false, maxPlays: 4 }, nice: 0 } });
+    // A woken machine has 10 s to heart-beat (wake.timeoutSeconds, read on the coordinator).
+    farm = await labFarm({ hosts: 3, prefix: 'nnwake', subnet: '10.77.61', dir, coordinatorConfig: { functions: ['plan', 'stitch'], segments: { lead: false, maxPlays: 4 }, wake: { timeoutSeconds: 10 }, nice: 0 } });
   }, 240_000);
   afterAll(async () => {
     await farm?.destroy();
   });
 
-  it('wakes a sleeping node with a magic packet when work waits, shows it waking, and it renders the job', async () => {
-    const h1 = farm.lab.hosts[1]!;
+  it('wakes sleeping nodes with magic packets when work waits, shows them waking; one wakes and renders the job, the other is asleep again with the reason', async () => {
+    const [, h1, h2] = farm.lab.hosts as [LabHost, LabHost, LabHost];
     const listener = farm.lab.spawn(h1, [process.execPath, '-e', LISTENER]);
     let heard = '';
     listener.stdout!.on('data', (d: Buffer) => (heard += d.toString()));
     await waitFor(async () => heard.includes('listening'), 20_000, 'the UDP listener in h1');
 
-    // Idle for 6 s, it announces sleep and freezes itself: no more heartbeats, as a suspended machine.
-    const node: ChildProcess = await farm.join(h1, { functions: ['render-segment'], nice: 0, wake: { sleepAfterIdleMinutes: 0.1, sleepCommand: 'kill -STOP $PPID' } }, ['--wakeable']);
-    const mac = /link\/ether (\S+)/.exec(execFileSync(ipBin(), ['-n', h1.ns, 'link', 'show', 'eth0'], { encoding: 'utf8' }))![1]!;
-    const asleep = await waitFor(async () => (await farm.nodes()).find((n) => n.name === 'h1' && n.power === 'asleep'), 60_000, `h1 to go to sleep: ${farm.logs.get('h1')}`);
+    // Idle for 6 s, each announces sleep and freezes itself: no more heartbeats, as a suspended machine.
+    const sleepy = { functions: ['render-segment'], nice: 0, wake: { sleepAfterIdleMinutes: 0.1, sleepCommand: 'kill -STOP $PPID' } };
+    const node: ChildProcess = await farm.join(h1, sleepy, ['--wakeable']);
+    const other: ChildProcess = await farm.join(h2, sleepy, ['--wakeable']);
+    const macOf = (ns: string) => /link\/ether (\S+)/.exec(execFileSync(ipBin(), ['-n', ns, 'link', 'show', 'eth0'], { encoding: 'utf8' }))![1]!;
+    const [mac, mac2] = [macOf(h1.ns), macOf(h2.ns)];
+    await waitFor(async () => (await farm.nodes()).filter((n) => n.power === 'asleep').length === 2, 60_000, `h1 and h2 to go to sleep: ${farm.logs.get('h1')}`);
+    const asleep = (await farm.nodes()).find((n) => n.name === 'h1');
     expect(asleep).toMatchObject({ wakeable: true, mac, broadcast: '10.77.61.255', powerNote: 'went to sleep after 0.1 idle minutes' });
-    expect(readFileSync(`/proc/${node.pid}/stat`, 'utf8').split(' ')[2]).toBe('T'); // stopped: it really sleeps
-    expect(heard).not.toContain('packet'); // nothing to do yet: nobody wakes it
+    for (const p of [node, other]) expect(readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(' ')[2]).toBe('T'); // stopped: they really sleep
+    expect(heard).not.toContain('packet'); // nothing to do yet: nobody wakes them
 
     // Work that no awake node can take.
     const id = await submitJob(farm.call, { files: { 'long.py': readFileSync(join(SCENES, 'long.py'), 'utf8') }, scenes: ['Long'], options: { resolution: [256, 144], fps: 10, seed: 5, cache: 'off' } });
-    const line = await waitFor(async () => heard.split('\n').find((l) => l.startsWith('packet ')), 90_000, `a magic packet in h1: ${farm.logs.get('h0')}`);
-    const [, hex, from] = /^packet ([0-9a-f]+) from (\S+)$/.exec(line)!;
-    expect(hex).toBe('ff'.repeat(6) + mac.replace(/:/g, '').repeat(16));
-    expect(from).toBe(farm.lab.hosts[0]!.ip); // sent by the coordinator
+    // Several segments for one slot each: both are woken. Broadcast, so h1's network hears both packets.
+    const magic = (m: string) => 'ff'.repeat(6) + m.replace(/:/g, '').repeat(16);
+    const packets = await waitFor(async () => {
+      const got = [...heard.matchAll(/^packet ([0-9a-f]+) from (\S+)$/gm)];
+      return got.some((p) => p[1] === magic(mac)) && got.some((p) => p[1] === magic(mac2)) && got;
+    }, 90_000, `magic packets for h1 and h2 in h1's network: ${heard} ${farm.logs.get('h0')}`);
+    expect(new Set(packets.map((p) => p[2]))).toEqual(new Set([farm.lab.hosts[0]!.ip])); // sent by the coordinator
+    expect(packets.every((p) => p[1] === magic(mac) || p[1] === magic(mac2))).toBe(true);
 
     const waking = (await farm.nodes()).find((n) => n.name === 'h1');
     expect(waking).toMatchObject({ power: 'waking', powerNote: `magic packets sent to ${mac} at 10.77.61.255` });
     const out = await cli(['nodes', '--join', farm.joinString], { cwd: dir });
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^h1 +waking .*\(wakeable\)/m);
+    expect(out.stdout).toMatch(/^h2 +waking .*\(wakeable\)/m);
 
     // The machine wakes (as a resumed suspend: the same process goes on) and takes the work.
     process.kill(node.pid!, 'SIGCONT');
@@ -83,5 +93,10 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
     const job = await jobFinished(farm.call, id, 400_000);
     expect(job.state, JSON.stringify(job.scenes)).toBe('succeeded');
     expect(new Set(job.scenes[0].segments.map((s: { node: string }) => s.node))).toEqual(new Set(['h1']));
+
+    // h2 never woke: past the timeout it is asleep again, and says why.
+    await waitFor(async () => (await farm.nodes()).some((n) => n.name === 'h2' && n.power === 'asleep' && n.powerNote === 'did not wake within 10 s of its magic packets'), 30_000, 'h2 to be given up on');
+    const later = await cli(['nodes', '--join', farm.joinString], { cwd: dir });
+    expect(later.stdout).toMatch(/^h2 +asleep .*\n {4}asleep since .*: did not wake within 10 s of its magic packets$/m);
   });
 });
