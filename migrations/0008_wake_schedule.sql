@@ -5,4 +5,5 @@ ALTER TABLE "nodes" ADD COLUMN "wakeable" boolean DEFAULT false NOT NULL;--> sta
 ALTER TABLE "nodes" ADD COLUMN "power" text DEFAULT 'awake' NOT NULL;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "power_since" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
 ALTER TABLE "nodes" ADD COLUMN "power_note" text;--> statement-breakpoint
-ALTER TABLE "nodes" ADD COLUMN "woken_at" timestamp with time zone;
+ALTER TABLE "nodes" ADD COLUMN "woken_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "nodes" ADD COLUMN "schedule" jsonb;

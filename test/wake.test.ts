@@ -2,7 +2,9 @@
  * Wake-on-LAN in the lab: a wakeable node that has nothing to do announces it goes to sleep and
  * runs its sleep command (here: it freezes its own process, as a suspend would); work arrives that
  * no awake node can take; the coordinator sends the magic packet, captured on the sleeping
- * machine's network; `nodes` shows it waking; the machine wakes and renders the job. Needs root.
+ * machine's network; `nodes` shows it waking; the machine wakes and renders the job. A node that
+ * stops answering while wakeable is asleep (not dead), but is not woken outside its hours; one that
+ * does not wake is asleep again after the timeout. Needs root.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -44,14 +46,14 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
     // The coordinator plans (whole, before anything renders) and stitches, but renders nothing: a
     // job's segments need a render node, and the only one sleeps.
     // A woken machine has 10 s to heart-beat (wake.timeoutSeconds, read on the coordinator).
-    farm = await labFarm({ hosts: 3, prefix: 'nnwake', subnet: '10.77.61', dir, coordinatorConfig: { functions: ['plan', 'stitch'], segments: { lead: false, maxPlays: 4 }, wake: { timeoutSeconds: 10 }, nice: 0 } });
+    farm = await labFarm({ hosts: 4, prefix: 'nnwake', subnet: '10.77.61', dir, coordinatorConfig: { functions: ['plan', 'stitch'], segments: { lead: false, maxPlays: 4 }, wake: { timeoutSeconds: 10 }, nice: 0 } });
   }, 240_000);
   afterAll(async () => {
     await farm?.destroy();
   });
 
   it('wakes sleeping nodes with magic packets when work waits, shows them waking; one wakes and renders the job, the other is asleep again with the reason', async () => {
-    const [, h1, h2] = farm.lab.hosts as [LabHost, LabHost, LabHost];
+    const [, h1, h2, h3] = farm.lab.hosts as [LabHost, LabHost, LabHost, LabHost];
     const listener = farm.lab.spawn(h1, [process.execPath, '-e', LISTENER]);
     let heard = '';
     listener.stdout!.on('data', (d: Buffer) => (heard += d.toString()));
@@ -62,8 +64,15 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
     const node: ChildProcess = await farm.join(h1, sleepy, ['--wakeable']);
     const other: ChildProcess = await farm.join(h2, sleepy, ['--wakeable']);
     const macOf = (ns: string) => /link\/ether (\S+)/.exec(execFileSync(ipBin(), ['-n', ns, 'link', 'show', 'eth0'], { encoding: 'utf8' }))![1]!;
-    const [mac, mac2] = [macOf(h1.ns), macOf(h2.ns)];
-    await waitFor(async () => (await farm.nodes()).filter((n) => n.power === 'asleep').length === 2, 60_000, `h1 and h2 to go to sleep: ${farm.logs.get('h1')}`);
+    const [mac, mac2, mac3] = [macOf(h1.ns), macOf(h2.ns), macOf(h3.ns)];
+    // h3 takes work only in hours that exclude now; it stops answering (frozen from outside, as a
+    // machine suspended by its user): the reaper finds it gone and, wakeable, it counts as asleep.
+    const start = (new Date().getUTCHours() + 6) % 24;
+    const offHours = `${String(start).padStart(2, '0')}:00-${String((start + 1) % 24).padStart(2, '0')}:00`;
+    const offNode = await farm.join(h3, { functions: ['render-segment'], nice: 0, schedule: { hours: offHours, timeZone: 'UTC' } }, ['--wakeable']);
+    process.kill(offNode.pid!, 'SIGSTOP');
+    await waitFor(async () => (await farm.nodes()).filter((n) => n.power === 'asleep').length === 3, 90_000, `h1, h2 and h3 asleep: ${JSON.stringify(await farm.nodes())}`);
+    expect((await farm.nodes()).find((n) => n.name === 'h3')).toMatchObject({ state: 'offline', power: 'asleep', powerNote: 'stopped heart-beating', mac: mac3 });
     const asleep = (await farm.nodes()).find((n) => n.name === 'h1');
     expect(asleep).toMatchObject({ wakeable: true, mac, broadcast: '10.77.61.255', powerNote: 'went to sleep after 0.1 idle minutes' });
     for (const p of [node, other]) expect(readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(' ')[2]).toBe('T'); // stopped: they really sleep
@@ -78,6 +87,7 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
       return got.some((p) => p[1] === magic(mac)) && got.some((p) => p[1] === magic(mac2)) && got;
     }, 90_000, `magic packets for h1 and h2 in h1's network: ${heard} ${farm.logs.get('h0')}`);
     expect(new Set(packets.map((p) => p[2]))).toEqual(new Set([farm.lab.hosts[0]!.ip])); // sent by the coordinator
+    // None for h3: woken outside its hours it would take nothing.
     expect(packets.every((p) => p[1] === magic(mac) || p[1] === magic(mac2))).toBe(true);
 
     const waking = (await farm.nodes()).find((n) => n.name === 'h1');
@@ -86,6 +96,7 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^h1 +waking .*\(wakeable\)/m);
     expect(out.stdout).toMatch(/^h2 +waking .*\(wakeable\)/m);
+    expect(out.stdout).toMatch(/^h3 +asleep .*\(wakeable\).*\n {4}asleep since .*: stopped heart-beating$/m);
 
     // The machine wakes (as a resumed suspend: the same process goes on) and takes the work.
     process.kill(node.pid!, 'SIGCONT');
@@ -98,5 +109,6 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
     await waitFor(async () => (await farm.nodes()).some((n) => n.name === 'h2' && n.power === 'asleep' && n.powerNote === 'did not wake within 10 s of its magic packets'), 30_000, 'h2 to be given up on');
     const later = await cli(['nodes', '--join', farm.joinString], { cwd: dir });
     expect(later.stdout).toMatch(/^h2 +asleep .*\n {4}asleep since .*: did not wake within 10 s of its magic packets$/m);
+    expect(heard).not.toContain(magic(mac3));
   });
 });

@@ -4,6 +4,7 @@ import {
 
 import type { JobError, SegmentFailure } from '../model/errors.ts';
 import type { ScenePlan } from '../model/plan.ts';
+import type { Schedule } from '../config/schedule.ts';
 import type { RenderOptions } from '../model/render-options.ts';
 import type { JobState, NodePower, NodeState, SceneState, SegmentState } from '../model/states.ts';
 
@@ -161,6 +162,8 @@ export const nodes = pgTable('nodes', {
   powerNote: text(),
   /** When magic packets last went to it: a node that did not wake is not woken again at once. */
   wokenAt: at(),
+  /** Its config's schedule: the coordinator wakes no node outside its hours. */
+  schedule: jsonb().$type<Schedule>(),
   startedAt: now(),
   lastSeen: now(),
 });

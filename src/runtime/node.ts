@@ -155,7 +155,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   let offWork = await availability.offWork(new Date(), lastBusy);
   await registerNode(database.db, {
     id, name, concurrency, functions: [...functions.keys()], versions, coordinator: !!opts.coordinator, reason, offWork,
-    mac, broadcast, wakeable: config.wake.enabled && !!mac && !!broadcast,
+    mac, broadcast, wakeable: config.wake.enabled && !!mac && !!broadcast, schedule: config.schedule,
   });
   if (reason) log.warn({ reason }, 'this node takes no render work');
   if (offWork) log.info({ offWork }, 'this node takes no work for now');

@@ -3,6 +3,7 @@ import { and, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { nodes } from '../db/schema.ts';
 import type { NodePower, NodeState } from '../model/states.ts';
+import type { Schedule } from '../config/schedule.ts';
 
 /** A node that has not heart-beaten for this long is taken for gone and its work re-run elsewhere. */
 export const NODE_TIMEOUT_MS = 20_000;
@@ -22,6 +23,8 @@ export interface NodeInfo {
   mac?: string | null;
   broadcast?: string | null;
   wakeable?: boolean;
+  /** Its config's schedule: whoever wakes nodes wakes none outside its hours. */
+  schedule?: Schedule;
 }
 
 function lanAddresses(): string[] {
@@ -39,6 +42,7 @@ export async function registerNode(db: Tx, info: NodeInfo): Promise<void> {
     mac: info.mac ?? null,
     broadcast: info.broadcast ?? null,
     wakeable: info.wakeable ?? false,
+    schedule: info.schedule ?? null,
     power: 'awake' as NodePower,
     powerSince: new Date(),
     powerNote: null,

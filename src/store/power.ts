@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { nodes } from '../db/schema.ts';
 import { renderSlots } from './nodes.ts';
+import { scheduleAt } from '../config/schedule.ts';
 
 /** A node says it goes to sleep (it runs its sleep command next): asleep, and a wake candidate if wakeable. */
 export async function announceAsleep(db: Tx, id: string, note: string): Promise<void> {
@@ -28,8 +29,8 @@ export interface Sleeper {
  * `timeoutSeconds` ago that never heart-beat again go back to asleep, with the reason; then, while
  * the render work in the queue (`backlog`: queued and running) exceeds the slots of the nodes that
  * take work plus those already waking, asleep wakeable nodes (not woken within the last two
- * timeouts: one that did not wake is not hammered) are marked waking. Returns those to send
- * magic packets to.
+ * timeouts: one that did not wake is not hammered; none outside its schedule's hours) are marked
+ * waking. Returns those to send magic packets to.
  */
 export async function wakePass(db: Tx, backlog: number, timeoutSeconds: number): Promise<Sleeper[]> {
   await db
@@ -45,9 +46,12 @@ export async function wakePass(db: Tx, backlog: number, timeoutSeconds: number):
   const waking = rows.filter((r) => r.power === 'waking' && renders(r)).reduce((n, r) => n + r.concurrency, 0);
   let missing = backlog - (await renderSlots(db)).slots - waking;
   const woken: Sleeper[] = [];
+  const now = new Date();
   for (const r of rows) {
     if (missing <= 0) break;
     if (r.power !== 'asleep' || !renders(r) || !r.mac || !r.broadcast) continue;
+    // Woken outside its hours it would take nothing (and not go back to sleep: someone may use it).
+    if (r.schedule && !scheduleAt(r.schedule, now).inHours) continue;
     woken.push({ id: r.id, name: r.name, mac: r.mac, broadcast: r.broadcast });
     missing -= r.concurrency;
   }
