@@ -13,8 +13,10 @@ import { parseConfig } from '../src/config/load.ts';
 import { scheduleAt } from '../src/config/schedule.ts';
 import { Availability } from '../src/runtime/availability.ts';
 import { labFarm, type LabFarm } from './helpers/lab-farm.ts';
-import { submitJob, jobFinished } from './helpers/node.ts';
 import { cli } from './helpers/cli.ts';
+import { freshDatabase } from './helpers/database.ts';
+import { hoursAhead } from './helpers/hours.ts';
+import { api, jobFinished, submitJob, testNode } from './helpers/node.ts';
 
 const why = labUnavailable();
 if (why) console.warn(`test/schedule.test.ts (its lab part) skipped: ${why}`);
@@ -64,6 +66,26 @@ describe('a schedule in the config', () => {
   });
 });
 
+describe('a node off its schedule, on this machine', () => {
+  it('is listed online, its slots are not counted, and the API and the web page say until when', async () => {
+    const db = await freshDatabase();
+    const { hours, until } = hoursAhead();
+    const off = await testNode(db.url, { schedule: { hours, timeZone: 'UTC' } }, 'night-owl');
+    try {
+      const call = api(off.url);
+      const { nodes } = (await (await call('/nodes')).json()) as { nodes: { name: string; state: string; offWork: string | null; power: string }[] };
+      expect(nodes).toEqual([expect.objectContaining({ name: 'night-owl', state: 'online', power: 'awake', offWork: `off schedule until ${until}` })]);
+      const parts = (await (await call('/ui/parts?want=nodes,kpis')).json()) as { nodes: string; kpis: string };
+      expect(parts.nodes).toContain(`off schedule until ${until}`);
+      // Its two slots are not free slots of the farm.
+      expect(parts.kpis).toMatch(/<dd class="v">0<\/dd><dt class="l">free slots<\/dt>/);
+    } finally {
+      await off.stop();
+      await db.drop();
+    }
+  });
+});
+
 describe.skipIf(!!why)(`a node off its schedule, in the lab${why ? ` (skipped: ${why})` : ''}`, () => {
   let farm: LabFarm;
   const dir = mkdtempSync(join(tmpdir(), 'nn-schedule-'));
@@ -78,12 +100,7 @@ describe.skipIf(!!why)(`a node off its schedule, in the lab${why ? ` (skipped: $
   });
 
   it('stays online but takes no segment while another node renders the job, and nodes says until when', async () => {
-    // Hours that exclude now whenever the test runs: one hour starting six hours from now, in UTC.
-    const now = new Date();
-    const start = (now.getUTCHours() + 6) % 24;
-    const hours = `${String(start).padStart(2, '0')}:00-${String((start + 1) % 24).padStart(2, '0')}:00`;
-    const tomorrow = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(now.getUTCDay() + 1) % 7];
-    const until = `${start < now.getUTCHours() ? `${tomorrow} ` : ''}${hours.slice(0, 5)}`;
+    const { hours, until } = hoursAhead();
     const [, h1, h2] = farm.lab.hosts;
     await farm.join(h1!, { functions: ['render-segment'], schedule: { hours, timeZone: 'UTC' }, nice: 0 });
     // Two slots on h2: the scene is cut into several segments, none of which may go to h1.

@@ -18,6 +18,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { labFarm, type LabFarm } from './helpers/lab-farm.ts';
 import { submitJob, jobFinished, waitFor } from './helpers/node.ts';
 import { cli } from './helpers/cli.ts';
+import { hoursAhead } from './helpers/hours.ts';
 
 const why = labUnavailable();
 if (why) console.warn(`test/wake.test.ts (its lab part) skipped: ${why}`);
@@ -67,9 +68,7 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
     const [mac, mac2, mac3] = [macOf(h1.ns), macOf(h2.ns), macOf(h3.ns)];
     // h3 takes work only in hours that exclude now; it stops answering (frozen from outside, as a
     // machine suspended by its user): the reaper finds it gone and, wakeable, it counts as asleep.
-    const start = (new Date().getUTCHours() + 6) % 24;
-    const offHours = `${String(start).padStart(2, '0')}:00-${String((start + 1) % 24).padStart(2, '0')}:00`;
-    const offNode = await farm.join(h3, { functions: ['render-segment'], nice: 0, schedule: { hours: offHours, timeZone: 'UTC' } }, ['--wakeable']);
+    const offNode = await farm.join(h3, { functions: ['render-segment'], nice: 0, schedule: { hours: hoursAhead().hours, timeZone: 'UTC' } }, ['--wakeable']);
     process.kill(offNode.pid!, 'SIGSTOP');
     await waitFor(async () => (await farm.nodes()).filter((n) => n.power === 'asleep').length === 3, 90_000, `h1, h2 and h3 asleep: ${JSON.stringify(await farm.nodes())}`);
     expect((await farm.nodes()).find((n) => n.name === 'h3')).toMatchObject({ state: 'offline', power: 'asleep', powerNote: 'stopped heart-beating', mac: mac3 });
