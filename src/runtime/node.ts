@@ -228,8 +228,9 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       await setNodeState(database.db, id, 'drained', 'draining');
     } else if (state === 'online' && !offWork && !runner && !shutdown.signal.aborted) {
       switching = startWork().finally(() => (switching = undefined));
-    } else if (state === 'online' && !offWork && idleFor && now.getTime() - lastBusy > idleFor * 60_000) {
-      // Only a node that would take work sleeps: outside its hours or with its user active, someone may be using the machine.
+    } else if (state === 'online' && !offWork && idleFor && !opts.coordinator && now.getTime() - lastBusy > idleFor * 60_000) {
+      // Only a node that would take work sleeps: outside its hours or with its user active, someone
+      // may be using the machine. The coordinator never does: it keeps the database and wakes the others.
       void goToSleep(idleFor);
     }
     await reapDeadNodes(database, queue);

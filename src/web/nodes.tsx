@@ -101,7 +101,8 @@ export function NodesTable({ nodes, running, now }: { nodes: NodeRow[]; running:
             <td class="small"><Stack v={n.versions} /></td>
             <td class="num">{age(n.lastSeen, now)} ago</td>
             <td class="actions">
-              {ACTIONS.map((a) => (
+              {/* A machine asleep or waking runs no node to tell anything. */}
+              {n.power !== 'awake' ? '' : ACTIONS.map((a) => (
                 <button type="button" class="small" id={`node-${n.id}-${a.action}`} data-post={`/nodes/${n.id}/${a.action}`}
                   disabled={a.off.includes(n.state)} title={a.hint} aria-label={`${a.label} ${n.name}`}>
                   {a.label}
