@@ -5,6 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import postgres from 'postgres';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +82,32 @@ describe('a node off its schedule, on this machine', () => {
       expect(parts.kpis).toMatch(/<dd class="v">0<\/dd><dt class="l">free slots<\/dt>/);
     } finally {
       await off.stop();
+      await db.drop();
+    }
+  });
+});
+
+describe('a node that takes work only when idle, on this machine', () => {
+  it('takes nothing until the machine has been quiet for its minutes, saying the user is active meanwhile', async () => {
+    const db = await freshDatabase();
+    // Any load counts as quiet here (a shared test machine is never idle): what is left is the wait.
+    const node = await testNode(db.url, { schedule: { onlyWhenIdle: { minutes: 0.1, maxLoad: 1000 } } }, 'shared-desktop');
+    try {
+      const call = api(node.url);
+      const view = async () => ((await (await call('/nodes')).json()) as { nodes: { offWork: string | null }[] }).nodes[0]!;
+      expect((await view()).offWork).toBe('user active (just started: waiting to see the machine idle)');
+      const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ function: 'echo', input: { message: 'when idle' } }) });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const job = await jobFinished(call, (await res.json()).id, 60_000);
+      expect(job.state).toBe('succeeded');
+      // It started only once the machine had been quiet for 0.1 minutes after the node came up.
+      const sql = postgres(db.url, { max: 1 });
+      const [row] = await sql<{ waited: number }[]>`select extract(epoch from (select min(started_at) from echo_runs) - started_at)::float as waited from nodes`;
+      await sql.end();
+      expect(row!.waited).toBeGreaterThanOrEqual(5.9);
+      expect((await view()).offWork).toBeNull();
+    } finally {
+      await node.stop();
       await db.drop();
     }
   });
