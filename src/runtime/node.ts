@@ -160,7 +160,8 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   if (reason) log.warn({ reason }, 'this node takes no render work');
   if (offWork) log.info({ offWork }, 'this node takes no work for now');
 
-  // The runner is stopped while the node is paused or draining, and started again on resume.
+  // The runner is stopped while the node is paused or draining, off its schedule or with its user
+  // active, or asleep, and started again when it takes work again.
   let runner: RunnerHandle | undefined;
   let switching: Promise<void> | undefined;
   const startWork = async () => {

@@ -90,12 +90,11 @@ export async function setNodeState(db: Tx, id: string, state: NodeState, from?: 
   await db.update(nodes).set({ state, ...(state === 'offline' ? { current: [] } : {}) }).where(which);
 }
 
+/** Heart-beating and not stopped. */
+const isLive = () => and(gt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`), ne(nodes.state, 'offline'));
+
 export async function liveNodes(db: Tx) {
-  return db
-    .select()
-    .from(nodes)
-    .where(and(gt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`), ne(nodes.state, 'offline')))
-    .orderBy(nodes.name);
+  return db.select().from(nodes).where(isLive()).orderBy(nodes.name);
 }
 
 /** What `nodes` lists: the live nodes and the wakeable ones that sleep or are being woken. */
@@ -103,10 +102,7 @@ export async function listedNodes(db: Tx) {
   return db
     .select()
     .from(nodes)
-    .where(or(
-      and(gt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`), ne(nodes.state, 'offline')),
-      and(eq(nodes.wakeable, true), ne(nodes.power, 'awake')),
-    ))
+    .where(or(isLive(), and(eq(nodes.wakeable, true), ne(nodes.power, 'awake'))))
     .orderBy(nodes.name);
 }
 
