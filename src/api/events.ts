@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Services } from '../runtime/services.ts';
 import { ANY_JOB, eventsAfterId, latestEventId } from '../store/events.ts';
-import { liveNodes } from '../store/nodes.ts';
+import { listedNodes } from '../store/nodes.ts';
 import { runningSegments } from '../store/overview.ts';
 import { seqParam } from './jobs.ts';
 
@@ -37,7 +37,7 @@ export function clusterEventRoutes(s: Services): Hono {
             await stream.writeSSE({ id: String(e.id), event: 'job', data: JSON.stringify(e) });
             last = e.id;
           }
-          const nodes = JSON.stringify((await liveNodes(db)).map((n) => ({ id: n.id, name: n.name, state: n.state, current: n.current, lastSeen: n.lastSeen })));
+          const nodes = JSON.stringify((await listedNodes(db)).map((n) => ({ id: n.id, name: n.name, state: n.state, power: n.power, offWork: n.offWork, current: n.current, lastSeen: n.lastSeen })));
           if (nodes !== nodesSeen) await stream.writeSSE({ event: 'nodes', data: nodes });
           nodesSeen = nodes;
           const frames = new Map((await runningSegments(db)).map((r) => [r.id, `${r.jobId} ${r.framesDone}`]));

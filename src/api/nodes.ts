@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Services } from '../runtime/services.ts';
-import { findLiveNode, liveNodes, setNodeState } from '../store/nodes.ts';
+import { findLiveNode, listedNodes, setNodeState } from '../store/nodes.ts';
 import type { NodeState } from '../model/states.ts';
 import { databaseProblem } from '../db/problem.ts';
 import { homeDir } from '../lib/home.ts';
@@ -16,7 +16,7 @@ export function nodeRoutes(s: Services): Hono {
     const problem = databaseProblem(homeDir(s.config.home));
     let rows;
     try {
-      rows = await liveNodes(db);
+      rows = await listedNodes(db);
     } catch (err) {
       return c.json({ error: problem?.message ?? `the database does not answer: ${err instanceof Error ? err.message : String(err)}` }, 503);
     }
@@ -35,6 +35,13 @@ export function nodeRoutes(s: Services): Hono {
         concurrency: n.concurrency,
         state: n.state,
         reason: n.reason,
+        offWork: n.offWork,
+        power: n.power,
+        powerSince: n.powerSince,
+        powerNote: n.powerNote,
+        wakeable: n.wakeable,
+        mac: n.mac,
+        broadcast: n.broadcast,
         coordinator: n.coordinator,
         current: n.current,
         lastSeen: n.lastSeen,

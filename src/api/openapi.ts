@@ -135,7 +135,7 @@ export function openApiDocument(version: string) {
         get: { summary: "The farm's play cache: plays, bytes, scenes, maxBytes", responses: { 200: { description: '{ plays, bytes, scenes, maxBytes }' } } },
         delete: { summary: 'Empty the play cache: every play renders again', responses: { 200: { description: '{ deleted }' } } },
       },
-      '/nodes': { get: { summary: 'Live nodes and what each is doing', responses: { 200: { description: '{ nodes: [...] }' } } } },
+      '/nodes': { get: { summary: 'Live nodes and what each is doing, and the wakeable ones asleep or waking: state, power (awake|asleep|waking, since, note), offWork (why it takes no work now: its schedule, its user active)', responses: { 200: { description: '{ nodes: [...] }' } } } },
       '/nodes/{ref}/{action}': {
         post: {
           summary: 'Drain a node (it finishes its work and takes no more), pause it, or resume it',

@@ -60,7 +60,7 @@ export async function joinCluster(opts: { config: Config; target: Partial<JoinIn
   const config = { ...opts.config, http: { ...opts.config.http, port: process.env.PORT ? opts.config.http.port : 0 } };
   const node = await startNode({
     config, databaseUrl: databaseUrlOf(config, cluster), token, listen: true, name: opts.name, versions,
-    clusterStack: cluster.stack ?? undefined, nice: opts.config.nice, driver,
+    clusterStack: cluster.stack ?? undefined, nice: opts.config.nice, driver, peerHost: new URL(client.base).hostname,
   });
   process.stdout.write(`joined "${cluster.name}" at ${client.base} as ${node.name} (${node.services.functions.size} functions)\n`);
   return node;

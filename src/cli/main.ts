@@ -160,8 +160,12 @@ program
     if (o.json) return void process.stdout.write(JSON.stringify(nodes) + '\n');
     if (database?.problem) process.stdout.write(`database: ${database.problem}\n`);
     for (const n of nodes) {
-      process.stdout.write(`${n.name.padEnd(20)} ${n.state.padEnd(9)} ${String(n.current.length)}/${n.concurrency} busy  ${n.cores} cores${n.coordinator ? '  (coordinator)' : ''}  manim ${String(n.versions.manim ?? '?')}\n`);
+      // A sleeping or waking machine's state is its power; an awake one's, what it was told (online, paused…).
+      const state = n.power === 'awake' ? n.state : n.power;
+      process.stdout.write(`${n.name.padEnd(20)} ${state.padEnd(9)} ${String(n.current.length)}/${n.concurrency} busy  ${n.cores} cores${n.coordinator ? '  (coordinator)' : ''}${n.wakeable ? '  (wakeable)' : ''}  manim ${String(n.versions.manim ?? '?')}\n`);
+      if (n.powerNote && n.power !== 'awake') process.stdout.write(`    ${n.power} since ${new Date(n.powerSince).toLocaleTimeString()}: ${n.powerNote}\n`);
       if (n.reason) process.stdout.write(`    takes no render work: ${n.reason}\n`);
+      if (n.offWork && n.power === 'awake') process.stdout.write(`    takes no work now: ${n.offWork}\n`);
     }
   });
 
@@ -186,9 +190,11 @@ program
   .option('--join <joinstring>', 'the join string (or NN_JOIN)')
   .option('--workers <n>', 'segments this machine renders at once (default: CPU count)', int('--workers'))
   .option('--name <name>', 'this node’s name (default: hostname)')
-  .action(async (target: string | undefined, o: { token?: string; join?: string; workers?: number; name?: string }) => {
+  .option('--wakeable', 'the coordinator may wake this machine with Wake-on-LAN when work waits (config wake.enabled)')
+  .action(async (target: string | undefined, o: { token?: string; join?: string; workers?: number; name?: string; wakeable?: boolean }) => {
     const cfg = await config();
     if (o.workers) cfg.concurrency = o.workers;
+    if (o.wakeable) cfg.wake.enabled = true;
     const given = target && isJoinString(target) ? { join: target } : { cluster: target, join: o.join };
     const node = await joinCluster({ config: cfg, target: targetOf({ ...given, token: o.token }), name: o.name });
     let stopping = false;

@@ -5,6 +5,8 @@ import { renderOptionsFields, renderOptionsSchema } from '../model/render-option
 import { limitsSchema } from './limits.ts';
 import { isLoopbackHost } from '../lib/hosts.ts';
 import { retentionSchema } from './retention.ts';
+import { scheduleSchema } from './schedule.ts';
+import { wakeSchema } from './wake.ts';
 
 /** A trigger's name: part of URLs (/hooks/git/NAME, /latest/NAME/SCENE) and of queue keys. */
 const triggerName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a trigger name is letters, digits, ".", "_" or "-"');
@@ -101,6 +103,10 @@ export const configSchema = z.strictObject({
       planFrames: z.number().int().min(0).optional(),
     })
     .prefault({}),
+  /** When this node takes work: hours of the day, and only while its user leaves it alone (schedule.ts). */
+  schedule: scheduleSchema.prefault({}),
+  /** Wake-on-LAN and sleeping when idle (wake.ts). */
+  wake: wakeSchema,
   /** nice level of renders: above 0 keeps a machine in use responsive. */
   nice: z.number().int().min(0).max(19).default(10),
   /** What one render may use: wall time, memory, disk (see src/driver/limits.ts). */

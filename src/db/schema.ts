@@ -4,8 +4,9 @@ import {
 
 import type { JobError, SegmentFailure } from '../model/errors.ts';
 import type { ScenePlan } from '../model/plan.ts';
+import type { Schedule } from '../config/schedule.ts';
 import type { RenderOptions } from '../model/render-options.ts';
-import type { JobState, NodeState, SceneState, SegmentState } from '../model/states.ts';
+import type { JobState, NodePower, NodeState, SceneState, SegmentState } from '../model/states.ts';
 
 export type { JobError, SegmentFailure } from '../model/errors.ts';
 
@@ -147,6 +148,22 @@ export const nodes = pgTable('nodes', {
   workerIds: jsonb().$type<string[]>().notNull().default([]),
   /** Why this node takes no render work, when it takes none (e.g. a different render stack). */
   reason: text(),
+  /** Why it takes no work now by its own rules (its schedule, its user active), set at each heartbeat. */
+  offWork: text(),
+  /** Wake-on-LAN: the MAC of the interface that carries its address, the broadcast address to send
+   *  magic packets to, and whether it asked to be woken (config wake.enabled, `join --wakeable`). */
+  mac: text(),
+  broadcast: text(),
+  wakeable: boolean().notNull().default(false),
+  /** awake (heart-beating), asleep (announced it, or stopped heart-beating while wakeable), waking
+   *  (magic packets sent at powerSince); powerNote says why when it is not plain. */
+  power: text().$type<NodePower>().notNull().default('awake'),
+  powerSince: now(),
+  powerNote: text(),
+  /** When magic packets last went to it: a node that did not wake is not woken again at once. */
+  wokenAt: at(),
+  /** Its config's schedule: the coordinator wakes no node outside its hours. */
+  schedule: jsonb().$type<Schedule>(),
   startedAt: now(),
   lastSeen: now(),
 });

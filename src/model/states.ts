@@ -12,3 +12,5 @@ export type SegmentState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled
 export const OPEN_SEGMENT_STATES: readonly SegmentState[] = ['queued', 'running'];
 
 export type NodeState = 'online' | 'draining' | 'drained' | 'paused' | 'offline';
+/** Whether a node's machine runs (awake), sleeps (asleep), or was sent magic packets (waking). */
+export type NodePower = 'awake' | 'asleep' | 'waking';

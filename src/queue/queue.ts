@@ -45,6 +45,8 @@ export interface Queue {
    * records their end in the same transaction): what a failure the node could not record leaves.
    */
   takeGivenUp(tx: Tx): Promise<GivenUpJob[]>;
+  /** Queue jobs of these tasks with tries left, queued or running: the work there is to do. */
+  backlog(tx: Tx, tasks: string[]): Promise<number>;
   release(): Promise<void>;
 }
 
@@ -102,6 +104,12 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
         using graphile_worker._private_tasks t
         where t.id = j.task_id and j.attempts >= j.max_attempts and j.locked_at is null
         returning t.identifier as task, j.payload, j.attempts, j.last_error as "lastError"`);
+    },
+    async backlog(tx, tasks) {
+      const [row] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker._private_jobs j
+        join graphile_worker._private_tasks t on t.id = j.task_id
+        where t.identifier = any(${textArray(tasks)}::text[]) and j.attempts < j.max_attempts`);
+      return row?.n ?? 0;
     },
     release: async () => utils.release(),
   };

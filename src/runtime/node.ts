@@ -10,6 +10,7 @@ import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.t
 import { EventHub } from '../store/events.ts';
 import { TexShare } from '../store/tex-share.ts';
 import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
+import { announceAsleep } from '../store/power.ts';
 import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
 import { avoidFlag, NEEDS_LATEX } from '../store/queue-keys.ts';
 import { handBackOnStop } from '../store/segments/requeue.ts';
@@ -19,6 +20,10 @@ import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
 import { reapDeadNodes, sweepGivenUp } from './recovery.ts';
 import { prepareWorkDir } from './work-dir.ts';
+import { Availability } from './availability.ts';
+import { wakeSleepers } from './waker.ts';
+import { runSleepCommand } from './sleep.ts';
+import { lanInterface } from '../lib/lan-interface.ts';
 import { cronItems, GC_TASK, triggerFunctions } from '../triggers/registry.ts';
 import type { ClusterInfo, Services } from './services.ts';
 import { log } from '../lib/log.ts';
@@ -47,6 +52,8 @@ export interface NodeOptions {
   cluster?: ClusterInfo;
   /** The certificate to serve HTTPS with when config.http.tls says so (default: the home's). */
   certificate?: Certificate;
+  /** The coordinator's address: the interface that reaches it is the one a magic packet must name. */
+  peerHost?: string;
 }
 
 export interface NodeHandle {
@@ -137,10 +144,24 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     }
   }
 
-  await registerNode(database.db, { id, name, concurrency, functions: [...functions.keys()], versions, coordinator: !!opts.coordinator, reason });
+  // Wake-on-LAN: the MAC and broadcast address of the interface the coordinator is reached on.
+  const lan = lanInterface(opts.peerHost, config.http.host);
+  const mac = config.wake.mac ?? lan?.mac;
+  const broadcast = config.wake.broadcast ?? lan?.broadcast;
+  if (config.wake.enabled && (!mac || !broadcast)) log.warn('wake.enabled, but no IPv4 interface with a MAC address was found: give wake.mac and wake.broadcast');
+  // Its schedule and its user decide whether it takes work; its own work (lastBusy) is not its user's.
+  const availability = new Availability(config.schedule);
+  let lastBusy = Date.now();
+  let offWork = await availability.offWork(new Date(), lastBusy);
+  await registerNode(database.db, {
+    id, name, concurrency, functions: [...functions.keys()], versions, coordinator: !!opts.coordinator, reason, offWork,
+    mac, broadcast, wakeable: config.wake.enabled && !!mac && !!broadcast, schedule: config.schedule,
+  });
   if (reason) log.warn({ reason }, 'this node takes no render work');
+  if (offWork) log.info({ offWork }, 'this node takes no work for now');
 
-  // The runner is stopped while the node is paused or draining, and started again on resume.
+  // The runner is stopped while the node is paused or draining, off its schedule or with its user
+  // active, or asleep, and started again when it takes work again.
   let runner: RunnerHandle | undefined;
   let switching: Promise<void> | undefined;
   const startWork = async () => {
@@ -166,23 +187,56 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     // Whatever is still locked by this node goes back to the queue now, not in graphile-worker's 4 hours.
     if (r.workerIds.size) await queue.utils.forceUnlockWorkers([...r.workerIds]).catch(() => {});
   };
-  await startWork();
+  if (!offWork) await startWork();
 
-  /** Heartbeat and control: the database says whether to pause, drain or resume. */
+  /** Idle for wake.sleepAfterIdleMinutes: it stops claiming, says it goes to sleep, and runs the sleep command. */
+  let sleeping = false;
+  const goToSleep = async (minutes: number) => {
+    sleeping = true;
+    try {
+      await stopWork();
+      await announceAsleep(database.db, id, `went to sleep after ${minutes} idle minutes`);
+      log.info({ minutes, command: config.wake.sleepCommand }, 'idle: going to sleep');
+      await runSleepCommand(config.wake.sleepCommand);
+    } catch (err) {
+      log.warn({ err: String(err) }, 'could not go to sleep');
+    } finally {
+      // Awake again (or never asleep): the idle clock starts over, the next heartbeat says awake.
+      lastBusy = Date.now();
+      sleeping = false;
+    }
+  };
+
+  /**
+   * Heartbeat and control: the database says whether to pause, drain or resume; the node's schedule
+   * and its user say whether it takes work now. Either stops the runner as a pause does: running
+   * work finishes, nothing new is claimed.
+   */
   const beat = async () => {
-    const state = await heartbeat(database.db, id, [...current.values()], runner ? [...runner.workerIds] : []);
+    const now = new Date();
+    if (current.size || runner?.running.size) lastBusy = now.getTime();
+    offWork = await availability.offWork(now, lastBusy);
+    const state = await heartbeat(database.db, id, { current: [...current.values()], workerIds: runner ? [...runner.workerIds] : [], offWork, awake: !sleeping });
     if (runner) await queue.releaseStale(database.db, [...runner.workerIds], [...runner.running]);
-    if (switching) return;
+    if (switching || sleeping) return;
+    const idleFor = config.wake.sleepAfterIdleMinutes;
     if (state === 'offline') {
       // Taken for dead while unreachable (asleep, cut off): back, with a fresh lease on work.
       await setNodeState(database.db, id, 'online');
-    } else if ((state === 'paused' || state === 'draining') && runner) {
+    } else if ((state !== 'online' || offWork) && runner) {
       switching = stopWork().then(() => (state === 'draining' ? setNodeState(database.db, id, 'drained', 'draining') : undefined)).finally(() => (switching = undefined));
-    } else if (state === 'online' && !runner && !shutdown.signal.aborted) {
+    } else if (state === 'draining' && !runner) {
+      await setNodeState(database.db, id, 'drained', 'draining');
+    } else if (state === 'online' && !offWork && !runner && !shutdown.signal.aborted) {
       switching = startWork().finally(() => (switching = undefined));
+    } else if (state === 'online' && !offWork && idleFor && !opts.coordinator && now.getTime() - lastBusy > idleFor * 60_000) {
+      // Only a node that would take work sleeps: outside its hours or with its user active, someone
+      // may be using the machine. The coordinator never does: it keeps the database and wakes the others.
+      void goToSleep(idleFor);
     }
     await reapDeadNodes(database, queue);
     await sweepGivenUp(database, queue);
+    if (opts.coordinator) await wakeSleepers(database, queue, config.wake.timeoutSeconds);
   };
   const beater = setInterval(() => {
     beat().catch((err) => log.warn({ err: String(err) }, 'heartbeat failed'));

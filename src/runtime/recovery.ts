@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import type { Queue } from '../queue/queue.ts';
 import { clearWorkerIds, setNodeState, staleNodes } from '../store/nodes.ts';
 import { requeueLostSegments } from '../store/segments/requeue.ts';
+import { markGoneAsleep } from '../store/power.ts';
 import { log } from '../lib/log.ts';
 import { failGivenUpWork } from '../store/given-up.ts';
 
@@ -11,7 +12,7 @@ const REAPER_LOCK = 0x6e6e7270;
 
 /**
  * Takes back the work of nodes that stopped heart-beating (killed, unplugged, asleep): they are
- * marked offline, their segments go back to queued, and their graphile-worker locks are released
+ * marked offline (and asleep when wakeable), their segments go back to queued, and their graphile-worker locks are released
  * at once — graphile-worker alone would wait four hours — with their queue tries given back. Every node runs this; the advisory lock
  * makes one of them do it.
  */
@@ -23,6 +24,8 @@ export async function reapDeadNodes(database: Database, queue: Queue): Promise<s
     for (const node of await staleNodes(tx)) {
       if (node.state !== 'offline') {
         await setNodeState(tx, node.id, 'offline');
+        // A wakeable node that went away most likely sleeps: a wake candidate, not a dead machine.
+        await markGoneAsleep(tx, node.id);
         const lost = await requeueLostSegments(tx, queue, node);
         log.warn({ node: node.name, segments: lost }, 'node stopped heart-beating: its work goes back to the queue');
       }

@@ -2,7 +2,8 @@ import { hostname, networkInterfaces, platform, release, cpus, totalmem } from '
 import { and, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { nodes } from '../db/schema.ts';
-import type { NodeState } from '../model/states.ts';
+import type { NodePower, NodeState } from '../model/states.ts';
+import type { Schedule } from '../config/schedule.ts';
 
 /** A node that has not heart-beaten for this long is taken for gone and its work re-run elsewhere. */
 export const NODE_TIMEOUT_MS = 20_000;
@@ -16,6 +17,14 @@ export interface NodeInfo {
   versions: Record<string, unknown>;
   coordinator: boolean;
   reason?: string | null;
+  /** Why it takes no work as it starts (its schedule, its user active). */
+  offWork?: string | null;
+  /** Wake-on-LAN: where its magic packets go, and whether it asked to be woken. */
+  mac?: string | null;
+  broadcast?: string | null;
+  wakeable?: boolean;
+  /** Its config's schedule: whoever wakes nodes wakes none outside its hours. */
+  schedule?: Schedule;
 }
 
 function lanAddresses(): string[] {
@@ -29,6 +38,14 @@ export async function registerNode(db: Tx, info: NodeInfo): Promise<void> {
   const row = {
     ...info,
     reason: info.reason ?? null,
+    offWork: info.offWork ?? null,
+    mac: info.mac ?? null,
+    broadcast: info.broadcast ?? null,
+    wakeable: info.wakeable ?? false,
+    schedule: info.schedule ?? null,
+    power: 'awake' as NodePower,
+    powerSince: new Date(),
+    powerNote: null,
     hostname: hostname(),
     addresses: lanAddresses(),
     os: `${platform()} ${release()}`,
@@ -41,22 +58,30 @@ export async function registerNode(db: Tx, info: NodeInfo): Promise<void> {
     lastSeen: new Date(),
   };
   await db.insert(nodes).values(row).onConflictDoUpdate({ target: nodes.id, set: row });
+  // The same machine started again (a new process, a new id): its old record is no one to wake.
+  if (info.mac) await db.update(nodes).set({ wakeable: false }).where(and(eq(nodes.mac, info.mac), eq(nodes.name, info.name), ne(nodes.id, info.id)));
 }
 
-/** Records that the node is alive and what it runs; returns the state others asked of it. */
-export async function heartbeat(db: Tx, id: string, current: unknown[], workerIds: string[]): Promise<NodeState | undefined> {
+/**
+ * Records that the node is alive, what it runs and why it takes no work (offWork); returns the
+ * state others asked of it. A node that beats is awake, unless it is on its way to sleep (`awake`
+ * false: it announced that and runs its sleep command).
+ */
+export async function heartbeat(db: Tx, id: string, beat: { current: unknown[]; workerIds: string[]; offWork: string | null; awake: boolean }): Promise<NodeState | undefined> {
+  const woke = beat.awake ? { power: 'awake' as NodePower, powerSince: sql`case when ${nodes.power} = 'awake' then ${nodes.powerSince} else now() end`, powerNote: sql`case when ${nodes.power} = 'awake' then ${nodes.powerNote} else null end` } : {};
   const [row] = await db
     .update(nodes)
-    .set({ lastSeen: sql`now()`, current, workerIds })
+    .set({ lastSeen: sql`now()`, current: beat.current, workerIds: beat.workerIds, offWork: beat.offWork, ...woke })
     .where(eq(nodes.id, id))
     .returning({ state: nodes.state });
   return row?.state;
 }
 
-/** Whether a node takes new work: told to pause or drain, it stops at once, not at its next heartbeat. */
+/** Whether a node takes new work: told to pause or drain, it stops at once, not at its next
+ *  heartbeat; off its schedule or with its user active (as of its last heartbeat) it takes none either. */
 export async function takesWork(db: Tx, id: string): Promise<boolean> {
-  const [row] = await db.select({ state: nodes.state }).from(nodes).where(eq(nodes.id, id));
-  return row?.state === 'online';
+  const [row] = await db.select({ state: nodes.state, offWork: nodes.offWork }).from(nodes).where(eq(nodes.id, id));
+  return row?.state === 'online' && row.offWork === null;
 }
 
 /** `from`: only a node still in that state (a drain that ends after a resume must not undo it). */
@@ -65,11 +90,19 @@ export async function setNodeState(db: Tx, id: string, state: NodeState, from?: 
   await db.update(nodes).set({ state, ...(state === 'offline' ? { current: [] } : {}) }).where(which);
 }
 
+/** Heart-beating and not stopped. */
+const isLive = () => and(gt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`), ne(nodes.state, 'offline'));
+
 export async function liveNodes(db: Tx) {
+  return db.select().from(nodes).where(isLive()).orderBy(nodes.name);
+}
+
+/** What `nodes` lists: the live nodes and the wakeable ones that sleep or are being woken. */
+export async function listedNodes(db: Tx) {
   return db
     .select()
     .from(nodes)
-    .where(and(gt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`), ne(nodes.state, 'offline')))
+    .where(or(isLive(), and(eq(nodes.wakeable, true), ne(nodes.power, 'awake'))))
     .orderBy(nodes.name);
 }
 
@@ -83,7 +116,7 @@ export async function findLiveNode(db: Tx, ref: string) {
 /** How many segments the live nodes can render at once (the cutter cuts for this many), and how
  *  many of those slots have LaTeX (work that needs it goes only there). */
 export async function renderSlots(db: Tx): Promise<{ slots: number; latexSlots: number }> {
-  const live = (await liveNodes(db)).filter((n) => n.functions.includes('render-segment') && n.state === 'online');
+  const live = (await liveNodes(db)).filter((n) => n.functions.includes('render-segment') && n.state === 'online' && n.offWork === null && n.power === 'awake');
   const sum = (rows: typeof live) => rows.reduce((n, r) => n + r.concurrency, 0);
   return { slots: sum(live), latexSlots: sum(live.filter((n) => n.versions.latex !== false)) };
 }

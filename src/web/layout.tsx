@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import type { liveNodes } from '../store/nodes.ts';
+import type { listedNodes } from '../store/nodes.ts';
 import type { listJobs } from '../store/jobs.ts';
 import type { RunningSegment } from '../store/overview.ts';
 import { heldWork } from './nodes.tsx';
@@ -31,10 +31,12 @@ export function Brand({ cluster }: { cluster: string }) {
 }
 
 /** The numbers in the top bar. A node counts as rendering only while it holds a segment. */
-export function Kpis({ nodes, jobs, running }: { nodes: Awaited<ReturnType<typeof liveNodes>>; jobs: Awaited<ReturnType<typeof listJobs>>; running: Map<string, RunningSegment> }) {
+export function Kpis({ nodes: listed, jobs, running }: { nodes: Awaited<ReturnType<typeof listedNodes>>; jobs: Awaited<ReturnType<typeof listJobs>>; running: Map<string, RunningSegment> }) {
+  // Sleeping machines are listed, but count only once awake.
+  const nodes = listed.filter((n) => n.power === 'awake');
   const segments = (n: (typeof nodes)[number]) => heldWork(n, running).filter((w) => w.seg).length;
   const rendering = nodes.filter((n) => segments(n) > 0).length;
-  const free = nodes.filter((n) => n.state === 'online').reduce((s, n) => s + Math.max(0, n.concurrency - segments(n)), 0);
+  const free = nodes.filter((n) => n.state === 'online' && !n.offWork).reduce((s, n) => s + Math.max(0, n.concurrency - segments(n)), 0);
   const kpis: [string, string | number][] = [
     ['nodes', nodes.length],
     ['rendering', `${rendering}/${nodes.length}`],

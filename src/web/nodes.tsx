@@ -1,8 +1,8 @@
-import type { liveNodes } from '../store/nodes.ts';
+import type { listedNodes } from '../store/nodes.ts';
 import type { RunningSegment } from '../store/overview.ts';
 import { age, playsLabel } from './format.ts';
 
-type NodeRow = Awaited<ReturnType<typeof liveNodes>>[number];
+type NodeRow = Awaited<ReturnType<typeof listedNodes>>[number];
 interface Work {
   task: string;
 }
@@ -43,6 +43,25 @@ export function heldWork(node: NodeRow, running: Map<string, RunningSegment>): {
   return [...(node.current as Work[]).filter((w) => w.task !== 'render-segment').map((w) => ({ task: w.task })), ...segs];
 }
 
+/** A sleeping or waking machine shows its power (and why); an awake one what it was told, and why
+ *  it takes no work when its schedule or its user says so. */
+function State({ n }: { n: NodeRow }) {
+  if (n.power !== 'awake') {
+    return (
+      <>
+        <span class={`pill s-${n.power}`}>{n.power}</span>
+        {n.powerNote ? <div class="faint small">{n.powerNote}</div> : ''}
+      </>
+    );
+  }
+  return (
+    <>
+      <span class={`pill s-${n.state}`}>{n.state}</span>
+      {n.offWork ? <div class="muted small off-work">{n.offWork}</div> : ''}
+    </>
+  );
+}
+
 const ACTIONS = [
   { action: 'drain', label: 'Drain', hint: 'finish its current work, then take no more', off: ['draining', 'drained'] },
   { action: 'pause', label: 'Pause', hint: 'take no new work until resumed', off: ['paused'] },
@@ -68,13 +87,13 @@ export function NodesTable({ nodes, running, now }: { nodes: NodeRow[]; running:
       </thead>
       <tbody>
         {nodes.map((n) => (
-          <tr data-node={n.name} data-state={n.state}>
+          <tr data-node={n.name} data-state={n.power === 'awake' ? n.state : n.power}>
             <th scope="row">
               <span class="node-name">{n.name}</span> {n.coordinator ? <span class="badge coord">coordinator</span> : ''}
               <div class="faint small">{n.hostname}</div>
             </th>
             <td>
-              <span class={`pill s-${n.state}`}>{n.state}</span>
+              <State n={n} />
               {n.reason ? <div class="warn-text small">{n.reason}</div> : ''}
             </td>
             <td><Current node={n} running={running} /></td>
@@ -82,7 +101,8 @@ export function NodesTable({ nodes, running, now }: { nodes: NodeRow[]; running:
             <td class="small"><Stack v={n.versions} /></td>
             <td class="num">{age(n.lastSeen, now)} ago</td>
             <td class="actions">
-              {ACTIONS.map((a) => (
+              {/* A machine asleep or waking runs no node to tell anything. */}
+              {n.power !== 'awake' ? '' : ACTIONS.map((a) => (
                 <button type="button" class="small" id={`node-${n.id}-${a.action}`} data-post={`/nodes/${n.id}/${a.action}`}
                   disabled={a.off.includes(n.state)} title={a.hint} aria-label={`${a.label} ${n.name}`}>
                   {a.label}

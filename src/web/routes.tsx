@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../runtime/services.ts';
 import { loggedIn } from '../api/auth.ts';
-import { liveNodes } from '../store/nodes.ts';
+import { listedNodes } from '../store/nodes.ts';
 import { getJobDetail, listJobs } from '../store/jobs.ts';
 import { listArtifacts } from '../store/artifacts.ts';
 import { jobsProgress, runningSegments } from '../store/overview.ts';
@@ -27,7 +27,7 @@ async function renderParts(s: Services, want: Part[], jobId?: string): Promise<P
   const db = s.database.db;
   const now = Date.now();
   const out: Partial<Record<Part, string>> = {};
-  const nodes = want.includes('kpis') || want.includes('nodes') ? await liveNodes(db) : [];
+  const nodes = want.includes('kpis') || want.includes('nodes') ? await listedNodes(db) : [];
   const jobs = want.includes('kpis') || want.includes('jobs') ? await listJobs(db, 50) : [];
   const running = new Map(nodes.length ? (await runningSegments(db)).map((r) => [r.id, r]) : []);
   if (want.includes('kpis')) out.kpis = String(<Kpis nodes={nodes} jobs={jobs} running={running} />);
