@@ -88,8 +88,9 @@ export async function deploy(o: DeployOptions): Promise<void> {
     running: async () => (await runStep(o.target, 'running', o.dir)).stdout.trim() === 'yes',
     why: async (what) => new DeployError(`${what}; the end of its log:\n${await logTail(o)}`),
   });
+  // A node that would draw other pixels is no working deploy, though it runs.
+  if (node.reason) throw new DeployError(`node "${name}" joined ${o.client.base} but takes no render work: ${node.reason}`);
   process.stdout.write(`node "${name}" is online on ${o.client.base}: ${node.concurrency} worker(s), ${node.cores} cores, manim ${String(node.versions.manim ?? '?')}\n`);
-  if (node.reason) process.stdout.write(`  but it takes no render work: ${node.reason}\n`);
 }
 
 /** Stops and removes what deploy installed on a machine; the node leaves the cluster's registry. */
