@@ -43,15 +43,24 @@ async function call(path: string, init: RequestInit = {}) {
 }
 const nodes = async () => (await (await call('/nodes')).json()).nodes as { id: string; name: string; state: string; reason: string | null }[];
 
+/** What each CLI run printed, kept for a person to read (test/artifacts is not committed). */
+const ARTIFACTS = join(PROJECT_ROOT, 'test', 'artifacts', 'deploy');
+let runs = 0;
+
 /** Runs the CLI on this machine (the root namespace reaches every lab host) to its end. */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const log = join(ARTIFACTS, `${String(++runs).padStart(2, '0')}-${args[0]}.log`);
   return new Promise((resolve) => {
     const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env: { ...process.env, NN_HOME: join(tmp, 'cli-home') } });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (code) => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      writeFileSync(log, `$ networknodes ${args.join(' ').replace(joinString, 'nn1:…')}\n# exit ${code}\n${stdout}${stderr}`);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -102,7 +111,7 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
   beforeAll(async () => {
     if (!existsSync(join(WHEELS, '.complete'))) {
       mkdirSync(WHEELS, { recursive: true });
-      execFileSync(join(PROJECT_ROOT, '.venv', 'bin', 'python'), ['-m', 'pip', 'wheel', '-q', '--disable-pip-version-check', '-r', join(PROJECT_ROOT, 'driver', 'requirements.lock'), '-w', WHEELS], { stdio: 'inherit' });
+      execFileSync(join(PROJECT_ROOT, '.venv', 'bin', 'python'), ['-m', 'pip', 'wheel', '-q', '--disable-pip-version-check', '-r', join(PROJECT_ROOT, 'driver', 'requirements.lock'), '-w', WHEELS], { stdio: 'pipe' });
       writeFileSync(join(WHEELS, '.complete'), '');
     }
     lab = await createLab({ hosts: 2, cpu: null, prefix: PREFIX });
@@ -198,10 +207,22 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
     expect(processesOfRemote().filter((p) => p.includes('networknodes.js join'))).toHaveLength(1);
   });
 
-  it('undeploy stops the node, removes what deploy installed, and the node leaves the cluster', async () => {
-    const r = await cli(['undeploy', `root@${sshHost.ip}`, '--join', joinString, '--dir', remoteDir, ...sshOptions()]);
+  it('undeploy --drain lets the node finish its segment, stops it, removes what deploy installed, and the node leaves the cluster', async () => {
+    // The only render node takes the scene whole (one slot: the lead renders it all).
+    const id = await submitJob(call, { files: { 'long.py': readFileSync(join(PROJECT_ROOT, 'test', 'scenes', 'long.py'), 'utf8') }, scenes: ['Long'], options: { resolution: [854, 480], fps: 30, cache: 'off' } });
+    await waitFor(async () => {
+      const j = await (await call(`/jobs/${id}`)).json();
+      return j.scenes[0]?.segments.some((g: { state: string; node: string }) => g.state === 'running' && g.node === sshHost.ip);
+    }, 120_000, 'the deployed node to be rendering');
+
+    const r = await cli(['undeploy', `root@${sshHost.ip}`, '--drain', '--join', joinString, '--dir', remoteDir, ...sshOptions()]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stderr).toMatch(/draining node "10\.77\.0\.\d+": it finishes its running segments/);
     expect(r.stdout).toMatch(/no longer in the cluster's nodes/);
+    // Handed back instead, the segment would wait for a render node that no longer exists.
+    const job = await (await call(`/jobs/${id}`)).json();
+    expect(job.state, JSON.stringify(job.scenes)).toBe('succeeded');
+    expect(job.scenes[0].segments.map((g: { node: string; attempts: number }) => [g.node, g.attempts])).toEqual([[sshHost.ip, 1]]);
     expect(processesOfRemote()).toEqual([]);
     expect(existsSync(remoteDir)).toBe(false);
     expect((await nodes()).some((n) => n.name === sshHost.ip)).toBe(false);

@@ -85,12 +85,13 @@ export function registerDeployCommands(program: Command, ctx: Context): void {
     });
 
   remote(program.command('undeploy').description('stop and remove a node that deploy installed; it leaves the cluster'))
-    .action(async (destination: string, o: RemoteFlags) => {
+    .option('--drain', 'let the node finish its running segments first (default: they go back to the queue at once)')
+    .action(async (destination: string, o: RemoteFlags & { drain?: boolean }) => {
       // Without a cluster to ask, the machine is still cleaned up.
       const cluster = await clusterToJoin(ctx, o).catch((err: Error) => {
         process.stderr.write(`undeploy: not checking the cluster's registry: ${err.message}\n`);
         return undefined;
       });
-      await undeploy({ target: sshTarget(destination, o), dir: o.dir, client: cluster?.client });
+      await undeploy({ target: sshTarget(destination, o), dir: o.dir, client: cluster?.client, drain: o.drain });
     });
 }

@@ -4,7 +4,7 @@ import type { ClusterClient } from '../client.ts';
 import { factsSchema, machineProblems, setupProblems, type Facts } from './preflight.ts';
 import { packFiles, trackedFiles } from './ship.ts';
 import { keyValues, mustRun, runStep, type SshTarget } from './ssh.ts';
-import { nodesNamed, waitForNode, waitForNodeGone } from './wait-node.ts';
+import { drainNodes, nodesNamed, waitForDrained, waitForNode, waitForNodeGone } from './wait-node.ts';
 
 export class DeployError extends Error {
   override name = 'DeployError';
@@ -28,7 +28,12 @@ export interface DeployOptions extends RemoteOptions {
 }
 
 const hostOf = (destination: string) => destination.slice(destination.lastIndexOf('@') + 1);
-const say = (destination: string, msg: string) => process.stderr.write(`deploy ${hostOf(destination)}: ${msg}\n`);
+const sayer = (verb: string, destination: string) => (msg: string) => process.stderr.write(`${verb} ${hostOf(destination)}: ${msg}\n`);
+/** A line of the remote set-up's output, without its terminal colours (ours are plain lines). */
+const remoteLine = (line: string) => {
+  const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+  if (plain.trim()) process.stderr.write(`  | ${plain}\n`);
+};
 
 /** A node name from the SSH host: `desk.local` stays, an IPv6 address loses its colons. */
 export const defaultNodeName = (destination: string) => hostOf(destination).replace(/^\[|\]$/g, '').replace(/[^A-Za-z0-9._-]/g, '-');
@@ -51,14 +56,15 @@ async function logTail(o: RemoteOptions): Promise<string> {
  */
 export async function deploy(o: DeployOptions): Promise<void> {
   const host = hostOf(o.target.destination);
-  say(o.target.destination, 'checking the machine over SSH (OS, Node.js, disk)…');
+  const say = sayer('deploy', o.target.destination);
+  say('checking the machine over SSH (OS, Node.js, disk)…');
   const f = await facts(o);
   const problems = machineProblems(f, host);
   if (problems.length) throw new DeployError(problems.join('\n'));
   const name = o.name ?? (f.name || defaultNodeName(o.target.destination));
 
   const { files, revision } = await trackedFiles(PROJECT_ROOT);
-  say(o.target.destination, `${f.os} ${f.arch}, Node.js ${f.node}, ${(f.free_kb / 1024 ** 2).toFixed(1)} GB free; sending networknodes ${VERSION} (${revision}, ${files.length} files) to ${f.dir}…`);
+  say(`${f.os} ${f.arch}, Node.js ${f.node}, ${(f.free_kb / 1024 ** 2).toFixed(1)} GB free; sending networknodes ${VERSION} (${revision}, ${files.length} files) to ${f.dir}…`);
   await mustRun(o.target, 'receive', o.dir, [], { input: packFiles(PROJECT_ROOT, files) });
   const check = keyValues(await mustRun(o.target, 'check', o.dir, o.setupEnv));
   const missing = (check.missing ?? '').split(' ').filter(Boolean);
@@ -67,21 +73,24 @@ export async function deploy(o: DeployOptions): Promise<void> {
 
   // Nodes of this name already registered (the version being replaced): the new one is another.
   const before = new Set((await nodesNamed(o.client, name)).map((n) => n.id));
-  if (f.deployed) say(o.target.destination, `upgrading in place: stopping the running node (its segments go back to the queue)…`);
+  if (f.deployed) say('upgrading in place: stopping the running node (its segments go back to the queue)…');
   await mustRun(o.target, 'activate', o.dir);
-  say(o.target.destination, `setting up${missing.length ? ` (Debian packages: ${missing.join(' ')})` : ''}: the Python environment with the pinned Manim and the npm packages; the first time takes minutes…`);
-  await mustRun(o.target, 'setup', o.dir, o.setupEnv, { onLine: (l) => process.stderr.write(`  | ${l}\n`) });
+  const packages = missing.length ? `Debian packages (${missing.join(' ')}), ` : '';
+  say(f.deployed
+    ? `setting up what the new version changes (${packages}the Python environment, the npm packages)…`
+    : `setting up ${packages}the Python environment with the pinned Manim and the npm packages; this takes minutes…`);
+  await mustRun(o.target, 'setup', o.dir, o.setupEnv, { onLine: remoteLine });
 
   await mustRun(o.target, 'secret', o.dir, [], { input: `${o.joinString}\n` });
   const started = keyValues(await mustRun(o.target, 'start', o.dir, [name, o.workers ? String(o.workers) : '']));
   if (started.service === 'systemd') {
-    say(o.target.destination, 'started the systemd user service networknodes-node (journalctl --user -u networknodes-node)');
-    if (started.linger !== 'yes') say(o.target.destination, `note: without lingering the service stops when the user logs out; run there: sudo loginctl enable-linger $(whoami)`);
+    say('started the systemd user service networknodes-node (journalctl --user -u networknodes-node)');
+    if (started.linger !== 'yes') say(`note: without lingering the service stops when the user logs out; run there: sudo loginctl enable-linger $(whoami)`);
   } else {
-    say(o.target.destination, `started in the background (no systemd user session there); log ${f.dir}/node.log, pid in ${f.dir}/node.pid; re-run deploy after a reboot`);
+    say(`started in the background (no systemd user session there); log ${f.dir}/node.log, pid in ${f.dir}/node.pid; re-run deploy after a reboot`);
   }
 
-  say(o.target.destination, `waiting for node "${name}" to come online at ${o.client.base}…`);
+  say(`waiting for node "${name}" to come online at ${o.client.base}…`);
   const node = await waitForNode(o.client, name, {
     before,
     timeoutMs: o.timeoutMs,
@@ -93,11 +102,21 @@ export async function deploy(o: DeployOptions): Promise<void> {
   process.stdout.write(`node "${name}" is online on ${o.client.base}: ${node.concurrency} worker(s), ${node.cores} cores, manim ${String(node.versions.manim ?? '?')}\n`);
 }
 
-/** Stops and removes what deploy installed on a machine; the node leaves the cluster's registry. */
-export async function undeploy(o: RemoteOptions & { client?: ClusterClient }): Promise<void> {
+/**
+ * Stops and removes what deploy installed on a machine; the node leaves the cluster's registry.
+ * `drain`: it finishes its running segments first, instead of handing them back to the queue.
+ */
+export async function undeploy(o: RemoteOptions & { client?: ClusterClient; drain?: boolean }): Promise<void> {
+  const say = sayer('undeploy', o.target.destination);
   const f = await facts(o);
   if (!f.deployed) throw new DeployError(`nothing deployed in ${f.dir} on ${hostOf(o.target.destination)} (another --dir?)`);
-  say(o.target.destination, `stopping node "${f.name}" (its segments go back to the queue) and removing ${f.dir}…`);
+  if (o.drain) {
+    if (!o.client) throw new DeployError('--drain needs the cluster (its join string, or the coordinator on this machine) to drain the node');
+    const ids = await drainNodes(o.client, f.name);
+    say(`draining node "${f.name}": it finishes its running segments and takes no more…`);
+    await waitForDrained(o.client, f.name, ids);
+  }
+  say(`stopping node "${f.name}"${o.drain ? '' : ' (its running segments go back to the queue)'} and removing ${f.dir}…`);
   await mustRun(o.target, 'remove', o.dir);
   if (!o.client) {
     process.stdout.write(`removed node "${f.name}" from ${hostOf(o.target.destination)} (no cluster given: its registry was not checked)\n`);

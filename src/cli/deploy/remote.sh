@@ -64,7 +64,7 @@ receive)
   touch "$marker"
   rm -rf "$dir/app.new"
   mkdir "$dir/app.new"
-  tar -xzf - -C "$dir/app.new"
+  tar -xzf - --no-same-owner -C "$dir/app.new"
   ;;
 check)
   export_setup_env "$@"
@@ -124,7 +124,7 @@ TimeoutStopSec=90
 WantedBy=default.target
 EOF
     systemctl --user daemon-reload
-    systemctl --user enable "$unit" >/dev/null 2>&1
+    systemctl --user enable "$unit" >/dev/null
     systemctl --user restart "$unit"
     echo "service=systemd"
     echo "linger=$(loginctl show-user "$(id -un)" -p Linger --value 2>/dev/null || echo unknown)"

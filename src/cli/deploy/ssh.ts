@@ -60,7 +60,9 @@ export function runStep(target: SshTarget, step: string, dir: string, args: stri
       // 255 is ssh's own failure: the connection or the login, before any step ran.
       if (code === 255) {
         const said = stderr.trim().split('\n').filter((l) => !/^Warning: Permanently added/.test(l)).at(-1) ?? 'no reason given';
-        return reject(new SshError(`cannot log in to ${target.destination} over SSH: ${said}`));
+        // BatchMode answers no to the question an unknown host key would ask.
+        const hint = /Host key verification failed/.test(stderr) ? ` (a host ssh has not seen: log in once with ssh ${target.destination}, or pass -o StrictHostKeyChecking=accept-new)` : '';
+        return reject(new SshError(`cannot log in to ${target.destination} over SSH: ${said}${hint}`));
       }
       resolve({ code: code ?? 1, stdout, stderr });
     });

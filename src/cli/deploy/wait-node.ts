@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ClusterClient } from '../client.ts';
 import { nodesSchema } from '../job-schemas.ts';
 
@@ -41,4 +42,16 @@ export async function waitForNodeGone(client: ClusterClient, name: string, timeo
     if (Date.now() > end) return false;
     await sleep(POLL_MS);
   }
+}
+
+/** Asks the cluster to drain the live nodes of this name; returns their ids. */
+export async function drainNodes(client: ClusterClient, name: string): Promise<Set<string>> {
+  const ids = new Set((await nodesNamed(client, name)).map((n) => n.id));
+  for (const id of ids) await client.call(`/nodes/${id}/drain`, z.object({ state: z.string() }), { method: 'POST' });
+  return ids;
+}
+
+/** Waits until each of these nodes has finished its running work after a drain (or is gone). */
+export async function waitForDrained(client: ClusterClient, name: string, ids: Set<string>): Promise<void> {
+  while ((await nodesNamed(client, name)).some((n) => ids.has(n.id) && n.state !== 'drained')) await sleep(POLL_MS);
 }
