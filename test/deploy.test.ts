@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetch as pinnedFetch, type Agent } from 'undici';
 import { createLab, labUnavailable, type Lab, type LabHost } from '../scripts/lab/lab.ts';
+import { ipBin } from '../scripts/lab/netns.ts';
 import { PROJECT_ROOT } from '../src/driver/python.ts';
 import { pinnedAgent } from '../src/cli/client.ts';
 import { parseJoinString } from '../src/lib/join-string.ts';
@@ -109,10 +110,13 @@ class Deployed(Scene):
 
 describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})` : ''}`, () => {
   beforeAll(async () => {
-    if (!existsSync(join(WHEELS, '.complete'))) {
+    // Built again when the lock changes: the marker holds the lock the wheels were built from.
+    const lockFile = join(PROJECT_ROOT, 'driver', 'requirements.lock');
+    const marker = join(WHEELS, '.built-from.lock');
+    if (!existsSync(marker) || readFileSync(marker, 'utf8') !== readFileSync(lockFile, 'utf8')) {
       mkdirSync(WHEELS, { recursive: true });
-      execFileSync(join(PROJECT_ROOT, '.venv', 'bin', 'python'), ['-m', 'pip', 'wheel', '-q', '--disable-pip-version-check', '-r', join(PROJECT_ROOT, 'driver', 'requirements.lock'), '-w', WHEELS], { stdio: 'pipe' });
-      writeFileSync(join(WHEELS, '.complete'), '');
+      execFileSync(join(PROJECT_ROOT, '.venv', 'bin', 'python'), ['-m', 'pip', 'wheel', '-q', '--disable-pip-version-check', '-r', lockFile, '-w', WHEELS], { stdio: 'pipe' });
+      writeFileSync(marker, readFileSync(lockFile, 'utf8'));
     }
     lab = await createLab({ hosts: 2, cpu: null, prefix: PREFIX });
     [coordinator, sshHost] = lab.hosts as [LabHost, LabHost];
@@ -205,6 +209,23 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
     expect(live[0]!.id).not.toBe(firstId);
     // One node process, the new one.
     expect(processesOfRemote().filter((p) => p.includes('networknodes.js join'))).toHaveLength(1);
+  });
+
+  it('fails with the end of the node\'s log when the node cannot reach the coordinator from its machine, and works again once it can', async () => {
+    // Only the lab host loses its route to the coordinator; this machine still reaches both.
+    const route = (action: string) => execFileSync(ipBin(), ['-n', sshHost.ns, 'route', action, 'prohibit', `${coordinator.ip}/32`]);
+    route('add');
+    try {
+      const r = await cli(deployArgs());
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/the node process on the remote machine exited before "10\.77\.0\.\d+" came online; the end of its log:\n(  \| .*\n)*  \| networknodes: cannot reach the cluster at https:\/\/10\.77\.0\.\d+:8787/);
+      expect((await nodes()).some((n) => n.name === sshHost.ip)).toBe(false);
+    } finally {
+      route('del');
+    }
+    const again = await cli(deployArgs());
+    expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
+    expect(again.stdout).toMatch(/is online/);
   });
 
   it('undeploy --drain lets the node finish its segment, stops it, removes what deploy installed, and the node leaves the cluster', async () => {

@@ -130,7 +130,8 @@ EOF
     echo "linger=$(loginctl show-user "$(id -un)" -p Linger --value 2>/dev/null || echo unknown)"
   else
     # Its own session, so the node outlives the SSH connection that starts it.
-    : >>"$dir/node.log"
+    # Where this run's lines begin, for whoever reads the log (deploy shows its end on a failure).
+    echo "--- started by networknodes deploy at $(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$dir/node.log"
     if command -v setsid >/dev/null; then
       setsid nohup /bin/sh "$dir/run.sh" >>"$dir/node.log" 2>&1 </dev/null &
     else
