@@ -2,6 +2,8 @@
 # Sets up what this machine is missing to run NetworkNodes, and nothing it already has:
 # Debian packages (cairo, pango, ffmpeg, LaTeX; Chromium for the web page's browser test), the project's own Python environment with the
 # pinned Manim, and the npm packages. Safe to run again.
+# --check changes nothing: it prints the Debian packages it would install (missing=…) and the Python it
+# would use (python=…, empty when there is none >= 3.11), for `networknodes deploy`'s pre-flight.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,11 +12,25 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 APT_PACKAGES=(build-essential python3-dev python3-venv pkg-config libcairo2-dev libpango1.0-dev ffmpeg chromium
   texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm)
 
+# Manim 0.22 needs Python >= 3.11.
+find_python() {
+  for candidate in ${NN_SETUP_PYTHON:-} python3.11 python3.12 python3.13 python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      command -v "$candidate"; return
+    fi
+  done
+}
+
 missing=()
 if command -v dpkg-query >/dev/null; then
   for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+fi
+if [ "${1:-}" = --check ]; then
+  echo "missing=${missing[*]}"
+  echo "python=$(find_python)"
+  exit 0
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
@@ -23,13 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Manim 0.22 needs Python >= 3.11.
-PYTHON=""
-for candidate in ${NN_SETUP_PYTHON:-} python3.11 python3.12 python3.13 python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    PYTHON="$candidate"; break
-  fi
-done
+PYTHON=$(find_python)
 [ -n "$PYTHON" ] || { echo "setup: Python 3.11 or newer is needed (apt-get install python3)" >&2; exit 1; }
 
 LOCK=driver/requirements.lock
@@ -41,8 +51,11 @@ if [ ! -x .venv/bin/python ] || ! cmp -s "$LOCK" "$STAMP"; then
   cp "$LOCK" "$STAMP"
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# By content, as for the venv: files that `deploy` sends carry no meaningful modification times.
+NPM_STAMP=node_modules/.nn-package-lock.json
+if [ ! -d node_modules ] || ! cmp -s package-lock.json "$NPM_STAMP"; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$NPM_STAMP"
 fi
 say "ready: $(node bin/networknodes.js doctor >/dev/null 2>&1 && echo 'doctor is happy' || echo 'run: node bin/networknodes.js doctor')"

@@ -15,6 +15,9 @@ import { chooseLogFormat } from './log-format.ts';
 import { addManimRenderOptions, flagNotes, renderOptionsFromFlags, scenesFromFlags, type ManimFlags } from './manim-flags.ts';
 import { registerJobCommands } from './job-commands.ts';
 import { registerCacheCommand } from './cache-command.ts';
+import { registerDeployCommands } from './deploy/commands.ts';
+import { DeployError } from './deploy/deploy.ts';
+import { SshError } from './deploy/ssh.ts';
 import { MAX_PRIORITY, MIN_PRIORITY, prioritySchema } from '../model/priority.ts';
 
 const int = (name: string) => (v: string) => {
@@ -210,6 +213,7 @@ program
 
 registerJobCommands(program, clusterClient, priorityArg);
 registerCacheCommand(program, clusterClient);
+registerDeployCommands(program, { config, targetOf });
 
 // Every command that talks to a cluster takes its join string too.
 for (const cmd of program.commands) {
@@ -228,6 +232,10 @@ try {
   if (err instanceof ConfigError || err instanceof ClusterError) {
     process.stderr.write(`networknodes: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof DeployError || err instanceof SshError) {
+    process.stderr.write(`networknodes: ${err.message}\n`);
+    process.exit(1);
   }
   throw err;
 }
