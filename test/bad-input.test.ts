@@ -176,6 +176,8 @@ describe('bad uploads and fields', () => {
   it('a function input past its limit gets 413', async () => {
     const res = await call('/functions/echo', { method: 'POST', body: JSON.stringify({ message: 'x'.repeat(2 * 1024 * 1024) }) });
     await refused(res, 413, /function input too large: the limit is 1048576 bytes/);
+    // Refused before the body was read: the client is told not to send another request on it.
+    expect(res.headers.get('connection')).toBe('close');
   });
 
   it('an unknown config key is refused by name, not dropped (CLI)', async () => {

@@ -172,6 +172,9 @@ describe('the web page', () => {
   it('sets a waiting job’s priority and cancels it from its page', async () => {
     const call = api(url);
     for (const n of ['web-a', 'web-b']) expect((await call(`/nodes/${n}/pause`, { method: 'POST' })).status).toBe(200);
+    // A paused node's runner stops at its next heartbeat (4 s): until then it could take the job,
+    // which on a loaded machine may finish before its priority is set.
+    await new Promise((r) => setTimeout(r, 5000));
     const res = await call('/jobs', { method: 'POST', body: JSON.stringify({ files: { 'moving.py': SCENE }, scenes: ['Moving'] }) });
     const { id } = (await res.json()) as { id: string };
     await page.locator(`a.jobrow[data-job="${id}"]`).click();

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from './body-limit.ts';
 import type { Services } from '../runtime/services.ts';
 import { verifySignature } from '../triggers/signature.ts';
 import { deletesBranch, eventName, parsePush, PushError } from '../triggers/push-event.ts';
@@ -20,7 +20,7 @@ export function hookRoutes(s: Services): Hono {
   const app = new Hono();
   const db = s.database.db;
 
-  app.post('/git/:name', bodyLimit({ maxSize: MAX_HOOK_BYTES, onError: (c) => c.json({ error: `a push event over ${MAX_HOOK_BYTES} bytes` }, 413) }), async (c) => {
+  app.post('/git/:name', limitBody(MAX_HOOK_BYTES, `a push event over ${MAX_HOOK_BYTES} bytes`), async (c) => {
     const name = c.req.param('name');
     const trigger = s.config.triggers.git.find((t) => t.name === name);
     if (!trigger) return c.json({ error: `no git trigger named "${name}" (config triggers.git)` }, 404);

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from './body-limit.ts';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Services } from '../runtime/services.ts';
@@ -26,10 +26,7 @@ export function jobRoutes(s: Services): Hono {
 
   app.post(
     '/',
-    bodyLimit({
-      maxSize: s.config.maxUploadBytes,
-      onError: (c) => c.json({ error: `upload too large: the limit is ${s.config.maxUploadBytes} bytes (config maxUploadBytes)` }, 413),
-    }),
+    limitBody(s.config.maxUploadBytes, `upload too large: the limit is ${s.config.maxUploadBytes} bytes (config maxUploadBytes)`),
     async (c) => {
       try {
         const req = await parseJobRequest(c.req.raw, s.config.render, 4 * s.config.maxUploadBytes);

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from '../api/body-limit.ts';
 import type { Services } from './services.ts';
 import { requireToken } from '../api/auth.ts';
 import { jobRoutes } from '../api/jobs.ts';
@@ -31,10 +31,7 @@ export function createApp(s: Services): Hono {
 
   app.post(
     '/functions/:name',
-    bodyLimit({
-      maxSize: FUNCTION_BODY_BYTES,
-      onError: (c) => c.json({ error: `function input too large: the limit is ${FUNCTION_BODY_BYTES} bytes` }, 413),
-    }),
+    limitBody(FUNCTION_BODY_BYTES, `function input too large: the limit is ${FUNCTION_BODY_BYTES} bytes`),
     async (c) => {
       const fn = s.functions.get(c.req.param('name'));
       if (!fn) return c.json({ error: `no function named "${c.req.param('name')}" is registered on this node` }, 404);
