@@ -45,4 +45,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The CLI built once (dist/cli/), so a command starts without compiling TypeScript; it is used
+# while it matches the sources (bin/cli-build.js), and `npm test` rebuilds it.
+node bin/cli-build.js >/dev/null
 say "ready: $(node bin/networknodes.js doctor >/dev/null 2>&1 && echo 'doctor is happy' || echo 'run: node bin/networknodes.js doctor')"

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { describeIssues } from '../lib/zod-issues.ts';
+import { importModule } from '../lib/import-module.ts';
 import { configSchema, type Config, type ConfigInput } from './schema.ts';
 
 export const CONFIG_FILE = 'wrangler-like.config.ts';
@@ -45,6 +45,6 @@ export async function loadConfig(file?: string, env: NodeJS.ProcessEnv = process
     if (file) throw new ConfigError(`config file not found: ${path}`);
     return parseConfig({}, env);
   }
-  const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  const mod = (await importModule(path)) as { default?: unknown };
   return parseConfig(mod.default ?? {}, env, dirname(path));
 }
