@@ -7,7 +7,7 @@ import { finishRenderJobIfDone } from './jobs.ts';
 import { stitchKey } from './queue-keys.ts';
 import { createCutSegments, createOpenSegments, type OpenSegments } from './segments/create.ts';
 import { cancelOpenSegments } from './segments/drop.ts';
-import type { ScenePlan, SegmentCut } from '../model/plan.ts';
+import { isServed, type ScenePlan, type SegmentCut } from '../model/plan.ts';
 import { TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
 
 /** Records a scene about to be planned, with the segments that start before its plan. */
@@ -17,11 +17,16 @@ export async function openScene(tx: Tx, queue: Queue, jobId: string, position: n
   return scene!.id;
 }
 
-/** Records a scene's plan and its segments, and enqueues them in the cutter's order. */
-export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentCut[], firstPosition: number): Promise<void> {
+/** Records a scene's plan and its segments, and enqueues them in the cutter's order. The event says
+ *  how it was cut: `costs` from the model, from earlier renders (`remembered`) or both (`mixed`), and
+ *  `plan: 'remembered'` when the plan itself was an earlier render's (no planning pass ran). */
+export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentCut[], firstPosition: number, rememberedPlan = false): Promise<void> {
   await tx.update(scenes).set({ state: 'rendering', plan, totalFrames: plan.totalFrames }).where(eq(scenes.id, sceneId));
   await createCutSegments(tx, queue, jobId, sceneId, cuts, firstPosition);
-  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length + firstPosition });
+  const drawn = plan.plays.filter((p) => !p.skipped && p.frames > 0 && !isServed(p));
+  const remembered = drawn.filter((p) => p.rememberedSeconds !== undefined).length;
+  const costs = remembered === 0 ? 'model' : remembered === drawn.length ? 'remembered' : 'mixed';
+  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length + firstPosition, costs, ...(rememberedPlan ? { plan: 'remembered' } : {}) });
 }
 
 export async function addFailedScene(tx: Tx, jobId: string, position: number, name: string, error: JobError): Promise<void> {

@@ -8,6 +8,7 @@ import { SceneError } from '../../model/errors.ts';
 import { putArtifact, putArtifactFile, type NewArtifact } from '../artifacts.ts';
 import { appendEvent } from '../events.ts';
 import { stitchIfComplete } from '../scenes.ts';
+import { recordDrawnSeconds } from '../cost-memory.ts';
 import type { SegmentWithJob } from './claim.ts';
 import { openSegments } from './create.ts';
 import { dropSegment } from './drop.ts';
@@ -47,7 +48,8 @@ async function adoptPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, n
 export interface RenderedSegment {
   /** Started before the plan (a lead or a scout): checked against the plan, or gives the scene its own. */
   open: boolean;
-  partials: { index: number; frames: number }[];
+  /** Its drawn plays, with the seconds each took (remembered by later renders). */
+  partials: { index: number; frames: number; seconds: number; key: string | null }[];
   /** The last play it drew, and whether it stopped at the start of the next one (the scene has it). */
   lastPlay: number;
   stopped: boolean;
@@ -73,6 +75,7 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     if (now?.state !== 'running' || now.nodeId !== nodeId) return;
     if (done.open) await checkAgainstPlan(tx, scene.id, done);
     if (done.open && done.plan) await adoptPlan(tx, queue, job.id, scene.id, scene.name, done.plan);
+    await recordDrawnSeconds(tx, scene.id, done.partials);
     for (const a of done.artifacts) {
       const meta = { kind: a.kind, name: a.name, position: a.position, contentType: a.contentType, jobId: job.id, sceneId: scene.id, segmentId: seg.id };
       await ('path' in a ? putArtifactFile(tx, meta, a.path) : putArtifact(tx, { ...meta, bytes: a.bytes }));
