@@ -3,6 +3,7 @@ import type { Tx } from '../db/tx.ts';
 import { jobs, scenes } from '../db/schema.ts';
 import { isServed, type Play, type ScenePlan } from '../model/plan.ts';
 import type { RenderOptions } from '../model/render-options.ts';
+import { getTex } from './tex-cache.ts';
 
 /**
  * Costs remembered: what drawing each play took in earlier renders of a scene replaces the cost
@@ -82,11 +83,12 @@ export function withRememberedCosts(plays: Play[], memory: CostMemory): Play[] {
   });
 }
 
-/** Options that change what a scene's plan holds; a job's seed, cache use and priority do not,
- *  except that random numbers may place sounds (see rememberedPlan). */
+/** Whether two jobs' options make the same plan: all but the seed (random numbers may place sounds,
+ *  see rememberedPlan) and the cache use. */
 const sameRender = (a: RenderOptions, b: RenderOptions) => {
-  const strip = ({ seed: _s, cache: _c, ...rest }: RenderOptions) => JSON.stringify(rest, Object.keys(rest).sort());
-  return strip(a) === strip(b);
+  const strip = ({ seed: _s, cache: _c, ...rest }: RenderOptions): Record<string, unknown> => rest;
+  const [x, y] = [strip(a), strip(b)];
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].every((k) => JSON.stringify(x[k]) === JSON.stringify(y[k]));
 };
 
 /**
@@ -111,6 +113,8 @@ export async function rememberedPlan(db: Tx, scene: SceneOf): Promise<ScenePlan 
     if (options.seed !== job.options.seed && plan.sounds.length) continue;
     const measured = plan.plays.every((p) => p.skipped || p.frames === 0 || p.drawnSeconds !== undefined);
     if (!measured) continue;
+    // renders take the plan's TeX and text SVGs from the cluster's store (a planning pass put them there)
+    if ((await getTex(db, plan.texFiles)).length !== plan.texFiles.length) continue;
     // Nothing served, drawn or measured in this job yet, and no keys: a key taken with another seed
     // may not be this job's, and the scene has nothing in the cache (else it is re-rendered warm).
     const plays = plan.plays.map(({ cached: _c, drawn: _d, key: _k, uncachable: _u, drawnSeconds, rememberedSeconds: _r, ...p }) => ({ ...p, rememberedSeconds: drawnSeconds }));
