@@ -106,7 +106,10 @@ export async function startPlanning(db: Tx, jobId: string): Promise<boolean> {
   return true;
 }
 
-/** Every scene of the job is open (each planned here or by its own segments from now on). */
+/** Every scene of the job is open (each planned here or by its own segments from now on). The job's
+ *  row is locked first, as a stitch locks it before its event: a scene cut from a remembered plan
+ *  can be stitched while the job's last scene is opened, and the other order deadlocks with it. */
 export async function endPlanning(tx: Tx, jobId: string, names: string[]): Promise<void> {
+  await tx.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, jobId)).for('update');
   await appendEvent(tx, jobId, 'job.planned', { scenes: names });
 }
