@@ -6,7 +6,9 @@ import postgres from 'postgres';
 import { freshDatabase } from './helpers/database.ts';
 import { api, jobFinished, submitJob, testNode, TOKEN } from './helpers/node.ts';
 import { frameHashes, manimRender } from './helpers/media.ts';
-import type { ScenePlan } from '../src/model/plan.ts';
+import type { Play, ScenePlan } from '../src/model/plan.ts';
+import { withRememberedCosts } from '../src/store/cost-memory.ts';
+import { cutScene } from '../src/cutting/cut.ts';
 
 /**
  * Ten plays; play 1 runs an updater that sleeps 0.2 s a frame and changes nothing, so it costs
@@ -108,4 +110,24 @@ describe('costs remembered', () => {
     expect(plays[9]!.rememberedSeconds).toBeUndefined();
     await sameAsManim(edited.id, 2);
   }, 900_000);
+});
+
+describe('plays found by their content key', () => {
+  const play = (index: number, key: string, extra: Partial<Play> = {}): Play => ({
+    index, key, frames: 30, runTime: 1, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
+  });
+
+  it('keep their costs where an edit moved them, and a new play is estimated', () => {
+    // Measured: play "b" took 3 s a frame, the others 0.1 s.
+    const memory = { byKey: new Map(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => [k, k === 'b' ? 3 : 0.1])), byShape: new Map<string, number>() };
+    // The edit put a new play "n" first: every other play stands one later.
+    const edited = ['n', 'a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k, i) => play(i, k));
+    const plays = withRememberedCosts(edited, memory);
+    expect(plays.map((p) => p.rememberedSeconds)).toEqual([undefined, 3, 90, 3, 3, 3, 3, 3]);
+    // The cut follows: the dear play's share takes as few others as it can; by the model's
+    // estimate (eight alike plays) it would take half of them.
+    const shares = (ps: Play[]) => [...cutScene(ps, 256 * 144, { workers: 2, perWorker: 1, minFrames: 1, setupSeconds: 0 }).queued].sort((x, y) => x.fromPlay - y.fromPlay).map((c) => [c.fromPlay, c.toPlay]);
+    expect(shares(plays)).toEqual([[0, 2], [3, 7]]);
+    expect(shares(edited)).toEqual([[0, 3], [4, 7]]);
+  });
 });
