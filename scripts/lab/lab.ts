@@ -36,6 +36,8 @@ export interface LabOptions {
   cpu?: number | null | (number | null)[];
   /** Names: bridge <prefix>0, namespaces <prefix>-hI, cgroups cpu/<prefix>/hI. Default nnlab. */
   prefix?: string;
+  /** The lab's /24 as three octets (default 10.77.0): labs up at the same time need different ones. */
+  subnet?: string;
 }
 
 const DEFAULT_PREFIX = 'nnlab';
@@ -124,7 +126,8 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
   await destroyLeftovers(prefix);
   const hosts: LabHost[] = [];
   try {
-    const net = await createNetwork(prefix, opts.hosts);
+    if (opts.subnet !== undefined && !/^10\.\d{1,3}\.\d{1,3}$/.test(opts.subnet)) throw new Error(`lab subnet "${opts.subnet}": three octets of 10.0.0.0/8, e.g. "10.77.1"`);
+    const net = await createNetwork(prefix, opts.hosts, opts.subnet);
     // The `postgres` user (embedded Postgres as root) must be able to pass through.
     mkdirSync(homesRoot(prefix), { recursive: true });
     chmodSync(homesRoot(prefix), 0o755);

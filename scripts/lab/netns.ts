@@ -6,7 +6,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-/** First three octets of the lab's /24: bridge .1, host i at .(10+i). */
+/** First three octets of the lab's /24 (unless a lab asks for another): bridge .1, host i at .(10+i). */
 export const LAB_NET = '10.77.0';
 
 /** Absolute path of `ip`: root's PATH may lack /sbin (sudo, cron), so look there too. */
@@ -61,8 +61,8 @@ export const nsName = (prefix: string, i: number) => `${prefix}-h${i}`;
 /** The root-namespace end of host i's veth pair; the other end is `eth0` inside the namespace. */
 export const vethName = (prefix: string, i: number) => `${prefix}-h${i}-br`;
 export const INNER_VETH = 'eth0';
-export const hostIp = (i: number) => `${LAB_NET}.${10 + i}`;
-export const bridgeIp = () => `${LAB_NET}.1`;
+export const hostIp = (i: number, net = LAB_NET) => `${net}.${10 + i}`;
+export const bridgeIp = (net = LAB_NET) => `${net}.1`;
 
 export async function listNamespaces(): Promise<string[]> {
   const out = await ip('netns', 'list');
@@ -123,12 +123,12 @@ export async function destroyNetwork(prefix: string): Promise<string[]> {
 }
 
 /** Refuses to shadow a subnet some other interface of this machine already uses. */
-async function assertSubnetFree(prefix: string): Promise<void> {
+async function assertSubnetFree(prefix: string, net: string): Promise<void> {
   const out = await ip('-o', '-4', 'addr', 'show');
   for (const line of out.split('\n')) {
     const m = /^\d+:\s+(\S+)\s+inet\s+(\d+\.\d+\.\d+)\.\d+\//.exec(line);
-    if (m && m[2] === LAB_NET && m[1] !== bridgeName(prefix)) {
-      throw new Error(`${LAB_NET}.0/24 is already used by ${m[1]} (another lab up? \`npx tsx scripts/lab/lab.ts down\` removes the default one)`);
+    if (m && m[2] === net && m[1] !== bridgeName(prefix)) {
+      throw new Error(`${net}.0/24 is already used by ${m[1]} (another lab up? \`npx tsx scripts/lab/lab.ts down\` removes the default one)`);
     }
   }
 }
@@ -139,19 +139,19 @@ export interface HostNet {
 }
 
 /** Creates the bridge and `hosts` namespaces. Call destroyNetwork(prefix) first for leftovers. */
-export async function createNetwork(prefix: string, hosts: number): Promise<{ bridge: string; bridgeIp: string; hosts: HostNet[] }> {
-  await assertSubnetFree(prefix);
+export async function createNetwork(prefix: string, hosts: number, net = LAB_NET): Promise<{ bridge: string; bridgeIp: string; hosts: HostNet[] }> {
+  await assertSubnetFree(prefix, net);
   const br = bridgeName(prefix);
   // No STP (ports forward at once) and no IGMP snooping: a dumb home switch that floods
   // multicast to every port, so mDNS needs no querier.
   await ip('link', 'add', br, 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0');
-  await ip('addr', 'add', `${bridgeIp()}/24`, 'dev', br);
+  await ip('addr', 'add', `${bridgeIp(net)}/24`, 'dev', br);
   await ip('link', 'set', br, 'multicast', 'on', 'up');
   const out: HostNet[] = [];
   for (let i = 0; i < hosts; i++) {
     const ns = nsName(prefix, i);
     const outer = vethName(prefix, i);
-    const addr = hostIp(i);
+    const addr = hostIp(i, net);
     await ip('netns', 'add', ns);
     // The peer is created directly inside the namespace, so its name (eth0) never meets the
     // root namespace's own eth0.
@@ -164,5 +164,5 @@ export async function createNetwork(prefix: string, hosts: number): Promise<{ br
     await ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', INNER_VETH);
     out.push({ ns, ip: addr });
   }
-  return { bridge: br, bridgeIp: bridgeIp(), hosts: out };
+  return { bridge: br, bridgeIp: bridgeIp(net), hosts: out };
 }

@@ -6,18 +6,57 @@ import { postgresJsTarget } from './tls.ts';
 export type Db = PostgresJsDatabase<typeof schema>;
 export type Sql = postgres.Sql;
 
+/** application_name of each kind of connection, so `pg_stat_activity` says whose it is. */
+export const APP_NAMES = { store: 'nn-store', listen: 'nn-listen', queue: 'nn-queue', planLock: 'nn-plan-lock' } as const;
+
+/** A pool's connections close after this long unused, so an idle node holds few. Longer than the
+ *  heartbeat (4 s): a node that beats keeps one warm instead of reconnecting (TLS, scram) each time. */
+export const IDLE_SECONDS = 20;
+
 export interface Database {
   url: string;
   sql: Sql;
   db: Db;
+  /** LISTEN on a channel. Every channel of a node shares one connection (postgres.js keeps one per
+   *  instance, re-listening after a reconnect), apart from the query pool. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<{ unlisten(): Promise<void> }>;
   close(): Promise<void>;
 }
 
-/** One postgres.js pool and its drizzle view; `max` stays small because every node has its own. */
-export function connect(url: string, max = 10): Database {
+/** A postgres.js instance for `url` (TLS pinned the way the URL says), with its own application_name.
+ *  `held`: its connection is never closed for being idle or old (it holds a session lock). */
+export function postgresFor(url: string, opts: { max: number; name: string; held?: boolean }): Sql {
   const target = postgresJsTarget(url);
   // Only when pinned: a key present but undefined would hide a URL's own sslmode from postgres.js.
-  const sql = postgres(target.url, { max, ...(target.ssl && { ssl: target.ssl }), onnotice: () => {}, connection: { application_name: 'networknodes' } });
+  return postgres(target.url, {
+    max: opts.max,
+    idle_timeout: opts.held ? 0 : IDLE_SECONDS,
+    ...(opts.held && { max_lifetime: 0 }),
+    ...(target.ssl && { ssl: target.ssl }),
+    onnotice: () => {},
+    connection: { application_name: opts.name },
+  });
+}
+
+/**
+ * One postgres.js pool and its drizzle view, plus the node's one LISTEN connection. `max` stays
+ * small: every node has its own, and 50 nodes share one Postgres's `max_connections`.
+ */
+export function connect(url: string, max = 2): Database {
+  const sql = postgresFor(url, { max, name: APP_NAMES.store });
+  // Its own instance only so its connection carries its own application_name: it never queries.
+  const listener = postgresFor(url, { max: 1, name: APP_NAMES.listen });
   const db = drizzle({ client: sql, schema, casing: 'snake_case' });
-  return { url, sql, db, close: () => sql.end({ timeout: 5 }) };
+  return {
+    url,
+    sql,
+    db,
+    listen: async (channel, onNotify) => {
+      const { unlisten } = await listener.listen(channel, onNotify);
+      return { unlisten };
+    },
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), listener.end({ timeout: 5 })]);
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
+import type pg from 'pg';
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { workerLogger } from './logger.ts';
@@ -57,8 +58,9 @@ export type GivenUpJob = {
 
 const textArray = (xs: string[]) => `{${xs.map((x) => JSON.stringify(x)).join(',')}}`;
 
-export async function createQueue(connectionString: string, defaultMaxAttempts: number): Promise<Queue> {
-  const utils = await makeWorkerUtils({ connectionString, logger: workerLogger });
+/** The queue's utilities on the node's queue pool (pool.ts), which its runner shares; the caller ends the pool. */
+export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): Promise<Queue> {
+  const utils = await makeWorkerUtils({ pgPool, logger: workerLogger });
   return {
     utils,
     async add(tx, task, payload, opts = {}) {

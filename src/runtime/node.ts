@@ -6,6 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { renderConcurrency, servesTls, type Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
+import { createQueuePool, jobsInserted, JOBS_INSERT_CHANNEL } from '../queue/pool.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
 import { TexShare } from '../store/tex-share.ts';
@@ -77,10 +78,13 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const id = randomUUID();
   const name = opts.name ?? hostname();
   const concurrency = renderConcurrency(config);
-  const database = connect(opts.databaseUrl, concurrency + 4);
-  const queue = await createQueue(opts.databaseUrl, config.maxAttempts);
+  // Few connections whatever the concurrency (50 nodes share one Postgres): two for the store's
+  // queries, one for the queue's, one LISTEN for every channel (events, TeX, new queue jobs).
+  const database = connect(opts.databaseUrl, 2);
+  const queuePool = createQueuePool(opts.databaseUrl, 1);
+  const queue = await createQueue(queuePool, config.maxAttempts);
   const hub = new EventHub();
-  await hub.start(database.sql);
+  await hub.start(database);
   const versions = opts.versions ?? {};
   const reason = stackMismatch(versions, opts.clusterStack);
   const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config), GC_TASK])], config.functionModules);
@@ -145,7 +149,8 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   let switching: Promise<void> | undefined;
   const startWork = async () => {
     runner = await startRunner({
-      connectionString: opts.databaseUrl,
+      pgPool: queuePool,
+      nudges: async (onInsert) => (await database.listen(JOBS_INSERT_CHANNEL, (p) => onInsert(jobsInserted(p)))).unlisten,
       tasks: [...functions.keys()],
       concurrency,
       dispatch,
@@ -223,6 +228,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       await hub.stop();
       await tex.stop();
       await queue.release();
+      await queuePool.end();
       await database.close();
       log.info({ node: id }, 'node stopped');
     })());

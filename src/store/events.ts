@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { Sql } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import type { Tx } from '../db/tx.ts';
 import { events } from '../db/schema.ts';
 
@@ -60,13 +60,13 @@ export async function latestEventId(db: Tx): Promise<number> {
 /** The hub's event name for "some job has a new event" (the payload is the job id). */
 export const ANY_JOB = '*';
 
-/** One LISTEN connection per process, fanned out to every subscriber by job id (and to ANY_JOB). */
+/** Job events from the node's LISTEN connection, fanned out to every subscriber by job id (and to ANY_JOB). */
 export class EventHub extends EventEmitter {
   private unlisten?: () => Promise<void>;
 
-  async start(sql: Sql): Promise<void> {
+  async start(database: Database): Promise<void> {
     this.setMaxListeners(0);
-    const { unlisten } = await sql.listen(EVENTS_CHANNEL, (jobId) => {
+    const { unlisten } = await database.listen(EVENTS_CHANNEL, (jobId) => {
       this.emit(jobId);
       this.emit(ANY_JOB, jobId);
     });
