@@ -4,8 +4,7 @@ import { sql } from 'drizzle-orm';
 import { freshDatabase } from './helpers/database.ts';
 import { connect, type Database } from '../src/db/client.ts';
 import { createQueue, type Queue } from '../src/queue/queue.ts';
-import { createQueuePool } from '../src/queue/pool.ts';
-import type pg from 'pg';
+import { queuePoolOver } from '../src/queue/pool.ts';
 import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { enqueueSegment } from '../src/store/segments/create.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
@@ -18,17 +17,14 @@ import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let database: Database;
 let queue: Queue;
-let queuePool: pg.Pool;
 
 beforeAll(async () => {
   db = await freshDatabase();
   database = connect(db.url, 2);
-  queuePool = createQueuePool(db.url);
-  queue = await createQueue(queuePool, 3);
+  queue = await createQueue(queuePoolOver(database.sql, 2), 3);
 });
 afterAll(async () => {
   await queue?.release();
-  await queuePool?.end();
   await database?.close();
   await db?.drop();
 });

@@ -7,11 +7,11 @@ export type Db = PostgresJsDatabase<typeof schema>;
 export type Sql = postgres.Sql;
 
 /** application_name of each kind of connection, so `pg_stat_activity` says whose it is. */
-export const APP_NAMES = { store: 'nn-store', listen: 'nn-listen', queue: 'nn-queue', planLock: 'nn-plan-lock' } as const;
+export const APP_NAMES = { store: 'nn-store', listen: 'nn-listen', planLock: 'nn-plan-lock' } as const;
 
 /** A pool's connections close after this long unused, so an idle node holds few. Longer than the
  *  heartbeat (4 s): a node that beats keeps one warm instead of reconnecting (TLS, scram) each time. */
-export const IDLE_SECONDS = 20;
+const IDLE_SECONDS = 20;
 
 export interface Database {
   url: string;
@@ -38,6 +38,36 @@ export function postgresFor(url: string, opts: { max: number; name: string; held
   });
 }
 
+/** Postgres's "deadlock detected" and "could not serialize": the transaction it failed did nothing. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_TRIES = 5;
+
+function retryable(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = e.code ?? e.cause?.code;
+  return typeof code === 'string' && RETRYABLE.has(code);
+}
+
+/**
+ * Top-level transactions run again when Postgres fails them to break a deadlock, as its manual
+ * advises: with fifty nodes at work on one job, its segments' transactions take the job's event lock
+ * and their rows' locks in differing orders, and a failed one would otherwise cost a render's try.
+ */
+function retryingTransactions(db: Db): Db {
+  const transaction = db.transaction.bind(db);
+  db.transaction = (async (fn, config) => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await transaction(fn, config);
+      } catch (err) {
+        if (!retryable(err) || tries >= MAX_TRIES) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 50 * tries));
+      }
+    }
+  }) as Db['transaction'];
+  return db;
+}
+
 /**
  * One postgres.js pool and its drizzle view, plus the node's one LISTEN connection. `max` stays
  * small: every node has its own, and 50 nodes share one Postgres's `max_connections`.
@@ -46,7 +76,7 @@ export function connect(url: string, max = 2): Database {
   const sql = postgresFor(url, { max, name: APP_NAMES.store });
   // Its own instance only so its connection carries its own application_name: it never queries.
   const listener = postgresFor(url, { max: 1, name: APP_NAMES.listen });
-  const db = drizzle({ client: sql, schema, casing: 'snake_case' });
+  const db = retryingTransactions(drizzle({ client: sql, schema, casing: 'snake_case' }));
   return {
     url,
     sql,

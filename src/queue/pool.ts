@@ -1,39 +1,69 @@
-import pg from 'pg';
-import { APP_NAMES, IDLE_SECONDS } from '../db/client.ts';
-import { log } from '../lib/log.ts';
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import type { Sql } from '../db/client.ts';
 
 /** graphile-worker's channel for "jobs were added"; its payload's `count` says how many. */
 export const JOBS_INSERT_CHANNEL = 'jobs:insert';
 
-/**
- * The pool graphile-worker's runner and WorkerUtils of one node share: its queries are short (fetch
- * a job, complete it, unlock), so one connection serves every render slot.
- *
- * graphile-worker 0.17 takes its LISTEN client with `pgPool.connect(listenForChanges)` (main.js) and
- * holds it for as long as the runner runs: a second long-lived connection per node beside the node's
- * own LISTEN connection. This pool never answers that one call; the node relays `jobs:insert` from
- * its own listener to the runner instead (runner.ts `nudges`), as graphile-worker's listener would,
- * and polling covers the rest. Recognised by the function's name: should a later graphile-worker
- * rename it, its listener simply gets a connection again.
- */
-class QueuePool extends pg.Pool {
-  override connect(): Promise<pg.PoolClient>;
-  override connect(callback: Parameters<pg.Pool['connect']>[0]): void;
-  override connect(callback?: Parameters<pg.Pool['connect']>[0]): Promise<pg.PoolClient> | void {
-    if (callback?.name === 'listenForChanges') return;
-    // pg's own Pool#query takes its client this way too.
-    return callback ? super.connect(callback) : super.connect();
-  }
+type Query = string | { text: string; values?: unknown[] };
+type Runner = Pick<Sql, 'unsafe'>;
+
+async function run(sql: Runner, query: Query, values?: unknown[]) {
+  const text = typeof query === 'string' ? query : query.text;
+  const params = (typeof query === 'string' ? values : (query.values ?? values)) ?? [];
+  // postgres.js types its parameters loosely at run time as node-postgres does (strings, numbers,
+  // dates, arrays, null): the shapes graphile-worker sends.
+  const rows = await sql.unsafe(text, params as Parameters<Sql['unsafe']>[1]);
+  return { rows: [...rows], rowCount: rows.count, command: rows.command };
 }
 
-export function createQueuePool(connectionString: string, max = 1): pg.Pool {
-  const pool = new QueuePool({ connectionString, max, idleTimeoutMillis: IDLE_SECONDS * 1000, application_name: APP_NAMES.queue });
-  // A connection lost while idle or checked out (Postgres restarting) must not crash the node: pg
-  // drops it and the next query reports the error, which graphile-worker retries.
-  const lost = (err: Error) => log.warn({ error: err.message }, 'a queue database connection was lost');
-  pool.on('error', lost);
-  pool.on('connect', (client) => client.on('error', lost));
-  return pool;
+/**
+ * The node's store pool (postgres.js), shaped as the node-postgres Pool graphile-worker takes: its
+ * runner and utilities then queue their short queries (fetch a job, complete it, unlock) on the
+ * store's few connections instead of a pool of their own. graphile-worker uses `connect()` (a client
+ * with `query` and `release`), `query()`, and the pool's error events, which nothing here emits
+ * (postgres.js reports a lost connection on the query that used it).
+ *
+ * graphile-worker 0.17 also takes a LISTEN client, with the callback form `connect(listenForChanges)`
+ * (main.js; the only caller of that form), and holds it while the runner runs: a second long-lived
+ * connection per node beside the node's own LISTEN connection. That call is never answered; the node
+ * relays `jobs:insert` from its own listener to the runner instead (runner.ts `nudges`), as
+ * graphile-worker's listener would, and polling covers the rest.
+ */
+class StorePool extends EventEmitter {
+  readonly options: { max: number };
+
+  constructor(
+    private readonly sql: Sql,
+    max: number,
+  ) {
+    super();
+    this.options = { max };
+    // Present, so graphile-worker does not warn that the pool has no error handlers.
+    this.on('error', () => {});
+    this.on('connect', () => {});
+  }
+
+  connect(listener?: unknown) {
+    if (listener) return undefined;
+    return this.sql.reserve().then((conn) => ({
+      query: (query: Query, values?: unknown[]) => run(conn, query, values),
+      release: () => conn.release(),
+    }));
+  }
+
+  query(query: Query, values?: unknown[]) {
+    return run(this.sql, query, values);
+  }
+
+  /** The store's pool is the node's to end. */
+  async end(): Promise<void> {}
+}
+
+/** graphile-worker's pool for a node: its store pool, `max` the store pool's size. */
+export function queuePoolOver(sql: Sql, max: number): pg.Pool {
+  // The subset of pg.Pool graphile-worker 0.17 uses (see StorePool); the full type is its parameter's.
+  return new StorePool(sql, max) as unknown as pg.Pool;
 }
 
 /** How many jobs a `jobs:insert` notification announces (graphile-worker's payload `{"count":n}`;

@@ -6,7 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { renderConcurrency, servesTls, type Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
-import { createQueuePool, jobsInserted, JOBS_INSERT_CHANNEL } from '../queue/pool.ts';
+import { queuePoolOver, jobsInserted, JOBS_INSERT_CHANNEL } from '../queue/pool.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
 import { TexShare } from '../store/tex-share.ts';
@@ -25,6 +25,9 @@ import type { ClusterInfo, Services } from './services.ts';
 import { log } from '../lib/log.ts';
 import { homeDir } from '../lib/home.ts';
 import { loadOrCreateCertificate, type Certificate } from '../lib/cert.ts';
+
+/** A node's query connections, whatever its render slots: each query is short. */
+const STORE_CONNECTIONS = 2;
 
 /** Functions that need this node's render stack to equal the cluster's (pixels depend on it). */
 export const RENDER_FUNCTIONS = ['plan', 'render-segment', 'stitch'];
@@ -78,10 +81,10 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const id = randomUUID();
   const name = opts.name ?? hostname();
   const concurrency = renderConcurrency(config);
-  // Few connections whatever the concurrency (50 nodes share one Postgres): two for the store's
-  // queries, one for the queue's, one LISTEN for every channel (events, TeX, new queue jobs).
-  const database = connect(opts.databaseUrl, 2);
-  const queuePool = createQueuePool(opts.databaseUrl, 1);
+  // Few connections whatever the concurrency (50 nodes share one Postgres): two for every query,
+  // the store's and the queue's, and one LISTEN for every channel (events, TeX, new queue jobs).
+  const database = connect(opts.databaseUrl, STORE_CONNECTIONS);
+  const queuePool = queuePoolOver(database.sql, STORE_CONNECTIONS);
   const queue = await createQueue(queuePool, config.maxAttempts);
   const hub = new EventHub();
   await hub.start(database);
@@ -228,7 +231,6 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       await hub.stop();
       await tex.stop();
       await queue.release();
-      await queuePool.end();
       await database.close();
       log.info({ node: id }, 'node stopped');
     })());
