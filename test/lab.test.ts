@@ -12,12 +12,12 @@ import { createLab, labUnavailable, type Lab, type LabHost } from '../scripts/la
 import { cgroupDir, cgroupPids } from '../scripts/lab/cgroup.ts';
 import { manimRender, frameHashes } from './helpers/media.ts';
 import { waitFor, submitJob, jobFinished } from './helpers/node.ts';
+import { startNetworkNodes } from './helpers/lab-farm.ts';
 import { PROJECT_ROOT } from '../src/driver/python.ts';
 import { fetch as pinnedFetch, type Agent } from 'undici';
 import { pinnedAgent } from '../src/cli/client.ts';
 import { parseJoinString } from '../src/lib/join-string.ts';
 
-const BIN = join(PROJECT_ROOT, 'bin', 'networknodes.js');
 const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
 const why = labUnavailable();
 // Said where a run shows it, not only in a suite title: a run that lost root says so.
@@ -42,15 +42,8 @@ function configFile(name: string, functions: string[]): string {
   return path;
 }
 
-function start(host: LabHost, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = lab.spawn(host, [process.execPath, BIN, ...args], { env: { NN_HOME: host.home, NN_LOG_LEVEL: 'warn', ...env }, cwd: tmp });
-  logs.set(host.name, '');
-  const keep = (d: Buffer) => logs.set(host.name, (logs.get(host.name)! + d.toString()).slice(-20_000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  procs.set(host.name, child);
-  return child;
-}
+const start = (host: LabHost, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
+  startNetworkNodes(lab, host, args, { cwd: tmp, logs, procs, env: { NN_LOG_LEVEL: 'warn', ...env } });
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('exit', (c) => r(c))));

@@ -26,6 +26,18 @@ export interface NodeView {
   broadcast: string | null;
 }
 
+/** Runs `networknodes ARGS` on a lab host with its own NN_HOME, keeping the last 20 000 characters
+ *  of its output in `logs` and the process in `procs`, both by host name. */
+export function startNetworkNodes(lab: Lab, host: LabHost, args: string[], o: { cwd: string; logs: Map<string, string>; procs: Map<string, ChildProcess>; env?: NodeJS.ProcessEnv }): ChildProcess {
+  const child = lab.spawn(host, [process.execPath, BIN, ...args], { env: { NN_HOME: host.home, NN_LOG_LEVEL: 'info', ...o.env }, cwd: o.cwd });
+  o.logs.set(host.name, '');
+  const keep = (d: Buffer) => o.logs.set(host.name, (o.logs.get(host.name)! + d.toString()).slice(-20_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  o.procs.set(host.name, child);
+  return child;
+}
+
 export interface LabFarm {
   lab: Lab;
   joinString: string;
@@ -49,15 +61,7 @@ export async function labFarm(opts: { hosts: number; prefix: string; subnet: str
     writeFileSync(path, `export default ${JSON.stringify(config)};\n`);
     return path;
   };
-  const start = (host: LabHost, args: string[]) => {
-    const child = lab.spawn(host, [process.execPath, BIN, ...args], { env: { NN_HOME: host.home, NN_LOG_LEVEL: 'info' }, cwd: opts.dir });
-    logs.set(host.name, '');
-    const keep = (d: Buffer) => logs.set(host.name, (logs.get(host.name)! + d.toString()).slice(-20_000));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    procs.set(host.name, child);
-    return child;
-  };
+  const start = (host: LabHost, args: string[]) => startNetworkNodes(lab, host, args, { cwd: opts.dir, logs, procs });
   try {
     const h0 = lab.hosts[0]!;
     start(h0, ['-c', configFile('h0', opts.coordinatorConfig), 'up', '--host', h0.ip, '--port', '8787', '--workers', '1']);
