@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../lib/project-root.ts';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { PROJECT_ROOT };
 export const DRIVER_DIR = join(PROJECT_ROOT, 'driver');
 
 /** The project's own Python with its pinned Manim; NN_PYTHON points elsewhere. */

@@ -1,7 +1,7 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { PROJECT_ROOT } from './project-root.ts';
 
 // The checkout's own TypeScript is ESM ("type": "module"); a user's file elsewhere may not be.
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
 /**

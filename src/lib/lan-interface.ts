@@ -1,5 +1,5 @@
-import { networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
+import { externalInterfaces } from './hosts.ts';
 
 export interface LanInterface {
   address: string;
@@ -17,12 +17,11 @@ const toIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.')
  * on), else its first IPv4 interface with a real MAC. IPv4 only: Wake-on-LAN is a broadcast.
  */
 export function lanInterface(peer?: string, host?: string): LanInterface | undefined {
-  const candidates = Object.values(networkInterfaces())
-    .flat()
-    .filter((a) => a && a.family === 'IPv4' && !a.internal && a.mac !== '00:00:00:00:00:00')
+  const candidates = externalInterfaces()
+    .filter((a) => a.family === 'IPv4' && a.mac !== '00:00:00:00:00:00')
     .map((a) => {
-      const mask = toInt(a!.netmask);
-      return { address: a!.address, mac: a!.mac, mask, broadcast: toIp((toInt(a!.address) | ~mask) >>> 0) };
+      const mask = toInt(a.netmask);
+      return { address: a.address, mac: a.mac, mask, broadcast: toIp((toInt(a.address) | ~mask) >>> 0) };
     });
   const onSubnet = peer && isIP(peer) === 4 ? candidates.find((c) => ((toInt(peer) ^ toInt(c.address)) & c.mask) === 0) : undefined;
   const chosen = onSubnet ?? candidates.find((c) => c.address === host) ?? candidates[0];

@@ -1,4 +1,5 @@
-import { hostname, networkInterfaces, platform, release, cpus, totalmem } from 'node:os';
+import { hostname, platform, release, cpus, totalmem } from 'node:os';
+import { externalInterfaces } from '../lib/hosts.ts';
 import { and, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { nodes } from '../db/schema.ts';
@@ -27,12 +28,6 @@ export interface NodeInfo {
   schedule?: Schedule;
 }
 
-function lanAddresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flat()
-    .filter((a) => a && !a.internal)
-    .map((a) => a!.address);
-}
 
 export async function registerNode(db: Tx, info: NodeInfo): Promise<void> {
   const row = {
@@ -47,7 +42,7 @@ export async function registerNode(db: Tx, info: NodeInfo): Promise<void> {
     powerSince: new Date(),
     powerNote: null,
     hostname: hostname(),
-    addresses: lanAddresses(),
+    addresses: externalInterfaces().map((a) => a.address),
     os: `${platform()} ${release()}`,
     cores: cpus().length,
     memoryBytes: totalmem(),
