@@ -6,7 +6,7 @@ import { getJobRow, markJobRunning, finishRenderJobIfDone, finishJob, enqueuePla
 import { holdPlanLock } from '../src/store/plan-lock.ts';
 import { TERMINAL_JOB_STATES } from '../src/model/states.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { addFailedScene, endPlanning, failScene, openScene, sceneWithJob, startPlanning } from '../src/store/scenes.ts';
+import { addFailedScene, endPlanning, failScene, openScene, sceneWithJob, resumePlanning } from '../src/store/scenes.ts';
 import { HEARTBEAT_MS, renderSlots } from '../src/store/nodes.ts';
 import { recordPlan } from '../src/store/plans.ts';
 import { listSchema } from '../src/driver/protocol.ts';
@@ -19,6 +19,8 @@ import { cachedKeys, clearCache, sceneIsCached, storePlays } from '../src/store/
 import { servedPlanSchema } from '../src/driver/protocol.ts';
 import { putArtifactFile } from '../src/store/artifacts.ts';
 import { contentType } from '../src/video/content-type.ts';
+import { rememberedPlan } from '../src/store/cost-memory.ts';
+import { DEFAULT_PLAN_FRAMES } from '../src/config/schema.ts';
 
 /**
  * Plans a render job: lists the entry file's scenes and opens each. A scene's cheap planning pass
@@ -62,7 +64,8 @@ async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof
   const { db } = env.database;
   const jobId = job.id;
   // A retried plan after a crash must not plan the same scenes twice.
-  if (!(await startPlanning(db, jobId))) return { skipped: true };
+  const opened = await resumePlanning(db, jobId);
+  if (!opened) return { skipped: true };
   await markJobRunning(db, jobId);
 
   const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
@@ -85,6 +88,7 @@ async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof
   }
   const { slots, latexSlots } = await renderSlots(db);
   for (const [position, name] of wanted.entries()) {
+    if (opened.has(name)) continue;
     if (!available.includes(name)) {
       await db.transaction((tx) =>
         addFailedScene(tx, jobId, position, name, { message: `no scene named ${name} in ${job.entry}; it defines: ${available.join(', ') || 'none'}` }),
@@ -102,18 +106,25 @@ async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof
     // A scene with plays in the cache is re-rendered by its planning pass, which draws only the
     // plays whose keys are missing (planScene). Not for a range of plays (-n): it would draw outside it.
     const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && !options.plays && (await sceneIsCached(db, name));
-    const lead = env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
+    // The same scene rendered before from the same files: cut at once from that render's plan and
+    // measured costs (store/cost-memory.ts), with no lead and no planning pass.
+    const remembered = !warm && !still && options.format !== 'png-sequence' && !options.plays ? await rememberedPlan(db, { jobId, name }) : undefined;
+    const lead = !remembered && env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
     const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
     // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
     // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.
     const scouts = planningScout ? Math.min(env.config.segments.scouts, Math.max(0, latexSlots - 2 * wanted.length)) : 0;
     const sceneId = await db.transaction((tx) => openScene(tx, env.queue, jobId, position, name, { lead, planningScout, scouts }));
     if (lead) continue;
+    if (remembered) {
+      await recordPlan(db, env.queue, env.config.segments, jobId, sceneId, name, remembered, undefined, true);
+      continue;
+    }
     if (still) {
       await renderStill(env, { id: jobId, cwd, file, options }, { id: sceneId, name });
       continue;
     }
-    await planScene(env, jobId, sceneId, name, base, false, warm ? (env.config.cache.planFrames ?? (slots > 1 ? env.config.segments.minFrames : Infinity)) : undefined);
+    await planScene(env, jobId, sceneId, name, base, false, warm ? (env.config.cache.planFrames ?? (slots > 1 ? DEFAULT_PLAN_FRAMES : Infinity)) : undefined);
   }
   await db.transaction(async (tx) => {
     await endPlanning(tx, jobId, wanted);
@@ -148,6 +159,9 @@ async function planScene(env: FunctionEnv, jobId: string, sceneId: string, name:
         }
       });
       await storePlays(db, name, partials, env.config.cache.maxBytes);
+      // what drawing them took, for later renders (store/cost-memory.ts)
+      const seconds = new Map(partials.map((p) => [p.index, p.seconds]));
+      plan.plays = plan.plays.map((p) => (seconds.get(p.index) ? { ...p, drawnSeconds: seconds.get(p.index) } : p));
     }
     await recordPlan(env.database.db, env.queue, env.config.segments, jobId, sceneId, name, plan);
   } catch (err) {

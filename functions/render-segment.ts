@@ -62,7 +62,7 @@ export default defineFunction({
     if (seg.state === 'queued' && (await deferred(env, row, plan))) return { deferred: true };
 
     const started = new Date();
-    if (!(await claimSegment(db, row, env.nodeId, started))) return { skipped: true };
+    if (!(await claimSegment(db, env.queue, row, env.nodeId, started, env.lease))) return { skipped: true };
     // Started before the plan: a lead from play 0, or a scout that learns its start later.
     const open = seg.toPlay === OPEN_END;
     const scout = seg.fromPlay === UNKNOWN_START;
@@ -97,7 +97,9 @@ export default defineFunction({
             progressFile: range.progressFile,
             ...(scout ? { startFile: range.startFile } : {}),
             ...(planFile ? { planFile } : {}),
-            ...(open ? {} : { expect: plan!.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan!.texFiles) }),
+            // A lead whose end was settled before there was a plan (its node then died before it
+            // finished) draws those plays again, with no plan to check them against yet.
+            ...(open || !plan ? {} : { expect: plan.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan.texFiles) }),
             // plays served from the play cache: fast-forwarded, not drawn, wherever this render goes
             ...(plan?.plays.some(isServed) ? { skip: plan.plays.filter(isServed).map((p) => p.index) } : {}),
           },
@@ -114,6 +116,9 @@ export default defineFunction({
       ];
       // Every drawn play the render could key goes into the farm's play cache (store/play-cache.ts).
       if (job.options.cache !== 'off') await storePlays(db, scene.name, result.partials, env.config.cache.maxBytes);
+      // A lead that drew a whole scene may give it its plan (no planning pass then shares the scene's
+      // SVGs): they go to the cluster from here, for its stitch (a still's one image) and later renders.
+      if (open && result.plan) await env.tex.shareFromPlan(result.plan.texFiles, request.mediaDir);
       const last = files.at(-1);
       const poster = last ? await posterFrom(last.path) : undefined;
       await finishSegment(db, env.queue, row, env.nodeId, {

@@ -1,16 +1,26 @@
 /**
- * Two figures of the foundation: the embedded default's start-up time, and the latency from
+ * Three figures of the foundation: the embedded default's start-up time; the latency from
  * `POST /jobs` to the job's first function starting on a node (median over 100 jobs, one at a time
- * on an idle node). Run: npm run bench:latency
+ * on an idle node); and the fixed cost of a render: `networknodes render` of a one-play scene
+ * against this running coordinator beside plain `manim render` of it, in alternating pairs (both
+ * render the play: caches off), medians (target: within 0.5 s). The CLI is the built one when it is
+ * current (`npm run build`), as a user's is after set-up. Run: npm run bench:latency [-- --pairs N]
  */
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
 import { startCoordinator } from '../src/runtime/coordinator.ts';
 import { parseConfig } from '../src/config/load.ts';
+import { driverEnv, PROJECT_ROOT } from '../src/driver/python.ts';
+
+const { values: args } = parseArgs({ options: { pairs: { type: 'string', default: '7' } } });
+const PAIRS = Number(args.pairs);
+if (!Number.isInteger(PAIRS) || PAIRS < 1) throw new Error(`--pairs must be a whole number above 0, got ${args.pairs}`);
 
 const home = mkdtempSync(join(tmpdir(), 'nn-latency-'));
-const config = parseConfig({ home, http: { port: 0 }, concurrency: 1 }, {});
+const config = parseConfig({ home, http: { port: 0 }, concurrency: 2 }, {});
 let t = performance.now();
 const first = await startCoordinator(config);
 const coldMs = performance.now() - t;
@@ -38,9 +48,40 @@ try {
       }
     }
   }
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  console.log(`POST /jobs → function started on a node, ${latencies.length} jobs: median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms`);
+  await fixedCost(c.url, c.token);
 } finally {
   await c.stop();
 }
-latencies.sort((a, b) => a - b);
-const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-console.log(`POST /jobs → function started on a node, ${latencies.length} jobs: median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms`);
+
+const run = promisify(execFile);
+
+/** Wall milliseconds of a command that must succeed. Not spawnSync: the coordinator runs in this
+ *  process, and a blocked event loop would leave the CLI's requests unanswered. */
+async function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  const t = performance.now();
+  await run(cmd, argv, { env, cwd }).catch((err: { stderr?: string }) => {
+    throw new Error(`${cmd} ${argv.join(' ')} failed: ${err.stderr ?? String(err)}`);
+  });
+  return performance.now() - t;
+}
+
+/** The one-play scene through the CLI and through plain manim, in alternating pairs. */
+async function fixedCost(url: string, token: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nn-fixed-'));
+  const project = join(dir, 'scene');
+  mkdirSync(project);
+  writeFileSync(join(project, 'one.py'), 'from manim import *\n\n\nclass One(Scene):\n    def construct(self):\n        self.play(Create(Circle()), run_time=1)\n');
+  const quality = ['-ql'];
+  const plain: number[] = [];
+  const farm: number[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    plain.push(await timed(join(PROJECT_ROOT, '.venv', 'bin', 'manim'), ['render', ...quality, '--disable_caching', '--media_dir', join(dir, 'media'), 'one.py', 'One'], driverEnv(), project));
+    farm.push(await timed(process.execPath, [join(PROJECT_ROOT, 'bin', 'networknodes.js'), 'render', 'one.py', 'One', ...quality, '--disable_caching', '--cluster', url, '--token', token, '--out-dir', join(dir, 'out')], process.env, project));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const diffs = plain.map((p, i) => farm[i]! - p);
+  console.log(`a one-play scene (-ql), ${PAIRS} alternating pairs: plain manim ${(median(plain) / 1000).toFixed(2)} s, networknodes render on the running coordinator ${(median(farm) / 1000).toFixed(2)} s; median difference ${(median(diffs) / 1000).toFixed(2)} s (target ≤ 0.5 s)`);
+}

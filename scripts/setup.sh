@@ -58,4 +58,7 @@ if [ ! -d node_modules ] || ! cmp -s package-lock.json "$NPM_STAMP"; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$NPM_STAMP"
 fi
+# The CLI built once (dist/cli/), so a command starts without compiling TypeScript; it is used
+# while it matches the sources (bin/cli-build.js), and `npm test` rebuilds it.
+node bin/cli-build.js >/dev/null
 say "ready: $(node bin/networknodes.js doctor >/dev/null 2>&1 && echo 'doctor is happy' || echo 'run: node bin/networknodes.js doctor')"

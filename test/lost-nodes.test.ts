@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { freshDatabase } from './helpers/database.ts';
 import { connect, type Database } from '../src/db/client.ts';
 import { createQueue, type Queue } from '../src/queue/queue.ts';
+import { queuePoolOver } from '../src/queue/pool.ts';
 import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { enqueueSegment } from '../src/store/segments/create.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
@@ -20,7 +21,7 @@ let queue: Queue;
 beforeAll(async () => {
   db = await freshDatabase();
   database = connect(db.url, 2);
-  queue = await createQueue(db.url, 3);
+  queue = await createQueue(queuePoolOver(database.sql, 2), 3);
 });
 afterAll(async () => {
   await queue?.release();
@@ -74,6 +75,25 @@ describe('a node that dies is not its work\'s failure', () => {
     const [job] = await database.db.select().from(jobs).where(sql`${jobs.id} = ${jobId}`);
     expect(job!.state).toBe('failed');
     expect(job!.error?.message).toMatch(/Killer: segment 0 \(plays 0-3\) was lost with 6 nodes that stopped responding while rendering it/);
+  });
+
+  it('does not revive a queue job of the segment that a newer one replaced while the dead node held it', async () => {
+    const { segmentId } = await runningSegment();
+    const id = randomUUID();
+    const pool = `pool-${id}`;
+    await database.db.insert(nodes).values({
+      id, name: `doomed-${id.slice(0, 4)}`, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1,
+      functions: ['render-segment'], workerIds: [pool], lastSeen: new Date(Date.now() - 60_000),
+    });
+    await database.db.execute(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = ${pool}, locked_at = now()
+      where key = ${segmentKey(segmentId)}`);
+    // The node deferred the segment before it died: graphile-worker made a newer queue job for the
+    // key and retired the held one (no key, no tries). Given its try back, two nodes would render it.
+    await database.db.transaction((tx) => enqueueSegment(tx, queue, segmentId));
+    await reapDeadNodes(database, queue);
+    const held = await database.db.execute<{ key: string | null }>(sql`select key from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+      where t.identifier = 'render-segment' and j.payload->>'segmentId' = ${segmentId}`);
+    expect(held.map((j) => j.key)).toEqual([segmentKey(segmentId)]);
   });
 });
 

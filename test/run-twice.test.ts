@@ -121,4 +121,31 @@ describe('nothing is lost between machines, and a stitch is safe to run twice', 
     expect(await outputs(id)).toEqual(['Plain.mp4', 'Sounds.mp4']);
     await whole.stop();
   }, 300_000);
+
+  it('a plan that runs again after its node died mid-job plans only the scenes left and the job ends', async () => {
+    // No node of the tests before may render this job's segments before its plan is cut short.
+    for (const n of started) await n.stop();
+    const planner = await node('planner', ['plan']);
+    const call = api(planner.url);
+    const id = await submitJob(call, { files, options });
+    await waitFor(async () => (await sql`select 1 from events where job_id = ${id} and type = 'job.planned'`).length > 0, 120_000, 'the first plan');
+    await planner.stop();
+    // What the first run leaves when its node dies while planning the second scene itself:
+    // the first scene planned and cut, the second opened with no plan and no segments, no job.planned.
+    await sql.begin(async (tx) => {
+      const [plain] = await tx<{ id: string }[]>`update scenes set state = 'planning', plan = null where job_id = ${id} and name = 'Plain' returning id`;
+      await tx`delete from segments where scene_id = ${plain!.id}`;
+      await tx`delete from events where job_id = ${id} and type = 'job.planned'`;
+    });
+    const whole = await node('whole-again', ['plan', 'render-segment', 'stitch'], 2);
+    const res = await api(whole.url)('/functions/plan', { method: 'POST', body: JSON.stringify({ jobId: id }) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const job = await jobFinished(api(whole.url), id, 180_000);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    // Sounds was planned once (by the first run), Plain again by the second.
+    expect(await sql`select 1 from events where job_id = ${id} and type = 'scene.planned' and data->>'scene' = 'Sounds'`).toHaveLength(1);
+    expect(await sql`select 1 from events where job_id = ${id} and type = 'scene.planned' and data->>'scene' = 'Plain'`).toHaveLength(2);
+    expect(await outputs(id)).toEqual(['Plain.mp4', 'Sounds.mp4']);
+    await whole.stop();
+  }, 300_000);
 });

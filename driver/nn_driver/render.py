@@ -74,7 +74,10 @@ def render(req: RenderRequest) -> dict[str, Any]:
         result["plan"] = run.describe(True, Path(req.plan.media_dir))
     if req.plan.options.is_video:
         result["partials"] = [
-            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key} for p in segment if p.partial is not None
+            # seconds: what drawing it took (its code, animations, frames, encoding): remembered costs
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.code_seconds + p.seconds}
+            for p in segment
+            if p.partial is not None
         ]
         result["firstFrame"] = first_frame
     else:

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+// undici's FormData: its request() reads only its own (the global one is Node's older undici)
+import { Agent, buildConnector, request, type Dispatcher, type FormData } from 'undici';
 import { z } from 'zod';
 import { proofMatches, sameFingerprint } from '../lib/cert.ts';
 import { isLoopbackHost } from '../lib/hosts.ts';
@@ -112,7 +113,7 @@ export class ClusterClient {
       });
     } catch (err) {
       if (err instanceof CertificateRefused) throw err;
-      throw new ClusterError(`cannot reach the cluster at ${this.base}: ${(err as Error).message}`);
+      throw new ClusterError(`cannot reach the cluster at ${this.base}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -130,6 +131,13 @@ export class ClusterClient {
       throw new ClusterError(res.statusCode === 401 ? `the cluster refused the token: ${msg}` : `HTTP ${res.statusCode}: ${msg}`);
     }
     return schema.parse(body);
+  }
+
+  /** Reads a stream (Server-Sent Events) until it ends or `signal` fires, calling `onData` for each piece that arrives. */
+  async listen(path: string, onData: () => void, signal: AbortSignal): Promise<void> {
+    const res = await request(this.base + path, { headers: { authorization: `Bearer ${this.token}` }, dispatcher: this.dispatcher, signal });
+    if (res.statusCode !== 200) return void (await res.body.dump());
+    for await (const _piece of res.body) onData();
   }
 
   /** Streams a file to disk; returns its size. */

@@ -1,10 +1,5 @@
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError } from '../config/load.ts';
-import { startCoordinator } from '../runtime/coordinator.ts';
-import { runRender } from './render.ts';
-import { runWatch } from './watch.ts';
-import { runDoctor } from './doctor.ts';
-import { joinCluster } from './join.ts';
 import { ClusterClient, ClusterError, clusterTarget, openClusterClient } from './client.ts';
 import { isJoinString } from '../lib/join-string.ts';
 import { jobDetailSchema, nodesSchema } from './job-schemas.ts';
@@ -32,6 +27,8 @@ const priorityArg = (v: string) => {
   return parsed.data;
 };
 
+// A command imports what it runs when it runs: a render against a running coordinator loads no
+// database, queue or node code (they cost it a good part of a second).
 const program = new Command('networknodes')
   .description('Render Manim scenes across the computers you already have')
   .option('-c, --config <file>', 'config file (default: ./wrangler-like.config.ts)')
@@ -75,6 +72,7 @@ program
     if (o.host) cfg.http.host = o.host;
     if (o.port !== undefined) cfg.http.port = o.port;
     if (o.workers) cfg.concurrency = o.workers;
+    const { startCoordinator } = await import('../runtime/coordinator.ts');
     const c = await startCoordinator(cfg, { announce: true });
     let stopping = false;
     const stop = async (signal: string) => {
@@ -109,7 +107,8 @@ addManimRenderOptions(
   .action(async (file: string, scenes: string[], o: ManimFlags & { join?: string; cluster?: string; token?: string; local?: number; priority?: number; json?: boolean; watch?: boolean }) => {
     for (const note of flagNotes(o)) process.stderr.write(`${note}\n`);
     const target = targetOf(o);
-    const code = await (o.watch ? runWatch : runRender)({
+    const run = o.watch ? (await import('./watch.ts')).runWatch : (await import('./render.ts')).runRender;
+    const code = await run({
       file,
       scenes: scenesFromFlags(scenes, o),
       options: renderOptionsFromFlags(o),
@@ -199,6 +198,7 @@ program
     if (o.workers) cfg.concurrency = o.workers;
     if (o.wakeable) cfg.wake.enabled = true;
     const given = target && isJoinString(target) ? { join: target } : { cluster: target, join: o.join };
+    const { joinCluster } = await import('./join.ts');
     const node = await joinCluster({ config: cfg, target: targetOf({ ...given, token: o.token }), name: o.name });
     let stopping = false;
     const stop = async () => {
@@ -224,7 +224,7 @@ program
   .command('doctor')
   .description('what this machine has for rendering, and how to fix what is missing')
   .option('--json')
-  .action(async (o: { json?: boolean }) => process.exit(await runDoctor(!!o.json, homeDir((await config()).home))));
+  .action(async (o: { json?: boolean }) => process.exit(await (await import('./doctor.ts')).runDoctor(!!o.json, homeDir((await config()).home))));
 
 try {
   await program.parseAsync();

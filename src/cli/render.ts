@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { FormData } from 'undici'; // the client's (ClusterClient)
 import type { Config } from '../config/schema.ts';
 import type { RenderOptionsInput } from '../model/render-options.ts';
 import { ClusterClient, ClusterError, openClusterClient } from './client.ts';
@@ -10,7 +11,7 @@ import { packProject } from '../bundle/pack.ts';
 import { TERMINAL_JOB_STATES } from '../model/states.ts';
 import { jobDetailSchema, type JobDetailView } from './job-schemas.ts';
 import { JobProgress } from './progress.ts';
-import { startCoordinator, type Coordinator } from '../runtime/coordinator.ts';
+import type { Coordinator } from '../runtime/coordinator.ts';
 import { safeBundlePath } from '../model/job-request.ts';
 import { openWith } from './opener.ts';
 import { runningCoordinator } from '../runtime/announce.ts';
@@ -36,18 +37,32 @@ export interface RenderCommand {
 }
 
 
-/** Follows a job to its end; when `signal` fires first, the job is cancelled and the signal's reason thrown. */
+/** Follows a job to its end; when `signal` fires first, the job is cancelled and the signal's reason thrown.
+ *  The job is read again as soon as its event stream says something happened (its end above all),
+ *  and at least every second for the progress of running segments, which makes no events. */
 async function follow(client: ClusterClient, id: string, progress: JobProgress, signal?: AbortSignal): Promise<JobDetailView> {
-  for (;;) {
-    if (signal?.aborted) {
-      await client.call(`/jobs/${id}/cancel`, z.unknown(), { method: 'POST' }).catch(() => {});
-      throw signal.reason;
+  let rung = false;
+  let bell = () => {};
+  const listening = new AbortController();
+  // Without the stream (an older coordinator, a proxy that buffers) the one-second reads still follow the job.
+  void client
+    .listen(`/jobs/${id}/events`, () => ((rung = true), bell()), signal ? AbortSignal.any([signal, listening.signal]) : listening.signal)
+    .catch(() => {});
+  try {
+    for (;;) {
+      if (signal?.aborted) {
+        await client.call(`/jobs/${id}/cancel`, z.unknown(), { method: 'POST' }).catch(() => {});
+        throw signal.reason;
+      }
+      rung = false;
+      const job = await client.call(`/jobs/${id}`, jobDetailSchema);
+      progress.update(job);
+      if (TERMINAL_JOB_STATES.includes(job.state)) return job;
+      // A status costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
+      if (!rung) await Promise.race([sleep(1000, undefined, { signal }).catch(() => {}), new Promise<void>((r) => (bell = r))]); // an abort ends the wait early
     }
-    const job = await client.call(`/jobs/${id}`, jobDetailSchema);
-    progress.update(job);
-    if (TERMINAL_JOB_STATES.includes(job.state)) return job;
-    // A status costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
-    await sleep(1000, undefined, { signal }).catch(() => {}); // an abort ends the wait early
+  } finally {
+    listening.abort();
   }
 }
 
@@ -119,6 +134,7 @@ export async function openCluster(cmd: RenderCommand): Promise<{ client: Cluster
   }
   const workers = cmd.local ?? cpus().length;
   if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
+  const { startCoordinator } = await import('../runtime/coordinator.ts');
   const starting = startCoordinator({ ...cmd.config, concurrency: workers, http: { ...cmd.config.http, host: '127.0.0.1', port: 0 } });
   stopOnSignal(starting);
   const local = await starting;

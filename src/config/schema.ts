@@ -57,6 +57,9 @@ const triggersSchema = z
     }
   });
 
+/** What a warm re-render's planning pass draws before it leaves the rest to other slots. */
+export const DEFAULT_PLAN_FRAMES = 240;
+
 export const configSchema = z.strictObject({
   name: z.string().min(1).default('home'),
   http: z
@@ -78,7 +81,9 @@ export const configSchema = z.strictObject({
   segments: z
     .strictObject({
       perWorker: z.number().int().min(1).max(64).default(4),
-      minFrames: z.number().int().min(1).default(240),
+      /** A floor, not the cut: how many segments a scene gets is the cutter's estimate of the
+       *  shortest wall time, set-ups included (a fixed 240 left machines idle on short scenes). */
+      minFrames: z.number().int().min(1).default(30),
       /** What starting a segment costs (forking the driver, constructing the scene), in seconds. */
       setupSeconds: z.number().min(0).max(600).default(2.5),
       /** Most plays in one cut, like a render farm's chunk size; 0 = as the cutter sees fit. */
@@ -89,7 +94,8 @@ export const configSchema = z.strictObject({
       lead: z.boolean().default(true),
       /** Most render slots per scene that, rather than wait for its plan, fast-forward from play 0
        *  meanwhile (with a lead), each keeping up to 16 paused copies of itself (~25 MB each).
-       *  Off (0) by default: how a scout rides out a database restart is not yet understood. */
+       *  Off (0) by default: on the lab they measured no faster, and on a node with more slots
+       *  than cores (the 50-node scale test) a scout takes CPU from its own node's renders. */
       scouts: z.number().int().min(0).max(64).default(0),
     })
     .prefault({}),
@@ -99,7 +105,7 @@ export const configSchema = z.strictObject({
       maxBytes: z.number().int().min(0).default(4 * 1024 ** 3),
       /** A re-render's planning pass draws the plays the cache misses, up to this many frames; the
        *  rest go to segments on free nodes. Default: all of them with one render slot, else
-       *  segments.minFrames. */
+       *  DEFAULT_PLAN_FRAMES. */
       planFrames: z.number().int().min(0).optional(),
     })
     .prefault({}),

@@ -48,6 +48,8 @@ export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
   // served (from the play cache): a segment that spans it only fast-forwards over it
   if (isServed(play)) return fastForwardCost(play, pixels);
+  // measured on an earlier render of the same play: better than any estimate
+  if (play.rememberedSeconds !== undefined) return play.rememberedSeconds * 1e6;
   const draw = drawCost(play, pixels) + stepCost(play, pixels);
   return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.encodePixel : play.frames * draw);
 }

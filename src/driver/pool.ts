@@ -101,15 +101,22 @@ export class DriverPool {
     return d;
   }
 
-  /** Starts every driver now, so the first renders do not wait for Python to import manim. */
+  /**
+   * Starts one driver now and keeps one spare from then on, so a render rarely waits for Python to
+   * import manim, yet a node holds only its busy drivers and one more: each is about 120 MB, and
+   * fifty nodes of four slots warming every driver at boot would hold 24 GB doing nothing.
+   */
   warm(): void {
-    while (!this.closed && this.all.size < this.size) this.idle.push(this.spawnOne());
+    if (!this.closed && this.idle.length === 0 && this.all.size < this.size) this.idle.push(this.spawnOne());
   }
 
   private async acquire(): Promise<WarmDriver> {
     const d = this.idle.pop();
-    if (d && !d.exited) return d;
-    if (this.all.size < this.size) return this.spawnOne();
+    const got = d && !d.exited ? d : this.all.size < this.size ? this.spawnOne() : undefined;
+    if (got) {
+      this.warm();
+      return got;
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

@@ -3,8 +3,9 @@ import { planSchema } from '../model/plan.ts';
 
 export const listSchema = z.object({ scenes: z.array(z.string()) });
 
-/** A drawn play's partial movie file, with its play-cache key when the driver could take one. */
-const partialSchema = z.object({ index: z.number().int(), path: z.string(), frames: z.number().int(), key: z.string().nullable().default(null) });
+/** A drawn play's partial movie file, with its play-cache key when the driver could take one, and
+ *  the seconds drawing it took (its code, animations, frames and encoding), which later renders remember. */
+const partialSchema = z.object({ index: z.number().int(), path: z.string(), frames: z.number().int(), key: z.string().nullable().default(null), seconds: z.number().default(0) });
 
 export const renderResultSchema = z.object({
   partials: z.array(partialSchema),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config/schema.ts';
 import type { DriverPool } from '../driver/pool.ts';
-import type { Queue } from '../queue/queue.ts';
+import type { Queue, QueueLease } from '../queue/queue.ts';
 import type { EventHub } from '../store/events.ts';
 import type { TexShare } from '../store/tex-share.ts';
 import { describeIssues } from '../lib/zod-issues.ts';
@@ -25,6 +25,8 @@ export interface FunctionEnv {
   /** Which try this is (1-based) and how many the queue allows; 1 of 1 for a direct call. */
   attempt: number;
   maxAttempts: number;
+  /** The queue job this call runs as; absent for a direct call over HTTP. */
+  lease?: QueueLease;
 }
 
 /** How a call of a function ended: its result, or an error and whether trying again may help. */

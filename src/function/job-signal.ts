@@ -13,6 +13,8 @@ export function jobSignal(env: FunctionEnv, jobId: string): { signal: AbortSigna
     isJobOpen(env.database.db, jobId).then((open) => open || ac.abort(new Error('the job was cancelled')), () => {});
   };
   env.events.on(jobId, onEvent);
+  // A cancel that came before this listened (the work's start took a while) counts too.
+  onEvent();
   return {
     signal: ac.signal,
     release() {

@@ -2,7 +2,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac, timingSafeEqual, X509Certificate } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
-import { generate } from 'selfsigned';
 
 export interface Certificate {
   cert: string;
@@ -31,6 +30,8 @@ export async function loadOrCreateCertificate(home: string): Promise<Certificate
   const keyFile = join(home, 'tls.key');
   if (!existsSync(certFile) || !existsSync(keyFile)) {
     const now = new Date();
+    // imported here: only a coordinator's first start makes one, and a CLI command should not load it
+    const { generate } = await import('selfsigned');
     const pems = await generate([{ name: 'commonName', value: 'NetworkNodes coordinator' }], {
       keyType: 'ec',
       curve: 'P-256',

@@ -31,6 +31,12 @@ export const playSchema = z.object({
   cached: z.boolean().optional(),
   /** Drawn by the planning pass itself (a one-pass re-render): no segment renders it. */
   drawn: z.boolean().optional(),
+  /** Seconds drawing it took in this job (its code, animations, frames, encoding), recorded when
+   *  its segment finished: what later renders of the scene remember (store/cost-memory.ts). */
+  drawnSeconds: z.number().optional(),
+  /** Seconds an earlier render of the same play took to draw it (scaled to this play's frames):
+   *  the cutter takes it instead of the cost model's estimate. */
+  rememberedSeconds: z.number().optional(),
 });
 export type Play = z.infer<typeof playSchema>;
 

@@ -1,4 +1,5 @@
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
+import type pg from 'pg';
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { workerLogger } from './logger.ts';
@@ -20,6 +21,12 @@ export interface EnqueueOptions {
 }
 
 /** The only coordination point: graphile-worker's queue in the shared Postgres. */
+/** The queue job a call runs as, and the pool that locked it for this node. */
+export interface QueueLease {
+  jobId: string;
+  lockedBy: string;
+}
+
 export interface Queue {
   utils: WorkerUtils;
   /** Enqueues inside the caller's transaction, so work appears exactly when its records commit. */
@@ -47,6 +54,13 @@ export interface Queue {
   takeGivenUp(tx: Tx): Promise<GivenUpJob[]>;
   /** Queue jobs of these tasks with tries left, queued or running: the work there is to do. */
   backlog(tx: Tx, tasks: string[]): Promise<number>;
+  /**
+   * Whether the queue still holds this job for the pool that locked it. A node taken for dead has its
+   * jobs handed back (handBack) while its process may still run them: work it would claim after
+   * that is another node's now. The job's row stays share-locked to the end of `tx`, so a hand-back
+   * waits for the claim that checked it.
+   */
+  holds(tx: Tx, lease: QueueLease): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -57,10 +71,14 @@ export type GivenUpJob = {
   lastError: string | null;
 };
 
+/** Tasks always added with a job key (store/queue-keys.ts): one of them without a key was retired. */
+const KEYED_TASKS = ['plan', 'render-segment', 'stitch'];
+
 const textArray = (xs: string[]) => `{${xs.map((x) => JSON.stringify(x)).join(',')}}`;
 
-export async function createQueue(connectionString: string, defaultMaxAttempts: number): Promise<Queue> {
-  const utils = await makeWorkerUtils({ connectionString, logger: workerLogger });
+/** The queue's utilities on the node's queue pool (pool.ts), which its runner shares; the caller ends the pool. */
+export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): Promise<Queue> {
+  const utils = await makeWorkerUtils({ pgPool, logger: workerLogger });
   return {
     utils,
     async add(tx, task, payload, opts = {}) {
@@ -94,10 +112,20 @@ export async function createQueue(connectionString: string, defaultMaxAttempts: 
     },
     async handBack(tx, poolIds) {
       if (!poolIds.length) return;
+      // A keyed job whose key graphile-worker took while it ran (add_job on that key made a newer
+      // one, or remove_job retired it) must never run again: a try given back would revive it
+      // beside its successor, and two nodes would render one segment.
+      await tx.execute(sql`delete from graphile_worker._private_jobs j using graphile_worker._private_tasks t
+        where t.id = j.task_id and j.locked_by = any(${textArray(poolIds)}::text[]) and j.key is null
+          and t.identifier = any(${textArray(KEYED_TASKS)}::text[])`);
       await tx.execute(sql`update graphile_worker._private_jobs set attempts = greatest(attempts - 1, 0)
         where locked_by = any(${textArray(poolIds)}::text[])`);
       // In this transaction: graphile-worker's own call would wait on the rows locked just above.
       await tx.execute(sql`select graphile_worker.force_unlock_workers(${textArray(poolIds)}::text[])`);
+    },
+    async holds(tx, lease) {
+      const rows = await tx.execute(sql`select 1 from graphile_worker._private_jobs where id = ${lease.jobId} and locked_by = ${lease.lockedBy} for share`);
+      return rows.length > 0;
     },
     async takeGivenUp(tx) {
       return tx.execute<GivenUpJob>(sql`delete from graphile_worker._private_jobs j

@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { run, type JobHelpers, type ParsedCronItem, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { run, type JobHelpers, type ParsedCronItem, type Task, type TaskList, type WorkerEvents, type WorkerPool } from 'graphile-worker';
+import type pg from 'pg';
 import { log } from '../lib/log.ts';
 import { workerLogger } from './logger.ts';
+import type { QueueLease } from './queue.ts';
 
 export interface TaskCall {
   task: string;
@@ -10,6 +12,8 @@ export interface TaskCall {
   attempt: number;
   maxAttempts: number;
   jobKey: string | null;
+  /** The queue job and its lock holder (absent when graphile-worker did not say who locked it). */
+  lease?: QueueLease;
 }
 
 /** Runs one claimed queue job; a thrown error makes graphile-worker retry it later. */
@@ -29,7 +33,10 @@ export interface RunnerHandle {
  * needs a capability goes only to nodes that have it.
  */
 export async function startRunner(opts: {
-  connectionString: string;
+  /** The node's queue pool (pool.ts): it has no LISTEN connection of its own, hence `nudges`. */
+  pgPool: pg.Pool;
+  /** Subscribes to "n jobs were added" (the node's listener on pool.ts's JOBS_INSERT_CHANNEL); returns the unsubscribe. */
+  nudges: (onInsert: (count: number) => void) => Promise<() => Promise<void>>;
   tasks: string[];
   concurrency: number;
   dispatch: Dispatch;
@@ -50,6 +57,7 @@ export async function startRunner(opts: {
           attempt: helpers.job.attempts,
           maxAttempts: helpers.job.max_attempts,
           jobKey: helpers.job.key,
+          ...(helpers.job.locked_by ? { lease: { jobId: helpers.job.id, lockedBy: helpers.job.locked_by } } : {}),
         });
       } finally {
         await untilDatabaseAnswers(helpers, () => stopping);
@@ -61,26 +69,35 @@ export async function startRunner(opts: {
   // Our own emitter, passed in: the pool is created inside run(), before it returns.
   const events: WorkerEvents = new EventEmitter();
   const workerIds = new Set<string>();
-  events.on('pool:create', ({ workerPool }) => workerIds.add(workerPool.id));
+  let pool: WorkerPool | undefined;
+  events.on('pool:create', ({ workerPool }) => {
+    pool = workerPool;
+    workerIds.add(workerPool.id);
+  });
   events.on('job:error', ({ job, error }) => log.warn({ task: job.task_identifier, attempt: job.attempts, error: String(error) }, 'queue job failed, will retry'));
   const runner = await run({
     events,
     parsedCronItems: opts.cronItems ?? [],
     forbiddenFlags: opts.forbiddenFlags,
-    connectionString: opts.connectionString,
+    pgPool: opts.pgPool,
     concurrency: opts.concurrency,
-    maxPoolSize: opts.concurrency + 2,
     noHandleSignals: true,
     pollInterval: 1000,
     taskList,
     logger: workerLogger,
   });
+  // What graphile-worker's own listener does: wake as many idle workers as jobs were added (not
+  // while shutting down: its workers refuse a nudge then).
+  const unsubscribe = await opts.nudges((count) => {
+    if (count > 0 && !stopping && pool && !pool._shuttingDown) pool.nudge(count);
+  });
   return {
     running,
     workerIds,
-    stop: () => {
+    stop: async () => {
       stopping = true;
-      return runner.stop();
+      await unsubscribe();
+      await runner.stop();
     },
   };
 }

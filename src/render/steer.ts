@@ -54,7 +54,11 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       }
       if (check) {
         check = false;
-        const row = await segmentRange(db, segmentId);
+        // a look that failed (the database restarting) is made again; an event meanwhile asks again
+        const row = await segmentRange(db, segmentId).catch((err: unknown) => {
+          check = true;
+          throw err;
+        });
         if (row?.state !== 'running') return drop.abort();
         if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay);
         started = row.fromPlay !== UNKNOWN_START;

@@ -6,6 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { renderConcurrency, servesTls, type Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { createQueue } from '../queue/queue.ts';
+import { queuePoolOver, jobsInserted, JOBS_INSERT_CHANNEL } from '../queue/pool.ts';
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
 import { TexShare } from '../store/tex-share.ts';
@@ -29,6 +30,9 @@ import type { ClusterInfo, Services } from './services.ts';
 import { log } from '../lib/log.ts';
 import { homeDir } from '../lib/home.ts';
 import { loadOrCreateCertificate, type Certificate } from '../lib/cert.ts';
+
+/** A node's query connections, whatever its render slots: each query is short. */
+const STORE_CONNECTIONS = 2;
 
 /** Functions that need this node's render stack to equal the cluster's (pixels depend on it). */
 export const RENDER_FUNCTIONS = ['plan', 'render-segment', 'stitch'];
@@ -84,10 +88,13 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const id = randomUUID();
   const name = opts.name ?? hostname();
   const concurrency = renderConcurrency(config);
-  const database = connect(opts.databaseUrl, concurrency + 4);
-  const queue = await createQueue(opts.databaseUrl, config.maxAttempts);
+  // Few connections whatever the concurrency (50 nodes share one Postgres): two for every query,
+  // the store's and the queue's, and one LISTEN for every channel (events, TeX, new queue jobs).
+  const database = connect(opts.databaseUrl, STORE_CONNECTIONS);
+  const queuePool = queuePoolOver(database.sql, STORE_CONNECTIONS);
+  const queue = await createQueue(queuePool, config.maxAttempts);
   const hub = new EventHub();
-  await hub.start(database.sql);
+  await hub.start(database);
   const versions = opts.versions ?? {};
   const reason = stackMismatch(versions, opts.clusterStack);
   const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config), GC_TASK])], config.functionModules);
@@ -109,6 +116,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       signal: call.signal ?? shutdown.signal,
       attempt: call.attempt ?? 1,
       maxAttempts: call.maxAttempts ?? 1,
+      ...(call.lease ? { lease: call.lease } : {}),
     }),
   };
   const app = createApp(services);
@@ -125,7 +133,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     try {
       // A function job started when its function starts, not when it ends.
       if (fnJob) await markFunctionJobStarted(database.db, fnJob.nnJob);
-      const env = services.envFor({ attempt: call.attempt, maxAttempts: call.maxAttempts, signal: shutdown.signal });
+      const env = services.envFor({ attempt: call.attempt, maxAttempts: call.maxAttempts, signal: shutdown.signal, ...(call.lease ? { lease: call.lease } : {}) });
       const outcome = await fn.call(fnJob ? fnJob.input : call.payload, env);
       // Cut short by this node's shutdown: not the work's failure, its queue try is given back at stop.
       const interrupted = !outcome.ok && shutdown.signal.aborted;
@@ -166,7 +174,8 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   let switching: Promise<void> | undefined;
   const startWork = async () => {
     runner = await startRunner({
-      connectionString: opts.databaseUrl,
+      pgPool: queuePool,
+      nudges: async (onInsert) => (await database.listen(JOBS_INSERT_CHANNEL, (p) => onInsert(jobsInserted(p)))).unlisten,
       tasks: [...functions.keys()],
       concurrency,
       dispatch,

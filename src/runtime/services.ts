@@ -29,5 +29,5 @@ export interface Services {
   /** Only on the coordinator: what `networknodes join` asks for. */
   cluster?: ClusterInfo;
   /** The environment a function runs with; the runner adds the queue attempt and an abort signal. */
-  envFor(call?: Partial<Pick<FunctionEnv, 'attempt' | 'maxAttempts' | 'signal'>>): FunctionEnv;
+  envFor(call?: Partial<Pick<FunctionEnv, 'attempt' | 'maxAttempts' | 'signal' | 'lease'>>): FunctionEnv;
 }

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { Sql } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import type { Tx } from '../db/tx.ts';
 import { events } from '../db/schema.ts';
+import { beforeCommit } from '../db/before-commit.ts';
 
 export const EVENTS_CHANNEL = 'nn_events';
 
@@ -13,23 +14,35 @@ export interface JobEvent {
   at: string;
 }
 
+/** Events appended in an open transaction and not yet written (they are written as it commits). */
+const pending = new WeakMap<Tx, { jobId: string; type: string }[]>();
+
 /**
- * Appends an event to a job's history. The per-job advisory lock makes `seq` follow commit order,
- * so a reader that has seen seq N never misses a later-committed N-1.
+ * Appends an event to a job's history, as the last statements of the transaction. The per-job
+ * advisory lock makes `seq` follow commit order, so a reader that has seen seq N never misses a
+ * later-committed N-1; taken last, after the transaction's row locks, it cannot deadlock with them.
  */
 export async function appendEvent(tx: Tx, jobId: string, type: string, data: unknown = {}): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${jobId}))`);
-  await tx.insert(events).values({
-    jobId,
-    type,
-    data,
-    seq: sql`(select coalesce(max(seq), 0) + 1 from events where job_id = ${jobId})`,
+  const waits = await beforeCommit(tx, async () => {
+    // The event's foreign key locks the job's row (key share), which a stitch or a plan may hold
+    // for update while it waits for this event lock: taken first, so the lock's holder waits for nothing.
+    await tx.execute(sql`select 1 from jobs where id = ${jobId} for key share`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${jobId}))`);
+    await tx.insert(events).values({
+      jobId,
+      type,
+      data,
+      seq: sql`(select coalesce(max(seq), 0) + 1 from events where job_id = ${jobId})`,
+    });
+    await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${jobId})`);
   });
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${jobId})`);
+  if (waits) pending.set(tx, [...(pending.get(tx) ?? []), { jobId, type }]);
 }
 
-/** Whether the job's history has an event of this type (e.g. `job.planned`: every scene is open). */
+/** Whether the job's history has an event of this type (e.g. `job.planned`: every scene is open),
+ *  counting one this transaction appended and has yet to write. */
 export async function hasEvent(db: Tx, jobId: string, type: string): Promise<boolean> {
+  if (pending.get(db)?.some((e) => e.jobId === jobId && e.type === type)) return true;
   const rows = await db.select({ id: events.id }).from(events).where(and(eq(events.jobId, jobId), eq(events.type, type))).limit(1);
   return rows.length > 0;
 }
@@ -60,16 +73,23 @@ export async function latestEventId(db: Tx): Promise<number> {
 /** The hub's event name for "some job has a new event" (the payload is the job id). */
 export const ANY_JOB = '*';
 
-/** One LISTEN connection per process, fanned out to every subscriber by job id (and to ANY_JOB). */
+/** Job events from the node's LISTEN connection, fanned out to every subscriber by job id (and to ANY_JOB). */
 export class EventHub extends EventEmitter {
   private unlisten?: () => Promise<void>;
 
-  async start(sql: Sql): Promise<void> {
+  async start(database: Database): Promise<void> {
     this.setMaxListeners(0);
-    const { unlisten } = await sql.listen(EVENTS_CHANNEL, (jobId) => {
-      this.emit(jobId);
-      this.emit(ANY_JOB, jobId);
-    });
+    const { unlisten } = await database.listen(
+      EVENTS_CHANNEL,
+      (jobId) => {
+        this.emit(jobId);
+        this.emit(ANY_JOB, jobId);
+      },
+      // Listening again after the database came back: every waiter looks, as events may be lost.
+      () => {
+        for (const name of this.eventNames()) this.emit(name, name === ANY_JOB ? '' : name);
+      },
+    );
     this.unlisten = unlisten;
   }
 

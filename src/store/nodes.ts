@@ -116,15 +116,16 @@ export async function renderSlots(db: Tx): Promise<{ slots: number; latexSlots: 
   return { slots: sum(live), latexSlots: sum(live.filter((n) => n.versions.latex !== false)) };
 }
 
-/** Nodes that stopped heart-beating but still hold queue locks or count as present. */
+/** Nodes that stopped heart-beating and still count as present or hold queue locks. Not a node
+ *  taken for dead that beats again: it is coming back with the locks of the work it now runs
+ *  (its beat writes them before it sets itself online), and handing those back would give its
+ *  running segments to a second node. */
 export async function staleNodes(db: Tx) {
+  const stale = lt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`);
   return db
     .select()
     .from(nodes)
-    .where(or(
-      and(ne(nodes.state, 'offline'), lt(nodes.lastSeen, sql`now() - make_interval(secs => ${NODE_TIMEOUT_MS / 1000})`)),
-      and(eq(nodes.state, 'offline'), sql`jsonb_array_length(${nodes.workerIds}) > 0`),
-    ));
+    .where(and(stale, or(ne(nodes.state, 'offline'), sql`jsonb_array_length(${nodes.workerIds}) > 0`)));
 }
 
 /** Where a node serves HTTP, once it listens. */

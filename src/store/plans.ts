@@ -15,6 +15,7 @@ import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play
 import { markCached, serveCached } from './play-cache.ts';
 import { isServed, type Play } from '../model/plan.ts';
 import type { Cut } from '../cutting/cut.ts';
+import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -29,10 +30,13 @@ export interface PlanningScout {
  * the rest of its share while nobody else has taken it. Segments that have not started yet make
  * way for the plan's. `cut` is how the cluster's config says to cut. A scene without plays gets no
  * segments: its stitch renders its one image. With a range of plays (-n A,B) only those are cut.
+ * Plays that earlier renders measured are cut by what they took (store/cost-memory.ts);
+ * `rememberedPlan` says the plan itself is an earlier render's.
  */
-export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'workers'>, jobId: string, sceneId: string, name: string, planned: ScenePlan, planningScout?: PlanningScout): Promise<void> {
+export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'workers'>, jobId: string, sceneId: string, name: string, planned: ScenePlan, planningScout?: PlanningScout, rememberedPlan = false): Promise<void> {
   const workers = Math.max(1, (await renderSlots(db)).slots);
   const pixels = planned.width * planned.height;
+  const memory = await rememberCosts(db, { jobId, name }, planned.width, planned.height);
   await db.transaction(async (tx) => {
     const [job] = await tx.select({ state: jobs.state, options: jobs.options }).from(jobs).where(eq(jobs.id, jobId)).for('update');
     if (!job || TERMINAL_JOB_STATES.includes(job.state)) return;
@@ -53,6 +57,8 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const unplanned = open.scouts.some(waiting) || (waiting(open.lead) && open.lead!.toPlay === OPEN_END);
     if (scene.state !== 'planning' && !unplanned) return;
     const plan = scene.plan?.exact ? scene.plan : planned;
+    // What earlier renders measured replaces the model's estimate, play by play.
+    plan.plays = withRememberedCosts(plan.plays, memory);
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
     const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;
@@ -81,7 +87,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       const share = cuts.scouts[i];
       await (share ? assignShare(tx, jobId, s.id, share) : dropSegment(tx, queue, s.id));
     }
-    await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count);
+    await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count, rememberedPlan);
     await stitchIfComplete(tx, queue, sceneId);
   });
 }

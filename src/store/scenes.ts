@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, ne, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, notExists, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { artifacts, jobs, scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
@@ -7,7 +7,7 @@ import { finishRenderJobIfDone } from './jobs.ts';
 import { stitchKey } from './queue-keys.ts';
 import { createCutSegments, createOpenSegments, type OpenSegments } from './segments/create.ts';
 import { cancelOpenSegments } from './segments/drop.ts';
-import type { ScenePlan, SegmentCut } from '../model/plan.ts';
+import { isServed, type ScenePlan, type SegmentCut } from '../model/plan.ts';
 import { TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
 
 /** Records a scene about to be planned, with the segments that start before its plan. */
@@ -17,11 +17,16 @@ export async function openScene(tx: Tx, queue: Queue, jobId: string, position: n
   return scene!.id;
 }
 
-/** Records a scene's plan and its segments, and enqueues them in the cutter's order. */
-export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentCut[], firstPosition: number): Promise<void> {
+/** Records a scene's plan and its segments, and enqueues them in the cutter's order. The event says
+ *  how it was cut: `costs` from the model, from earlier renders (`remembered`) or both (`mixed`), and
+ *  `plan: 'remembered'` when the plan itself was an earlier render's (no planning pass ran). */
+export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentCut[], firstPosition: number, rememberedPlan = false): Promise<void> {
   await tx.update(scenes).set({ state: 'rendering', plan, totalFrames: plan.totalFrames }).where(eq(scenes.id, sceneId));
   await createCutSegments(tx, queue, jobId, sceneId, cuts, firstPosition);
-  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length + firstPosition });
+  const drawn = plan.plays.filter((p) => !p.skipped && p.frames > 0 && !isServed(p));
+  const remembered = drawn.filter((p) => p.rememberedSeconds !== undefined).length;
+  const costs = remembered === 0 ? 'model' : remembered === drawn.length ? 'remembered' : 'mixed';
+  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length + firstPosition, costs, ...(rememberedPlan ? { plan: 'remembered' } : {}) });
 }
 
 export async function addFailedScene(tx: Tx, jobId: string, position: number, name: string, error: JobError): Promise<void> {
@@ -90,15 +95,18 @@ export async function completeScene(tx: Tx, scene: { id: string; jobId: string; 
   await finishRenderJobIfDone(tx, scene.jobId);
 }
 
-/** A plan that runs again (its node died) starts over, unless a scene was already planned or the
- *  earlier run opened every scene (endPlanning): then it got far enough, and planning twice would
- *  render twice. Returns whether to plan. */
-export async function startPlanning(db: Tx, jobId: string): Promise<boolean> {
-  const planned = await db.select({ id: scenes.id }).from(scenes).where(and(eq(scenes.jobId, jobId), isNotNull(scenes.plan))).limit(1);
-  if (planned.length) return false;
-  if (await hasEvent(db, jobId, 'job.planned')) return false;
-  await db.delete(scenes).where(eq(scenes.jobId, jobId));
-  return true;
+/**
+ * A plan that runs again (its node died, or its queue job failed) goes on where the last run
+ * stopped. Returns the scenes already opened that go on without it (planned, failed, or planned by
+ * their own lead segments), to be skipped; a scene the last run was planning itself is dropped and
+ * planned again. Undefined when the last run opened every scene (endPlanning): nothing is left to do.
+ */
+export async function resumePlanning(db: Tx, jobId: string): Promise<Set<string> | undefined> {
+  if (await hasEvent(db, jobId, 'job.planned')) return undefined;
+  const ownSegments = db.select({ id: segments.id }).from(segments).where(eq(segments.sceneId, scenes.id));
+  await db.delete(scenes).where(and(eq(scenes.jobId, jobId), eq(scenes.state, 'planning'), isNull(scenes.plan), notExists(ownSegments)));
+  const kept = await db.select({ name: scenes.name }).from(scenes).where(eq(scenes.jobId, jobId));
+  return new Set(kept.map((r) => r.name));
 }
 
 /** Every scene of the job is open (each planned here or by its own segments from now on). */

@@ -30,7 +30,7 @@ export class TexShare {
     await mkdir(join(this.dir, 'outbox', 'Tex'), { recursive: true });
     const have = (await Promise.all(['Tex', 'texts'].map(async (d) => (await readdir(join(this.dir, d)).catch(() => [])).map((f) => `${d}/${f}`)))).flat();
     for (const row of await texNotIn(this.database.db, have)) await this.write(row.name, row.bytes);
-    const { unlisten } = await this.database.sql.listen(TEX_CHANNEL, (name) => void this.ensure([name]).catch((err) => log.warn({ err, name }, 'could not fetch a shared SVG')));
+    const { unlisten } = await this.database.listen(TEX_CHANNEL, (name) => void this.ensure([name]).catch((err) => log.warn({ err, name }, 'could not fetch a shared SVG')));
     this.unlisten = unlisten;
     this.timer = setInterval(() => void this.publish(), OUTBOX_POLL_MS);
     this.timer.unref();

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
-import type { Queue } from '../../queue/queue.ts';
+import type { Queue, QueueLease } from '../../queue/queue.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { appendEvent } from '../events.ts';
 import { avoidFlag } from '../queue-keys.ts';
@@ -23,16 +23,19 @@ export type SegmentWithJob = NonNullable<Awaited<ReturnType<typeof segmentWithJo
  * A node claims a segment to render it; false when it is not to be rendered (cancelled, done or
  * failed). One still marked running is the queue's retry of an attempt whose ending was lost (the
  * database was away): the queue's lock, not this column, says who runs it, and the earlier attempt
- * can no longer commit.
+ * can no longer commit. With `lease` (a call from the queue), only while the queue still holds its
+ * job for this node: a node taken for dead, whose jobs were handed back to others, claims nothing.
  */
-export async function claimSegment(db: Db, { seg, scene, job }: SegmentWithJob, nodeId: string, started: Date): Promise<boolean> {
+export async function claimSegment(db: Db, queue: Queue, { seg, scene, job }: SegmentWithJob, nodeId: string, started: Date, lease?: QueueLease): Promise<boolean> {
   return db.transaction(async (tx) => {
+    if (lease && !(await queue.holds(tx, lease))) return false;
     const rows = await tx
       .update(segments)
       .set({ state: 'running', nodeId, attempts: sql`${segments.attempts} + 1`, startedAt: started, error: null })
       .where(and(eq(segments.id, seg.id), inArray(segments.state, [...OPEN_SEGMENT_STATES])))
       .returning({ id: segments.id });
-    if (rows.length) await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: nodeId });
+    // The queue job it runs as: two starts of one segment say whether one queue job ran twice or two did.
+    if (rows.length) await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: nodeId, ...(lease ? { queueJob: lease.jobId } : {}) });
     return rows.length > 0;
   });
 }

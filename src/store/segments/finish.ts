@@ -8,7 +8,11 @@ import { SceneError } from '../../model/errors.ts';
 import { putArtifact, putArtifactFile, type NewArtifact } from '../artifacts.ts';
 import { appendEvent } from '../events.ts';
 import { stitchIfComplete } from '../scenes.ts';
+import { recordDrawnSeconds } from '../cost-memory.ts';
 import type { SegmentWithJob } from './claim.ts';
+import { openSegments } from './create.ts';
+import { dropSegment } from './drop.ts';
+import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 
 /** A lead or scout started before the plan existed: its plays and frame counts must be the plan's,
  *  or the scene's timing depends on state the planning pass cannot see (then it is planned again). */
@@ -25,20 +29,27 @@ async function checkAgainstPlan(tx: Tx, sceneId: string, done: RenderedSegment):
   if (done.plan && done.plan.plays.length !== planned.size) throw mismatch(`the scene has ${done.plan.plays.length} plays, the plan ${planned.size}`);
 }
 
-/** A lead that drew every play of a scene nobody planned (a lone render slot) gives it its plan. */
-async function adoptPlan(tx: Tx, jobId: string, sceneId: string, name: string, plan: ScenePlan): Promise<void> {
+/**
+ * A lead that drew every play of a scene nobody planned yet (a lone render slot, or a short scene
+ * that it drew before the planning pass ended) gives it its plan. The planning scouts have nothing
+ * left to plan or render: they go now, so the scene is stitched at once, not when their pass ends.
+ */
+async function adoptPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan): Promise<void> {
   const adopted = await tx
     .update(scenes)
     .set({ state: 'rendering', plan, totalFrames: plan.totalFrames })
     .where(and(eq(scenes.id, sceneId), eq(scenes.state, 'planning'), isNull(scenes.plan)))
     .returning({ id: scenes.id });
-  if (adopted.length) await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: 1 });
+  if (!adopted.length) return;
+  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: 1 });
+  for (const scout of (await openSegments(tx, sceneId)).scouts) if (OPEN_SEGMENT_STATES.includes(scout.state)) await dropSegment(tx, queue, scout.id);
 }
 
 export interface RenderedSegment {
   /** Started before the plan (a lead or a scout): checked against the plan, or gives the scene its own. */
   open: boolean;
-  partials: { index: number; frames: number }[];
+  /** Its drawn plays, with the seconds each took (remembered by later renders). */
+  partials: { index: number; frames: number; seconds: number; key: string | null }[];
   /** The last play it drew, and whether it stopped at the start of the next one (the scene has it). */
   lastPlay: number;
   stopped: boolean;
@@ -63,7 +74,8 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, seg.id)).for('update');
     if (now?.state !== 'running' || now.nodeId !== nodeId) return;
     if (done.open) await checkAgainstPlan(tx, scene.id, done);
-    if (done.open && done.plan) await adoptPlan(tx, job.id, scene.id, scene.name, done.plan);
+    if (done.open && done.plan) await adoptPlan(tx, queue, job.id, scene.id, scene.name, done.plan);
+    await recordDrawnSeconds(tx, scene.id, done.partials);
     for (const a of done.artifacts) {
       const meta = { kind: a.kind, name: a.name, position: a.position, contentType: a.contentType, jobId: job.id, sceneId: scene.id, segmentId: seg.id };
       await ('path' in a ? putArtifactFile(tx, meta, a.path) : putArtifact(tx, { ...meta, bytes: a.bytes }));

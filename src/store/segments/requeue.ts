@@ -1,7 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
-import { segments } from '../../db/schema.ts';
+import { scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { appendEvent } from '../events.ts';
 import { failScene } from '../scenes.ts';
@@ -27,19 +27,20 @@ export async function requeueLostSegments(tx: Tx, queue: Queue, node: { id: stri
       state: 'queued',
       failures: sql`${segments.failures} || ${JSON.stringify([{ node: node.id, nodeName: node.name, error: LOST_REASON, at: new Date().toISOString() }])}::jsonb`,
     })
-    .where(and(eq(segments.nodeId, node.id), eq(segments.state, 'running')))
-    .returning();
+    .from(scenes)
+    .where(and(eq(scenes.id, segments.sceneId), eq(segments.nodeId, node.id), eq(segments.state, 'running')))
+    .returning({ ...getTableColumns(segments), scene: scenes.name });
   for (const s of lost) {
     const deaths = s.failures.filter((f) => f.error === LOST_REASON).length;
     if (deaths > LOST_NODE_BUDGET) {
       const message = `segment ${s.position} (plays ${s.fromPlay}-${s.toPlay}) was lost with ${deaths} nodes that stopped responding while rendering it (the last: ${node.name}); the scene may be killing its nodes`;
       await tx.update(segments).set({ state: 'failed', error: { message } }).where(eq(segments.id, s.id));
       await queue.remove(tx, segmentKey(s.id));
-      await appendEvent(tx, s.jobId, 'segment.failed', { segment: s.position, node: node.name, error: message });
+      await appendEvent(tx, s.jobId, 'segment.failed', { scene: s.scene, segment: s.position, node: node.name, error: message });
       await failScene(tx, queue, s.sceneId, { message });
       continue;
     }
-    await appendEvent(tx, s.jobId, 'segment.requeued', { segment: s.position, node: node.name, reason: LOST_REASON });
+    await appendEvent(tx, s.jobId, 'segment.requeued', { scene: s.scene, segment: s.position, node: node.name, reason: LOST_REASON });
   }
   return lost.length;
 }

@@ -1,0 +1,139 @@
+import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import type { Tx } from '../db/tx.ts';
+import { jobs, scenes } from '../db/schema.ts';
+import { isServed, type Play, type ScenePlan } from '../model/plan.ts';
+import type { RenderOptions } from '../model/render-options.ts';
+import { getTex } from './tex-cache.ts';
+
+/**
+ * Costs remembered: what drawing each play took in earlier renders of a scene replaces the cost
+ * model's estimate when the scene is cut again. A segment records its plays' measured seconds (and
+ * their play-cache keys) in its scene's plan (`drawnSeconds`, in `scenes.plan`). A later render of
+ * the scene (same file name and scene name, same resolution) finds a play's cost by its content key
+ * (the play cache's: a play an edit did not change has the key it had, wherever it now stands) or,
+ * for a play without one (a job with the cache off keys nothing), by its position and what it looks
+ * like to the cost model: the same run time, frames and drawing load (mobjects and points) as the
+ * play that stood there. An unedited scene so remembers every play; an edited one every play that
+ * still looks the same, which costs what it cost. A scene whose whole job is the same (files and
+ * options) is cut from its remembered plan before any planning pass runs (rememberedPlan). Memory
+ * lasts as long as the jobs that made it (retention).
+ */
+
+/** Scenes of the same name and resolution, latest render first, that memory reads. */
+const RECENT = 20;
+
+/** Seconds per frame each play took, by content key and by position and shape. */
+export interface CostMemory {
+  byKey: Map<string, number>;
+  byShape: Map<string, number>;
+}
+
+export interface SceneOf {
+  jobId: string;
+  name: string;
+}
+
+/** A play as the cost model sees it, at its position. */
+const shape = (p: Play) => [p.index, p.frames, p.runTime, p.frozen, p.timeBased, p.mobjects, p.points].join(' ');
+
+/** The job's bundle, entry and options: what decides whether an earlier render is the same scene. */
+async function jobOf(db: Tx, jobId: string) {
+  const [job] = await db.select({ bundleId: jobs.bundleId, entry: jobs.entry, options: jobs.options }).from(jobs).where(eq(jobs.id, jobId));
+  return job;
+}
+
+/** What earlier renders of the scene measured, at this resolution (the latest measure wins). */
+export async function rememberCosts(db: Tx, scene: SceneOf, width: number, height: number): Promise<CostMemory> {
+  const memory: CostMemory = { byKey: new Map(), byShape: new Map() };
+  const job = await jobOf(db, scene.jobId);
+  if (!job?.entry) return memory;
+  const rows = await db
+    .select({ plan: scenes.plan })
+    .from(scenes)
+    .innerJoin(jobs, eq(jobs.id, scenes.jobId))
+    .where(
+      and(
+        eq(scenes.name, scene.name),
+        eq(jobs.entry, job.entry),
+        sql`${scenes.jobId} <> ${scene.jobId}`,
+        sql`(${scenes.plan}->>'width')::int = ${width} and (${scenes.plan}->>'height')::int = ${height}`,
+        sql`jsonb_path_exists(${scenes.plan}, '$.plays[*].drawnSeconds')`,
+      ),
+    )
+    .orderBy(desc(scenes.startedAt))
+    .limit(RECENT);
+  for (const { plan } of rows) {
+    for (const p of plan?.plays ?? []) {
+      if (p.drawnSeconds === undefined || p.frames === 0) continue;
+      const perFrame = p.drawnSeconds / p.frames;
+      if (p.key && !memory.byKey.has(p.key)) memory.byKey.set(p.key, perFrame);
+      if (!memory.byShape.has(shape(p))) memory.byShape.set(shape(p), perFrame);
+    }
+  }
+  return memory;
+}
+
+/** The plays with their remembered costs where memory has them (a plan that already has one, an
+ *  earlier render's plan, keeps it). */
+export function withRememberedCosts(plays: Play[], memory: CostMemory): Play[] {
+  return plays.map((p) => {
+    const perFrame = (p.key ? memory.byKey.get(p.key) : undefined) ?? memory.byShape.get(shape(p));
+    if (perFrame === undefined || p.rememberedSeconds !== undefined || p.skipped || isServed(p)) return p;
+    return { ...p, rememberedSeconds: perFrame * p.frames };
+  });
+}
+
+/** Whether two jobs' options make the same plan: all but the seed (random numbers may place sounds,
+ *  see rememberedPlan) and the cache use. */
+const sameRender = (a: RenderOptions, b: RenderOptions) => {
+  const strip = ({ seed: _s, cache: _c, ...rest }: RenderOptions): Record<string, unknown> => rest;
+  const [x, y] = [strip(a), strip(b)];
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].every((k) => JSON.stringify(x[k]) === JSON.stringify(y[k]));
+};
+
+/**
+ * The plan of an earlier render of the same scene from the same files with the same options, every
+ * drawn play of it measured: this job's scene can be cut from it at once, with no planning pass.
+ * Its plays and frame counts are checked by every render as a planning pass's are (a mismatch has
+ * the scene planned again exactly); with another seed it is taken only when it has no sounds, whose
+ * times and files random numbers could choose without changing a frame count.
+ */
+export async function rememberedPlan(db: Tx, scene: SceneOf): Promise<ScenePlan | undefined> {
+  const job = await jobOf(db, scene.jobId);
+  if (!job?.bundleId) return undefined;
+  const rows = await db
+    .select({ plan: scenes.plan, options: jobs.options })
+    .from(scenes)
+    .innerJoin(jobs, eq(jobs.id, scenes.jobId))
+    .where(and(eq(scenes.name, scene.name), eq(scenes.state, 'succeeded'), eq(jobs.bundleId, job.bundleId), eq(jobs.entry, job.entry ?? ''), isNotNull(scenes.plan)))
+    .orderBy(desc(scenes.startedAt))
+    .limit(RECENT);
+  for (const { plan, options } of rows) {
+    if (!plan || !sameRender(options, job.options)) continue;
+    if (options.seed !== job.options.seed && plan.sounds.length) continue;
+    // A scene without drawn plays (a still diagram) is its stitch's one image, made by a planning pass.
+    const drawn = plan.plays.filter((p) => !p.skipped && p.frames > 0);
+    if (!drawn.length || !drawn.every((p) => p.drawnSeconds !== undefined)) continue;
+    // renders take the plan's TeX and text SVGs from the cluster's store (a planning pass put them there)
+    if ((await getTex(db, plan.texFiles)).length !== plan.texFiles.length) continue;
+    // Nothing served, drawn or measured in this job yet, and no keys: a key taken with another seed
+    // may not be this job's, and the scene has nothing in the cache (else it is re-rendered warm).
+    const plays = plan.plays.map(({ cached: _c, drawn: _d, key: _k, uncachable: _u, drawnSeconds, rememberedSeconds: _r, ...p }) => ({ ...p, rememberedSeconds: drawnSeconds }));
+    return { ...plan, plays };
+  }
+  return undefined;
+}
+
+/** A segment's drawn plays' measured seconds go into its scene's plan, with the key the render took
+ *  where a cheap plan had none (the scene row locked by the caller). */
+export async function recordDrawnSeconds(tx: Tx, sceneId: string, partials: { index: number; seconds: number; key: string | null }[]): Promise<void> {
+  const measured = new Map(partials.filter((p) => p.seconds > 0).map((p) => [p.index, p]));
+  if (!measured.size) return;
+  const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
+  if (!row?.plan) return;
+  const plays = row.plan.plays.map((p) => {
+    const drawn = measured.get(p.index);
+    return drawn ? { ...p, drawnSeconds: drawn.seconds, key: p.key ?? drawn.key } : p;
+  });
+  await tx.update(scenes).set({ plan: { ...row.plan, plays } }).where(eq(scenes.id, sceneId));
+}

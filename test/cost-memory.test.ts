@@ -1,0 +1,142 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { freshDatabase } from './helpers/database.ts';
+import { api, jobFinished, submitJob, testNode, TOKEN } from './helpers/node.ts';
+import { frameHashes, manimRender } from './helpers/media.ts';
+import type { Play, ScenePlan } from '../src/model/plan.ts';
+import { withRememberedCosts } from '../src/store/cost-memory.ts';
+import { cutScene } from '../src/cutting/cut.ts';
+
+/**
+ * Ten plays. The first nine are three seconds each: frames to draw and nothing to fast-forward (no
+ * updaters). The last runs an updater that spends 0.3 s of CPU a frame and changes nothing, which
+ * the cost model (one timed step, capped) cannot see. Measured, it costs nearly what the nine others
+ * cost together, so a cut by measured costs gives it a segment of its own (or with one play more)
+ * and saves seconds, far more than the timing noise of a segment's start, while the model's cut
+ * shares it with several others. CPU time, not sleep: on a loaded machine every play slows alike.
+ * Last, so that no segment fast-forwards over it. `last` is its run time: the edit below changes it.
+ */
+const scene = (last: number) => `import time
+from manim import *
+
+
+def busy(seconds):
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+
+
+class Costs(Scene):
+    def construct(self):
+        dots = [Dot(RIGHT * (i - 4.5) * 0.8, color=BLUE) for i in range(10)]
+        for d in dots[:9]:
+            self.play(FadeIn(d), run_time=3)
+        slow = dots[9]
+        slow.add_updater(lambda m, dt: busy(0.3))
+        self.play(FadeIn(slow), run_time=${last})
+`;
+const OPTIONS = { resolution: [854, 480], fps: 10 };
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let node: Awaited<ReturnType<typeof testNode>>;
+let sql: postgres.Sql;
+const call = () => api(node.url, TOKEN);
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  sql = postgres(db.url, { max: 2, onnotice: () => {} });
+  // Planned in `plan` (no lead), one segment per share, any number of shares worth a start: the cut
+  // is the cutter's balance of the plays' costs and nothing else.
+  node = await testNode(db.url, { concurrency: 2, segments: { lead: false, minFrames: 1, setupSeconds: 0.01, perWorker: 1, rebalance: false } }, 'memory-node');
+}, 120_000);
+afterAll(async () => {
+  await node?.stop();
+  await sql?.end();
+  await db?.drop();
+});
+
+/** Renders the scene with the cache off: every play is drawn, and none has a content key. */
+async function render(last: number) {
+  const id = await submitJob(call(), { files: { 'costs.py': scene(last) }, options: { ...OPTIONS, cache: 'off' } });
+  const job = await jobFinished(call(), id, 600_000);
+  expect(job.state, JSON.stringify(job.scenes?.[0]?.error ?? job.error)).toBe('succeeded');
+  const history = await (await call()(`/jobs/${id}/events`)).text();
+  const planned = [...history.matchAll(/event: scene.planned\ndata: (.*)/g)].map((m) => JSON.parse(m[1]!).data as { costs: string; plan?: string });
+  const segments = (job.scenes[0].segments as { plays: [number, number] }[]).map((s) => s.plays).sort((a, b) => a[0] - b[0]);
+  const [row] = await sql<{ plan: ScenePlan }[]>`select plan from scenes where job_id = ${id}`;
+  return { id, planned, segments, plan: row!.plan, history };
+}
+
+/** The plays of the segment that draws the slow play. */
+const slowSegment = (segments: [number, number][]) => segments.find(([a, b]) => a <= 9 && 9 <= b)!;
+
+async function sameAsManim(jobId: string, last: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nn-memory-'));
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'costs.py'), scene(last));
+  const seed = (await (await call()(`/jobs/${jobId}`)).json()).options.seed as number;
+  await manimRender(join(dir, 'src', 'costs.py'), ['Costs'], ['-r', '854,480', '--fps', '10', '--seed', String(seed)], join(dir, 'ref'));
+  const ours = join(dir, 'Costs.mp4');
+  writeFileSync(ours, Buffer.from(await (await call()(`/jobs/${jobId}/output/Costs`)).arrayBuffer()));
+  expect(await frameHashes(ours)).toEqual(await frameHashes(join(dir, 'ref', 'videos', 'costs', '480p10', 'Costs.mp4')));
+}
+
+describe('costs remembered', () => {
+  it('cuts a second render of an unchanged scene from what the first measured, before any planning pass', async () => {
+    const first = await render(1);
+    expect(first.planned.map((p) => p.costs)).toEqual(['model']);
+    // Every drawn play's time is remembered; the slow one took far longer than any other (play 0's
+    // time holds the scene's set-up too).
+    const drawn = first.plan.plays.map((p) => p.drawnSeconds ?? 0);
+    expect(drawn.every((s) => s > 0), JSON.stringify(drawn)).toBe(true);
+    expect(drawn[9], JSON.stringify(drawn)).toBeGreaterThan(3 * Math.max(...drawn.slice(1, 9)));
+
+    const second = await render(1);
+    // The earlier render's plan and costs: no planning pass ran, nothing rendered before the cut.
+    expect(second.planned).toEqual([expect.objectContaining({ costs: 'remembered', plan: 'remembered' })]);
+    // The model shares the slow play with several others; remembered costs leave it nearly alone.
+    const costs = JSON.stringify(second.plan.plays.map((p) => [p.codeSeconds, p.seconds, p.rememberedSeconds]));
+    const [a, b] = slowSegment(second.segments);
+    expect(b - a + 1, `${JSON.stringify(second.segments)} cut from ${costs}`).toBeLessThanOrEqual(2);
+    const [fa, fb] = slowSegment(first.segments);
+    expect(fb - fa + 1, JSON.stringify(first.segments)).toBeGreaterThan(2);
+    expect(second.segments).not.toEqual(first.segments);
+    await sameAsManim(second.id, 1);
+  }, 900_000);
+
+  it('keeps the costs of the plays an edit did not change, and estimates the changed one', async () => {
+    // No play has a content key (the cache is off): plays are known by position and shape.
+    const before = await render(1);
+    const edited = await render(2); // the last play now runs 2 s
+    expect(edited.planned).toEqual([expect.objectContaining({ costs: 'mixed' })]);
+    expect(edited.planned[0]!.plan).toBeUndefined(); // the edited file was planned
+    const plays = edited.plan.plays;
+    // Plays 0-8 cost what they took before (per frame, and they have the same frames).
+    for (const p of plays.slice(0, 9)) expect(p.rememberedSeconds, `play ${p.index}`).toBeCloseTo(before.plan.plays[p.index]!.drawnSeconds!, 6);
+    expect(plays[9]!.rememberedSeconds).toBeUndefined();
+    await sameAsManim(edited.id, 2);
+  }, 900_000);
+});
+
+describe('plays found by their content key', () => {
+  const play = (index: number, key: string, extra: Partial<Play> = {}): Play => ({
+    index, key, frames: 30, runTime: 1, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
+  });
+
+  it('keep their costs where an edit moved them, and a new play is estimated', () => {
+    // Measured: play "b" took 3 s a frame, the others 0.1 s.
+    const memory = { byKey: new Map(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => [k, k === 'b' ? 3 : 0.1])), byShape: new Map<string, number>() };
+    // The edit put a new play "n" first: every other play stands one later.
+    const edited = ['n', 'a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k, i) => play(i, k));
+    const plays = withRememberedCosts(edited, memory);
+    expect(plays.map((p) => p.rememberedSeconds)).toEqual([undefined, 3, 90, 3, 3, 3, 3, 3]);
+    // The cut follows: the dear play's share takes as few others as it can; by the model's
+    // estimate (eight alike plays) it would take half of them.
+    const shares = (ps: Play[]) => [...cutScene(ps, 256 * 144, { workers: 2, perWorker: 1, minFrames: 1, setupSeconds: 0 }).queued].sort((x, y) => x.fromPlay - y.fromPlay).map((c) => [c.fromPlay, c.toPlay]);
+    expect(shares(plays)).toEqual([[0, 2], [3, 7]]);
+    expect(shares(edited)).toEqual([[0, 3], [4, 7]]);
+  });
+});
