@@ -11,6 +11,7 @@ import { segmentKey } from '../src/store/queue-keys.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { reapDeadNodes, sweepGivenUp } from '../src/runtime/recovery.ts';
 import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
+import { claimSegment, segmentWithJob } from '../src/store/segments/claim.ts';
 
 // Node deaths without killing real machines: a node row whose heartbeat is old holds the segment
 // and its queue job, as a killed node leaves them, and the reaper of a live node takes them back.
@@ -94,6 +95,46 @@ describe('a node that dies is not its work\'s failure', () => {
     const held = await database.db.execute<{ key: string | null }>(sql`select key from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
       where t.identifier = 'render-segment' and j.payload->>'segmentId' = ${segmentId}`);
     expect(held.map((j) => j.key)).toEqual([segmentKey(segmentId)]);
+  });
+});
+
+describe('a node taken for dead while it claims a segment', () => {
+  it('has the segment taken back with its queue job: no second node renders it beside the first', async () => {
+    const { jobId, segmentId } = await runningSegment();
+    const id = randomUUID();
+    const pool = `pool-${id}`;
+    await database.db.insert(nodes).values({
+      id, name: `slow-${id.slice(0, 4)}`, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1,
+      functions: ['render-segment'], workerIds: [pool], lastSeen: new Date(Date.now() - 60_000),
+    });
+    const [held] = await database.db.execute<{ id: string }>(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = ${pool}, locked_at = now()
+      where key = ${segmentKey(segmentId)} returning id::text`);
+    // The slow node's claim has checked its lease and marked the segment running, and has not
+    // committed yet when another node's reaper takes the slow node for dead.
+    const row = (await segmentWithJob(database.db, segmentId))!;
+    let commit!: () => void;
+    let checked!: () => void;
+    const claimChecked = new Promise<void>((r) => (checked = r));
+    const claim = database.db.transaction(async (tx) => {
+      const ok = await claimSegment(tx, queue, row, id, new Date(), { jobId: held!.id, lockedBy: pool });
+      checked();
+      await new Promise<void>((r) => (commit = r));
+      return ok;
+    });
+    await claimChecked;
+    const reaper = reapDeadNodes(database, queue);
+    await new Promise((r) => setTimeout(r, 500));
+    commit();
+    expect(await claim).toBe(true);
+    expect(await reaper).toContain(`slow-${id.slice(0, 4)}`);
+    // The claim counts as the dead node's: the segment is queued again, said so, and its queue job
+    // is free for the next node.
+    const [seg] = await database.db.select().from(segments).where(sql`${segments.id} = ${segmentId}`);
+    expect(seg!.state).toBe('queued');
+    expect(seg!.failures.map((f) => f.node)).toEqual([id]);
+    const requeued = await database.db.execute(sql`select 1 from events where job_id = ${jobId} and type = 'segment.requeued'`);
+    expect(requeued).toHaveLength(1);
+    expect((await queueJob(segmentId))?.locked_by).toBeNull();
   });
 });
 

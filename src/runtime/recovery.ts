@@ -22,17 +22,20 @@ export async function reapDeadNodes(database: Database, queue: Queue): Promise<s
     if (!lock?.ok) return [];
     const reaped: string[] = [];
     for (const node of await staleNodes(tx)) {
+      // Its queue jobs first: a claim that checked its lease (Queue.holds) before this commits
+      // before the segments are read below, and one after finds no lease; the other way round, a
+      // claim between the two would keep its segment running with its queue job handed to another node.
+      if (node.workerIds.length) {
+        // A node's death is not its work's failure: the queue's try is given back with the lock.
+        await queue.handBack(tx, node.workerIds);
+        await clearWorkerIds(tx, node.id);
+      }
       if (node.state !== 'offline') {
         await setNodeState(tx, node.id, 'offline');
         // A wakeable node that went away most likely sleeps: a wake candidate, not a dead machine.
         await markGoneAsleep(tx, node.id);
         const lost = await requeueLostSegments(tx, queue, node);
         log.warn({ node: node.name, segments: lost }, 'node stopped heart-beating: its work goes back to the queue');
-      }
-      if (node.workerIds.length) {
-        // A node's death is not its work's failure: the queue's try is given back with the lock.
-        await queue.handBack(tx, node.workerIds);
-        await clearWorkerIds(tx, node.id);
       }
       reaped.push(node.name);
     }

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import type { Tx } from '../../db/tx.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue, QueueLease } from '../../queue/queue.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
@@ -26,7 +27,7 @@ export type SegmentWithJob = NonNullable<Awaited<ReturnType<typeof segmentWithJo
  * can no longer commit. With `lease` (a call from the queue), only while the queue still holds its
  * job for this node: a node taken for dead, whose jobs were handed back to others, claims nothing.
  */
-export async function claimSegment(db: Db, queue: Queue, { seg, scene, job }: SegmentWithJob, nodeId: string, started: Date, lease?: QueueLease): Promise<boolean> {
+export async function claimSegment(db: Tx, queue: Queue, { seg, scene, job }: SegmentWithJob, nodeId: string, started: Date, lease?: QueueLease): Promise<boolean> {
   return db.transaction(async (tx) => {
     if (lease && !(await queue.holds(tx, lease))) return false;
     const rows = await tx
