@@ -151,4 +151,21 @@ describe('a queue job with no tries left', () => {
     expect(job!.error?.message).toMatch(/Killer: rendering the segment failed on all 3 tries: Error: connect ECONNREFUSED/);
     expect(await sweepGivenUp(database, queue)).toBe(0);
   });
+
+  it('is not taken for given up when a newer queue job took its key: the segment it was for goes on', async () => {
+    const { jobId, segmentId } = await runningSegment();
+    // A node fetched it and deferred the segment (graphile-worker retired the held job: no key, no
+    // tries); the node's record of its end was lost, and releaseStale unlocked it.
+    await database.db.execute(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = 'pool-x', locked_at = now()
+      where key = ${segmentKey(segmentId)}`);
+    await database.db.transaction((tx) => enqueueSegment(tx, queue, segmentId));
+    await database.db.execute(sql`update graphile_worker._private_jobs set locked_by = null, locked_at = null where key is null`);
+    expect(await sweepGivenUp(database, queue)).toBe(0);
+    const [seg] = await database.db.select().from(segments).where(sql`${segments.id} = ${segmentId}`);
+    expect(seg!.state).toBe('queued');
+    const [job] = await database.db.select().from(jobs).where(sql`${jobs.id} = ${jobId}`);
+    expect(job!.state).toBe('running');
+    const left = await database.db.execute<{ key: string | null }>(sql`select key from graphile_worker._private_jobs where payload->>'segmentId' = ${segmentId}`);
+    expect(left.map((j) => j.key)).toEqual([segmentKey(segmentId)]);
+  });
 });

@@ -128,10 +128,14 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
       return rows.length > 0;
     },
     async takeGivenUp(tx) {
-      return tx.execute<GivenUpJob>(sql`delete from graphile_worker._private_jobs j
-        using graphile_worker._private_tasks t
-        where t.id = j.task_id and j.attempts >= j.max_attempts and j.locked_at is null
-        returning t.identifier as task, j.payload, j.attempts, j.last_error as "lastError"`);
+      // A retired keyed job (its end lost, then unlocked by releaseStale) goes too, but its work was
+      // handed to the newer job that took its key: that is not given up.
+      return tx.execute<GivenUpJob>(sql`with gone as (delete from graphile_worker._private_jobs j
+          using graphile_worker._private_tasks t
+          where t.id = j.task_id and j.attempts >= j.max_attempts and j.locked_at is null
+          returning t.identifier as task, j.key, j.payload, j.attempts, j.last_error)
+        select task, payload, attempts, last_error as "lastError" from gone
+        where key is not null or not (task = any(${textArray(KEYED_TASKS)}::text[]))`);
     },
     async backlog(tx, tasks) {
       const [row] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker._private_jobs j
