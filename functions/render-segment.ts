@@ -67,11 +67,14 @@ export default defineFunction({
     const open = seg.toPlay === OPEN_END;
     const scout = seg.fromPlay === UNKNOWN_START;
 
-    const cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
     const work = join(env.workDir, 'segments', `${segmentId}-${seg.attempts}`);
     const cancel = jobSignal(env, job.id);
     const drop = new AbortController();
+    // Everything after the claim is in here: an error that escaped would have the queue run the job
+    // again, and a second start of a running segment would record no failed try.
+    let cwd = '';
     try {
+      cwd = await materializeBundle(db, job.bundleId!, join(env.workDir, 'bundles'));
       const request = {
         file: join(cwd, job.entry!), cwd, scene: scene.name, options: job.options,
         mediaDir: join(work, 'media'), from: scout ? 0 : seg.fromPlay,

@@ -50,6 +50,8 @@ let joinString = '';
 let dispatcher: Agent;
 let admin: Sql;
 const logs = new Map<string, string>();
+/** Every warning and error a node logged (its log tail above keeps only the last few KB). */
+const warnings = new Map<string, string[]>();
 
 function configFile(name: string, functions: string[]): string {
   const path = join(tmp, `${name}.config.mjs`);
@@ -61,7 +63,11 @@ function configFile(name: string, functions: string[]): string {
 function start(host: LabHost, args: string[]): ChildProcess {
   const child = lab.spawn(host, [process.execPath, BIN, ...args], { env: { NN_HOME: host.home, NN_LOG_LEVEL: 'warn' }, cwd: tmp });
   logs.set(host.name, '');
-  const keep = (d: Buffer) => logs.set(host.name, (logs.get(host.name)! + d.toString()).slice(-4000));
+  warnings.set(host.name, []);
+  const keep = (d: Buffer) => {
+    logs.set(host.name, (logs.get(host.name)! + d.toString()).slice(-4000));
+    warnings.get(host.name)!.push(...d.toString().split('\n').filter((l) => /\b(WARN|ERROR|FATAL)\b/.test(l)));
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   return child;
@@ -266,14 +272,17 @@ describe.skipIf(!!why)(`slow: ${NODES} nodes × ${SLOTS} slots against one Postg
     const lost = new Map(counts.filter((c) => c.type === 'segment.requeued').map((c) => [`${c.job} ${c.scene} ${c.segment}`, c.n]));
     const expected = (c: (typeof counts)[number]) => (c.type === 'segment.started' ? 1 + (lost.get(`${c.job} ${c.scene} ${c.segment}`) ?? 0) : 1);
     // Fewer starts is fine: a segment taken back may be dropped, its plays cut into others.
-    const twice = counts.filter((c) => c.type !== 'segment.requeued' && c.n > expected(c));
-    for (const t of twice) {
+    const twice = [];
+    for (const t of counts.filter((c) => c.type !== 'segment.requeued' && c.n > expected(c))) {
       const history = await admin<{ type: string; data: unknown; at: Date }[]>`select type, data, created_at as at from events
         where job_id = ${t.job} and (data->>'scene' = ${t.scene} or data->>'scene' is null) order by seq`;
       // What the nodes that started it logged (warnings and up: a failed try, a lost database connection).
       const starters = history.filter((e) => e.type === 'segment.started' && (e.data as { segment?: number }).segment === Number(t.segment)).map((e) => (e.data as { node: string }).node);
       const names = await admin<{ name: string }[]>`select name from nodes where id = any(${starters}::text[])`;
       console.log(`twice: ${t.scene} segment ${t.segment}\n${eventLines(history)}\n${names.map(({ name }) => `--- ${name}\n${logs.get(name)?.slice(-2000)}`).join('\n')}`);
+      // In the failure itself too: a CI log keeps only its end.
+      const mine = history.filter((e) => (e.data as { segment?: number } | null)?.segment === Number(t.segment) || e.type.startsWith('scene.'));
+      twice.push({ ...t, history: eventLines(mine).split('\n'), warnings: names.flatMap(({ name }) => (warnings.get(name) ?? []).slice(-8).map((w) => `${name}: ${w.slice(0, 300)}`)) });
     }
     const requeued = [...lost.values()].reduce((n, k) => n + k, 0);
     console.log(`${requeued} segment(s) went back to the queue from a node taken for dead`);
