@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 from conftest import PY, SCENES, driver, env, scene_req
@@ -83,6 +84,44 @@ def test_serve_sequence_and_crash(media: Path) -> None:
             return [{k: v for k, v in p.items() if k not in ("stepSeconds", "drawSeconds", "codeSeconds", "seconds")} for p in plays]
 
         assert f["ok"] and untimed(f["plays"]) == untimed(a["plays"])
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_serve_runs_requests_side_by_side_and_cancels_one(media: Path) -> None:
+    """One server for all of a node's slots: a request that never ends does not hold up the next,
+    replies come by id as requests end, and a cancelled request's child goes without a reply."""
+    proc = subprocess.Popen(
+        [PY, "-m", "nn_driver", "serve"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def send(obj: dict) -> None:
+        proc.stdin.write(json.dumps(obj) + "\n")
+        proc.stdin.flush()
+
+    hogs = SCENES / "hogs.py"
+    try:
+        send({"id": "loop", "cmd": "plan", **scene_req(hogs, "LoopInConstruct", media / "loop", format="png-sequence")})
+        send({"id": "fine", "cmd": "plan", **scene_req(hogs, "Fine", media / "fine", format="png-sequence")})
+        fine = json.loads(proc.stdout.readline())
+        assert fine["id"] == "fine" and fine["ok"] and len(fine["plays"]) == 1
+        # the looping request's child is still there (its own process group) until it is cancelled
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) == 1
+        send({"cancel": "loop"})
+        deadline = time.monotonic() + 10
+        while subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True).returncode == 0:
+            assert time.monotonic() < deadline, "the cancelled request's child is still running"
+            time.sleep(0.1)
+        # the server goes on, and owes the cancelled request no reply: the next line is the next request's
+        send({"id": "after", "cmd": "plan", **scene_req(hogs, "Fine", media / "after", format="png-sequence")})
+        after = json.loads(proc.stdout.readline())
+        assert after["id"] == "after" and after["ok"]
         proc.stdin.close()
         assert proc.wait(timeout=30) == 0
     finally:

@@ -134,8 +134,13 @@ export async function openCluster(cmd: RenderCommand): Promise<{ client: Cluster
   }
   const workers = cmd.local ?? cpus().length;
   if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
+  const config = { ...cmd.config, concurrency: workers, http: { ...cmd.config.http, host: '127.0.0.1', port: 0 } };
+  // Python importing manim is the longest part of the start: it begins before Node loads the
+  // coordinator's code (a third of a second or more), not after.
+  const { startDrivers } = await import('../driver/info.ts');
+  const drivers = startDrivers(config);
   const { startCoordinator } = await import('../runtime/coordinator.ts');
-  const starting = startCoordinator({ ...cmd.config, concurrency: workers, http: { ...cmd.config.http, host: '127.0.0.1', port: 0 } });
+  const starting = startCoordinator(config, { drivers });
   stopOnSignal(starting);
   const local = await starting;
   return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };

@@ -39,8 +39,13 @@ async function nodeVersions(pool: DriverPool): Promise<Record<string, unknown>> 
   }
 }
 
-/** A node's warm drivers, started first thing: Python imports manim while the rest starts up. */
-export function startDrivers(config: Config): { driver: DriverPool; versions: Promise<Record<string, unknown>> } {
+export interface StartedDrivers {
+  driver: DriverPool;
+  versions: Promise<Record<string, unknown>>;
+}
+
+/** A node's warm driver, started first thing: Python imports manim while the rest starts up. */
+export function startDrivers(config: Config): StartedDrivers {
   const driver = new DriverPool(renderConcurrency(config), config.nice, config.limits);
   driver.warm();
   return { driver, versions: nodeVersions(driver) };

@@ -14,10 +14,13 @@ const replySchema = z.union([
   z.object({ id: z.string(), ok: z.literal(false), error: driverErrorSchema }),
 ]);
 
-/** One warm `python -m nn_driver serve`: manim imported once, a forked child per request. */
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+/** The warm `python -m nn_driver serve`: manim imported once, a forked child per request, several
+ *  at once, each answered by its id. */
 class WarmDriver {
   readonly child: ChildProcess;
-  private pending?: { id: string; resolve: (v: unknown) => void; reject: (e: Error) => void };
+  private pending = new Map<string, Pending>();
   private stderr = '';
   exited = false;
 
@@ -32,10 +35,13 @@ class WarmDriver {
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-8000);
     });
+    // A closed pipe to a driver that died is reported by its exit below, not as a crash of the node.
+    this.child.stdin!.on('error', () => {});
     this.child.on('exit', (code, signal) => {
       this.exited = true;
-      this.pending?.reject(new Error(`the Python driver exited (${signal ?? code}): ${this.stderr.trim().split('\n').slice(-5).join('\n')}`));
-      this.pending = undefined;
+      const err = new Error(`the Python driver exited (${signal ?? code}): ${this.stderr.trim().split('\n').slice(-5).join('\n')}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
     });
   }
 
@@ -47,24 +53,33 @@ class WarmDriver {
       log.debug({ line }, 'driver output that is not a reply');
       return;
     }
-    const p = this.pending;
-    if (!p || p.id !== msg.id) return;
-    this.pending = undefined;
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg);
     else p.reject(new SceneError(msg.error));
   }
 
-  call(cmd: string, request: object): Promise<unknown> {
+  /** A request's reply; `signal` cancels it: its child is killed with what it started, and the
+   *  call rejects at once with the signal's reason. */
+  call(cmd: string, request: object, signal?: AbortSignal): Promise<unknown> {
     if (this.exited) return Promise.reject(new Error('the Python driver is not running'));
     const id = randomUUID();
     return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject };
+      const onAbort = () => {
+        this.pending.delete(id);
+        if (!this.exited) this.child.stdin!.write(JSON.stringify({ cancel: id }) + '\n');
+        reject(signal!.reason instanceof Error ? signal!.reason : new Error('the render was cancelled'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, { resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)) });
       this.child.stdin!.write(JSON.stringify({ ...request, id, cmd }) + '\n');
     });
   }
 
-  /** SIGTERM first: the driver kills its render child's process group (LaTeX, ffmpeg, whatever the
-   *  scene started), then exits; a driver that does not is killed with its own group. */
+  /** SIGTERM first: the driver kills its render children's process groups (LaTeX, ffmpeg, whatever
+   *  the scenes started), then exits; a driver that does not is killed with its own group. */
   kill(): void {
     if (this.exited || !this.child.pid) return;
     const pid = this.child.pid;
@@ -81,11 +96,16 @@ class WarmDriver {
   }
 }
 
-/** As many warm drivers as the node renders at once; a request waits for a free one. */
+/**
+ * A node's driver: one warm server that runs as many requests at once as the node renders
+ * (`size`); a request past that waits for a free slot. One server, not one per slot: Python imports
+ * manim once per node (a second or two of CPU each, which a node's start waits for), and the
+ * children share that import copy-on-write. A server that dies is started again by the next call.
+ */
 export class DriverPool {
-  private idle: WarmDriver[] = [];
-  private waiters: ((d: WarmDriver) => void)[] = [];
-  private all = new Set<WarmDriver>();
+  private server?: WarmDriver;
+  private busy = 0;
+  private waiters: (() => void)[] = [];
   private closed = false;
 
   constructor(
@@ -94,63 +114,54 @@ export class DriverPool {
     private readonly limits: Limits = limitsSchema.parse(undefined),
   ) {}
 
-  private spawnOne(): WarmDriver {
-    const d = new WarmDriver(this.nice);
-    this.all.add(d);
-    d.child.on('exit', () => this.all.delete(d));
-    return d;
+  /** The server, started now if it is not running, so a render rarely waits for Python to import manim. */
+  warm(): WarmDriver | undefined {
+    if (this.closed) return undefined;
+    if (!this.server || this.server.exited) this.server = new WarmDriver(this.nice);
+    return this.server;
   }
 
-  /**
-   * Starts one driver now and keeps one spare from then on, so a render rarely waits for Python to
-   * import manim, yet a node holds only its busy drivers and one more: each is about 120 MB, and
-   * fifty nodes of four slots warming every driver at boot would hold 24 GB doing nothing.
-   */
-  warm(): void {
-    if (!this.closed && this.idle.length === 0 && this.all.size < this.size) this.idle.push(this.spawnOne());
-  }
-
-  private async acquire(): Promise<WarmDriver> {
-    const d = this.idle.pop();
-    const got = d && !d.exited ? d : this.all.size < this.size ? this.spawnOne() : undefined;
-    if (got) {
-      this.warm();
-      return got;
+  private async slot(): Promise<void> {
+    if (this.busy < this.size) {
+      this.busy++;
+      return;
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    // The slot is handed over as it is freed (busy stays as it is).
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
-  private releaseDriver(d: WarmDriver): void {
-    if (d.exited || this.closed) return;
-    const w = this.waiters.shift();
-    if (w) w(d);
-    else this.idle.push(d);
+  private free(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.busy--;
   }
 
-  /** Runs one driver command; `signal` kills the render (and its driver, replaced on demand). Scene
-   *  code runs under the node's limits; `wallSeconds` raises its wall-time floor for this call. */
+  /** Runs one driver command; `signal` kills its render. Scene code runs under the node's limits;
+   *  `wallSeconds` raises its wall-time floor for this call. */
   async call<T>(cmd: string, request: object, schema: z.ZodType<T>, signal?: AbortSignal, wallSeconds?: number): Promise<T> {
     if (this.closed) throw new Error('driver pool is closed');
     signal?.throwIfAborted();
-    const d = await this.acquire();
-    const onAbort = () => d.kill();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    await this.slot();
     try {
-      const reply = await d.call(cmd, { ...request, limits: driverLimits(cmd, this.limits, wallSeconds) });
+      signal?.throwIfAborted();
+      const server = this.warm();
+      if (!server) throw new Error('driver pool is closed');
+      const reply = await server.call(cmd, { ...request, limits: driverLimits(cmd, this.limits, wallSeconds) }, signal);
       return schema.parse(reply);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      if (d.exited && this.waiters.length && !this.closed) this.waiters.shift()!(this.spawnOne());
-      else this.releaseDriver(d);
+      this.free();
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const exits = [...this.all].map((d) => new Promise<void>((r) => (d.exited ? r() : d.child.once('exit', () => r()))));
-    for (const d of this.all) d.child.stdin?.end();
-    const timer = setTimeout(() => this.all.forEach((d) => d.kill()), 3000);
-    await Promise.all(exits);
+    const d = this.server;
+    if (!d || d.exited) return;
+    const exited = new Promise<void>((r) => d.child.once('exit', () => r()));
+    // Its running requests end first; then it exits (stdin closed), or is killed after 3 s.
+    d.child.stdin?.end();
+    const timer = setTimeout(() => d.kill(), 3000);
+    await exited;
     clearTimeout(timer);
   }
 }

@@ -10,7 +10,7 @@ import { loadOrCreateCertificate } from '../lib/cert.ts';
 import { formatJoinString } from '../lib/join-string.ts';
 import { isLoopbackHost, reachableUrl } from '../lib/hosts.ts';
 import { ensureNodeRole, nodeRoleUrl } from '../db/roles.ts';
-import { startDrivers } from '../driver/info.ts';
+import { startDrivers, type StartedDrivers } from '../driver/info.ts';
 import { announceCoordinator } from './announce.ts';
 
 export interface Coordinator {
@@ -38,7 +38,16 @@ function databaseUrlFor(url: string, host: string): string {
  * the HTTP runtime and a local worker, advertised on the LAN. Stopping it hands running work back
  * and stops Postgres last.
  */
-export async function startCoordinator(config: Config, opts: { listen?: boolean; /** `up`: say so in the home (announce.ts) */ announce?: boolean } = {}): Promise<Coordinator> {
+export async function startCoordinator(
+  config: Config,
+  opts: {
+    listen?: boolean;
+    /** `up`: say so in the home (announce.ts) */
+    announce?: boolean;
+    /** Its driver, started by the caller before it loaded this module (see openCluster). */
+    drivers?: StartedDrivers;
+  } = {},
+): Promise<Coordinator> {
   const home = homeDir(config.home);
   const token = clusterToken(home, config.token);
   // Served by HTTPS (when not on loopback) and by the embedded Postgres (always: SSL costs nothing).
@@ -46,7 +55,7 @@ export async function startCoordinator(config: Config, opts: { listen?: boolean;
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.database.url;
   // Python imports manim while Postgres starts: both take a second or so.
-  const { driver, versions: versionsReady } = startDrivers(config);
+  const { driver, versions: versionsReady } = opts.drivers ?? startDrivers(config);
   let advertised: Advertised | undefined;
   try {
     if (!databaseUrl) {
