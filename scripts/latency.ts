@@ -16,6 +16,8 @@ import { startCoordinator } from '../src/runtime/coordinator.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { driverEnv, PROJECT_ROOT } from '../src/driver/python.ts';
 
+const run = promisify(execFile);
+
 const { values: args } = parseArgs({ options: { pairs: { type: 'string', default: '7' } } });
 const PAIRS = Number(args.pairs);
 if (!Number.isInteger(PAIRS) || PAIRS < 1) throw new Error(`--pairs must be a whole number above 0, got ${args.pairs}`);
@@ -62,7 +64,6 @@ const localHome = mkdtempSync(join(tmpdir(), 'nn-latency-local-'));
 const { NN_URL: _url, NN_TOKEN: _token, NN_JOIN: _join, ...userEnv } = process.env;
 await fixedCost('with a local cluster (--local, the default without --cluster)', 2, [], { ...userEnv, NN_HOME: localHome }, 1);
 
-const run = promisify(execFile);
 
 /** Wall milliseconds of a command that must succeed. Not spawnSync: the coordinator runs in this
  *  process, and a blocked event loop would leave the CLI's requests unanswered. */
