@@ -64,7 +64,6 @@ const localHome = mkdtempSync(join(tmpdir(), 'nn-latency-local-'));
 const { NN_URL: _url, NN_TOKEN: _token, NN_JOIN: _join, ...userEnv } = process.env;
 await fixedCost('with a local cluster (--local, the default without --cluster)', 2, [], { ...userEnv, NN_HOME: localHome }, 1);
 
-
 /** Wall milliseconds of a command that must succeed. Not spawnSync: the coordinator runs in this
  *  process, and a blocked event loop would leave the CLI's requests unanswered. */
 async function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {

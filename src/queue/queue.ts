@@ -71,10 +71,12 @@ export type GivenUpJob = {
   lastError: string | null;
 };
 
-/** Tasks always added with a job key (store/queue-keys.ts): one of them without a key was retired. */
-const KEYED_TASKS = ['plan', 'render-segment', 'stitch'];
-
 const textArray = (xs: string[]) => `{${xs.map((x) => JSON.stringify(x)).join(',')}}`;
+
+/** Tasks always added with a job key (store/queue-keys.ts): one of them without a key was retired
+ *  (graphile-worker took its key for a newer job, or removed it, while it ran). Over jobs `j`, tasks `t`. */
+const KEYED_TASKS = ['plan', 'render-segment', 'stitch'];
+const RETIRED = sql`(j.key is null and t.identifier = any(${textArray(KEYED_TASKS)}::text[]))`;
 
 /** The queue's utilities on the node's queue pool (pool.ts), which its runner shares; the caller ends the pool. */
 export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): Promise<Queue> {
@@ -116,8 +118,7 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
       // one, or remove_job retired it) must never run again: a try given back would revive it
       // beside its successor, and two nodes would render one segment.
       await tx.execute(sql`delete from graphile_worker._private_jobs j using graphile_worker._private_tasks t
-        where t.id = j.task_id and j.locked_by = any(${textArray(poolIds)}::text[]) and j.key is null
-          and t.identifier = any(${textArray(KEYED_TASKS)}::text[])`);
+        where t.id = j.task_id and j.locked_by = any(${textArray(poolIds)}::text[]) and ${RETIRED}`);
       await tx.execute(sql`update graphile_worker._private_jobs set attempts = greatest(attempts - 1, 0)
         where locked_by = any(${textArray(poolIds)}::text[])`);
       // In this transaction: graphile-worker's own call would wait on the rows locked just above.
@@ -133,9 +134,8 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
       return tx.execute<GivenUpJob>(sql`with gone as (delete from graphile_worker._private_jobs j
           using graphile_worker._private_tasks t
           where t.id = j.task_id and j.attempts >= j.max_attempts and j.locked_at is null
-          returning t.identifier as task, j.key, j.payload, j.attempts, j.last_error)
-        select task, payload, attempts, last_error as "lastError" from gone
-        where key is not null or not (task = any(${textArray(KEYED_TASKS)}::text[]))`);
+          returning t.identifier as task, j.payload, j.attempts, j.last_error, ${RETIRED} as retired)
+        select task, payload, attempts, last_error as "lastError" from gone where not retired`);
     },
     async backlog(tx, tasks) {
       const [row] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker._private_jobs j
