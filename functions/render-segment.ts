@@ -32,14 +32,14 @@ import { storePlays } from '../src/store/play-cache.ts';
  */
 async function deferred(env: FunctionEnv, { seg, scene }: SegmentWithJob, plan: ScenePlan | undefined): Promise<boolean> {
   if (!(await takesWork(env.database.db, env.nodeId))) {
-    await deferSegment(env.database.db, env.queue, seg, new Date(Date.now() + HEARTBEAT_MS));
+    await deferSegment(env.database.db, env.queue, seg, new Date(Date.now() + HEARTBEAT_MS), env.lease);
     return true;
   }
   if (!env.config.segments.rebalance || seg.fromPlay <= 0 || !plan) return false;
   const before = await sceneProgress(env.database.db, scene.id);
   const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, env.config.segments.setupSeconds);
   if (steal.take) return false;
-  await deferSegment(env.database.db, env.queue, seg, new Date(Date.now() + steal.retryInSeconds * 1000));
+  await deferSegment(env.database.db, env.queue, seg, new Date(Date.now() + steal.retryInSeconds * 1000), env.lease);
   return true;
 }
 
@@ -111,7 +111,7 @@ export default defineFunction({
           segmentWallSeconds(env.config.limits, plan, seg.fromPlay, seg.toPlay),
         )
         .finally(stopSteering);
-      const toPlay = await settleEnd(db, env.queue, segmentId, result.lastPlay, plan?.plays);
+      const toPlay = await settleEnd(db, env.queue, segmentId, env.nodeId, result.lastPlay, plan?.plays);
       result.partials = result.partials.filter((p) => p.index <= toPlay);
       const files = [
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),

@@ -11,7 +11,8 @@ import { segmentKey } from '../src/store/queue-keys.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { reapDeadNodes, sweepGivenUp } from '../src/runtime/recovery.ts';
 import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
-import { claimSegment, segmentWithJob } from '../src/store/segments/claim.ts';
+import { claimSegment, deferSegment, segmentWithJob } from '../src/store/segments/claim.ts';
+import { retryOrFail } from '../src/store/segments/retry.ts';
 
 // Node deaths without killing real machines: a node row whose heartbeat is old holds the segment
 // and its queue job, as a killed node leaves them, and the reaper of a live node takes them back.
@@ -40,17 +41,33 @@ async function runningSegment() {
   return { jobId: job!.id, segmentId: seg!.id };
 }
 
-/** A node takes the segment (its queue job fetched: one attempt used) and dies; the reaper runs. */
-async function dieWhileRendering(segmentId: string): Promise<string[]> {
+/** A node row whose heartbeat is old, with its queue pool: taken for dead by the next reaper. */
+async function slowNode(prefix = 'slow'): Promise<{ id: string; pool: string }> {
   const id = randomUUID();
   const pool = `pool-${id}`;
   await database.db.insert(nodes).values({
-    id, name: `doomed-${id.slice(0, 4)}`, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1,
+    id, name: `${prefix}-${id.slice(0, 4)}`, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1,
     functions: ['render-segment'], workerIds: [pool], lastSeen: new Date(Date.now() - 60_000),
   });
+  return { id, pool };
+}
+
+/** The segment's queue job is fetched by this pool (one attempt used); its id. */
+async function fetchQueueJob(segmentId: string, pool: string): Promise<string> {
+  const [job] = await database.db.execute<{ id: string }>(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = ${pool}, locked_at = now()
+    where key = ${segmentKey(segmentId)} returning id::text`);
+  return job!.id;
+}
+
+const segmentQueueJobs = (segmentId: string) =>
+  database.db.execute<{ id: string; key: string | null; locked_by: string | null }>(sql`select j.id::text, j.key, j.locked_by from graphile_worker._private_jobs j
+    join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = 'render-segment' and j.payload->>'segmentId' = ${segmentId}`);
+
+/** A node takes the segment (its queue job fetched: one attempt used) and dies; the reaper runs. */
+async function dieWhileRendering(segmentId: string): Promise<string[]> {
+  const { id, pool } = await slowNode('doomed');
   await database.db.update(segments).set({ state: 'running', nodeId: id }).where(sql`${segments.id} = ${segmentId}`);
-  await database.db.execute(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = ${pool}, locked_at = now()
-    where key = ${segmentKey(segmentId)}`);
+  await fetchQueueJob(segmentId, pool);
   return reapDeadNodes(database, queue);
 }
 
@@ -80,35 +97,21 @@ describe('a node that dies is not its work\'s failure', () => {
 
   it('does not revive a queue job of the segment that a newer one replaced while the dead node held it', async () => {
     const { segmentId } = await runningSegment();
-    const id = randomUUID();
-    const pool = `pool-${id}`;
-    await database.db.insert(nodes).values({
-      id, name: `doomed-${id.slice(0, 4)}`, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1,
-      functions: ['render-segment'], workerIds: [pool], lastSeen: new Date(Date.now() - 60_000),
-    });
-    await database.db.execute(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = ${pool}, locked_at = now()
-      where key = ${segmentKey(segmentId)}`);
+    const { pool } = await slowNode('doomed');
+    await fetchQueueJob(segmentId, pool);
     // The node deferred the segment before it died: graphile-worker made a newer queue job for the
     // key and retired the held one (no key, no tries). Given its try back, two nodes would render it.
     await database.db.transaction((tx) => enqueueSegment(tx, queue, segmentId));
     await reapDeadNodes(database, queue);
-    const held = await database.db.execute<{ key: string | null }>(sql`select key from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-      where t.identifier = 'render-segment' and j.payload->>'segmentId' = ${segmentId}`);
-    expect(held.map((j) => j.key)).toEqual([segmentKey(segmentId)]);
+    expect((await segmentQueueJobs(segmentId)).map((j) => j.key)).toEqual([segmentKey(segmentId)]);
   });
 });
 
 describe('a node taken for dead while it claims a segment', () => {
   it('has the segment taken back with its queue job: no second node renders it beside the first', async () => {
     const { jobId, segmentId } = await runningSegment();
-    const id = randomUUID();
-    const pool = `pool-${id}`;
-    await database.db.insert(nodes).values({
-      id, name: `slow-${id.slice(0, 4)}`, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1,
-      functions: ['render-segment'], workerIds: [pool], lastSeen: new Date(Date.now() - 60_000),
-    });
-    const [held] = await database.db.execute<{ id: string }>(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = ${pool}, locked_at = now()
-      where key = ${segmentKey(segmentId)} returning id::text`);
+    const { id, pool } = await slowNode();
+    const held = await fetchQueueJob(segmentId, pool);
     // The slow node's claim has checked its lease and marked the segment running, and has not
     // committed yet when another node's reaper takes the slow node for dead.
     const row = (await segmentWithJob(database.db, segmentId))!;
@@ -116,7 +119,7 @@ describe('a node taken for dead while it claims a segment', () => {
     let checked!: () => void;
     const claimChecked = new Promise<void>((r) => (checked = r));
     const claim = database.db.transaction(async (tx) => {
-      const ok = await claimSegment(tx, queue, row, id, new Date(), { jobId: held!.id, lockedBy: pool });
+      const ok = await claimSegment(tx, queue, row, id, new Date(), { jobId: held, lockedBy: pool });
       checked();
       await new Promise<void>((r) => (commit = r));
       return ok;
@@ -138,6 +141,58 @@ describe('a node taken for dead while it claims a segment', () => {
   });
 });
 
+describe('a node taken for dead that goes on running its queue job', () => {
+  it('defers nothing: the queue job the next node fetched stays the segment\'s only one, and that node claims it', async () => {
+    const { segmentId } = await runningSegment();
+    const slow = await slowNode();
+    const held = await fetchQueueJob(segmentId, slow.pool);
+    expect(await reapDeadNodes(database, queue)).toContain(`slow-${slow.id.slice(0, 4)}`);
+    const live = `pool-${randomUUID()}`;
+    expect(await fetchQueueJob(segmentId, live)).toBe(held);
+    // The slow node's render wakes up and leaves the segment to a render that reaches it sooner.
+    const row = (await segmentWithJob(database.db, segmentId))!;
+    await deferSegment(database.db, queue, row.seg, new Date(Date.now() + 5000), { jobId: held, lockedBy: slow.pool });
+    expect(await segmentQueueJobs(segmentId)).toEqual([{ id: held, key: segmentKey(segmentId), locked_by: live }]);
+    expect(await claimSegment(database.db, queue, row, randomUUID(), new Date(), { jobId: held, lockedBy: live })).toBe(true);
+  });
+
+  it('claims nothing with a queue job whose key a newer one took: the newer one renders the segment', async () => {
+    const { segmentId } = await runningSegment();
+    const pool = `pool-${randomUUID()}`;
+    const held = await fetchQueueJob(segmentId, pool);
+    await database.db.transaction((tx) => enqueueSegment(tx, queue, segmentId));
+    const row = (await segmentWithJob(database.db, segmentId))!;
+    expect(await claimSegment(database.db, queue, row, randomUUID(), new Date(), { jobId: held, lockedBy: pool })).toBe(false);
+    const [seg] = await database.db.select().from(segments).where(sql`${segments.id} = ${segmentId}`);
+    expect(seg!.state).toBe('queued');
+    const newer = (await segmentQueueJobs(segmentId)).find((j) => j.key === segmentKey(segmentId))!;
+    expect(newer.id).not.toBe(held);
+    expect(await claimSegment(database.db, queue, row, randomUUID(), new Date(), { jobId: newer.id, lockedBy: pool })).toBe(false);
+    await database.db.execute(sql`update graphile_worker._private_jobs set locked_by = ${pool}, locked_at = now() where id = ${newer.id}`);
+    expect(await claimSegment(database.db, queue, row, randomUUID(), new Date(), { jobId: newer.id, lockedBy: pool })).toBe(true);
+  });
+
+  it('records no failed try when its render fails after the segment went to another node: that node keeps it', async () => {
+    const { jobId, segmentId } = await runningSegment();
+    const slow = await slowNode();
+    const first = await fetchQueueJob(segmentId, slow.pool);
+    const row = (await segmentWithJob(database.db, segmentId))!;
+    expect(await claimSegment(database.db, queue, row, slow.id, new Date(), { jobId: first, lockedBy: slow.pool })).toBe(true);
+    await reapDeadNodes(database, queue);
+    const live = `pool-${randomUUID()}`;
+    const liveNode = randomUUID();
+    const held = await fetchQueueJob(segmentId, live);
+    expect(await claimSegment(database.db, queue, (await segmentWithJob(database.db, segmentId))!, liveNode, new Date(), { jobId: held, lockedBy: live })).toBe(true);
+    await retryOrFail(database.db, queue, (await segmentWithJob(database.db, segmentId))!, slow.id, { message: 'the driver was killed' }, { permanent: false, maxAttempts: 3 });
+    const [seg] = await database.db.select().from(segments).where(sql`${segments.id} = ${segmentId}`);
+    expect(seg!.state).toBe('running');
+    expect(seg!.nodeId).toBe(liveNode);
+    expect(await segmentQueueJobs(segmentId)).toEqual([{ id: held, key: segmentKey(segmentId), locked_by: live }]);
+    const retries = await database.db.execute(sql`select 1 from events where job_id = ${jobId} and type = 'segment.retry'`);
+    expect(retries).toHaveLength(0);
+  });
+});
+
 describe('a queue job with no tries left', () => {
   it('ends its scene as failed, with the last error, and leaves the queue', async () => {
     const { jobId, segmentId } = await runningSegment();
@@ -156,8 +211,7 @@ describe('a queue job with no tries left', () => {
     const { jobId, segmentId } = await runningSegment();
     // A node fetched it and deferred the segment (graphile-worker retired the held job: no key, no
     // tries); the node's record of its end was lost, and releaseStale unlocked it.
-    await database.db.execute(sql`update graphile_worker._private_jobs set attempts = attempts + 1, locked_by = 'pool-x', locked_at = now()
-      where key = ${segmentKey(segmentId)}`);
+    await fetchQueueJob(segmentId, 'pool-x');
     await database.db.transaction((tx) => enqueueSegment(tx, queue, segmentId));
     await database.db.execute(sql`update graphile_worker._private_jobs set locked_by = null, locked_at = null where key is null`);
     expect(await sweepGivenUp(database, queue)).toBe(0);
@@ -165,7 +219,6 @@ describe('a queue job with no tries left', () => {
     expect(seg!.state).toBe('queued');
     const [job] = await database.db.select().from(jobs).where(sql`${jobs.id} = ${jobId}`);
     expect(job!.state).toBe('running');
-    const left = await database.db.execute<{ key: string | null }>(sql`select key from graphile_worker._private_jobs where payload->>'segmentId' = ${segmentId}`);
-    expect(left.map((j) => j.key)).toEqual([segmentKey(segmentId)]);
+    expect((await segmentQueueJobs(segmentId)).map((j) => j.key)).toEqual([segmentKey(segmentId)]);
   });
 });

@@ -55,9 +55,9 @@ export interface Queue {
   /** Queue jobs of these tasks with tries left, queued or running: the work there is to do. */
   backlog(tx: Tx, tasks: string[]): Promise<number>;
   /**
-   * Whether the queue still holds this job for the pool that locked it. A node taken for dead has its
-   * jobs handed back (handBack) while its process may still run them: work it would claim after
-   * that is another node's now. The job's row stays share-locked to the end of `tx`, so a hand-back
+   * Whether the queue still holds this job for the pool that locked it, and no newer job took its
+   * key. A node taken for dead has its jobs handed back (handBack) while its process may still run
+   * them: work it would claim after that is another node's now; so is the work of a retired job. The job's row stays share-locked to the end of `tx`, so a hand-back
    * waits for the claim that checked it.
    */
   holds(tx: Tx, lease: QueueLease): Promise<boolean>;
@@ -125,7 +125,8 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
       await tx.execute(sql`select graphile_worker.force_unlock_workers(${textArray(poolIds)}::text[])`);
     },
     async holds(tx, lease) {
-      const rows = await tx.execute(sql`select 1 from graphile_worker._private_jobs where id = ${lease.jobId} and locked_by = ${lease.lockedBy} for share`);
+      const rows = await tx.execute(sql`select 1 from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+        where j.id = ${lease.jobId} and j.locked_by = ${lease.lockedBy} and not ${RETIRED} for share of j`);
       return rows.length > 0;
     },
     async takeGivenUp(tx) {

@@ -59,7 +59,8 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
           check = true;
           throw err;
         });
-        if (row?.state !== 'running') return drop.abort();
+        // Dropped, cancelled, or taken back from this node (presumed dead) and given to another.
+        if (row?.state !== 'running' || row.nodeId !== env.nodeId) return drop.abort();
         if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay);
         started = row.fromPlay !== UNKNOWN_START;
         if (row.toPlay !== OPEN_END) end = row.toPlay;
@@ -68,7 +69,7 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       if (!at) return;
       if ((at.play !== reported.play || at.frames !== reported.frames) && Date.now() - reported.at > 500) {
         reported = { play: at.play, frames: at.frames, at: Date.now() };
-        await recordProgress(db, segmentId, at.play, at.frames);
+        await recordProgress(db, segmentId, env.nodeId, at.play, at.frames);
       }
       if (end === OPEN_END || final || at.scouting || at.play < end) return;
       const next = env.config.segments.rebalance ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;

@@ -51,8 +51,16 @@ export async function sceneProgress(db: Db, sceneId: string) {
     .where(eq(segments.sceneId, sceneId));
 }
 
-/** A queued segment left to a running render that reaches it sooner is offered again at `runAt`,
- *  still avoiding the nodes that failed it. */
-export async function deferSegment(db: Db, queue: Queue, seg: { id: string; failures: { node: string }[] }, runAt: Date): Promise<void> {
-  await db.transaction((tx) => enqueueSegment(tx, queue, seg.id, { runAt, flags: seg.failures.map((f) => avoidFlag(f.node)) }));
+/**
+ * A queued segment left to a running render that reaches it sooner is offered again at `runAt`,
+ * still avoiding the nodes that failed it. With `lease`, only while the queue still holds its job for
+ * this node: a node taken for dead whose job went to another would otherwise replace that node's
+ * job with a new one (graphile-worker retires a locked job whose key is added again), and the
+ * segment that node claims would be claimed a second time by the new job.
+ */
+export async function deferSegment(db: Db, queue: Queue, seg: { id: string; failures: { node: string }[] }, runAt: Date, lease?: QueueLease): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (lease && !(await queue.holds(tx, lease))) return;
+    await enqueueSegment(tx, queue, seg.id, { runAt, flags: seg.failures.map((f) => avoidFlag(f.node)) });
+  });
 }

@@ -13,12 +13,16 @@ import { enqueueSegment } from './create.ts';
 /**
  * A failed try: the segment is queued again, avoiding every node that failed it (as long as another
  * live render node exists), until the attempts run out (or at once when `permanent`); then the scene
- * fails naming each node's error.
+ * fails naming each node's error. Nothing changes when the segment is no longer this node's.
  */
 export async function retryOrFail(db: Db, queue: Queue, { seg, scene, job }: SegmentWithJob, nodeId: string, error: JobError, opts: { permanent: boolean; maxAttempts: number }): Promise<void> {
   const failures: SegmentFailure[] = [...seg.failures, { node: nodeId, error: error.message, at: new Date().toISOString() }];
   const final = opts.permanent || seg.attempts + 1 >= opts.maxAttempts;
   await db.transaction(async (tx) => {
+    // Taken back while this node was presumed dead: the segment is another node's try now, and
+    // queueing it again would have two nodes render it.
+    const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, seg.id)).for('update');
+    if (now?.state !== 'running' || now.nodeId !== nodeId) return;
     if (final) {
       const names = new Map((await liveNodes(tx)).map((n) => [n.id, n.name]));
       const who = failures.map((f) => `${f.nodeName ?? names.get(f.node) ?? f.node.slice(0, 8)}: ${f.error}`);

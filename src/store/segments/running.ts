@@ -9,15 +9,16 @@ import { createCutSegments } from './create.ts';
 import { dropSegment } from './drop.ts';
 import { OPEN_END } from './range.ts';
 
-/** A running segment's range and state, as its render's steering reads it. */
+/** A running segment's range, state and node, as its render's steering reads it. */
 export async function segmentRange(db: Tx, segmentId: string) {
-  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, state: segments.state }).from(segments).where(eq(segments.id, segmentId));
+  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId));
   return row;
 }
 
-/** Where a running segment is and the frames it has drawn, for the cutter and the dashboard. */
-export async function recordProgress(db: Tx, segmentId: string, atPlay: number, framesDone: number): Promise<void> {
-  await db.update(segments).set({ atPlay, framesDone }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running')));
+/** Where a running segment is and the frames it has drawn, for the cutter and the dashboard (from
+ *  the node rendering it: not from one taken for dead, whose segment another node renders now). */
+export async function recordProgress(db: Tx, segmentId: string, nodeId: string, atPlay: number, framesDone: number): Promise<void> {
+  await db.update(segments).set({ atPlay, framesDone }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)));
 }
 
 /** Gives a running lead or scout its first share; its node reads this when the event arrives.
@@ -75,12 +76,13 @@ async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect,
 
 /**
  * Where a finished render's segment ends: a lead the plan has not cut yet keeps every play it drew;
- * a render that stopped short of its end keeps what it drew and hands the rest back.
+ * a render that stopped short of its end keeps what it drew and hands the rest back. Nothing changes
+ * when the segment is no longer this node's (it was taken back and another node renders it).
  */
-export async function settleEnd(db: Db, queue: Queue, segmentId: string, drawn: number, plays: Play[] | undefined): Promise<number> {
+export async function settleEnd(db: Db, queue: Queue, segmentId: string, nodeId: string, drawn: number, plays: Play[] | undefined): Promise<number> {
   return db.transaction(async (tx) => {
     const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId)).for('update');
-    if (!seg) return drawn;
+    if (!seg || seg.state !== 'running' || seg.nodeId !== nodeId) return drawn;
     if (seg.toPlay === OPEN_END) {
       await tx.update(segments).set({ toPlay: drawn }).where(eq(segments.id, segmentId));
       return drawn;
