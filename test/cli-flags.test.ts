@@ -54,6 +54,18 @@ describe("render's Manim flags give what manim render gives", () => {
     }
   }, 300_000);
 
+  it('-o names the one output as manim does: a bare name beside the others with the format’s extension, an absolute path as it is', async () => {
+    const dir = out();
+    const named = await render(['Steps', '-s', ...SIZE, ...SEED, '--out-dir', dir, '-o', 'shot']);
+    expect(named.code, named.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual(['shot.png']);
+    const elsewhere = join(out(), 'deep', 'shot.png');
+    const absolute = await render(['Steps', '-s', ...SIZE, ...SEED, '--out-dir', dir, '-o', elsewhere]);
+    expect(absolute.code, absolute.stderr).toBe(0);
+    expect(await pixels(elsewhere)).toBe(await pixels(join(dir, 'shot.png')));
+    expect(readdirSync(dir)).toEqual(['shot.png']);
+  }, 300_000);
+
   it('--format png-sequence -n 1,3: every frame of plays 1..3, numbered from 0000 as manim numbers them, same pixels', async () => {
     const theirs = ref();
     await manimRender(FILE, ['Steps'], [...SIZE, ...SEED, '--format', 'png-sequence', '-n', '1,3'], theirs);

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import { ClusterClient, ClusterError, openClusterClient } from './client.ts';
 import { discover } from '../runtime/discovery.ts';
 import { startNode, type NodeHandle } from '../runtime/node.ts';
-import { startDrivers } from '../driver/info.ts';
+import { startDriver } from '../driver/info.ts';
 import { homeDir } from '../lib/home.ts';
 import { certFingerprint, normalFingerprint } from '../lib/cert.ts';
 import type { JoinInfo } from '../lib/join-string.ts';
@@ -53,7 +53,7 @@ export async function joinCluster(opts: { config: Config; target: Partial<JoinIn
   if (!token) throw new ClusterError('a cluster token is needed: the join string `networknodes up` printed, or --token or NN_TOKEN');
   const client = opts.target.url ? await openClusterClient(opts.target) : await findOnLan(token);
   const cluster = await client.call('/cluster', clusterSchema);
-  const { driver, versions: versionsReady } = startDrivers(opts.config);
+  const { driver, versions: versionsReady } = startDriver(opts.config);
   const versions = await versionsReady;
   // A render node's own runtime takes any free port unless one is asked for: the coordinator may
   // run on this machine too.

@@ -67,7 +67,7 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
 }
 
 /** Where each output lands: `<out>/<Scene>.mp4`, a still as manim names it
- *  (`<out>/<Scene>_ManimCE_v0.22.0.png`), PNG frames in `<out>/<Scene>/`. */
+ *  (`<out>/<Scene>_ManimCE_v0.22.0.png`), PNG frames in `<out>/<Scene>/`; -o renames a lone output. */
 async function download(client: ClusterClient, job: JobDetailView, outDir: string, outputFile?: string): Promise<string[]> {
   const outputs = job.scenes.flatMap((s) => s.outputs);
   const paths: string[] = [];
@@ -75,7 +75,8 @@ async function download(client: ClusterClient, job: JobDetailView, outDir: strin
     const name = safeBundlePath(o.name);
     const rest = name.split('/').slice(1);
     let target = join(outDir, name);
-    if (outputFile && !rest.length && job.scenes.length === 1) target = join(outDir, outputFile.includes('.') ? outputFile : outputFile + name.slice(name.lastIndexOf('.')));
+    // as manim's -o: a name goes beside the others, an absolute path is used as it is
+    if (outputFile && !rest.length && job.scenes.length === 1) target = resolve(outDir, outputFile.includes('.') ? outputFile : outputFile + name.slice(name.lastIndexOf('.')));
     mkdirSync(dirname(target), { recursive: true });
     const tmp = `${target}.part`;
     await client.download(o.url, tmp);
@@ -109,7 +110,7 @@ function describeFailure(job: JobDetailView): string {
 
 /**
  * Ctrl-C or a kill of `render` stops its local cluster: renders, drivers and Postgres go with it.
- * Installed before the cluster starts, since its warm drivers fork before the start returns.
+ * Installed before the cluster starts, since its warm driver forks before the start returns.
  */
 function stopOnSignal(local: Promise<Coordinator>): void {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -137,10 +138,10 @@ export async function openCluster(cmd: RenderCommand): Promise<{ client: Cluster
   const config = { ...cmd.config, concurrency: workers, http: { ...cmd.config.http, host: '127.0.0.1', port: 0 } };
   // Python importing manim is the longest part of the start: it begins before Node loads the
   // coordinator's code (a third of a second or more), not after.
-  const { startDrivers } = await import('../driver/info.ts');
-  const drivers = startDrivers(config);
+  const { startDriver } = await import('../driver/info.ts');
+  const driver = startDriver(config);
   const { startCoordinator } = await import('../runtime/coordinator.ts');
-  const starting = startCoordinator(config, { drivers });
+  const starting = startCoordinator(config, { driver });
   stopOnSignal(starting);
   const local = await starting;
   return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { driverEnv, pythonPath } from './python.ts';
 import { infoSchema, type DriverInfo } from './protocol.ts';
-import { DriverPool } from './pool.ts';
+import { NodeDriver } from './pool.ts';
 import { renderConcurrency, type Config } from '../config/schema.ts';
 
 /** Runs one driver command in a fresh Python (no warm server) and returns its JSON reply. */
@@ -29,24 +29,24 @@ export async function driverInfo(): Promise<DriverInfo> {
   return infoSchema.parse(await runDriverOnce('info'));
 }
 
-/** What a node records about itself, asked of its own warm drivers (no Python of its own to start);
+/** What a node records about itself, asked of its own warm driver (no Python of its own to start);
  *  a node without a working driver still runs non-render functions. */
-async function nodeVersions(pool: DriverPool): Promise<Record<string, unknown>> {
+async function nodeVersions(driver: NodeDriver): Promise<Record<string, unknown>> {
   try {
-    return { ...(await pool.call('info', {}, infoSchema)), node: process.version };
+    return { ...(await driver.call('info', {}, infoSchema)), node: process.version };
   } catch (err) {
     return { node: process.version, driverError: err instanceof Error ? err.message : String(err) };
   }
 }
 
-export interface StartedDrivers {
-  driver: DriverPool;
+export interface StartedDriver {
+  driver: NodeDriver;
   versions: Promise<Record<string, unknown>>;
 }
 
 /** A node's warm driver, started first thing: Python imports manim while the rest starts up. */
-export function startDrivers(config: Config): StartedDrivers {
-  const driver = new DriverPool(renderConcurrency(config), config.nice, config.limits);
+export function startDriver(config: Config): StartedDriver {
+  const driver = new NodeDriver(renderConcurrency(config), config.nice, config.limits);
   driver.warm();
   return { driver, versions: nodeVersions(driver) };
 }

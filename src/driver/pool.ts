@@ -102,7 +102,7 @@ class WarmDriver {
  * manim once per node (a second or two of CPU each, which a node's start waits for), and the
  * children share that import copy-on-write. A server that dies is started again by the next call.
  */
-export class DriverPool {
+export class NodeDriver {
   private server?: WarmDriver;
   private busy = 0;
   private waiters: (() => void)[] = [];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config/schema.ts';
-import type { DriverPool } from '../driver/pool.ts';
+import type { NodeDriver } from '../driver/pool.ts';
 import type { Queue, QueueLease } from '../queue/queue.ts';
 import type { EventHub } from '../store/events.ts';
 import type { TexShare } from '../store/tex-share.ts';
@@ -13,7 +13,7 @@ export interface FunctionEnv {
   queue: Queue;
   /** Notifications of job events (a job id is emitted when that job has a new event). */
   events: EventHub;
-  driver: DriverPool;
+  driver: NodeDriver;
   /** This machine's copy of the cluster's TeX and text SVGs. */
   tex: TexShare;
   config: Config;

@@ -10,7 +10,7 @@ import { loadOrCreateCertificate } from '../lib/cert.ts';
 import { formatJoinString } from '../lib/join-string.ts';
 import { isLoopbackHost, reachableUrl } from '../lib/hosts.ts';
 import { ensureNodeRole, nodeRoleUrl } from '../db/roles.ts';
-import { startDrivers, type StartedDrivers } from '../driver/info.ts';
+import { startDriver, type StartedDriver } from '../driver/info.ts';
 import { announceCoordinator } from './announce.ts';
 
 export interface Coordinator {
@@ -45,7 +45,7 @@ export async function startCoordinator(
     /** `up`: say so in the home (announce.ts) */
     announce?: boolean;
     /** Its driver, started by the caller before it loaded this module (see openCluster). */
-    drivers?: StartedDrivers;
+    driver?: StartedDriver;
   } = {},
 ): Promise<Coordinator> {
   const home = homeDir(config.home);
@@ -55,7 +55,7 @@ export async function startCoordinator(
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.database.url;
   // Python imports manim while Postgres starts: both take a second or so.
-  const { driver, versions: versionsReady } = opts.drivers ?? startDrivers(config);
+  const { driver, versions: versionsReady } = opts.driver ?? startDriver(config);
   let advertised: Advertised | undefined;
   try {
     if (!databaseUrl) {

@@ -16,7 +16,7 @@ import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
 import { avoidFlag, NEEDS_LATEX } from '../store/queue-keys.ts';
 import { handBackOnStop } from '../store/segments/requeue.ts';
 import { failGivenUpWork } from '../store/given-up.ts';
-import { DriverPool } from '../driver/pool.ts';
+import { NodeDriver } from '../driver/pool.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
 import { reapDeadNodes, sweepGivenUp } from './recovery.ts';
@@ -48,8 +48,8 @@ export interface NodeOptions {
   /** nice level of the Python renders; 10 keeps a laptop in use responsive. */
   nice?: number;
   versions?: Record<string, unknown>;
-  /** Drivers started (and warming) before the node: see startDrivers. */
-  driver?: DriverPool;
+  /** A driver started (and warming) before the node: see startDriver. */
+  driver?: NodeDriver;
   /** The cluster's render stack: a node whose stack differs takes no render work. */
   clusterStack?: string;
   /** Given on the coordinator: served to joining nodes at GET /cluster. */
@@ -99,7 +99,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   const reason = stackMismatch(versions, opts.clusterStack);
   const loaded = await loadFunctions([...new Set([...config.functions, ...triggerFunctions(config), GC_TASK])], config.functionModules);
   const functions = new Map([...loaded].filter(([n]) => !reason || !RENDER_FUNCTIONS.includes(n)));
-  const driver = opts.driver ?? new DriverPool(concurrency, opts.nice ?? config.nice, config.limits);
+  const driver = opts.driver ?? new NodeDriver(concurrency, opts.nice ?? config.nice, config.limits);
   if (RENDER_FUNCTIONS.some((f) => functions.has(f))) driver.warm();
   else await driver.close();
   const workDir = prepareWorkDir(homeDir(config.home), id);
