@@ -1,5 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { freshDatabase } from './helpers/database.ts';
 import { connect, type Database } from '../src/db/client.ts';
@@ -9,10 +11,11 @@ import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { enqueueSegment } from '../src/store/segments/create.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
 import { appendEvent } from '../src/store/events.ts';
-import { reapDeadNodes, sweepGivenUp } from '../src/runtime/recovery.ts';
+import { REAPER_LOCK, reapDeadNodes, sweepGivenUp } from '../src/runtime/recovery.ts';
 import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
 import { claimSegment, deferSegment, segmentWithJob } from '../src/store/segments/claim.ts';
 import { retryOrFail } from '../src/store/segments/retry.ts';
+import { waitFor } from './helpers/node.ts';
 
 // Node deaths without killing real machines: a node row whose heartbeat is old holds the segment
 // and its queue job, as a killed node leaves them, and the reaper of a live node takes them back.
@@ -191,6 +194,32 @@ describe('a node taken for dead that goes on running its queue job', () => {
     const retries = await database.db.execute(sql`select 1 from events where job_id = ${jobId} and type = 'segment.retry'`);
     expect(retries).toHaveLength(0);
   });
+});
+
+describe('a node stopped inside a transaction (its machine suspended)', () => {
+  it('does not hold up the cluster: Postgres ends its transaction, and the reaper takes back a dead node’s work', async () => {
+    const { segmentId } = await runningSegment();
+    const { id, pool } = await slowNode('doomed');
+    await database.db.update(segments).set({ state: 'running', nodeId: id }).where(sql`${segments.id} = ${segmentId}`);
+    await fetchQueueJob(segmentId, pool);
+    // Another node, stopped while it held the reaper's lock.
+    const helper = fileURLToPath(new URL('./helpers/hold-lock.ts', import.meta.url));
+    const sleeper = spawn(process.execPath, ['--import', 'tsx', helper, db.url, String(REAPER_LOCK)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      sleeper.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor(async () => out.includes('held'), 30_000, 'the sleeper to hold the lock');
+      sleeper.kill('SIGSTOP');
+      expect(await reapDeadNodes(database, queue)).toEqual([]);
+      const reaped = await waitFor(async () => { const r = await reapDeadNodes(database, queue); return r.length > 0 && r; }, 60_000, 'the reaper to get its lock back');
+      expect(reaped).toContain(`doomed-${id.slice(0, 4)}`);
+      const [seg] = await database.db.select().from(segments).where(sql`${segments.id} = ${segmentId}`);
+      expect(seg!.state).toBe('queued');
+      expect(await queueJob(segmentId)).toMatchObject({ locked_by: null });
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  }, 90_000);
 });
 
 describe('a queue job with no tries left', () => {

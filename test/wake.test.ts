@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { labUnavailable, type LabHost } from '../scripts/lab/lab.ts';
 import { ipBin } from '../scripts/lab/netns.ts';
 import { parseConfig } from '../src/config/load.ts';
-import { labFarm, type LabFarm } from './helpers/lab-farm.ts';
+import { labFarm, type LabFarm, type NodeView } from './helpers/lab-farm.ts';
 import { submitJob, jobFinished, waitFor } from './helpers/node.ts';
 import { cli } from './helpers/cli.ts';
 import { hoursAhead } from './helpers/hours.ts';
@@ -32,6 +32,13 @@ describe('wake settings in the config', () => {
     expect(parseConfig({ wake: { enabled: true, mac: '3C-7C-3F-1E-52-A0' } }, {}).wake).toMatchObject({ enabled: true, sleepCommand: 'systemctl suspend', timeoutSeconds: 180 });
   });
 });
+
+/** How each node stood and what each host printed last: what a wait that timed out is read by. */
+function farmState(farm: LabFarm, nodes: NodeView[]): string {
+  const rows = nodes.map((n) => `${n.name}: ${n.state}, ${n.power} (${n.powerNote ?? '-'}), last seen ${n.lastSeen}`);
+  const logs = [...farm.logs].map(([host, text]) => `--- ${host}:\n${text.slice(-1500)}`);
+  return `at ${new Date().toISOString()}\n${rows.join('\n')}\n${logs.join('\n')}`;
+}
 
 /** A UDP socket on the discard port in a host's namespace, printing each datagram it gets. */
 const LISTENER = `
@@ -70,7 +77,7 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
     // machine suspended by its user): the reaper finds it gone and, wakeable, it counts as asleep.
     const offNode = await farm.join(h3, { functions: ['render-segment'], nice: 0, schedule: { hours: hoursAhead().hours, timeZone: 'UTC' } }, ['--wakeable']);
     process.kill(offNode.pid!, 'SIGSTOP');
-    await waitFor(async () => (await farm.nodes()).filter((n) => n.power === 'asleep').length === 3, 90_000, `h1, h2 and h3 asleep: ${JSON.stringify(await farm.nodes())}`);
+    await waitFor(async () => (await farm.nodes()).filter((n) => n.power === 'asleep').length === 3, 90_000, async () => `h1, h2 and h3 asleep: ${farmState(farm, await farm.nodes())}`);
     expect((await farm.nodes()).find((n) => n.name === 'h3')).toMatchObject({ state: 'offline', power: 'asleep', powerNote: 'stopped heart-beating', mac: mac3 });
     const asleep = (await farm.nodes()).find((n) => n.name === 'h1');
     expect(asleep).toMatchObject({ wakeable: true, mac, broadcast: '10.77.61.255', powerNote: 'went to sleep after 0.1 idle minutes' });
@@ -84,7 +91,7 @@ describe.skipIf(!!why)(`Wake-on-LAN in the lab${why ? ` (skipped: ${why})` : ''}
     const packets = await waitFor(async () => {
       const got = [...heard.matchAll(/^packet ([0-9a-f]+) from (\S+)$/gm)];
       return got.some((p) => p[1] === magic(mac)) && got.some((p) => p[1] === magic(mac2)) && got;
-    }, 90_000, `magic packets for h1 and h2 in h1's network: ${heard} ${farm.logs.get('h0')}`);
+    }, 90_000, async () => `magic packets for h1 and h2 in h1's network: ${heard} ${farmState(farm, await farm.nodes())}`);
     expect(new Set(packets.map((p) => p[2]))).toEqual(new Set([farm.lab.hosts[0]!.ip])); // sent by the coordinator
     // None for h3: woken outside its hours it would take nothing.
     expect(packets.every((p) => p[1] === magic(mac) || p[1] === magic(mac2))).toBe(true);

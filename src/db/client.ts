@@ -25,6 +25,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Postgres ends a session that sits this long inside a transaction, releasing its locks. A node can
+ * stop between two statements of one (its machine suspends, its user stops it): until then its row
+ * and advisory locks would hold up every other node (the reaper's lock, one held by a suspended
+ * laptop, kept the whole cluster from taking back any lost work). None of our transactions waits
+ * on anything but Postgres and local files between its statements.
+ */
+const IDLE_IN_TRANSACTION_MS = 30_000;
+
 /** A postgres.js instance for `url` (TLS pinned the way the URL says), with its own application_name.
  *  `held`: its connection is never closed for being idle or old (it holds a session lock). */
 export function postgresFor(url: string, opts: { max: number; name: string; held?: boolean }): Sql {
@@ -36,7 +45,7 @@ export function postgresFor(url: string, opts: { max: number; name: string; held
     ...(opts.held && { max_lifetime: 0 }),
     ...(target.ssl && { ssl: target.ssl }),
     onnotice: () => {},
-    connection: { application_name: opts.name },
+    connection: { application_name: opts.name, idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS },
   });
 }
 

@@ -242,6 +242,8 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       // Only a node that would take work sleeps: outside its hours or with its user active, someone
       // may be using the machine. The coordinator never does: it keeps the database and wakes the others.
       void goToSleep(idleFor);
+      // Nothing more this beat: the sleep command may stop this process inside a transaction.
+      return;
     }
     await reapDeadNodes(database, queue);
     await sweepGivenUp(database, queue);

@@ -8,7 +8,7 @@ import { log } from '../lib/log.ts';
 import { failGivenUpWork } from '../store/given-up.ts';
 
 // Any constant shared by all nodes: one reaper at a time in the whole cluster.
-const REAPER_LOCK = 0x6e6e7270;
+export const REAPER_LOCK = 0x6e6e7270;
 
 /**
  * Takes back the work of nodes that stopped heart-beating (killed, unplugged, asleep): they are

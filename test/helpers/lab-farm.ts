@@ -24,6 +24,7 @@ export interface NodeView {
   wakeable: boolean;
   mac: string | null;
   broadcast: string | null;
+  lastSeen: string;
 }
 
 /** Runs `networknodes ARGS` on a lab host with its own NN_HOME, keeping the last 20 000 characters

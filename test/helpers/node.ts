@@ -26,8 +26,10 @@ export function api(base: string, token = TOKEN) {
   };
 }
 
-/** Polls `fn` until it returns something truthy; a failing poll (a dropped connection) is retried. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+/** Polls `fn` until it returns something truthy; a failing poll (a dropped connection) is retried.
+ *  `what` names the wait in the timeout's message; as a function it is read at the timeout, so it
+ *  can say how things stood then. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, what: string | (() => string | Promise<string>) = 'condition'): Promise<T> {
   const end = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -37,7 +39,10 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeo
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    if (Date.now() > end) {
+      const said = typeof what === 'string' ? what : await Promise.resolve(what()).catch((err: unknown) => `(could not say: ${String(err)})`);
+      throw new Error(`timed out waiting for ${said}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
