@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { driverEnv, pythonPath } from './python.ts';
 import { infoSchema, type DriverInfo } from './protocol.ts';
-import { NodeDriver } from './pool.ts';
+import { NodeDriver } from './node-driver.ts';
 import { renderConcurrency, type Config } from '../config/schema.ts';
 
 /** Runs one driver command in a fresh Python (no warm server) and returns its JSON reply. */

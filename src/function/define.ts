@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import type { Config } from '../config/schema.ts';
-import type { NodeDriver } from '../driver/pool.ts';
+import type { NodeDriver } from '../driver/node-driver.ts';
 import type { Queue, QueueLease } from '../queue/queue.ts';
 import type { EventHub } from '../store/events.ts';
 import type { TexShare } from '../store/tex-share.ts';

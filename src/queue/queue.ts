@@ -57,8 +57,9 @@ export interface Queue {
   /**
    * Whether the queue still holds this job for the pool that locked it, and no newer job took its
    * key. A node taken for dead has its jobs handed back (handBack) while its process may still run
-   * them: work it would claim after that is another node's now; so is the work of a retired job. The job's row stays share-locked to the end of `tx`, so a hand-back
-   * waits for the claim that checked it.
+   * them: work it would claim after that is another node's now; so is the work of a retired job.
+   * The job's row stays share-locked to the end of `tx`, so a hand-back waits for the claim that
+   * checked it.
    */
   holds(tx: Tx, lease: QueueLease): Promise<boolean>;
   release(): Promise<void>;

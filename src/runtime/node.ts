@@ -16,7 +16,7 @@ import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
 import { avoidFlag, NEEDS_LATEX } from '../store/queue-keys.ts';
 import { handBackOnStop } from '../store/segments/requeue.ts';
 import { failGivenUpWork } from '../store/given-up.ts';
-import { NodeDriver } from '../driver/pool.ts';
+import { NodeDriver } from '../driver/node-driver.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
 import { reapDeadNodes, sweepGivenUp } from './recovery.ts';
