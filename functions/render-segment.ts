@@ -111,7 +111,7 @@ export default defineFunction({
           segmentWallSeconds(env.config.limits, plan, seg.fromPlay, seg.toPlay),
         )
         .finally(stopSteering);
-      const toPlay = await settleEnd(db, env.queue, segmentId, env.nodeId, result.lastPlay, plan?.plays);
+      const toPlay = await settleEnd(db, env.queue, segmentId, env.nodeId, result.lastPlay);
       result.partials = result.partials.filter((p) => p.index <= toPlay);
       const files = [
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),

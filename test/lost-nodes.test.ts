@@ -15,6 +15,8 @@ import { REAPER_LOCK, reapDeadNodes, sweepGivenUp } from '../src/runtime/recover
 import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
 import { claimSegment, deferSegment, segmentWithJob } from '../src/store/segments/claim.ts';
 import { retryOrFail } from '../src/store/segments/retry.ts';
+import { settleEnd } from '../src/store/segments/running.ts';
+import type { ScenePlan } from '../src/model/plan.ts';
 import { waitFor } from './helpers/node.ts';
 
 // Node deaths without killing real machines: a node row whose heartbeat is old holds the segment
@@ -220,6 +222,22 @@ describe('a node stopped inside a transaction (its machine suspended)', () => {
       sleeper.kill('SIGKILL');
     }
   }, 90_000);
+});
+
+describe('a lead that stopped short of the share it was given', () => {
+  it('keeps the plays it drew and hands the rest back as a queued segment, though it started before the plan', async () => {
+    const { segmentId } = await runningSegment();
+    const { id } = await slowNode('lead');
+    const [seg] = await database.db.update(segments).set({ state: 'running', nodeId: id, fromPlay: 0, toPlay: 1 }).where(sql`${segments.id} = ${segmentId}`).returning();
+    // The plan came after the lead started (its render has none); only the plays' frames matter here.
+    const plan = { plays: [{ index: 0, frames: 20 }, { index: 1, frames: 20 }] } as unknown as ScenePlan;
+    await database.db.update(scenes).set({ plan }).where(sql`${scenes.id} = ${seg!.sceneId}`);
+    // Its node's go-on decision came too late: the render drew play 0 only.
+    expect(await settleEnd(database.db, queue, segmentId, id, 0)).toBe(0);
+    const rows = await database.db.select().from(segments).where(sql`${segments.sceneId} = ${seg!.sceneId}`).orderBy(segments.position);
+    expect(rows.map((r) => [r.fromPlay, r.toPlay, r.state])).toEqual([[0, 0, 'running'], [1, 1, 'queued']]);
+    expect((await segmentQueueJobs(rows[1]!.id)).map((j) => j.key)).toEqual([segmentKey(rows[1]!.id)]);
+  });
 });
 
 describe('a queue job with no tries left', () => {

@@ -79,7 +79,7 @@ async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect,
  * a render that stopped short of its end keeps what it drew and hands the rest back. Nothing changes
  * when the segment is no longer this node's (it was taken back and another node renders it).
  */
-export async function settleEnd(db: Db, queue: Queue, segmentId: string, nodeId: string, drawn: number, plays: Play[] | undefined): Promise<number> {
+export async function settleEnd(db: Db, queue: Queue, segmentId: string, nodeId: string, drawn: number): Promise<number> {
   return db.transaction(async (tx) => {
     const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId)).for('update');
     if (!seg || seg.state !== 'running' || seg.nodeId !== nodeId) return drawn;
@@ -87,6 +87,9 @@ export async function settleEnd(db: Db, queue: Queue, segmentId: string, nodeId:
       await tx.update(segments).set({ toPlay: drawn }).where(eq(segments.id, segmentId));
       return drawn;
     }
+    // The scene's plan as it is now: a lead started before there was one, then got its share.
+    const [scene] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
+    const plays = scene?.plan?.plays;
     if (drawn < seg.toPlay && plays) {
       await handBack(tx, queue, seg, drawn, plays);
       return drawn;
