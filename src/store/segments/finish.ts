@@ -13,6 +13,7 @@ import type { SegmentWithJob } from './claim.ts';
 import { openSegments } from './create.ts';
 import { dropSegment } from './drop.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
+import { lockOwnSegment } from './running.ts';
 
 /** A lead or scout started before the plan existed: its plays and frame counts must be the plan's,
  *  or the scene's timing depends on state the planning pass cannot see (then it is planned again). */
@@ -71,8 +72,7 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     // The scene first: two segments finishing together would each hold a key-share lock on it
     // (their artifacts reference it) and deadlock upgrading to stitchIfComplete's update lock.
     await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.id, scene.id)).for('update');
-    const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, seg.id)).for('update');
-    if (now?.state !== 'running' || now.nodeId !== nodeId) return;
+    if (!(await lockOwnSegment(tx, seg.id, nodeId))) return;
     if (done.open) await checkAgainstPlan(tx, scene.id, done);
     if (done.open && done.plan) await adoptPlan(tx, queue, job.id, scene.id, scene.name, done.plan);
     await recordDrawnSeconds(tx, scene.id, done.partials);

@@ -9,6 +9,7 @@ import { avoidFlag } from '../queue-keys.ts';
 import { failScene } from '../scenes.ts';
 import type { SegmentWithJob } from './claim.ts';
 import { enqueueSegment } from './create.ts';
+import { lockOwnSegment } from './running.ts';
 
 /**
  * A failed try: the segment is queued again, avoiding every node that failed it (as long as another
@@ -21,8 +22,7 @@ export async function retryOrFail(db: Db, queue: Queue, { seg, scene, job }: Seg
   await db.transaction(async (tx) => {
     // Taken back while this node was presumed dead: the segment is another node's try now, and
     // queueing it again would have two nodes render it.
-    const [now] = await tx.select({ state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, seg.id)).for('update');
-    if (now?.state !== 'running' || now.nodeId !== nodeId) return;
+    if (!(await lockOwnSegment(tx, seg.id, nodeId))) return;
     if (final) {
       const names = new Map((await liveNodes(tx)).map((n) => [n.id, n.name]));
       const who = failures.map((f) => `${f.nodeName ?? names.get(f.node) ?? f.node.slice(0, 8)}: ${f.error}`);

@@ -9,6 +9,13 @@ import { createCutSegments } from './create.ts';
 import { dropSegment } from './drop.ts';
 import { OPEN_END } from './range.ts';
 
+/** The segment, locked, while it is running on this node; undefined once it is not (done, cancelled,
+ *  or taken back from a node presumed dead and given to another): a render's writes go through it. */
+export async function lockOwnSegment(tx: Tx, segmentId: string, nodeId: string) {
+  const [seg] = await tx.select().from(segments).where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId))).for('update');
+  return seg;
+}
+
 /** A running segment's range, state and node, as its render's steering reads it. */
 export async function segmentRange(db: Tx, segmentId: string) {
   const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId));
@@ -38,8 +45,8 @@ export async function assignShare(tx: Tx, jobId: string, id: string, share: Segm
  */
 export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string): Promise<number | null> {
   return db.transaction(async (tx) => {
-    const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId)).for('update');
-    if (!seg || seg.state !== 'running' || seg.nodeId !== nodeId || seg.toPlay === OPEN_END) return null;
+    const seg = await lockOwnSegment(tx, segmentId, nodeId);
+    if (!seg || seg.toPlay === OPEN_END) return null;
     // A node told to drain or pause finishes what it has and takes no more.
     const [node] = await tx.select({ state: nodes.state }).from(nodes).where(eq(nodes.id, nodeId));
     if (node && node.state !== 'online') return null;
@@ -81,18 +88,19 @@ async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect,
  */
 export async function settleEnd(db: Db, queue: Queue, segmentId: string, nodeId: string, drawn: number): Promise<number> {
   return db.transaction(async (tx) => {
-    const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId)).for('update');
-    if (!seg || seg.state !== 'running' || seg.nodeId !== nodeId) return drawn;
+    const seg = await lockOwnSegment(tx, segmentId, nodeId);
+    if (!seg) return drawn;
     if (seg.toPlay === OPEN_END) {
       await tx.update(segments).set({ toPlay: drawn }).where(eq(segments.id, segmentId));
       return drawn;
     }
-    // The scene's plan as it is now: a lead started before there was one, then got its share.
-    const [scene] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
-    const plays = scene?.plan?.plays;
-    if (drawn < seg.toPlay && plays) {
-      await handBack(tx, queue, seg, drawn, plays);
-      return drawn;
+    if (drawn < seg.toPlay) {
+      // The scene's plan as it is now: a lead started before there was one, then got its share.
+      const [scene] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
+      if (scene?.plan) {
+        await handBack(tx, queue, seg, drawn, scene.plan.plays);
+        return drawn;
+      }
     }
     return seg.toPlay;
   });
