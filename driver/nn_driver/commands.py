@@ -38,6 +38,12 @@ def _stitch(req: dict[str, Any]) -> dict[str, Any]:
     return stitch(parse_stitch(req))
 
 
+def _encode_play(req: dict[str, Any]) -> dict[str, Any]:
+    from .encode_play import encode_play, parse_encode
+
+    return encode_play(parse_encode(req))
+
+
 def _still(req: dict[str, Any]) -> dict[str, Any]:
     from .still import still
 
@@ -62,6 +68,7 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "plan": _plan,
     "render": _render,
     "stitch": _stitch,
+    "encode-play": _encode_play,
     "still": _still,
     "smoke": _smoke,
 }

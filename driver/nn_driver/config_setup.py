@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from .errors import BadRequest
 from .protocol import QUALITY_FLAGS, RenderOptions
@@ -67,3 +68,14 @@ def apply_config(options: RenderOptions, media_dir: str, cwd: str, input_file: s
     if input_file is not None:
         config.input_file = input_file
     quiet_manim()
+
+
+def scene_writer(scene: str, options: RenderOptions, media_dir: str, cwd: str, input_file: str | None) -> Any:
+    """The SceneFileWriter a render of ``scene`` builds (a bare Scene of the same name, same config):
+    the stitch combines with it, and sliced plays are encoded with its encoder settings."""
+    from manim import Scene
+
+    os.chdir(cwd)
+    os.makedirs(media_dir, exist_ok=True)
+    apply_config(options, media_dir, cwd, input_file)
+    return type(scene, (Scene,), {})().renderer.file_writer

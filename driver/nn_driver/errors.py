@@ -70,6 +70,10 @@ class PlanMismatch(DriverError):
     type_name = "PlanMismatch"
 
 
+def plan_mismatch(what: str) -> PlanMismatch:
+    return PlanMismatch(f"{what}: this scene's timing depends on state the planning pass can't see")
+
+
 class SceneError(Exception):
     """Wraps an exception raised by user code (import or construct)."""
 

@@ -27,7 +27,8 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal
 
 from .describe import describe
-from .errors import PlanMismatch
+from .errors import plan_mismatch
+from .frame_slice import Window
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
 from .records import PlayRecord, SectionRecord, SoundRecord, drawing_load
@@ -49,10 +50,6 @@ class NeedExactPlan(BaseException):
 Shortcut = Literal["none", "pure", "all"]
 
 
-def _mismatch(what: str) -> PlanMismatch:
-    return PlanMismatch(f"{what}: this scene's timing depends on state the planning pass can't see")
-
-
 @dataclass
 class SceneTap:
     """Patches one scene: plays with index < ``fast_until`` are fast-forwarded.
@@ -70,6 +67,7 @@ class SceneTap:
     # A scouting render fast-forwards, leaving a paused copy at each play, until its start is known.
     scout: Scout | None = None
     skip: frozenset[int] = frozenset()  # plays fast-forwarded after fast_until too (cached ones)
+    window: Window | None = None  # a slice of one play: only its frames are drawn (frame_slice.py)
     stopped: bool = False
     # Whether the scene's state is still the one a full render has: not after an impure play took
     # the skip path ("all"). A scout leaves paused copies only of an exact state.
@@ -88,6 +86,7 @@ class SceneTap:
     _step_started: float = 0.0
     _ended: float = field(default_factory=perf_counter)  # when the previous play ended
     _flip_on_render: bool = False
+    _in_window: bool = False  # the play being run is the window's
 
     def install(self) -> None:
         renderer = self.scene.renderer
@@ -102,6 +101,7 @@ class SceneTap:
         orig_update_frame = renderer.update_frame
         orig_get_frame = renderer.get_frame
         orig_add_frame = renderer.add_frame
+        orig_update_to_time = self.scene.update_to_time
 
         def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
             began = perf_counter()
@@ -121,7 +121,9 @@ class SceneTap:
                 raise EndSceneEarlyException()
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = has_time_based_updaters(self.scene)
-            self.fast = index < self.fast_until or index in self.skip
+            # a window's play writes no partial movie file: only its window's frames are drawn
+            self._in_window = self.window is not None and index == self.window.play
+            self.fast = index < self.fast_until or index in self.skip or self._in_window
             self._pure = None
             self._step = 0.0
             self._draw = 0.0
@@ -130,6 +132,7 @@ class SceneTap:
             finally:
                 self.fast = False
                 self._flip_on_render = False
+                self._in_window = False
             if self._pure is None:  # a frozen wait: play_internal did not run
                 self._pure = is_pure(scene)
             animations = scene.animations or []
@@ -168,7 +171,7 @@ class SceneTap:
         def play_internal(skip_rendering: bool = False) -> None:
             scene = self.scene
             self._pure = is_pure(scene)
-            if not self.fast or renderer.skip_animations:
+            if not self.fast or renderer.skip_animations or self._in_window:
                 # rendered, or skipped by manim itself (a skipped section)
                 orig_play_internal(skip_rendering)
                 return
@@ -200,14 +203,27 @@ class SceneTap:
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return
+            if self._in_window:
+                self._window_frame(scene, moving_mobjects, orig_update_frame, orig_get_frame)
+                return
             orig_render(scene, time, moving_mobjects)
 
+        def update_to_time(t: float) -> None:
+            w = self.window
+            if self._in_window and self._pure and w is not None and w.frame < w.first:
+                # a pure play's frame depends only on its time: frames before the slice need no step
+                self.scene.last_t = t
+                return
+            orig_update_to_time(t)
+
+        # A window's play draws for real (its static mobjects too: manim draws them once per play,
+        # save_static_frame_data, and each frame over them); frames before the slice draw nothing.
         def update_frame(*args: Any, **kwargs: Any) -> None:
-            if not self.fast:
+            if not self.fast or self._in_window:
                 orig_update_frame(*args, **kwargs)
 
         def get_frame() -> Any:
-            return None if self.fast else orig_get_frame()
+            return None if self.fast and not self._in_window else orig_get_frame()
 
         def add_frame(frame: Any, num_frames: int = 1) -> None:
             # mirrors manim: a skipped play adds no frames and no clock time
@@ -235,7 +251,38 @@ class SceneTap:
         renderer.get_frame = get_frame  # type: ignore[method-assign]
         renderer.add_frame = add_frame  # type: ignore[method-assign]
         renderer.scene_finished = scene_finished  # type: ignore[method-assign]
+        if self.window is not None:
+            self.scene.update_to_time = update_to_time  # type: ignore[method-assign]
         patch_writer(writer, renderer, self)
+
+    def _window_frame(self, scene: Scene, moving: Any, orig_update_frame: Any, orig_get_frame: Any) -> None:
+        """One frame of the window's play: counted before the slice, drawn and kept inside it; the
+        render ends after it, unless the slice ends the play (then the play must end there too)."""
+        from manim.utils.exceptions import EndSceneEarlyException
+
+        w = self.window
+        assert w is not None
+        k = w.frame
+        w.frame += 1
+        if k >= w.end:
+            raise w.mismatch(f"drew more than {w.end} frames")
+        renderer = scene.renderer
+        if k < w.first:
+            renderer.add_frame(None)  # counted, neither drawn nor written
+            return
+        writer = renderer.file_writer
+        self.fast = False  # drawn; a png is written with its global number, a video frame kept
+        try:
+            orig_update_frame(scene, moving)
+            pixels = orig_get_frame()
+            w.take(pixels)
+            if writer.output_spec.is_image_sequence:
+                w.images.append(writer.frame_count)
+            renderer.add_frame(pixels)
+        finally:
+            self.fast = True
+        if w.frame == w.end and not w.last:
+            raise EndSceneEarlyException()
 
     def _skip_path(self, orig_play_internal: Any) -> None:
         """manim's skip path for one play, with the clock and frame count of a rendered play.
@@ -274,12 +321,12 @@ class SceneTap:
             self._check_unplanned(play.index)
             return  # the caller checks only some plays
         if play.frames != want:
-            raise _mismatch(f"play {play.index} drew {play.frames} frames, the plan said {want}")
+            raise plan_mismatch(f"play {play.index} drew {play.frames} frames, the plan said {want}")
 
     def _check_unplanned(self, index: int) -> None:
         # a play past the plan's last (also one a segment's end stops before): the plan missed plays
         if self.expect and index > max(self.expect):
-            raise _mismatch(f"play {index} is not in the plan")
+            raise plan_mismatch(f"play {index} is not in the plan")
 
     def check_expected(self, upto: int) -> None:
         """After the run: every planned play up to ``upto`` ran, with the planned frames."""
@@ -290,7 +337,7 @@ class SceneTap:
             self._check_play(play)
         missing = sorted(i for i in self.expect if i <= upto and i not in ran)
         if missing:
-            raise _mismatch(f"play {missing[0]} never ran (the scene made {len(self.plays)} plays), the plan has it")
+            raise plan_mismatch(f"play {missing[0]} never ran (the scene made {len(self.plays)} plays), the plan has it")
 
     def finished_sections(self) -> list[SectionRecord]:
         sections = list(self.sections)

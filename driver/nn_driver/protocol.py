@@ -213,6 +213,30 @@ class RenderRequest:
     start_file: str | None = None  # a scouting render: where the node writes its first play (scout.py)
     plan_file: str | None = None  # a planning scout: where it writes the scene's plan (scout.py)
     skip: frozenset[int] = frozenset()  # plays in the range to fast-forward, not draw (served from the play cache)
+    slice: SliceRequest | None = None  # only frames of play `first` (frame_slice.py)
+
+
+@dataclass(frozen=True)
+class SliceRequest:
+    first: int  # the play's first frame to draw
+    end: int  # and the frame after its last
+    play_frames: int  # the play's frames in the plan
+    file: str | None  # video: the slice file to write
+
+
+def _parse_slice(req: dict[str, Any], options: RenderOptions) -> SliceRequest | None:
+    s = req.get("slice")
+    if s is None:
+        return None
+    if not isinstance(s, dict):
+        raise BadRequest("field 'slice' must be an object")
+    first = get_field(s, "first", int)
+    end = get_field(s, "end", int)
+    play_frames = get_field(s, "playFrames", int)
+    if not 0 <= first < end <= play_frames:
+        raise BadRequest(f"bad slice: frames {first}..{end} of a play of {play_frames}")
+    file = abs_path_field(s, "file", required=options.is_video)
+    return SliceRequest(first, end, play_frames, file)
 
 
 def _parse_expect(req: dict[str, Any]) -> dict[int, int] | None:
@@ -271,6 +295,7 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         start_file,
         plan_file,
         _parse_skip(req),
+        _parse_slice(req, plan.options),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import BadRequest
 from .fast_forward import NeedExactPlan, Shortcut
+from .frame_slice import Window
 from .protocol import CacheFile, RenderRequest
 from .range_files import RangeFiles
 from .runner import SceneRun, run_scene
@@ -28,6 +29,10 @@ def render(req: RenderRequest) -> dict[str, Any]:
     os.makedirs(req.plan.media_dir, exist_ok=True)
     install_cache_files(req.plan.media_dir, req.cache_files)
 
+    window = (
+        Window(req.first, req.slice.first, req.slice.end, req.slice.play_frames, req.slice.file) if req.slice else None
+    )
+
     def scene_pass(shortcut: Shortcut, scout: Scout | None) -> SceneRun:
         return run_scene(
             req.plan,
@@ -38,6 +43,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
             range_files=RangeFiles(req.stop_file, req.progress_file),
             scout=scout,
             skip=req.skip,
+            window=window,
         )
 
     scout = Scout(req.start_file, req.plan_file) if req.start_file else None
@@ -49,6 +55,8 @@ def render(req: RenderRequest) -> dict[str, Any]:
         scout.drop_all()
         run = scene_pass("pure", Scout(scout.start_file, scout.plan_file))
     tap = run.tap
+    if window is not None:
+        return _slice_result(window, run)
     last = req.last if req.last >= 0 else len(tap.plays) - 1
     tap.check_expected(last)
     writer = run.scene.renderer.file_writer
@@ -82,8 +90,34 @@ def render(req: RenderRequest) -> dict[str, Any]:
         result["firstFrame"] = first_frame
     else:
         plan = writer.output_plan
+        # a skipped play's frames were only counted (they are served or drawn in slices elsewhere)
+        skipped = {i for p in segment if p.index in req.skip for i in range(p.image_start, p.image_start + p.images)}
         result["frames"] = [
-            {"index": i, "path": str(plan.image_frame_path(i))} for i in range(first_image, writer.frame_count)
+            {"index": i, "path": str(plan.image_frame_path(i))}
+            for i in range(first_image, writer.frame_count)
+            if i not in skipped
         ]
         result["firstFrame"] = first_image
     return result
+
+
+def _slice_result(window: Window, run: SceneRun) -> dict[str, Any]:
+    """What a slice drew: its frames (a slice file, or png frames) and its last frame as a poster."""
+    window.check()
+    writer = run.scene.renderer.file_writer
+    poster = None
+    if window.file is not None and window.poster is not None:
+        from PIL import Image
+
+        poster = f"{window.file}.png"
+        Image.fromarray(window.poster).save(poster)
+    return {
+        "partials": [],
+        "frames": [{"index": i, "path": str(writer.output_plan.image_frame_path(i))} for i in window.images],
+        "firstFrame": window.images[0] if window.images else window.first,
+        "slice": {"path": window.file, "frames": window.drawn, "poster": poster} if window.file else None,
+        "plays": 1,
+        "lastPlay": window.play,
+        "stopped": run.tap.stopped,
+        "shortcuts": run.tap.shortcuts,
+    }

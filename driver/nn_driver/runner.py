@@ -11,6 +11,7 @@ from .config_setup import apply_config
 from .describe import describe
 from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
+from .frame_slice import Window
 from .key_tap import KeyTap
 from .protocol import PlanRequest
 from .range_files import RangeFiles
@@ -59,12 +60,14 @@ def run_scene(
     range_files: RangeFiles | None = None,
     scout: Scout | None = None,
     skip: frozenset[int] = frozenset(),
+    window: Window | None = None,
 ) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
     ``upto`` >= 0 stops the scene at the start of play ``upto + 1`` through manim's
     own upto_animation_number (EndSceneEarlyException). ``shortcut``, ``expect`` and
-    ``skip`` (plays fast-forwarded wherever they are): see SceneTap.
+    ``skip`` (plays fast-forwarded wherever they are) and ``window`` (a slice of one play): see
+    SceneTap.
     """
     from manim import config
     from manim.manager import Manager
@@ -73,7 +76,7 @@ def run_scene(
     config.upto_animation_number = upto
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip)
+        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip, window=window)
         tap.install()
         keys = KeyTap(scene, tap, active=req.keyed, serve=req.serve, budget=req.draw_frames)
         keys.install()

@@ -7,12 +7,11 @@ and its finish() does the concat remux, audio mux, GIF and section output.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-from .config_setup import apply_config
+from .config_setup import scene_writer
 from .errors import BadRequest
 from .stitch_request import StitchPlay, StitchRequest
 from .records import SectionRecord
@@ -27,15 +26,9 @@ def _move(src: Path, dst: Path) -> str:
 def stitch(req: StitchRequest) -> dict[str, Any]:
     if not req.options.is_video:
         return {"outputs": []}  # png frames are already numbered globally
-    from manim import Scene
     from manim.scene.section import DefaultSectionType
 
-    os.chdir(req.cwd)
-    os.makedirs(req.media_dir, exist_ok=True)
-    apply_config(req.options, req.media_dir, req.cwd, req.file)
-    # a bare scene of the same name: only used to build the writer as a render does
-    scene = type(req.scene, (Scene,), {})()
-    writer = scene.renderer.file_writer
+    writer = scene_writer(req.scene, req.options, req.media_dir, req.cwd, req.file)
 
     plays = req.plays or [StitchPlay(i, 0, False) for i in sorted(req.partials)]
     sections = req.sections or [SectionRecord("autocreated", DefaultSectionType.NORMAL, False)]

@@ -1,4 +1,4 @@
-import { isServed, type Play } from '../model/plan.ts';
+import { drawnElsewhere, type Play } from '../model/plan.ts';
 
 /** The cost model the cutter balances shares with: what drawing, encoding and fast-forwarding a
  *  play cost, from what the planning pass recorded and timed. */
@@ -46,8 +46,8 @@ function startCost(play: Play): number {
 /** Estimated microseconds to draw and encode a play. */
 export function playCost(play: Play, pixels: number): number {
   if (play.skipped || play.frames === 0) return 0;
-  // served (from the play cache): a segment that spans it only fast-forwards over it
-  if (isServed(play)) return fastForwardCost(play, pixels);
+  // served (from the play cache) or drawn in slices: a segment that spans it only fast-forwards over it
+  if (drawnElsewhere(play)) return fastForwardCost(play, pixels);
   // measured on an earlier render of the same play: better than any estimate
   if (play.rememberedSeconds !== undefined) return play.rememberedSeconds * 1e6;
   const draw = drawCost(play, pixels) + stepCost(play, pixels);
@@ -58,4 +58,12 @@ export function playCost(play: Play, pixels: number): number {
 export function fastForwardCost(play: Play, pixels: number): number {
   if (play.skipped) return 0;
   return startCost(play) + (play.pure ? 0 : play.frames * stepCost(play, pixels));
+}
+
+/** Estimated microseconds to draw frames a..b-1 of a play, once a segment got to the play's start:
+ *  stepping through frames 0..a-1 without drawing them (a pure play jumps: its frames depend only
+ *  on their time), then drawing the slice. Encoding is the stitch's, once for the whole play. */
+export function sliceCost(play: Play, pixels: number, a: number, b: number): number {
+  const step = stepCost(play, pixels);
+  return startCost(play) + (play.pure ? 0 : a * step) + (b - a) * (drawCost(play, pixels) + step);
 }

@@ -1,4 +1,4 @@
-import { isServed, type Play, type SegmentCut } from '../model/plan.ts';
+import { drawnElsewhere, type Play, type SegmentCut } from '../model/plan.ts';
 import { fastForwardCost, playCost } from './cost.ts';
 
 export interface CutOptions {
@@ -98,7 +98,7 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
 
   const total = draw(0, n - 1);
   // A frozen wait draws one frame; the rest of its frames are copies.
-  const drawn = plays.slice(at).reduce((t, p) => t + (p.skipped || isServed(p) ? 0 : p.frozen ? 1 : p.frames), 0);
+  const drawn = plays.slice(at).reduce((t, p) => t + (p.skipped || drawnElsewhere(p) ? 0 : p.frozen ? 1 : p.frames), 0);
   const bySize = Math.max(1, Math.floor(drawn / opts.minFrames));
   const minChunk = (total / Math.max(1, drawn)) * opts.minFrames;
   const mostShares = opts.workers === 1 ? 1 : Math.min(opts.workers, n, bySize);

@@ -74,6 +74,10 @@ export const segments = pgTable('segments', {
   position: integer().notNull(),
   fromPlay: integer().notNull(),
   toPlay: integer().notNull(),
+  /** A slice of one play (fromPlay = toPlay): its frames fromFrame..toFrame-1, counted from the
+   *  play's first; null for a run of whole plays. */
+  fromFrame: integer(),
+  toFrame: integer(),
   frames: integer().notNull(),
   cost: real().notNull(),
   state: text().$type<SegmentState>().notNull().default('queued'),
@@ -91,7 +95,7 @@ export const segments = pgTable('segments', {
   finishedAt: at(),
 }, (t) => [index().on(t.sceneId), index().on(t.jobId)]);
 
-export type ArtifactKind = 'partial' | 'frame' | 'poster' | 'output';
+export type ArtifactKind = 'partial' | 'slice' | 'frame' | 'poster' | 'output';
 
 /** Every byte a node makes lives here: nodes share no filesystem. */
 export const artifacts = pgTable('artifacts', {

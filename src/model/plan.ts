@@ -37,11 +37,17 @@ export const playSchema = z.object({
   /** Seconds an earlier render of the same play took to draw it (scaled to this play's frames):
    *  the cutter takes it instead of the cost model's estimate. */
   rememberedSeconds: z.number().optional(),
+  /** Drawn in this many slices of its frames, each by a segment of its own (a play that alone
+   *  would bound the scene's wall time, see cutting/slice.ts): no whole-play segment draws it. */
+  sliced: z.number().int().optional(),
 });
 export type Play = z.infer<typeof playSchema>;
 
 /** A play whose partial the scene already has (from the cache, or drawn while planning). */
 export const isServed = (p: Pick<Play, 'cached' | 'drawn'>) => !!(p.cached || p.drawn);
+
+/** A play no run of whole plays draws: served, or drawn in slices; a segment fast-forwards over it. */
+export const drawnElsewhere = (p: Pick<Play, 'cached' | 'drawn' | 'sliced'>) => isServed(p) || !!p.sliced;
 
 export const sectionSchema = z.object({ name: z.string(), type: z.string(), skip: z.boolean() });
 export const soundSchema = z.object({ time: z.number(), file: z.string(), gain: z.number().nullable() });
@@ -67,6 +73,9 @@ export type ScenePlan = z.infer<typeof planSchema>;
 export interface SegmentCut {
   fromPlay: number;
   toPlay: number;
+  /** A slice of play fromPlay (= toPlay): its frames fromFrame..toFrame-1. */
+  fromFrame?: number;
+  toFrame?: number;
   frames: number;
   /** Estimated seconds of one core: drawing and encoding, and for a worker's first segment its
    *  set-up and fast-forward to `fromPlay`. */

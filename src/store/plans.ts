@@ -13,7 +13,8 @@ import { assignShare } from './segments/running.ts';
 import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
 import { markCached, serveCached } from './play-cache.ts';
-import { isServed, type Play } from '../model/plan.ts';
+import { drawnElsewhere, isServed, type Play, type SegmentCut } from '../model/plan.ts';
+import { slicePlays } from '../cutting/slice.ts';
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 
@@ -72,16 +73,25 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       await serveCached(tx, { jobId, sceneId }, plan.plays.filter(inRange(range)));
     }
     // Only the plays of a range (-n A,B) are drawn; every segment fast-forwards over those before it.
+    const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
+    // Plays that alone would bound the wall time are drawn in slices, not by a lead or a scout
+    // (their renders started without a plan, so they would draw the play whole).
+    const sliced = scouts.length
+      ? { plays: plan.plays, slices: [] }
+      : slicePlays(plan.plays.filter((p) => p.index > done && inRange(range)(p)), pixels, { ...cut, workers }, before, lead ? (lead.atPlay ?? 0) + 2 : 0);
+    const marked = new Map(sliced.plays.map((p) => [p.index, p]));
+    plan.plays = plan.plays.map((p) => marked.get(p.index) ?? p);
     const rest = plan.plays.filter((p) => p.index > done && inRange(range)(p));
     // Where each is, among the plays left to cut (progress is recorded every half second or so).
     const at = (s: { id: string; atPlay: number | null }) => {
       const play = s.atPlay ?? 0;
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
-    const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers })
       : cutScene(rest, pixels, { ...cut, workers }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
+    if (cuts.lead) cuts.queued.push(...stopLeadBeforeSlices(cuts.lead, rest));
+    cuts.queued.unshift(...sliced.slices);
     if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
     for (const [i, s] of scouts.entries()) {
       const share = cuts.scouts[i];
@@ -98,9 +108,22 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
  * set-up and a fast-forward from the start for each run of missing plays.
  */
 function cutUncached(all: Play[], rest: Play[], pixels: number, opts: CutOptions): Cut {
-  const missing = rest.filter((p) => !isServed(p) && !p.skipped);
+  const missing = rest.filter((p) => !drawnElsewhere(p) && !p.skipped);
   if (!missing.length) return { scouts: [], queued: [] };
   const [first, last] = [missing[0]!.index, missing.at(-1)!.index];
   const span = rest.filter((p) => p.index >= first && p.index <= last);
   return cutScene(span, pixels, opts, { before: all.filter((p) => p.index < first) });
+}
+
+/** A lead's share ends before the first sliced play in it (the lead's render, started before the
+ *  plan, would draw that play whole); the plays after that play become a queued segment. */
+function stopLeadBeforeSlices(share: SegmentCut, plays: Play[]): SegmentCut[] {
+  const inShare = plays.filter((p) => p.index >= share.fromPlay && p.index <= share.toPlay);
+  const first = inShare.find((p) => p.sliced);
+  if (!first) return [];
+  const frames = (from: number, to: number) => inShare.filter((p) => p.index >= from && p.index <= to).reduce((n, p) => n + p.frames, 0);
+  const rest = { ...share, fromPlay: first.index + 1, frames: frames(first.index + 1, share.toPlay), cost: share.cost * (frames(first.index + 1, share.toPlay) / Math.max(1, share.frames)) };
+  share.toPlay = first.index - 1;
+  share.frames = frames(share.fromPlay, share.toPlay);
+  return rest.fromPlay <= rest.toPlay ? [rest] : [];
 }

@@ -1,0 +1,88 @@
+"""A slice of one play: its frames first..end-1, drawn on one node while other nodes draw the rest.
+
+The render reaches the play with the exact fast-forward, then steps through the play's frames
+before the slice without drawing them (a pure play skips even the steps: each of its frames
+depends only on the play's start state and the frame's time, see purity.py), draws the slice and
+stops. Video frames go losslessly into a slice file, each frame zlib-compressed (manim's frames are
+mostly flat colour); the stitch encodes the play's partial movie file once, from every slice in
+order, with the writer's own encoder settings (encode_play.py), so its bytes are a full render's.
+PNG frames are written by manim's writer with their global numbers, as in any segment.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .errors import PlanMismatch, plan_mismatch
+
+MAGIC = b"NNSLICE1"
+_HEADER = struct.Struct("<8sII")  # magic, width, height
+_FRAME = struct.Struct("<I")  # compressed length
+
+
+@dataclass
+class Window:
+    play: int
+    first: int
+    end: int
+    # The play's frames in the plan: the slice that ends there checks the play really ends there.
+    play_frames: int
+    file: str | None  # video: where the frames go; None for png
+    frame: int = 0  # the play's frames seen so far
+    images: list[int] = field(default_factory=list)  # png: the global numbers written
+    _out: BinaryIO | None = None
+    poster: Any = None  # the last frame drawn
+
+    @property
+    def last(self) -> bool:
+        return self.end == self.play_frames
+
+    @property
+    def drawn(self) -> int:
+        return max(0, min(self.frame, self.end) - self.first)
+
+    def take(self, pixels: Any) -> None:
+        """One drawn frame of the slice (RGBA, height x width x 4)."""
+        self.poster = pixels
+        if self.file is None:
+            return
+        if self._out is None:
+            self._out = open(self.file, "wb")
+            self._out.write(_HEADER.pack(MAGIC, pixels.shape[1], pixels.shape[0]))
+        data = zlib.compress(memoryview(pixels).cast("B"), 1)
+        self._out.write(_FRAME.pack(len(data)))
+        self._out.write(data)
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def mismatch(self, what: str) -> PlanMismatch:
+        return plan_mismatch(f"play {self.play} {what}, the plan said {self.play_frames}")
+
+    def check(self) -> None:
+        """After the render: the whole slice was drawn (a play shorter than planned never gets there)."""
+        self.close()
+        if self.drawn != self.end - self.first:
+            raise self.mismatch(f"drew {self.frame} frames")
+
+
+def read_frames(path: str | Path, width: int, height: int) -> Iterator[bytes]:
+    """The raw RGBA frames of a slice file, in order."""
+    size = width * height * 4
+    with open(path, "rb") as f:
+        magic, w, h = _HEADER.unpack(f.read(_HEADER.size))
+        if magic != MAGIC or (w, h) != (width, height):
+            raise ValueError(f"{path}: not a slice of {width}x{height} frames")
+        while head := f.read(_FRAME.size):
+            (length,) = _FRAME.unpack(head)
+            frame = zlib.decompress(f.read(length))
+            if len(frame) != size:
+                raise ValueError(f"{path}: a frame of {len(frame)} bytes, not {size}")
+            yield frame

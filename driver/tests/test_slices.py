@@ -1,0 +1,105 @@
+"""Slices of a play: frames drawn on several nodes, the play's partial encoded once, all exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SCENES, assert_same_frames, cli_png_frames, collect_frames, driver, framemd5, manim_cli, scene_req
+
+UPDATERS = SCENES / "updaters.py"
+ZOO = SCENES / "zoo.py"
+
+
+def _longest(plan: dict[str, Any]) -> dict[str, Any]:
+    plays = [p for p in plan["plays"] if not p["frozen"] and not p["skipped"]]
+    return max(plays, key=lambda p: p["frames"])
+
+
+def _bounds(frames: int, parts: int) -> list[tuple[int, int]]:
+    cuts = sorted({round(i * frames / parts) for i in range(parts + 1)})
+    return list(zip(cuts, cuts[1:]))
+
+
+def _slice_req(base: dict[str, Any], play: dict[str, Any], a: int, b: int, stop: Path, file: Path | None) -> dict[str, Any]:
+    stop.write_text(f"{play['index']} final")
+    return {
+        **base,
+        "from": play["index"],
+        "to": -1,
+        "stopFile": str(stop),
+        "slice": {"first": a, "end": b, "playFrames": play["frames"], **({"file": str(file)} if file else {})},
+    }
+
+
+CASES = [(UPDATERS, "DtRotate", {}), (UPDATERS, "Traced", {}), (UPDATERS, "Redraw", {}), (UPDATERS, "SceneTime", {}),
+         (UPDATERS, "Randomness", {"seed": 7}), (UPDATERS, "WaitUntil", {}), (ZOO, "Zoo", {})]
+
+
+@pytest.mark.parametrize("file,scene,opts", CASES, ids=[c[1] for c in CASES])
+def test_png_slices_are_a_full_renders_frames(file: Path, scene: str, opts: dict[str, Any], media: Path) -> None:
+    args = ("--seed", str(opts["seed"])) if "seed" in opts else ()
+    expected = cli_png_frames(file, scene, media / "cli", *args)
+    plan = driver("plan", scene_req(file, scene, media / "plan", format="png-sequence", **opts))
+    play = _longest(plan)
+    frames: dict[int, str] = {}
+    # every other play by one segment that fast-forwards over the sliced one
+    rest = driver("render", {**scene_req(file, scene, media / "rest", format="png-sequence", **opts), "from": 0, "to": len(plan["plays"]) - 1, "skip": [play["index"]]})
+    collect_frames(frames, rest)
+    for k, (a, b) in enumerate(_bounds(play["frames"], 3)):
+        res = driver("render", _slice_req(scene_req(file, scene, media / f"s{k}", format="png-sequence", **opts), play, a, b, media / f"stop{k}", None))
+        assert [f["index"] for f in res["frames"]] == list(range(play["firstImage"] + a, play["firstImage"] + b))
+        collect_frames(frames, res)
+    assert_same_frames(expected, frames, scene)
+
+
+def _encoded(file: Path, scene: str, media: Path, play: dict[str, Any], parts: int, **opts: Any) -> str:
+    slices = []
+    for k, (a, b) in enumerate(_bounds(play["frames"], parts)):
+        out = media / f"slice{k}.bin"
+        res = driver("render", _slice_req(scene_req(file, scene, media / f"s{k}", **opts), play, a, b, media / f"stop{k}", out))
+        assert res["slice"]["frames"] == b - a and res["partials"] == []
+        assert Path(res["slice"]["poster"]).is_file()
+        slices.append(res["slice"]["path"])
+    req = {**scene_req(file, scene, media / "enc", **opts), "slices": slices, "out": str(media / f"play{play['index']}.mp4")}
+    res = driver("encode-play", req)
+    assert res["frames"] == play["frames"]
+    return res["path"]
+
+
+@pytest.mark.parametrize("file,scene,opts", [c for c in CASES if c[1] in ("DtRotate", "Randomness", "Zoo")], ids=["DtRotate", "Randomness", "Zoo"])
+def test_a_sliced_plays_partial_is_the_full_renders_byte_for_byte(file: Path, scene: str, opts: dict[str, Any], media: Path) -> None:
+    plan = driver("plan", scene_req(file, scene, media / "plan", format="mp4", **opts))
+    play = _longest(plan)
+    whole = driver("render", {**scene_req(file, scene, media / "whole", format="mp4", **opts), "from": 0, "to": len(plan["plays"]) - 1})
+    partial = next(p["path"] for p in whole["partials"] if p["index"] == play["index"])
+    encoded = _encoded(file, scene, media, play, 3, format="mp4", **opts)
+    assert Path(encoded).read_bytes() == Path(partial).read_bytes()
+
+
+def test_sections_and_sound_across_a_sliced_play_stitch_as_manim(media: Path) -> None:
+    file = SCENES / "sections_sounds.py"
+    manim_cli(file, "SectionsSounds", media / "cli", "--encoder-option", "threads=1", "--save_sections")
+    cli_dir = media / "cli" / "videos" / "sections_sounds" / "90p15"
+    opts = {"format": "mp4", "saveSections": True}
+    plan = driver("plan", scene_req(file, "SectionsSounds", media / "plan", **opts))
+    play = _longest(plan)
+    rest = driver("render", {**scene_req(file, "SectionsSounds", media / "rest", **opts), "from": 0, "to": len(plan["plays"]) - 1, "skip": [play["index"]]})
+    partials = [*rest["partials"], {"index": play["index"], "path": _encoded(file, "SectionsSounds", media, play, 2, **opts)}]
+    req = {**scene_req(file, "SectionsSounds", media / "stitch", **opts), "outDir": str(media / "out"), "partials": partials,
+           "plays": plan["plays"], "sections": plan["sections"], "sounds": plan["sounds"]}
+    outputs = driver("stitch", req)["outputs"]
+    movie = next(o["path"] for o in outputs if o["kind"] == "movie")
+    assert framemd5(movie) == framemd5(cli_dir / "SectionsSounds.mp4")
+    assert sorted(Path(o["path"]).name for o in outputs if o["kind"] == "section") == sorted(p.name for p in (cli_dir / "sections").glob("*.mp4"))
+
+
+def test_a_slice_of_a_play_shorter_than_planned_is_a_plan_mismatch(media: Path) -> None:
+    plan = driver("plan", scene_req(UPDATERS, "DtRotate", media / "plan", format="mp4"))
+    play = dict(_longest(plan))
+    real = play["frames"]
+    play["frames"] = real + 3
+    res = driver("render", _slice_req(scene_req(UPDATERS, "DtRotate", media / "s", format="mp4"), play, real - 1, real + 3, media / "stop", media / "x.bin"), check=False)
+    assert not res["ok"] and res["error"]["type"] == "PlanMismatch", res
+    assert f"play {play['index']}" in res["error"]["message"]

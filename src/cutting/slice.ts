@@ -1,0 +1,86 @@
+import { drawnElsewhere, type Play, type SegmentCut } from '../model/plan.ts';
+import { fastForwardCost, playCost, sliceCost } from './cost.ts';
+
+export interface SliceOptions {
+  workers: number;
+  /** No slice smaller than this many frames. */
+  minFrames: number;
+  setupSeconds: number;
+}
+
+export interface Sliced {
+  /** The plays, those to draw in slices marked `sliced` (whole-play segments fast-forward over them). */
+  plays: Play[];
+  /** The slices' segments, queued ahead of the rest: they are the scene's critical path. */
+  slices: SegmentCut[];
+}
+
+/** Microseconds per pixel the stitch spends on a sliced play's frame: inflating it and encoding it
+ *  into the play's partial movie file (measured at 720p: about 6 + 17 ms a frame). */
+const ENCODE_PIXEL = 0.024;
+
+/** Frame bounds 0 = b0 < b1 < … < frames cutting a play into at most `count` slices of at least
+ *  `minFrames` frames whose costliest is as cheap as a bisected budget makes it (a play with updaters
+ *  steps through every frame before a slice's first, so its later slices are narrower). */
+function bounds(frames: number, count: number, minFrames: number, cost: (a: number, b: number) => number): number[] {
+  const under = (budget: number): number[] | undefined => {
+    const out = [0];
+    while (out.at(-1)! < frames) {
+      const a = out.at(-1)!;
+      let b = Math.min(frames, a + minFrames);
+      if (cost(a, b) > budget) return undefined;
+      while (b < frames && cost(a, b + 1) <= budget) b++;
+      // a last slice too small to stand alone joins this one
+      if (frames - b < minFrames) b = frames;
+      out.push(b);
+    }
+    return out.length - 1 <= count ? out : undefined;
+  };
+  let low = 0;
+  let high = cost(0, frames) + 1;
+  for (let i = 0; i < 40; i++) {
+    const mid = (low + high) / 2;
+    if (under(mid)) high = mid;
+    else low = mid;
+  }
+  return under(high) ?? [0, frames];
+}
+
+/**
+ * Plays that alone would bound the scene's wall time are drawn in slices of their frames on several
+ * workers; the stitch encodes each such play's partial movie file once, from all its frames in order.
+ * A play is sliced only when its costliest slice (a set-up, the fast-forward to the play, the steps
+ * to the slice's first frame, its drawing) plus the stitch's encoding of the play is clearly shorter
+ * than the play drawn whole by one worker, and longer than the scene's fair share per worker (a play
+ * below that is balanced away by the cut of whole plays). Skipped, frozen and already served plays
+ * are never sliced, nor plays a running render may reach (`from`: the first play that may be).
+ */
+export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, before: Play[] = [], from = 0): Sliced {
+  if (opts.workers < 2) return { plays, slices: [] };
+  const setup = opts.setupSeconds * 1e6;
+  const ff = new Map<number, number>();
+  let sum = before.reduce((t, p) => t + fastForwardCost(p, pixels), 0);
+  for (const p of plays) {
+    ff.set(p.index, sum);
+    sum += fastForwardCost(p, pixels);
+  }
+  const fair = (plays.reduce((t, p) => t + playCost(p, pixels), 0) + setup * opts.workers) / opts.workers;
+  const slices: SegmentCut[] = [];
+  const out = plays.map((p) => {
+    if (p.index < from || p.skipped || p.frozen || drawnElsewhere(p) || p.frames < 2 * opts.minFrames) return p;
+    const lead = setup + ff.get(p.index)!;
+    const whole = lead + playCost(p, pixels);
+    if (whole <= fair) return p;
+    const cost = (a: number, b: number) => lead + sliceCost(p, pixels, a, b);
+    const most = Math.min(opts.workers, Math.floor(p.frames / opts.minFrames));
+    const cut = bounds(p.frames, most, opts.minFrames, cost);
+    const worst = Math.max(...cut.slice(1).map((b, i) => cost(cut[i]!, b)));
+    if (cut.length < 3 || worst + p.frames * pixels * ENCODE_PIXEL > whole - setup) return p;
+    for (const [i, b] of cut.slice(1).entries()) {
+      const a = cut[i]!;
+      slices.push({ fromPlay: p.index, toPlay: p.index, fromFrame: a, toFrame: b, frames: b - a, cost: cost(a, b) / 1e6, priority: -1 });
+    }
+    return { ...p, sliced: cut.length - 1 };
+  });
+  return { plays: out, slices };
+}
