@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
 import { jobSignal } from '../src/function/job-signal.ts';
 import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../src/model/states.ts';
-import { isServed, type ScenePlan } from '../src/model/plan.ts';
+import { drawnElsewhere, type ScenePlan } from '../src/model/plan.ts';
+import { sliceName } from '../src/store/slices.ts';
 import { SceneError, isSceneFault } from '../src/model/errors.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
 import { claimSegment, deferSegment, sceneProgress, segmentWithJob, type SegmentWithJob } from '../src/store/segments/claim.ts';
@@ -35,7 +36,8 @@ async function deferred(env: FunctionEnv, { seg, scene }: SegmentWithJob, plan: 
     await deferSegment(env.database.db, env.queue, seg, new Date(Date.now() + HEARTBEAT_MS), env.lease);
     return true;
   }
-  if (!env.config.segments.rebalance || seg.fromPlay <= 0 || !plan) return false;
+  // a slice is the scene's critical path: no render goes on into it
+  if (!env.config.segments.rebalance || seg.fromPlay <= 0 || seg.fromFrame !== null || !plan) return false;
   const before = await sceneProgress(env.database.db, scene.id);
   const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, env.config.segments.setupSeconds);
   if (steal.take) return false;
@@ -45,7 +47,8 @@ async function deferred(env: FunctionEnv, { seg, scene }: SegmentWithJob, plan: 
 
 /**
  * Renders one segment (plays A..B of a scene) after an exact fast-forward over the plays before A,
- * and stores its partial movie files (or numbered PNG frames) and a poster frame in Postgres.
+ * and stores its partial movie files (or numbered PNG frames) and a poster frame in Postgres. A slice
+ * of a play stores its frames of the play, losslessly, for the stitch to encode the play from.
  */
 export default defineFunction({
   name: 'render-segment',
@@ -66,6 +69,7 @@ export default defineFunction({
     // Started before the plan: a lead from play 0, or a scout that learns its start later.
     const open = seg.toPlay === OPEN_END;
     const scout = seg.fromPlay === UNKNOWN_START;
+    const slice = seg.fromFrame !== null && seg.toFrame !== null && plan ? { first: seg.fromFrame, end: seg.toFrame, playFrames: plan.plays.find((p) => p.index === seg.fromPlay)?.frames ?? seg.toFrame } : undefined;
 
     const work = join(env.workDir, 'segments', `${segmentId}-${seg.attempts}`);
     const cancel = jobSignal(env, job.id);
@@ -84,7 +88,7 @@ export default defineFunction({
       const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));
       await mkdir(work, { recursive: true });
       // A lead has no end yet; any other segment may go on into the next one (see steerRender).
-      if (!open) await range.setEnd(seg.toPlay, !env.config.segments.rebalance);
+      if (!open) await range.setEnd(seg.toPlay, !env.config.segments.rebalance || !!slice);
       // A planning scout plans until the plan is recorded; retried after that, it renders its share.
       const planFile = seg.plans && scout ? join(work, 'plan.json') : undefined;
       const planning = planFile ? { file: planFile, mediaDir: request.mediaDir, sceneId: scene.id, name: scene.name } : undefined;
@@ -104,7 +108,9 @@ export default defineFunction({
             // finished) draws those plays again, with no plan to check them against yet.
             ...(open || !plan ? {} : { expect: plan.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan.texFiles) }),
             // plays served from the play cache: fast-forwarded, not drawn, wherever this render goes
-            ...(plan?.plays.some(isServed) ? { skip: plan.plays.filter(isServed).map((p) => p.index) } : {}),
+            // plays served from the play cache or drawn in slices: fast-forwarded, not drawn, wherever this render goes
+            ...(plan?.plays.some(drawnElsewhere) && !slice ? { skip: plan.plays.filter(drawnElsewhere).map((p) => p.index) } : {}),
+            ...(slice ? { slice: { ...slice, ...(job.options.format === 'png-sequence' ? {} : { file: join(work, 'slice.bin') }) } } : {}),
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),
@@ -116,21 +122,23 @@ export default defineFunction({
       const files = [
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
         ...result.frames.map((f) => ({ kind: 'frame' as const, name: `${scene.name}/${basename(f.path)}`, position: f.index, path: f.path })),
+        // named by the play's frame it starts at: the stitch encodes a play's slices in that order
+        ...(result.slice ? [{ kind: 'slice' as const, name: sliceName(seg.fromPlay, seg.fromFrame!), position: seg.fromPlay, path: result.slice.path }] : []),
       ];
       // Every drawn play the render could key goes into the farm's play cache (store/play-cache.ts).
       if (job.options.cache !== 'off') await storePlays(db, scene.name, result.partials, env.config.cache.maxBytes);
       // A lead that drew a whole scene may give it its plan (no planning pass then shares the scene's
       // SVGs): they go to the cluster from here, for its stitch (a still's one image) and later renders.
       if (open && result.plan) await env.tex.shareFromPlan(result.plan.texFiles, request.mediaDir);
-      const last = files.at(-1);
-      const poster = last ? await posterFrom(last.path) : undefined;
+      const last = result.slice?.poster ?? files.at(-1)?.path;
+      const poster = last ? await posterFrom(last) : undefined;
       await finishSegment(db, env.queue, row, env.nodeId, {
         open,
         partials: result.partials,
         lastPlay: result.lastPlay,
         stopped: result.stopped,
         plan: result.plan,
-        frames: result.partials.reduce((n, p) => n + p.frames, 0) || result.frames.length,
+        frames: result.partials.reduce((n, p) => n + p.frames, 0) || result.frames.length || (result.slice?.frames ?? 0),
         artifacts: [
           ...files.map((f) => ({ kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path), path: f.path })),
           ...(poster ? [{ kind: 'poster' as const, name: `poster-${seg.position}.webp`, position: seg.position, contentType: 'image/webp', bytes: poster }] : []),

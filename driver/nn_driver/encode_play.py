@@ -25,14 +25,16 @@ class EncodeRequest:
     options: RenderOptions
     media_dir: str
     slices: list[str]
-    out: str
+    out_dir: str
+    index: int  # the play: the file is named as the render names partials, <index>.<container>
 
 
 def parse_encode(req: dict[str, Any]) -> EncodeRequest:
     cwd = abs_path_field(req, "cwd")
     media_dir = abs_path_field(req, "mediaDir")
-    out = abs_path_field(req, "out")
-    assert cwd is not None and media_dir is not None and out is not None
+    out_dir = abs_path_field(req, "outDir")
+    assert cwd is not None and media_dir is not None and out_dir is not None
+    index = get_field(req, "index", int)
     slices = req.get("slices")
     if not isinstance(slices, list) or not slices or not all(isinstance(p, str) and Path(p).is_absolute() for p in slices):
         raise BadRequest("field 'slices' must be a non-empty list of absolute paths")
@@ -42,7 +44,7 @@ def parse_encode(req: dict[str, Any]) -> EncodeRequest:
     options = parse_options(req.get("options"))
     if not options.is_video:
         raise BadRequest("only a video's plays are encoded from slices")
-    return EncodeRequest(cwd, get_field(req, "scene", str), abs_path_field(req, "file", required=False), options, media_dir, slices, out)
+    return EncodeRequest(cwd, get_field(req, "scene", str), abs_path_field(req, "file", required=False), options, media_dir, slices, out_dir, index)
 
 
 def encode_play(req: EncodeRequest) -> dict[str, Any]:
@@ -50,7 +52,8 @@ def encode_play(req: EncodeRequest) -> dict[str, Any]:
     from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
     spec = scene_writer(req.scene, req.options, req.media_dir, req.cwd, req.file).video_encoder
-    encoder = VideoSegmentEncoder(target=Path(req.out), spec=spec)
+    out = Path(req.out_dir) / f"{req.index}.{spec.container_format}"
+    encoder = VideoSegmentEncoder(target=out, spec=spec)
     frames = 0
     try:
         for path in req.slices:
@@ -61,4 +64,4 @@ def encode_play(req: EncodeRequest) -> dict[str, Any]:
         encoder.abort()
         raise
     encoder.finish()
-    return {"path": req.out, "frames": frames}
+    return {"path": str(out), "frames": frames}

@@ -62,7 +62,7 @@ def _encoded(file: Path, scene: str, media: Path, play: dict[str, Any], parts: i
         assert res["slice"]["frames"] == b - a and res["partials"] == []
         assert Path(res["slice"]["poster"]).is_file()
         slices.append(res["slice"]["path"])
-    req = {**scene_req(file, scene, media / "enc", **opts), "slices": slices, "out": str(media / f"play{play['index']}.mp4")}
+    req = {**scene_req(file, scene, media / "enc", **opts), "slices": slices, "outDir": str(media / "encoded"), "index": play["index"]}
     res = driver("encode-play", req)
     assert res["frames"] == play["frames"]
     return res["path"]

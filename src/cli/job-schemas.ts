@@ -26,6 +26,7 @@ export const jobDetailSchema = z.object({
         z.object({
           id: z.string(),
           plays: z.tuple([z.number(), z.number()]),
+          slice: z.tuple([z.number(), z.number()]).nullable().default(null),
           frames: z.number(),
           framesDone: z.number(),
           state: z.string(),

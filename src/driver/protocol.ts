@@ -17,6 +17,8 @@ export const renderResultSchema = z.object({
   stopped: z.boolean().default(false),
   /** A render of every play from 0 with no stop is also the scene's exact plan. */
   plan: planSchema.optional(),
+  /** A slice of a video's play: its frames, losslessly, for the stitch to encode, and its last frame. */
+  slice: z.object({ path: z.string(), frames: z.number().int(), poster: z.string().nullable() }).nullable().default(null),
 });
 export type RenderResult = z.infer<typeof renderResultSchema>;
 
@@ -26,6 +28,9 @@ export const servedPlanSchema = planSchema.extend({ partials: z.array(partialSch
 export const stitchResultSchema = z.object({
   outputs: z.array(z.object({ kind: z.enum(['movie', 'section', 'sectionsIndex']), path: z.string() })),
 });
+
+/** A sliced play's partial movie file, encoded from its slices (driver/nn_driver/encode_play.py). */
+export const encodedSchema = z.object({ path: z.string(), frames: z.number().int() });
 
 /** A still (format png, or a scene without plays): manim's own last-frame PNG (driver/nn_driver/still.py). */
 export const stillResultSchema = z.object({ path: z.string() });

@@ -99,11 +99,13 @@ export async function getJobDetail(db: Db, id: string) {
         framesDone: segs.reduce((n, r) => n + framesDone(r.seg), 0),
         wallMs: ms(s.startedAt, s.finishedAt),
         /** Per play: served from the play cache, or rendered (and why it could not be cached). */
-        plays: s.plan?.plays.map((p) => ({ index: p.index, cached: !!p.cached, ...(p.uncachable ? { uncachable: p.uncachable } : {}) })) ?? [],
+        plays: s.plan?.plays.map((p) => ({ index: p.index, cached: !!p.cached, ...(p.sliced ? { sliced: p.sliced } : {}), ...(p.uncachable ? { uncachable: p.uncachable } : {}) })) ?? [],
         outputs: outputs.filter((o) => o.sceneId === s.id).map((o) => ({ name: o.name, size: o.size, url: outputUrl(id, s.name, o.name) })),
         segments: segs.map(({ seg, nodeName }) => ({
           id: seg.id,
           plays: [seg.fromPlay, seg.toPlay] as [number, number],
+          /** A slice of one play: its frames [from, to) of the play. */
+          slice: seg.fromFrame !== null && seg.toFrame !== null ? ([seg.fromFrame, seg.toFrame] as [number, number]) : null,
           cost: seg.cost,
           frames: seg.frames,
           framesDone: framesDone(seg),

@@ -39,6 +39,8 @@ export async function runningSegments(db: Tx) {
       position: segments.position,
       fromPlay: segments.fromPlay,
       toPlay: segments.toPlay,
+      fromFrame: segments.fromFrame,
+      toFrame: segments.toFrame,
       frames: segments.frames,
       framesDone: segments.framesDone,
     })

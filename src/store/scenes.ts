@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne, notExists, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, notExists, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { artifacts, jobs, scenes, segments, type JobError } from '../db/schema.ts';
 import type { Queue } from '../queue/queue.ts';
@@ -89,7 +89,7 @@ export async function sceneStillOpen(tx: Tx, scene: { id: string; jobId: string 
  *  stitching: `framesAreOutputs` makes the segments' frames its outputs. */
 export async function completeScene(tx: Tx, scene: { id: string; jobId: string; name: string }, stitch: { node: string; ms: number; framesAreOutputs?: boolean; frames?: number }): Promise<void> {
   if (stitch.framesAreOutputs) await tx.update(artifacts).set({ kind: 'output' }).where(and(eq(artifacts.sceneId, scene.id), eq(artifacts.kind, 'frame')));
-  await tx.delete(artifacts).where(and(eq(artifacts.sceneId, scene.id), eq(artifacts.kind, 'partial')));
+  await tx.delete(artifacts).where(and(eq(artifacts.sceneId, scene.id), inArray(artifacts.kind, ['partial', 'slice'])));
   await tx.update(scenes).set({ state: 'succeeded', finishedAt: new Date(), ...(stitch.frames !== undefined ? { totalFrames: stitch.frames } : {}) }).where(eq(scenes.id, scene.id));
   await appendEvent(tx, scene.jobId, 'scene.done', { scene: scene.name, node: stitch.node, stitchMs: stitch.ms });
   await finishRenderJobIfDone(tx, scene.jobId);

@@ -20,8 +20,10 @@ export function bytes(n: number): string {
   return `${i ? n.toFixed(1) : n} ${units[i]}`;
 }
 
-/** A segment's plays as "2–5"; a scout's start is unknown ("?") and an open end runs on ("…"). */
-export const playsLabel = ([from, to]: [number, number]) => `${from < 0 ? '?' : from}–${to < 0 ? '…' : to}`;
+/** A segment's plays as "2–5"; a scout's start is unknown ("?") and an open end runs on ("…"); a
+ *  slice of a play as "7 frames 0–59". */
+export const playsLabel = ([from, to]: [number, number], slice?: [number, number] | null) =>
+  slice ? `${from} frames ${slice[0]}–${slice[1] - 1}` : `${from < 0 ? '?' : from}–${to < 0 ? '…' : to}`;
 
 /** Percent of `done` over `total`, 0 when nothing is planned yet. */
 export const percent = (done: number, total: number) => (total > 0 ? Math.min(100, Math.round((100 * done) / total)) : 0);

@@ -36,16 +36,17 @@ export async function claimSegment(db: Tx, queue: Queue, { seg, scene, job }: Se
       .where(and(eq(segments.id, seg.id), inArray(segments.state, [...OPEN_SEGMENT_STATES])))
       .returning({ id: segments.id });
     // The queue job it runs as: two starts of one segment say whether one queue job ran twice or two did.
-    if (rows.length) await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: nodeId, ...(lease ? { queueJob: lease.jobId } : {}) });
+    if (rows.length) await appendEvent(tx, job.id, 'segment.started', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], ...(seg.fromFrame !== null ? { frames: [seg.fromFrame, seg.toFrame] } : {}), node: nodeId, ...(lease ? { queueJob: lease.jobId } : {}) });
     return rows.length > 0;
   });
 }
 
-/** The segments of a scene with where each running one is and whether its node goes on into the
- *  next (online: not draining or paused), to decide whether a free slot should take a queued one. */
+/** The segments of a scene with where each running one is and whether it goes on into the next
+ *  (its node online: not draining or paused; never a slice of a play), to decide whether a free
+ *  slot should take a queued one. */
 export async function sceneProgress(db: Db, sceneId: string) {
   return db
-    .select({ toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online', false)` })
+    .select({ toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online' and ${segments.fromFrame} is null, false)` })
     .from(segments)
     .leftJoin(nodes, eq(nodes.id, segments.nodeId))
     .where(eq(segments.sceneId, sceneId));

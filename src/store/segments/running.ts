@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { nodes, scenes, segments } from '../../db/schema.ts';
@@ -46,7 +46,8 @@ export async function assignShare(tx: Tx, jobId: string, id: string, share: Segm
 export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string): Promise<number | null> {
   return db.transaction(async (tx) => {
     const seg = await lockOwnSegment(tx, segmentId, nodeId);
-    if (!seg || seg.toPlay === OPEN_END) return null;
+    // a slice of a play ends with its frames
+    if (!seg || seg.toPlay === OPEN_END || seg.fromFrame !== null) return null;
     // A node told to drain or pause finishes what it has and takes no more.
     const [node] = await tx.select({ state: nodes.state }).from(nodes).where(eq(nodes.id, nodeId));
     if (node && node.state !== 'online') return null;
@@ -54,7 +55,7 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
     const [next] = await tx
       .select()
       .from(segments)
-      .where(and(eq(segments.sceneId, seg.sceneId), eq(segments.fromPlay, seg.toPlay + 1), eq(segments.state, 'queued')))
+      .where(and(eq(segments.sceneId, seg.sceneId), eq(segments.fromPlay, seg.toPlay + 1), isNull(segments.fromFrame), eq(segments.state, 'queued')))
       .for('update', { skipLocked: true });
     if (!next || next.failures.some((f) => f.node === nodeId)) return null;
     // A node that already fetched its queue job finds no segment and lets it go.

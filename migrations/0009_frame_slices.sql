@@ -1,0 +1,2 @@
+ALTER TABLE "segments" ADD COLUMN "from_frame" integer;--> statement-breakpoint
+ALTER TABLE "segments" ADD COLUMN "to_frame" integer;

@@ -1,0 +1,97 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './helpers/database.ts';
+import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
+import { manimRender, frameHashes, audioHash, pngHashes } from './helpers/media.ts';
+
+const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
+const FILE = join(SCENES, 'sliced.py');
+const NAMES = ['LongUpdater', 'LongPure'];
+const ARGS = ['-r', '256,144', '--fps', '15'];
+const tmp = mkdtempSync(join(tmpdir(), 'nn-slices-'));
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let nodes: Awaited<ReturnType<typeof testNode>>[];
+let call: ReturnType<typeof api>;
+
+// Two nodes, one slot each. A set-up this cheap (the test's scenes are small) makes a 7-second play
+// worth drawing on both nodes, as a long play at 1080p is on any farm.
+beforeAll(async () => {
+  db = await freshDatabase();
+  const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false } };
+  nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
+  call = api(nodes[0]!.url);
+}, 180_000);
+afterAll(async () => {
+  for (const n of nodes ?? []) await n.stop();
+  await db?.drop();
+});
+
+interface SceneDetail {
+  name: string;
+  plays: { index: number; sliced?: number }[];
+  segments: { plays: [number, number]; slice: [number, number] | null; state: string; node: string }[];
+}
+
+const body = (options: object) => ({
+  files: { 'sliced.py': readFileSync(FILE, 'utf8'), 'click.wav': { base64: readFileSync(join(SCENES, 'click.wav')).toString('base64') } },
+  options: { resolution: [256, 144], fps: 15, saveSections: true, ...options },
+});
+
+/** The long play's slices: contiguous, from its first frame to its last, each rendered. */
+function expectSliced(scene: SceneDetail, play: number): void {
+  expect(scene.plays.find((p) => p.index === play)?.sliced, scene.name).toBeGreaterThanOrEqual(2);
+  const slices = scene.segments.filter((s) => s.slice).sort((a, b) => a.slice![0] - b.slice![0]);
+  expect(slices.length, scene.name).toBeGreaterThanOrEqual(2);
+  expect(slices.every((s) => s.plays[0] === play && s.plays[1] === play && s.state === 'done'), JSON.stringify(slices)).toBe(true);
+  expect(slices[0]!.slice![0]).toBe(0);
+  for (let i = 1; i < slices.length; i++) expect(slices[i]!.slice![0]).toBe(slices[i - 1]!.slice![1]);
+  // no segment of whole plays holds the sliced play
+  expect(scene.segments.filter((s) => !s.slice && s.plays[0] === play && s.plays[1] === play)).toEqual([]);
+}
+
+describe('a play that alone would bound the wall time is drawn in slices on several nodes', () => {
+  it('mp4: the stitched video, sound and sections are manim’s, frame for frame', async () => {
+    const id = await submitJob(call, body({}));
+    const job = await jobFinished(call, id, 600_000);
+    expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
+    const ref = join(tmp, 'ref');
+    await manimRender(FILE, NAMES, [...ARGS, '--save_sections'], ref);
+    for (const scene of job.scenes as SceneDetail[]) {
+      expectSliced(scene, 1);
+      const out = join(tmp, `${scene.name}.mp4`);
+      writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/${scene.name}`)).arrayBuffer()));
+      const want = join(ref, 'videos', 'sliced', '144p15', `${scene.name}.mp4`);
+      expect(await frameHashes(out), scene.name).toEqual(await frameHashes(want));
+      expect(await audioHash(out), scene.name).toEqual(await audioHash(want));
+    }
+    // the sections of the scene whose long play is between two of them
+    const sections = (job.scenes as { name: string; outputs: { name: string }[] }[]).find((s) => s.name === 'LongUpdater')!.outputs.filter((o) => o.name.includes('/sections/') && o.name.endsWith('.mp4'));
+    expect(sections.length).toBe(3);
+    for (const s of sections) {
+      const out = join(tmp, s.name.split('/').pop()!);
+      writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/LongUpdater/${s.name.split('/').slice(1).join('/')}`)).arrayBuffer()));
+      expect(await frameHashes(out), s.name).toEqual(await frameHashes(join(ref, 'videos', 'sliced', '144p15', 'sections', s.name.split('/').pop()!)));
+    }
+  });
+
+  it('png-sequence: every frame of the sliced play pixel-identical, numbered as manim numbers it', async () => {
+    const id = await submitJob(call, { ...body({ format: 'png-sequence', saveSections: false }) });
+    const job = await jobFinished(call, id, 600_000);
+    expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
+    const ref = join(tmp, 'ref-png');
+    await manimRender(FILE, ['LongUpdater'], [...ARGS, '--format', 'png-sequence'], ref);
+    const scene = (job.scenes as SceneDetail[]).find((s) => s.name === 'LongUpdater')!;
+    expectSliced(scene, 1);
+    const dir = join(tmp, 'png');
+    mkdirSync(dir, { recursive: true });
+    const outputs = (job.scenes as { name: string; outputs: { name: string }[] }[]).find((s) => s.name === 'LongUpdater')!.outputs;
+    for (const o of outputs) writeFileSync(join(dir, o.name.split('/').pop()!), Buffer.from(await (await call(`/jobs/${id}/output/LongUpdater/${o.name.split('/').slice(1).join('/')}`)).arrayBuffer()));
+    const refDir = join(ref, 'images', 'sliced', 'LongUpdater');
+    expect(outputs.map((o) => o.name.split('/').pop()).sort()).toEqual(readdirSync(refDir).filter((f) => f.endsWith('.png')).sort());
+    expect(await pngHashes(dir)).toEqual(await pngHashes(refDir));
+  });
+});
