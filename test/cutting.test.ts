@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { cutScene as plan } from '../src/cutting/cut.ts';
 import { shouldSteal } from '../src/cutting/steal.ts';
+import { slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
@@ -147,5 +148,45 @@ describe('a free render slot and a queued segment a running render will reach', 
   it('takes it when the render before it stops at its end: done, or on a paused node', () => {
     expect(shouldSteal(plays, PIXELS, segment, running(7, false), 2.5)).toEqual({ take: true });
     expect(shouldSteal(plays, PIXELS, segment, [{ toPlay: 7, state: 'done', atPlay: 7, goesOn: true }], 2.5)).toEqual({ take: true });
+  });
+});
+
+describe('slicing a play that alone would bound the wall time', () => {
+  const sliceOpts = { workers: 4, minFrames: 30, setupSeconds: 0.5 };
+
+  it('cuts one long play into contiguous slices of its frames, and marks it drawn elsewhere', () => {
+    const plays = [play(0, 30), play(1, 600, { mobjects: 50, points: 2000, drawSeconds: 0.03 }), play(2, 30)];
+    const { plays: marked, slices } = slicePlays(plays, PIXELS, sliceOpts);
+    expect(slices.length).toBeGreaterThanOrEqual(2);
+    expect(slices.length).toBeLessThanOrEqual(4);
+    expect(marked[1]!.sliced).toBe(slices.length);
+    expect(slices[0]!.fromFrame).toBe(0);
+    expect(slices.at(-1)!.toFrame).toBe(600);
+    for (let i = 1; i < slices.length; i++) expect(slices[i]!.fromFrame).toBe(slices[i - 1]!.toFrame);
+    expect(slices.every((s) => s.fromPlay === 1 && s.toPlay === 1 && s.frames >= 30)).toBe(true);
+    // the cut of whole plays only fast-forwards over it
+    expect(cutScene(marked, PIXELS, { ...sliceOpts, perWorker: 1 }).reduce((t, c) => t + c.cost, 0)).toBeLessThan(slices.reduce((t, s) => t + s.cost, 0));
+  });
+
+  it('gives later slices of a play with updaters fewer frames: each steps through the frames before it', () => {
+    const plays = [play(0, 600, { pure: false, mobjects: 50, points: 2000, drawSeconds: 0.03, stepSeconds: 0.01 })];
+    const { slices } = slicePlays(plays, PIXELS, sliceOpts);
+    expect(slices.length).toBeGreaterThanOrEqual(2);
+    expect(slices[0]!.frames).toBeGreaterThan(slices.at(-1)!.frames);
+  });
+
+  it('leaves balanced scenes, frozen and skipped plays, lone workers and plays a lead may reach alone', () => {
+    const even = Array.from({ length: 8 }, (_, i) => play(i, 120));
+    expect(slicePlays(even, PIXELS, sliceOpts).slices).toEqual([]);
+    const long = (extra: Partial<Play>) => [play(0, 30), play(1, 600, { mobjects: 50, points: 2000, drawSeconds: 0.03, ...extra })];
+    expect(slicePlays(long({ frozen: true }), PIXELS, sliceOpts).slices).toEqual([]);
+    expect(slicePlays(long({ skipped: true }), PIXELS, sliceOpts).slices).toEqual([]);
+    expect(slicePlays(long({ cached: true }), PIXELS, sliceOpts).slices).toEqual([]);
+    expect(slicePlays(long({}), PIXELS, { ...sliceOpts, workers: 1 }).slices).toEqual([]);
+    expect(slicePlays(long({}), PIXELS, sliceOpts, [], 2).slices).toEqual([]);
+    // the same play is sliced when nothing rules it out
+    expect(slicePlays(long({}), PIXELS, sliceOpts).slices.length).toBeGreaterThan(1);
+    // but not when encoding its frames at the stitch costs more than drawing them on one node saves
+    expect(slicePlays(long({ drawSeconds: 0.001 }), PIXELS, sliceOpts).slices).toEqual([]);
   });
 });
