@@ -90,6 +90,9 @@ export const configSchema = z.strictObject({
       maxPlays: z.number().int().min(0).default(0),
       /** A render that reaches the end of its segment goes on into the next one while it is queued. */
       rebalance: z.boolean().default(true),
+      /** Draw a play that alone would bound a scene's wall time in slices of its frames on
+       *  several slots (src/cutting/slice.ts). */
+      slices: z.boolean().default(true),
       /** Start rendering from play 0 while the scene is still being planned. */
       lead: z.boolean().default(true),
       /** Most render slots per scene that, rather than wait for its plan, fast-forward from play 0

@@ -34,7 +34,7 @@ export interface PlanningScout {
  * Plays that earlier renders measured are cut by what they took (store/cost-memory.ts);
  * `rememberedPlan` says the plan itself is an earlier render's.
  */
-export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'workers'>, jobId: string, sceneId: string, name: string, planned: ScenePlan, planningScout?: PlanningScout, rememberedPlan = false): Promise<void> {
+export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'workers'> & { slices?: boolean }, jobId: string, sceneId: string, name: string, planned: ScenePlan, planningScout?: PlanningScout, rememberedPlan = false): Promise<void> {
   const workers = Math.max(1, (await renderSlots(db)).slots);
   const pixels = planned.width * planned.height;
   const memory = await rememberCosts(db, { jobId, name }, planned.width, planned.height);
@@ -76,7 +76,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
     // Plays that alone would bound the wall time are drawn in slices, not by a lead or a scout
     // (their renders started without a plan, so they would draw the play whole).
-    const sliced = scouts.length
+    const sliced = scouts.length || cut.slices === false
       ? { plays: plan.plays, slices: [] }
       : slicePlays(plan.plays.filter((p) => p.index > done && inRange(range)(p)), pixels, { ...cut, workers }, before, lead ? (lead.atPlay ?? 0) + 2 : 0);
     const marked = new Map(sliced.plays.map((p) => [p.index, p]));
