@@ -116,9 +116,9 @@ export async function rememberedPlan(db: Tx, scene: SceneOf): Promise<ScenePlan 
     if (!drawn.length || !drawn.every((p) => p.drawnSeconds !== undefined)) continue;
     // renders take the plan's TeX and text SVGs from the cluster's store (a planning pass put them there)
     if ((await getTex(db, plan.texFiles)).length !== plan.texFiles.length) continue;
-    // Nothing served, drawn or measured in this job yet, and no keys: a key taken with another seed
+    // Nothing served, drawn, sliced or measured in this job yet, and no keys: a key taken with another seed
     // may not be this job's, and the scene has nothing in the cache (else it is re-rendered warm).
-    const plays = plan.plays.map(({ cached: _c, drawn: _d, key: _k, uncachable: _u, drawnSeconds, rememberedSeconds: _r, ...p }) => ({ ...p, rememberedSeconds: drawnSeconds }));
+    const plays = plan.plays.map(({ cached: _c, drawn: _d, sliced: _s, key: _k, uncachable: _u, drawnSeconds, rememberedSeconds: _r, ...p }) => ({ ...p, rememberedSeconds: drawnSeconds }));
     return { ...plan, plays };
   }
   return undefined;
