@@ -189,4 +189,15 @@ describe('slicing a play that alone would bound the wall time', () => {
     // but not when encoding its frames at the stitch costs more than drawing them on one node saves
     expect(slicePlays(long({ drawSeconds: 0.001 }), PIXELS, sliceOpts).slices).toEqual([]);
   });
+
+  it('does not slice a play when each slice’s fast-forward would be work the farm has no time for', () => {
+    // ten plays with updaters: a slice of the last steps through the nine before it, which costs
+    // more than drawing the play, so slices save little even with slots to spare
+    const cheap = Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, drawSeconds: 0.01, stepSeconds: 0.02 }));
+    expect(slicePlays(cheap, PIXELS, { ...sliceOpts, workers: 32 }).slices).toEqual([]);
+    // plays costly to draw: on 4 slots all the work is the bound, on 32 the last play is
+    const costly = cheap.map((p) => ({ ...p, drawSeconds: 0.2 }));
+    expect(slicePlays(costly, PIXELS, sliceOpts).slices).toEqual([]);
+    expect(slicePlays(costly, PIXELS, { ...sliceOpts, workers: 32 }).slices.length).toBeGreaterThan(1);
+  });
 });

@@ -49,11 +49,11 @@ function bounds(frames: number, count: number, minFrames: number, cost: (a: numb
 /**
  * Plays that alone would bound the scene's wall time are drawn in slices of their frames on several
  * workers; the stitch encodes each such play's partial movie file once, from all its frames in order.
- * A play is sliced only when its costliest slice (a set-up, the fast-forward to the play, the steps
- * to the slice's first frame, its drawing) plus the stitch's encoding of the play is clearly shorter
- * than the play drawn whole by one worker, and longer than the scene's fair share per worker (a play
- * below that is balanced away by the cut of whole plays). Skipped, frozen and already served plays
- * are never sliced, nor plays a running render may reach (`from`: the first play that may be).
+ * A slice costs a set-up, the fast-forward to the play, the steps to its first frame and its drawing,
+ * so slicing adds work: a play is sliced only when the estimated wall time, the longer of its
+ * costliest slice (plus the stitch's encoding of the play) and all the work spread over the workers,
+ * is clearly shorter than with the play drawn whole by one worker. Skipped, frozen and already
+ * served plays are never sliced, nor plays a running render may reach (`from`: the first that may be).
  */
 export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, before: Play[] = [], from = 0): Sliced {
   if (opts.workers < 2) return { plays, slices: [] };
@@ -64,18 +64,27 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     ff.set(p.index, sum);
     sum += fastForwardCost(p, pixels);
   }
-  const fair = (plays.reduce((t, p) => t + playCost(p, pixels), 0) + setup * opts.workers) / opts.workers;
+  let work = plays.reduce((t, p) => t + playCost(p, pixels), 0) + setup * opts.workers;
   const slices: SegmentCut[] = [];
   const out = plays.map((p) => {
     if (p.index < from || p.skipped || p.frozen || drawnElsewhere(p) || p.frames < 2 * opts.minFrames) return p;
     const lead = setup + ff.get(p.index)!;
-    const whole = lead + playCost(p, pixels);
-    if (whole <= fair) return p;
+    const drawn = playCost(p, pixels);
+    const whole = Math.max(lead + drawn, work / opts.workers);
     const cost = (a: number, b: number) => lead + sliceCost(p, pixels, a, b);
-    const most = Math.min(opts.workers, Math.floor(p.frames / opts.minFrames));
-    const cut = bounds(p.frames, most, opts.minFrames, cost);
-    const worst = Math.max(...cut.slice(1).map((b, i) => cost(cut[i]!, b)));
-    if (cut.length < 3 || worst + p.frames * pixels * ENCODE_PIXEL > whole - setup) return p;
+    const encode = p.frames * pixels * ENCODE_PIXEL;
+    let best: { cut: number[]; wall: number; extra: number } | undefined;
+    for (let count = 2; count <= Math.min(opts.workers, Math.floor(p.frames / opts.minFrames)); count++) {
+      const cut = bounds(p.frames, count, opts.minFrames, cost);
+      if (cut.length < 3) continue;
+      const costs = cut.slice(1).map((b, i) => cost(cut[i]!, b));
+      const extra = costs.reduce((t, c) => t + c, 0) + encode - drawn;
+      const wall = Math.max(Math.max(...costs) + encode, (work + extra) / opts.workers);
+      if (!best || wall < best.wall) best = { cut, wall, extra };
+    }
+    if (!best || best.wall > whole - setup) return p;
+    work += best.extra;
+    const { cut } = best;
     for (const [i, b] of cut.slice(1).entries()) {
       const a = cut[i]!;
       slices.push({ fromPlay: p.index, toPlay: p.index, fromFrame: a, toFrame: b, frames: b - a, cost: cost(a, b) / 1e6, priority: -1 });
