@@ -19,9 +19,10 @@ export interface Sliced {
  *  into the play's partial movie file (measured at 720p: about 6 + 17 ms a frame). */
 const ENCODE_PIXEL = 0.024;
 
-/** Frame bounds 0 = b0 < b1 < … < frames cutting a play into at most `count` slices of at least
- *  `minFrames` frames whose costliest is as cheap as a bisected budget makes it (a play with updaters
- *  steps through every frame before a slice's first, so its later slices are narrower). */
+/** Frame bounds 0 = b0 < b1 < … < frames cutting a play into at most `count` slices whose costliest
+ *  is as cheap as greedy cuts under a bisected budget make it (a play with updaters steps through
+ *  every frame before a slice's first, so its later slices are narrower). A last slice under
+ *  `minFrames` frames joins the one before it. */
 function bounds(frames: number, count: number, minFrames: number, cost: (a: number, b: number) => number): number[] {
   const under = (budget: number): number[] | undefined => {
     const out = [0];
@@ -30,8 +31,6 @@ function bounds(frames: number, count: number, minFrames: number, cost: (a: numb
       let b = Math.min(frames, a + minFrames);
       if (cost(a, b) > budget) return undefined;
       while (b < frames && cost(a, b + 1) <= budget) b++;
-      // a last slice too small to stand alone joins this one
-      if (frames - b < minFrames) b = frames;
       out.push(b);
     }
     return out.length - 1 <= count ? out : undefined;
@@ -43,7 +42,9 @@ function bounds(frames: number, count: number, minFrames: number, cost: (a: numb
     if (under(mid)) high = mid;
     else low = mid;
   }
-  return under(high) ?? [0, frames];
+  const out = under(high) ?? [0, frames];
+  if (out.length > 2 && frames - out.at(-2)! < minFrames) out.splice(-2, 1);
+  return out;
 }
 
 /**
