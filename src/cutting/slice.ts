@@ -79,7 +79,9 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
       const cut = bounds(p.frames, count, opts.minFrames, cost);
       if (cut.length < 3) continue;
       const costs = cut.slice(1).map((b, i) => cost(cut[i]!, b));
-      const extra = costs.reduce((t, c) => t + c, 0) + encode - drawn;
+      // the work slicing adds: each slice's fast-forward and steps, the encoding, and a start
+      // beyond the workers' own when the slices leave no worker free for the other plays
+      const extra = costs.reduce((t, c) => t + c - setup, 0) + setup * Math.max(0, cut.length - opts.workers) + encode - drawn;
       const wall = Math.max(Math.max(...costs) + encode, (work + extra) / opts.workers);
       if (!best || wall < best.wall) best = { cut, wall, extra };
     }
