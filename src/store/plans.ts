@@ -75,10 +75,12 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     // Only the plays of a range (-n A,B) are drawn; every segment fast-forwards over those before it.
     const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
     // Plays that alone would bound the wall time are drawn in slices, not by a lead or a scout
-    // (their renders started without a plan, so they would draw the play whole).
+    // (their renders started without a plan, so they would draw the play whole): not the play the
+    // lead is drawing. Its share ends before the first sliced play; a lead that already went on into
+    // that play keeps none of it (settleEnd keeps what is in its share).
     const sliced = scouts.length || cut.slices === false
       ? { plays: plan.plays, slices: [] }
-      : slicePlays(plan.plays.filter((p) => p.index > done && inRange(range)(p)), pixels, { ...cut, workers }, before, lead ? (lead.atPlay ?? 0) + 2 : 0);
+      : slicePlays(plan.plays.filter((p) => p.index > done && inRange(range)(p)), pixels, { ...cut, workers }, before, lead ? (lead.atPlay ?? 0) + 1 : 0);
     const marked = new Map(sliced.plays.map((p) => [p.index, p]));
     plan.plays = plan.plays.map((p) => marked.get(p.index) ?? p);
     const rest = plan.plays.filter((p) => p.index > done && inRange(range)(p));
