@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { cutScene as plan } from '../src/cutting/cut.ts';
 import { shouldSteal } from '../src/cutting/steal.ts';
-import { slicePlays } from '../src/cutting/slice.ts';
+import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
@@ -199,5 +199,19 @@ describe('slicing a play that alone would bound the wall time', () => {
     const costly = cheap.map((p) => ({ ...p, drawSeconds: 0.2 }));
     expect(slicePlays(costly, PIXELS, sliceOpts).slices).toEqual([]);
     expect(slicePlays(costly, PIXELS, { ...sliceOpts, workers: 32 }).slices.length).toBeGreaterThan(1);
+  });
+
+  it('ends a lead’s or scout’s share before a sliced play, and queues the plays after it', () => {
+    const plays = Array.from({ length: 6 }, (_, i) => play(i, 30, i === 3 ? { sliced: 2 } : {}));
+    const share = { fromPlay: 0, toPlay: 5, frames: 180, cost: 6, priority: 0 };
+    const queued: SegmentCut[] = [];
+    expect(endBeforeSlices(share, plays, queued)).toMatchObject({ fromPlay: 0, toPlay: 2, frames: 90 });
+    expect(queued).toMatchObject([{ fromPlay: 4, toPlay: 5, frames: 60 }]);
+    // a share that starts at the sliced play is none
+    const after: SegmentCut[] = [];
+    expect(endBeforeSlices({ ...share, fromPlay: 3 }, plays, after)).toBeUndefined();
+    expect(after).toMatchObject([{ fromPlay: 4, toPlay: 5 }]);
+    // one without a sliced play stays as it is
+    expect(endBeforeSlices({ ...share, toPlay: 2 }, plays, [])).toMatchObject({ fromPlay: 0, toPlay: 2 });
   });
 });

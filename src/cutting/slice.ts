@@ -96,3 +96,16 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
   });
   return { plays: out, slices };
 }
+
+/** A lead's or a scout's share (its render started without a plan: it would draw a sliced play
+ *  whole) ends before the first sliced play in it, and the plays after that play go to `queued`. A
+ *  share that starts at a sliced play is none (a lead's never does: it is not given the play it draws). */
+export function endBeforeSlices(share: SegmentCut, plays: Play[], queued: SegmentCut[]): SegmentCut | undefined {
+  const inShare = plays.filter((p) => p.index >= share.fromPlay && p.index <= share.toPlay);
+  const first = inShare.find((p) => p.sliced);
+  if (!first) return share;
+  const frames = (from: number, to: number) => inShare.filter((p) => p.index >= from && p.index <= to).reduce((n, p) => n + p.frames, 0);
+  const part = (fromPlay: number, toPlay: number): SegmentCut => ({ ...share, fromPlay, toPlay, frames: frames(fromPlay, toPlay), cost: (share.cost * frames(fromPlay, toPlay)) / Math.max(1, share.frames) });
+  if (first.index < share.toPlay) queued.push(part(first.index + 1, share.toPlay));
+  return first.index > share.fromPlay ? part(share.fromPlay, first.index - 1) : undefined;
+}

@@ -13,8 +13,8 @@ import { assignShare } from './segments/running.ts';
 import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
 import { markCached, serveCached } from './play-cache.ts';
-import { drawnElsewhere, isServed, type Play, type SegmentCut } from '../model/plan.ts';
-import { slicePlays } from '../cutting/slice.ts';
+import { drawnElsewhere, isServed, type Play } from '../model/plan.ts';
+import { endBeforeSlices, slicePlays } from '../cutting/slice.ts';
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 
@@ -74,11 +74,11 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     }
     // Only the plays of a range (-n A,B) are drawn; every segment fast-forwards over those before it.
     const before = plan.plays.filter((p) => p.index <= done || p.index < range.first);
-    // Plays that alone would bound the wall time are drawn in slices, not by a lead or a scout
-    // (their renders started without a plan, so they would draw the play whole): not the play the
-    // lead is drawing. Its share ends before the first sliced play; a lead that already went on into
-    // that play keeps none of it (settleEnd keeps what is in its share).
-    const sliced = scouts.length || cut.slices === false
+    // Plays that alone would bound the wall time are drawn in slices (not the play a lead is
+    // drawing). A lead's or scout's render started without a plan and would draw a sliced play
+    // whole: their shares end before it (a lead that already went on into it keeps none of it,
+    // settleEnd keeps what is in its share).
+    const sliced = cut.slices === false
       ? { plays: plan.plays, slices: [] }
       : slicePlays(plan.plays.filter((p) => p.index > done && inRange(range)(p)), pixels, { ...cut, workers }, before, lead ? (lead.atPlay ?? 0) + 1 : 0);
     const marked = new Map(sliced.plays.map((p) => [p.index, p]));
@@ -92,7 +92,8 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers })
       : cutScene(rest, pixels, { ...cut, workers }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
-    if (cuts.lead) cuts.queued.push(...stopLeadBeforeSlices(cuts.lead, rest));
+    if (cuts.lead) cuts.lead = endBeforeSlices(cuts.lead, rest, cuts.queued);
+    cuts.scouts = cuts.scouts.map((share) => share && endBeforeSlices(share, rest, cuts.queued));
     cuts.queued.unshift(...sliced.slices);
     if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
     for (const [i, s] of scouts.entries()) {
@@ -115,17 +116,4 @@ function cutUncached(all: Play[], rest: Play[], pixels: number, opts: CutOptions
   const [first, last] = [missing[0]!.index, missing.at(-1)!.index];
   const span = rest.filter((p) => p.index >= first && p.index <= last);
   return cutScene(span, pixels, opts, { before: all.filter((p) => p.index < first) });
-}
-
-/** A lead's share ends before the first sliced play in it (the lead's render, started before the
- *  plan, would draw that play whole); the plays after that play become a queued segment. */
-function stopLeadBeforeSlices(share: SegmentCut, plays: Play[]): SegmentCut[] {
-  const inShare = plays.filter((p) => p.index >= share.fromPlay && p.index <= share.toPlay);
-  const first = inShare.find((p) => p.sliced);
-  if (!first) return [];
-  const frames = (from: number, to: number) => inShare.filter((p) => p.index >= from && p.index <= to).reduce((n, p) => n + p.frames, 0);
-  const rest = { ...share, fromPlay: first.index + 1, frames: frames(first.index + 1, share.toPlay), cost: share.cost * (frames(first.index + 1, share.toPlay) / Math.max(1, share.frames)) };
-  share.toPlay = first.index - 1;
-  share.frames = frames(share.fromPlay, share.toPlay);
-  return rest.fromPlay <= rest.toPlay ? [rest] : [];
 }
