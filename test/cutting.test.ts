@@ -201,6 +201,13 @@ describe('slicing a play that alone would bound the wall time', () => {
     expect(slicePlays(costly, PIXELS, { ...sliceOpts, workers: 32 }).slices.length).toBeGreaterThan(1);
   });
 
+  it('slices every play longer than the configured frames per slice, whatever the costs', () => {
+    const plays = [play(0, 100), play(1, 20), play(2, 100, { frozen: true }), play(3, 90, { drawSeconds: 0.001 })];
+    const { plays: marked, slices } = slicePlays(plays, PIXELS, { ...sliceOpts, minFrames: 1, sliceFrames: 40 });
+    expect(slices.map((s) => [s.fromPlay, s.fromFrame, s.toFrame])).toEqual([[0, 0, 33], [0, 33, 67], [0, 67, 100], [3, 0, 30], [3, 30, 60], [3, 60, 90]]);
+    expect(marked.map((p) => p.sliced)).toEqual([3, undefined, undefined, 3]);
+  });
+
   it('ends a lead’s or scout’s share before a sliced play, and queues the plays after it', () => {
     const plays = Array.from({ length: 6 }, (_, i) => play(i, 30, i === 3 ? { sliced: 2 } : {}));
     const share = { fromPlay: 0, toPlay: 5, frames: 180, cost: 6, priority: 0 };

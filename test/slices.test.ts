@@ -17,11 +17,11 @@ let db: Awaited<ReturnType<typeof freshDatabase>>;
 let nodes: Awaited<ReturnType<typeof testNode>>[];
 let call: ReturnType<typeof api>;
 
-// Two nodes, one slot each. A set-up this cheap (the test's scenes are small) makes a 7-second play
-// worth drawing on both nodes, as a long play at 1080p is on any farm.
+// Two nodes, one slot each, and plays cut into slices of 40 frames (a farm's frames per task): the
+// cutter's own choice depends on how fast this machine draws and encodes at the moment.
 beforeAll(async () => {
   db = await freshDatabase();
-  const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false } };
+  const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false, sliceFrames: 40 } };
   nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
   call = api(nodes[0]!.url);
 }, 180_000);

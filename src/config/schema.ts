@@ -93,6 +93,9 @@ export const configSchema = z.strictObject({
       /** Draw a play that alone would bound a scene's wall time in slices of its frames on
        *  several slots (src/cutting/slice.ts). */
       slices: z.boolean().default(true),
+      /** Slice every play longer than this many frames into slices of about as many, as a farm's
+       *  frames per task; 0: only plays the cutter finds bound the wall time. */
+      sliceFrames: z.number().int().min(0).default(0),
       /** Start rendering from play 0 while the scene is still being planned. */
       lead: z.boolean().default(true),
       /** Most render slots per scene that, rather than wait for its plan, fast-forward from play 0

@@ -6,6 +6,8 @@ export interface SliceOptions {
   /** No slice smaller than this many frames. */
   minFrames: number;
   setupSeconds: number;
+  /** Slice every play longer than this many frames into slices of about as many (0: by cost). */
+  sliceFrames?: number;
 }
 
 export interface Sliced {
@@ -52,6 +54,9 @@ function bounds(frames: number, count: number, minFrames: number, cost: (a: numb
   return out;
 }
 
+/** Frame bounds cutting `frames` into `count` slices of (nearly) the same size. */
+const evenBounds = (frames: number, count: number) => Array.from({ length: count + 1 }, (_, i) => Math.round((i * frames) / count));
+
 /**
  * Plays that alone would bound the scene's wall time are drawn in slices of their frames on several
  * workers; the stitch encodes each such play's partial movie file once, from all its frames in order.
@@ -75,9 +80,11 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
   const out = plays.map((p) => {
     if (p.index < from || p.skipped || p.frozen || drawnElsewhere(p) || p.frames < 2 * opts.minFrames) return p;
     const lead = setup + ff.get(p.index)!;
+    const cost = (a: number, b: number) => lead + sliceCost(p, pixels, a, b);
+    const chunk = opts.sliceFrames ?? 0;
+    if (chunk > 0) return p.frames > chunk ? slice(p, evenBounds(p.frames, Math.ceil(p.frames / chunk)), cost) : p;
     const drawn = playCost(p, pixels);
     const whole = Math.max(lead + drawn, work / opts.workers);
-    const cost = (a: number, b: number) => lead + sliceCost(p, pixels, a, b);
     const encode = p.frames * pixels * ENCODE_PIXEL;
     let best: { cut: number[]; wall: number; extra: number } | undefined;
     for (let count = 2; count <= Math.min(opts.workers, Math.floor(p.frames / opts.minFrames)); count++) {
@@ -95,14 +102,17 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     // on a spare core, and a slice's frames are compressed on the drawing one
     if (!best || best.wall > Math.min(whole - setup, whole * SLICE_GAIN)) return p;
     work += best.extra;
-    const { cut } = best;
+    return slice(p, best.cut, cost);
+  });
+  return { plays: out, slices };
+
+  function slice(p: Play, cut: number[], cost: (a: number, b: number) => number): Play {
     for (const [i, b] of cut.slice(1).entries()) {
       const a = cut[i]!;
       slices.push({ fromPlay: p.index, toPlay: p.index, fromFrame: a, toFrame: b, frames: b - a, cost: cost(a, b) / 1e6, priority: -1 });
     }
     return { ...p, sliced: cut.length - 1 };
-  });
-  return { plays: out, slices };
+  }
 }
 
 /** A lead's or a scout's share (its render started without a plan: it would draw a sliced play

@@ -1,6 +1,6 @@
 import type { listedNodes } from '../store/nodes.ts';
 import type { RunningSegment } from '../store/overview.ts';
-import { age, playsLabel } from './format.ts';
+import { age, segmentLabel } from './format.ts';
 
 type NodeRow = Awaited<ReturnType<typeof listedNodes>>[number];
 interface Work {
@@ -28,7 +28,7 @@ function Current({ node, running }: { node: NodeRow; running: Map<string, Runnin
         return (
           <li>
             <a href={`/?job=${seg.jobId}`} data-job={seg.jobId}>{seg.scene}</a> segment {seg.position + 1}
-            <span class="muted"> · plays {playsLabel([seg.fromPlay, seg.toPlay], seg.fromFrame !== null && seg.toFrame !== null ? [seg.fromFrame, seg.toFrame] : null)} · {seg.frames ? `${seg.framesDone}/${seg.frames}` : seg.framesDone} frames</span>
+            <span class="muted"> · {segmentLabel([seg.fromPlay, seg.toPlay], seg.fromFrame !== null && seg.toFrame !== null ? [seg.fromFrame, seg.toFrame] : null)} · {seg.frames ? `${seg.framesDone}/${seg.frames}` : seg.framesDone} frames</span>
           </li>
         );
       })}
