@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadRequest
-from .protocol import QUALITY_FLAGS, RenderOptions
+from .options import QUALITY_FLAGS, RenderOptions
 
 
 def require_hashseed() -> None:

@@ -14,7 +14,8 @@ from typing import Any
 from .config_setup import scene_writer
 from .errors import BadRequest
 from .frame_slice import read_frames
-from .protocol import RenderOptions, abs_path_field, get_field, parse_options
+from .options import RenderOptions, parse_options
+from .protocol import abs_path_field, get_field
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ A pure play (purity.py) may instead take manim's own skip path (one
 update_to_time(run_time)) with the rendered clock and frame count: the same end
 state for a fraction of the cost. The cheap plan takes it for every play: counts,
 clock, sounds and sections stay exact, updater-driven state does not (the render
-checks the plan's counts against its own, see check_expected).
+checks the plan's counts against its own, see plan_check.py).
 
 The patches are instance attributes on one scene and its renderer (here) and its
 file writer (writer_patch.py), so nothing global in manim is changed.
@@ -27,8 +27,8 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal
 
 from .describe import describe
-from .errors import plan_mismatch
-from .frame_slice import Window
+from .plan_check import check_play, check_unplanned
+from .frame_slice import Window, draw_window_frame
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
 from .records import PlayRecord, SectionRecord, SoundRecord, drawing_load
@@ -55,7 +55,7 @@ class SceneTap:
     """Patches one scene: plays with index < ``fast_until`` are fast-forwarded.
 
     ``expect`` maps play index to the plan's frame count; a play that draws a
-    different count raises PlanMismatch (see check_expected).
+    different count raises PlanMismatch (plan_check.py).
     """
 
     scene: Scene
@@ -117,7 +117,7 @@ class SceneTap:
             if self.stopped:
                 from manim.utils.exceptions import EndSceneEarlyException
 
-                self._check_unplanned(index)
+                check_unplanned(self.expect, index)
                 raise EndSceneEarlyException()
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = has_time_based_updaters(self.scene)
@@ -166,7 +166,7 @@ class SceneTap:
                 )
             )
             self._ended = perf_counter()
-            self._check_play(self.plays[-1])
+            check_play(self.expect, self.plays[-1])
 
         def play_internal(skip_rendering: bool = False) -> None:
             scene = self.scene
@@ -204,7 +204,7 @@ class SceneTap:
                 renderer.add_frame(None)
                 return
             if self._in_window:
-                self._window_frame(scene, moving_mobjects, orig_update_frame, orig_get_frame)
+                draw_window_frame(self, scene, moving_mobjects, orig_update_frame, orig_get_frame)
                 return
             orig_render(scene, time, moving_mobjects)
 
@@ -255,35 +255,6 @@ class SceneTap:
             self.scene.update_to_time = update_to_time  # type: ignore[method-assign]
         patch_writer(writer, renderer, self)
 
-    def _window_frame(self, scene: Scene, moving: Any, orig_update_frame: Any, orig_get_frame: Any) -> None:
-        """One frame of the window's play: counted before the slice, drawn and kept inside it; the
-        render ends after it, unless the slice ends the play (then the play must end there too)."""
-        from manim.utils.exceptions import EndSceneEarlyException
-
-        w = self.window
-        assert w is not None
-        k = w.frame
-        w.frame += 1
-        if k >= w.end:
-            raise w.mismatch(f"drew more than {w.end} frames")
-        renderer = scene.renderer
-        if k < w.first:
-            renderer.add_frame(None)  # counted, neither drawn nor written
-            return
-        writer = renderer.file_writer
-        self.fast = False  # drawn; a png is written with its global number, a video frame kept
-        try:
-            orig_update_frame(scene, moving)
-            pixels = orig_get_frame()
-            w.take(pixels)
-            if writer.output_spec.is_image_sequence:
-                w.images.append(writer.frame_count)
-            renderer.add_frame(pixels)
-        finally:
-            self.fast = True
-        if w.frame == w.end and not w.last:
-            raise EndSceneEarlyException()
-
     def _skip_path(self, orig_play_internal: Any) -> None:
         """manim's skip path for one play, with the clock and frame count of a rendered play.
 
@@ -312,32 +283,6 @@ class SceneTap:
             if self._flip_on_render:  # not reached the render hook (an exception)
                 self._flip_on_render = False
                 renderer.skip_animations = False
-
-    def _check_play(self, play: PlayRecord) -> None:
-        if self.expect is None:
-            return
-        want = self.expect.get(play.index)
-        if want is None:
-            self._check_unplanned(play.index)
-            return  # the caller checks only some plays
-        if play.frames != want:
-            raise plan_mismatch(f"play {play.index} drew {play.frames} frames, the plan said {want}")
-
-    def _check_unplanned(self, index: int) -> None:
-        # a play past the plan's last (also one a segment's end stops before): the plan missed plays
-        if self.expect and index > max(self.expect):
-            raise plan_mismatch(f"play {index} is not in the plan")
-
-    def check_expected(self, upto: int) -> None:
-        """After the run: every planned play up to ``upto`` ran, with the planned frames."""
-        if self.expect is None:
-            return
-        ran = {p.index for p in self.plays}
-        for play in self.plays:
-            self._check_play(play)
-        missing = sorted(i for i in self.expect if i <= upto and i not in ran)
-        if missing:
-            raise plan_mismatch(f"play {missing[0]} never ran (the scene made {len(self.plays)} plays), the plan has it")
 
     def finished_sections(self) -> list[SectionRecord]:
         sections = list(self.sections)

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from .errors import PlanMismatch, plan_mismatch
 
@@ -71,6 +71,44 @@ class Window:
         self.close()
         if self.drawn != self.end - self.first:
             raise self.mismatch(f"drew {self.frame} frames")
+
+
+class WindowState(Protocol):
+    """What drawing a window's frame reads and sets (SceneTap is one)."""
+
+    window: Window | None
+    fast: bool
+
+
+def draw_window_frame(state: WindowState, scene: Any, moving: Any, update_frame: Any, get_frame: Any) -> None:
+    """One frame of the window's play, with manim's own update_frame and get_frame: counted before
+    the slice, drawn and kept inside it; the render ends after it, unless the slice ends the play
+    (then the play must end there too)."""
+    from manim.utils.exceptions import EndSceneEarlyException
+
+    w = state.window
+    assert w is not None
+    k = w.frame
+    w.frame += 1
+    if k >= w.end:
+        raise w.mismatch(f"drew more than {w.end} frames")
+    renderer = scene.renderer
+    if k < w.first:
+        renderer.add_frame(None)  # counted, neither drawn nor written
+        return
+    writer = renderer.file_writer
+    state.fast = False  # drawn; a png is written with its global number, a video frame kept
+    try:
+        update_frame(scene, moving)
+        pixels = get_frame()
+        w.take(pixels)
+        if writer.output_spec.is_image_sequence:
+            w.images.append(writer.frame_count)
+        renderer.add_frame(pixels)
+    finally:
+        state.fast = True
+    if w.frame == w.end and not w.last:
+        raise EndSceneEarlyException()
 
 
 def read_frames(path: str | Path, width: int, height: int) -> Iterator[bytes]:

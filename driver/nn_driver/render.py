@@ -11,6 +11,7 @@ from typing import Any
 from .errors import BadRequest
 from .fast_forward import NeedExactPlan, Shortcut
 from .frame_slice import Window
+from .plan_check import check_expected
 from .protocol import CacheFile, RenderRequest
 from .range_files import RangeFiles
 from .runner import SceneRun, run_scene
@@ -58,7 +59,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
     if window is not None:
         return _slice_result(window, run)
     last = req.last if req.last >= 0 else len(tap.plays) - 1
-    tap.check_expected(last)
+    check_expected(req.expect, tap.plays, last)
     writer = run.scene.renderer.file_writer
     # a scout's segment starts where its node told it to (tap.fast_until, set on waking)
     first_play = int(tap.fast_until) if req.start_file else req.first

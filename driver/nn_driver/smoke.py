@@ -14,7 +14,7 @@ from time import perf_counter
 from typing import Any, Callable
 
 from .config_setup import apply_config
-from .protocol import RenderOptions
+from .options import RenderOptions
 
 SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'

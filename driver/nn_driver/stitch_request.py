@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadRequest
-from .protocol import RenderOptions, object_list, abs_path_field, get_field, parse_options
+from .options import RenderOptions, parse_options
+from .protocol import abs_path_field, get_field, object_list
 from .records import SectionRecord, SoundRecord
 
 

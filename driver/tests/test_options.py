@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nn_driver.errors import BadRequest
-from nn_driver.protocol import parse_options
+from nn_driver.options import parse_options
 
 
 @pytest.mark.parametrize(
