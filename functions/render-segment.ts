@@ -107,7 +107,6 @@ export default defineFunction({
             // A lead whose end was settled before there was a plan (its node then died before it
             // finished) draws those plays again, with no plan to check them against yet.
             ...(open || !plan ? {} : { expect: plan.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan.texFiles) }),
-            // plays served from the play cache: fast-forwarded, not drawn, wherever this render goes
             // plays served from the play cache or drawn in slices: fast-forwarded, not drawn, wherever this render goes
             ...(plan?.plays.some(drawnElsewhere) && !slice ? { skip: plan.plays.filter(drawnElsewhere).map((p) => p.index) } : {}),
             ...(slice ? { slice: { ...slice, ...(job.options.format === 'png-sequence' ? {} : { file: join(work, 'slice.bin') }) } } : {}),

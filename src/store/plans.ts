@@ -14,7 +14,7 @@ import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
 import { markCached, serveCached } from './play-cache.ts';
 import { drawnElsewhere, isServed, type Play } from '../model/plan.ts';
-import { endBeforeSlices, slicePlays } from '../cutting/slice.ts';
+import { endBeforeSlices, slicePlays, type SliceOptions } from '../cutting/slice.ts';
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 
@@ -34,7 +34,7 @@ export interface PlanningScout {
  * Plays that earlier renders measured are cut by what they took (store/cost-memory.ts);
  * `rememberedPlan` says the plan itself is an earlier render's.
  */
-export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'workers'> & { slices?: boolean }, jobId: string, sceneId: string, name: string, planned: ScenePlan, planningScout?: PlanningScout, rememberedPlan = false): Promise<void> {
+export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'workers'> & Pick<SliceOptions, 'sliceFrames'> & { slices?: boolean }, jobId: string, sceneId: string, name: string, planned: ScenePlan, planningScout?: PlanningScout, rememberedPlan = false): Promise<void> {
   const workers = Math.max(1, (await renderSlots(db)).slots);
   const pixels = planned.width * planned.height;
   const memory = await rememberCosts(db, { jobId, name }, planned.width, planned.height);
