@@ -133,7 +133,7 @@ async function local(o: Opts) {
       const home = join(dir, `home${workers}`);
       await prepareHome(home);
       const r = await must(
-        spawn('taskset', ['-c', cores, process.execPath, BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--local', String(workers), '--json', '--out-dir', out], {
+        spawn('taskset', ['-c', cores, process.execPath, BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--local', String(workers), '--keep', '0', '--json', '--out-dir', out], {
           env: { ...process.env, NN_HOME: home, NN_LOG_LEVEL: 'warn' },
         }),
         `networknodes with ${workers} worker(s)`,
@@ -250,7 +250,7 @@ async function editRound(o: Opts) {
   await prepareHome(home);
   const farm = async (file: string, out: string) => {
     const r = await must(
-      spawn('taskset', ['-c', '0', process.execPath, BIN, 'render', file, o.scene, `-q${o.quality}`, '--local', '1', '--json', '--out-dir', join(tmp, out)], { env: { ...process.env, NN_HOME: home, NN_LOG_LEVEL: 'warn' } }),
+      spawn('taskset', ['-c', '0', process.execPath, BIN, 'render', file, o.scene, `-q${o.quality}`, '--local', '1', '--keep', '0', '--json', '--out-dir', join(tmp, out)], { env: { ...process.env, NN_HOME: home, NN_LOG_LEVEL: 'warn' } }),
       `networknodes render ${out}`,
     );
     return { ms: r.ms, result: resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!)) };

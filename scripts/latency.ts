@@ -4,7 +4,8 @@
  * on an idle node); and the fixed cost of a render: `networknodes render` of a one-play scene
  * against this running coordinator beside plain `manim render` of it, in alternating pairs (both
  * render the play: caches off), medians (target: within 0.5 s); then the same with no coordinator
- * running, each render starting and stopping a local cluster (target: within 2 s). The CLI is the built one when it is
+ * named: on the local cluster the first render keeps, and with a local cluster started and stopped
+ * by each render (`--keep 0`) (target: within 2 s). The CLI is the built one when it is
  * current (`npm run build`), as a user's is after set-up. Run: npm run bench:latency [-- --pairs N]
  */
 import { execFile } from 'node:child_process';
@@ -58,11 +59,18 @@ try {
 } finally {
   await c.stop();
 }
-// No coordinator running: each render starts a local cluster of its own (embedded Postgres from a
-// home set up by a first, untimed render, as after a user's first run) and stops it.
+// No coordinator named: the first render starts a local cluster (embedded Postgres from a home set
+// up by an untimed render, as after a user's first run) and keeps it; later renders use it.
 const localHome = mkdtempSync(join(tmpdir(), 'nn-latency-local-'));
-const { NN_URL: _url, NN_TOKEN: _token, NN_JOIN: _join, ...userEnv } = process.env;
-await fixedCost('with a local cluster (--local, the default without --cluster)', 2, [], { ...userEnv, NN_HOME: localHome }, 1);
+const { NN_URL: _url, NN_TOKEN: _token, NN_JOIN: _join, DATABASE_URL: _db, ...userEnv } = process.env;
+const localEnv = { ...userEnv, NN_HOME: localHome };
+try {
+  await fixedCost('with the local cluster kept from the first render (the default without --cluster)', 2, [], localEnv, 1);
+} finally {
+  await timed(process.execPath, [join(PROJECT_ROOT, 'bin', 'networknodes.js'), 'down'], localEnv, localHome);
+}
+// A local cluster started and stopped by each render, as with `--keep 0` or on a database of one's own.
+await fixedCost('with a local cluster of its own each time (--keep 0)', 2, ['--keep', '0'], localEnv, 1);
 
 /** Wall milliseconds of a command that must succeed. Not spawnSync: the coordinator runs in this
  *  process, and a blocked event loop would leave the CLI's requests unanswered. */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,20 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { startCoordinator } from '../src/runtime/coordinator.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { api, waitFor } from './helpers/node.ts';
+import { postgresUnder } from './helpers/postgres-under.ts';
 
 const BIN = fileURLToPath(new URL('../bin/networknodes.js', import.meta.url));
 const SCENE = `from manim import *\n\nclass Tiny(Scene):\n    def construct(self):\n        self.play(Create(Square()), run_time=0.3)\n        self.wait(0.2)\n`;
-
-/** Postgres servers whose data directory is under `home`. */
-function postgresUnder(home: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', 'postgres'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(home) && l.includes(' -D '));
-  } catch (err) {
-    // pgrep exits 1 when nothing matches; a missing pgrep or any other failure is no answer at all.
-    if ((err as { status?: number }).status === 1) return [];
-    throw err;
-  }
-}
 
 describe('the embedded default', () => {
   it('starts Postgres under NN_HOME, keeps jobs and videos across restarts, leaves no process behind', async () => {

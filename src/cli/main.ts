@@ -21,6 +21,12 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 
+const minutesArg = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError('minutes must be a number above 0');
+  return n;
+};
+
 const priorityArg = (v: string) => {
   const parsed = prioritySchema.safeParse(Number(v));
   if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]!.message);
@@ -67,18 +73,31 @@ program
   .option('--host <host>', 'address to serve on')
   .option('--port <port>', 'HTTP port', int('--port'))
   .option('--workers <n>', 'segments this machine renders at once (default: CPU count)', int('--workers'))
-  .action(async (o: { host?: string; port?: number; workers?: number }) => {
+  .option('--idle-stop <minutes>', 'stop once no job has run for this long (how `render` keeps a local cluster)', minutesArg)
+  .action(async (o: { host?: string; port?: number; workers?: number; idleStop?: number }) => {
     const cfg = await config();
     if (o.host) cfg.http.host = o.host;
     if (o.port !== undefined) cfg.http.port = o.port;
     if (o.workers) cfg.concurrency = o.workers;
+    // One coordinator per home: they would share its embedded Postgres. A kept local cluster makes way.
+    const { runningCoordinator } = await import('../runtime/announce.ts');
+    const running = cfg.database.url ? undefined : await runningCoordinator(homeDir(cfg.home));
+    if (running && (o.idleStop || !running.idleStopMinutes)) {
+      throw new ClusterError(`a coordinator already runs on this machine at ${running.url} (pid ${running.pid}); \`networknodes down\` stops it`);
+    }
+    if (running) {
+      process.stderr.write(`stopping the local cluster kept from an earlier render (pid ${running.pid})\n`);
+      await (await import('./kept-cluster.ts')).stopAnnounced(running);
+    }
     const { startCoordinator } = await import('../runtime/coordinator.ts');
-    const c = await startCoordinator(cfg, { announce: true });
+    const c = await startCoordinator(cfg, { announce: true, idleStopMinutes: o.idleStop });
+    const idle = o.idleStop ? (await import('../runtime/idle-stop.ts')).stopWhenIdle(c.databaseUrl, o.idleStop, () => void stop('idle')) : undefined;
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping: handing running work back');
+      await idle?.stop();
       await c.stop();
       process.exit(0);
     };
@@ -91,6 +110,17 @@ program
     process.stdout.write(`join a machine with: networknodes join ${c.joinString}\nrender from another machine with: NN_JOIN=${c.joinString} networknodes render scene.py\n`);
   });
 
+program
+  .command('down')
+  .description('stop the coordinator of this machine: an `up`, or the local cluster `render` keeps')
+  .action(async () => {
+    const { runningCoordinator } = await import('../runtime/announce.ts');
+    const running = await runningCoordinator(homeDir((await config()).home));
+    if (!running) return void process.stdout.write('no coordinator runs on this machine\n');
+    await (await import('./kept-cluster.ts')).stopAnnounced(running);
+    process.stdout.write(`stopped the coordinator at ${running.url} (pid ${running.pid})\n`);
+  });
+
 addManimRenderOptions(
   program
     .command('render')
@@ -101,10 +131,11 @@ addManimRenderOptions(
   .addOption(new Option('--cluster <url>', 'cluster URL (or NN_URL); none: a local cluster for this command').helpGroup('Farm options:'))
   .addOption(new Option('--token <token>', 'cluster token (or NN_TOKEN)').helpGroup('Farm options:'))
   .addOption(new Option('--local <n>', 'workers of the local cluster (default: CPU count)').argParser(int('--local')).helpGroup('Farm options:'))
+  .addOption(new Option('--keep <minutes>', 'keep the local cluster for later renders until it has been idle this long; 0: stop it with this render (default: local.keepMinutes, 10)').argParser((v) => (v === '0' ? 0 : minutesArg(v))).helpGroup('Farm options:'))
   .addOption(new Option('--priority <n>', `queue order against other jobs, lowest first (${MIN_PRIORITY}..${MAX_PRIORITY}, default 0)`).argParser(priorityArg).helpGroup('Farm options:'))
   .addOption(new Option('--json', 'print one JSON line with the result').helpGroup('Farm options:'))
   .addOption(new Option('-w, --watch', 'render again on every save of FILE or of a module it imports (an edit mid-render restarts it)').helpGroup('Farm options:'))
-  .action(async (file: string, scenes: string[], o: ManimFlags & { join?: string; cluster?: string; token?: string; local?: number; priority?: number; json?: boolean; watch?: boolean }) => {
+  .action(async (file: string, scenes: string[], o: ManimFlags & { join?: string; cluster?: string; token?: string; local?: number; keep?: number; priority?: number; json?: boolean; watch?: boolean }) => {
     for (const note of flagNotes(o)) process.stderr.write(`${note}\n`);
     const target = targetOf(o);
     const run = o.watch ? (await import('./watch.ts')).runWatch : (await import('./render.ts')).runRender;
@@ -121,6 +152,8 @@ addManimRenderOptions(
       token: target.token,
       fingerprint: target.fingerprint,
       local: o.local,
+      keepMinutes: o.keep,
+      configFile: program.opts<{ config?: string }>().config,
       config: await config(),
     });
     process.exit(code);

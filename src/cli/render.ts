@@ -15,6 +15,7 @@ import type { Coordinator } from '../runtime/coordinator.ts';
 import { safeBundlePath } from '../model/job-request.ts';
 import { openWith } from './opener.ts';
 import { runningCoordinator } from '../runtime/announce.ts';
+import { startKeptCluster, stopAnnounced } from './kept-cluster.ts';
 import { homeDir } from '../lib/home.ts';
 
 export interface RenderCommand {
@@ -33,6 +34,10 @@ export interface RenderCommand {
   /** The coordinator certificate's fingerprint, from a join string. */
   fingerprint?: string;
   local?: number;
+  /** Idle minutes a local cluster is kept for later renders (0: it stops with this one); default: config. */
+  keepMinutes?: number;
+  /** `--config`, for the kept cluster to read too. */
+  configFile?: string;
   config: Config;
 }
 
@@ -121,20 +126,44 @@ function stopOnSignal(local: Promise<Coordinator>): void {
   }
 }
 
-/** The cluster a command renders on: the one named, or a local one for as long as the command runs. */
-export async function openCluster(cmd: RenderCommand): Promise<{ client: ClusterClient; close(): Promise<void> }> {
+/** The cluster a command renders on: the one named, or a local one. `kept`: a local cluster that
+ *  outlives the command, whose jobs the command cancels when it is stopped. */
+export interface OpenCluster {
+  client: ClusterClient;
+  kept: boolean;
+  close(): Promise<void>;
+}
+
+export async function openCluster(cmd: RenderCommand): Promise<OpenCluster> {
   if (cmd.cluster) {
-    return { client: await openClusterClient({ url: cmd.cluster, token: cmd.token, fingerprint: cmd.fingerprint }), close: async () => {} };
+    return { client: await openClusterClient({ url: cmd.cluster, token: cmd.token, fingerprint: cmd.fingerprint }), kept: false, close: async () => {} };
   }
+  const home = homeDir(cmd.config.home);
+  const say = (line: string) => cmd.json || process.stderr.write(`no --cluster given: ${line}\n`);
   // An `up` on this home: its coordinator owns the home's Postgres, so the render goes to it.
   // A second one would share that Postgres's data folder, and could stop it.
-  const running = await runningCoordinator(homeDir(cmd.config.home));
-  if (running) {
-    if (!cmd.json) process.stderr.write(`no --cluster given: using the coordinator \`up\` runs on this machine at ${running.url}${cmd.local ? ' (--local is for a cluster of its own)' : ''}\n`);
-    return { client: await openClusterClient(running), close: async () => {} };
-  }
+  let running = await runningCoordinator(home);
   const workers = cmd.local ?? cpus().length;
-  if (!cmd.json) process.stderr.write(`no --cluster given: starting a local cluster with ${workers} worker(s)\n`);
+  if (running?.idleStopMinutes && cmd.local && running.workers !== cmd.local) {
+    say(`stopping the kept local cluster of ${running.workers} worker(s) for one of ${cmd.local}`);
+    await stopAnnounced(running);
+    running = undefined;
+  }
+  if (running) {
+    say(running.idleStopMinutes
+      ? `using the local cluster kept from an earlier render (${running.workers} worker(s); \`networknodes down\` stops it)`
+      : `using the coordinator \`up\` runs on this machine at ${running.url}${cmd.local ? ' (--local is for a cluster of its own)' : ''}`);
+    return { client: await openClusterClient(running), kept: !!running.idleStopMinutes, close: async () => {} };
+  }
+  // Kept only on the embedded database: a cluster left running on a database of the user's own
+  // would be a worker on it that nobody started.
+  const keep = cmd.keepMinutes ?? cmd.config.local.keepMinutes;
+  if (keep > 0 && !cmd.config.database.url) {
+    say(`starting a local cluster with ${workers} worker(s), kept for later renders until idle ${keep} min (\`networknodes down\` stops it)`);
+    const kept = await startKeptCluster(home, { workers, minutes: keep, configFile: cmd.configFile });
+    return { client: await openClusterClient(kept), kept: true, close: async () => {} };
+  }
+  say(`starting a local cluster with ${workers} worker(s)`);
   const config = { ...cmd.config, concurrency: workers, http: { ...cmd.config.http, host: '127.0.0.1', port: 0 } };
   // Python importing manim is the longest part of the start: it begins before Node loads the
   // coordinator's code (a third of a second or more), not after.
@@ -144,7 +173,7 @@ export async function openCluster(cmd: RenderCommand): Promise<{ client: Cluster
   const starting = startCoordinator(config, { driver });
   stopOnSignal(starting);
   const local = await starting;
-  return { client: new ClusterClient(local.url, local.token), close: () => local.stop() };
+  return { client: new ClusterClient(local.url, local.token), kept: false, close: () => local.stop() };
 }
 
 export interface RenderRound {
@@ -208,8 +237,12 @@ export async function runRender(cmd: RenderCommand): Promise<number> {
   if (!existsSync(resolve(cmd.file))) throw new ClusterError(`no such file: ${cmd.file}`);
   const started = Date.now();
   const cluster = await openCluster(cmd);
+  // A kept cluster renders on after this command: stopping the command cancels its job.
+  const stopped = new AbortController();
+  const stop = (signal: NodeJS.Signals) => stopped.abort(new ClusterError(`${signal}: the job is cancelled`));
+  if (cluster.kept) for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, stop);
   try {
-    const round = await renderOnce(cluster.client, cmd);
+    const round = await renderOnce(cluster.client, cmd, stopped.signal);
     // The wall time of a one-off render includes starting a local cluster.
     report(cmd, { ...round, wallMs: Date.now() - started });
     return round.job.state === 'succeeded' ? 0 : 1;

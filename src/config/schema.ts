@@ -115,6 +115,13 @@ export const configSchema = z.strictObject({
       planFrames: z.number().int().min(0).optional(),
     })
     .prefault({}),
+  /** The local cluster a `render` without `--cluster` starts on the embedded database. */
+  local: z
+    .strictObject({
+      /** It is kept for later renders until idle this long (`up --idle-stop`); 0: it stops with its render. */
+      keepMinutes: z.number().min(0).default(10),
+    })
+    .prefault({}),
   /** When this node takes work: hours of the day, and only while its user leaves it alone (schedule.ts). */
   schedule: scheduleSchema.prefault({}),
   /** Wake-on-LAN and sleeping when idle (wake.ts). */

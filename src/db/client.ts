@@ -8,7 +8,7 @@ export type Db = PostgresJsDatabase<typeof schema>;
 export type Sql = postgres.Sql;
 
 /** application_name of each kind of connection, so `pg_stat_activity` says whose it is. */
-export const APP_NAMES = { store: 'nn-store', listen: 'nn-listen', planLock: 'nn-plan-lock' } as const;
+export const APP_NAMES = { store: 'nn-store', listen: 'nn-listen', planLock: 'nn-plan-lock', idleWatch: 'nn-idle-watch' } as const;
 
 /** A pool's connections close after this long unused, so an idle node holds few. Longer than the
  *  heartbeat (4 s): a node that beats keeps one warm instead of reconnecting (TLS, scram) each time. */

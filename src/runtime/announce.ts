@@ -8,7 +8,16 @@ import { processAlive } from '../lib/process.ts';
 const LIVENESS = new Agent({ connect: { rejectUnauthorized: false } });
 
 const FILE = 'coordinator.json';
-const announcementSchema = z.object({ url: z.url(), token: z.string().min(1), fingerprint: z.string().optional(), pid: z.number().int().positive() });
+const announcementSchema = z.object({
+  url: z.url(),
+  token: z.string().min(1),
+  fingerprint: z.string().optional(),
+  pid: z.number().int().positive(),
+  /** Its render slots. */
+  workers: z.number().int().positive().optional(),
+  /** Set when it stops itself after this many idle minutes: a local cluster kept by `render`. */
+  idleStopMinutes: z.number().positive().optional(),
+});
 export type Announcement = z.infer<typeof announcementSchema>;
 
 /**

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.ts';
+import { renderConcurrency, type Config } from '../config/schema.ts';
 import { connect } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../db/embedded.ts';
@@ -44,6 +44,8 @@ export async function startCoordinator(
     listen?: boolean;
     /** `up`: say so in the home (announce.ts) */
     announce?: boolean;
+    /** Announced with it: `up --idle-stop`, so a `render` knows the cluster is one kept for it. */
+    idleStopMinutes?: number;
     /** Its driver, started by the caller before it loaded this module (see openCluster). */
     driver?: StartedDriver;
   } = {},
@@ -85,7 +87,7 @@ export async function startCoordinator(
     const port = Number(new URL(node.url ?? 'http://x:0').port);
     advertised = advertise(config.name, config.http.host, port, VERSION, !!node.fingerprint);
     const url = node.url ?? '';
-    const unannounce = opts.announce && url ? announceCoordinator(home, { url, token, fingerprint: node.fingerprint, pid: process.pid }) : undefined;
+    const unannounce = opts.announce && url ? announceCoordinator(home, { url, token, fingerprint: node.fingerprint, pid: process.pid, workers: renderConcurrency(config), idleStopMinutes: opts.idleStopMinutes }) : undefined;
     return {
       node,
       url,
