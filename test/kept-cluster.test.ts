@@ -50,6 +50,10 @@ describe('a render without --cluster', () => {
     const manim = await frameHashes(join(ref, 'videos', 'flags', '144p10', 'Steps.mp4'));
     expect(await frameHashes(first.video)).toEqual(manim);
     expect(await frameHashes(second.video)).toEqual(manim);
+    // The other commands find it too, though it serves on a port of its own choosing.
+    const status = await cli(['status'], { env });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout.match(/ succeeded /g)?.length).toBe(2);
 
     const wider = await render(env, ['--local', '2']);
     expect(wider.code, wider.stderr).toBe(0);

@@ -60,6 +60,9 @@ function targetOf(o: { join?: string; cluster?: string; token?: string }) {
 async function clusterClient(opts: { join?: string; cluster?: string; token?: string }): Promise<ClusterClient> {
   const cfg = await config();
   const target = targetOf(opts);
+  // `up` and the local cluster a render keeps say where they serve (the latter on any free port).
+  const running = target.url ? undefined : await (await import('../runtime/announce.ts')).runningCoordinator(homeDir(cfg.home));
+  if (running) return openClusterClient({ ...running, token: target.token ?? running.token });
   return openClusterClient({
     url: target.url ?? `http://127.0.0.1:${cfg.http.port}`,
     token: target.token ?? clusterToken(homeDir(cfg.home), cfg.token),
