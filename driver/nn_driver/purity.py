@@ -24,11 +24,14 @@ _PER_FRAME_HOOKS = ("update_to_time", "update_mobjects", "update_meshes", "updat
 
 def _impure_animation_types() -> tuple[type, ...]:
     # UpdateFromFunc(/AlphaFunc): user callbacks per frame; PhaseFlow integrates
-    # over frames; MaintainPositionRelativeTo follows other objects frame by frame
+    # over frames; MaintainPositionRelativeTo follows other objects frame by frame;
+    # Wiggle restores only the points each frame, so its rotations add up in the
+    # sheen direction (a sheen drawn later shows it, tests/test_zoo.py)
+    from manim.animation.indication import Wiggle
     from manim.animation.movement import PhaseFlow
     from manim.animation.updaters.update import MaintainPositionRelativeTo, UpdateFromFunc
 
-    return (UpdateFromFunc, PhaseFlow, MaintainPositionRelativeTo)
+    return (UpdateFromFunc, PhaseFlow, MaintainPositionRelativeTo, Wiggle)
 
 
 def walk_animations(animations: Iterable[Animation]) -> Iterator[Animation]:

@@ -1,4 +1,4 @@
-"""Many animation kinds in sequence, no updaters: every play is pure.
+"""Many animation kinds in sequence, no updaters: every play is pure but a Wiggle.
 
 A segment starting at any play must equal the full render, which checks that
 manim's skip path ends each pure play in the rendered state.
@@ -69,3 +69,14 @@ class ClockAfterPure(Scene):
         self.add(dot)
         self.play(sq.animate.set_color(RED), run_time=0.29)
         self.wait(0.2)
+
+
+class SheenAfterWiggle(Scene):
+    """Wiggle restores only its mobject's points each frame, and its rotations turn the sheen
+    direction frame after frame: the rendered end state is not the skip path's."""
+
+    def construct(self):
+        sq = Square(side_length=3, fill_opacity=1, color=BLUE).set_sheen(0.9, RIGHT)
+        self.add(sq)
+        self.play(Wiggle(sq, rotation_angle=0.3 * TAU), run_time=0.5)
+        self.play(sq.animate.shift(LEFT), run_time=0.3)
