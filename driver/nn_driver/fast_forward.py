@@ -44,10 +44,10 @@ class NeedExactPlan(BaseException):
     (a BaseException so a user's ``except Exception`` cannot swallow it)."""
 
 
-# How a fast-forwarded play moves time: "none" = always the per-frame progression;
-# "pure" = manim's skip path for pure plays (exact, see purity.py); "all" = skip path for
-# every play (the cheap plan: counts and clock exact, state after updaters not)
-Shortcut = Literal["none", "pure", "all"]
+# How a fast-forwarded play moves time: "pure" = manim's skip path for pure plays, the
+# per-frame progression for the others (exact to the bit, see purity.py); "all" = skip path
+# for every play (the cheap plan: counts and clock exact, state after updaters not)
+Shortcut = Literal["pure", "all"]
 
 
 @dataclass
@@ -60,7 +60,7 @@ class SceneTap:
 
     scene: Scene
     fast_until: float
-    shortcut: Shortcut = "none"
+    shortcut: Shortcut = "pure"
     expect: dict[int, int] | None = None
     # Where an open-ended render ends, decided by its node while it runs (range_files.py).
     range_files: RangeFiles = field(default_factory=lambda: RangeFiles(None))

@@ -10,8 +10,8 @@ A play whose run time is read from updater-built state (``run_time=abs(d.get_x()
 after a dt-updater moved ``d``) gets another frame count in the cheap pass than in
 a render. Every render checks the plan's counts (``expect``); a mismatch makes the
 farm plan the scene again with ``exact`` set, which runs the exact pass at once.
-A plan for the play cache (``keyed``) runs every play per frame: its keys must see
-a render's state to the bit (a pure play's skip path can differ in the last bits).
+A plan for the play cache (``keyed``) is the exact pass: its keys must see a render's
+state to the bit, which a pure play's skip path ends in (purity.py; tests/test_play_key.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ from .runner import SceneRun, run_scene
 
 
 def _run(req: PlanRequest) -> tuple[SceneRun, bool]:
-    if req.keyed:
-        return run_scene(req, fast_until=math.inf, shortcut="none"), True
-    if not req.exact:
+    if not req.exact and not req.keyed:
         try:
             return run_scene(req, fast_until=math.inf, shortcut="all"), False
         except NeedExactPlan:
@@ -46,7 +44,7 @@ def plan(req: PlanRequest) -> dict[str, Any]:
 
 def _serve(req: PlanRequest) -> dict[str, Any]:
     """A one-pass re-render: the exact plan, drawing the plays the cache misses (key_tap.py)."""
-    run = run_scene(req, fast_until=0, shortcut="none")
+    run = run_scene(req, fast_until=0, shortcut="pure")
     described = run.describe(True, Path(req.media_dir))
     drawn = [p for p in run.tap.plays if p.partial is not None]
     for play in described["plays"]:

@@ -79,9 +79,8 @@ class PlanRequest:
     media_dir: str
     tex_cache: str | None = None  # the node's folder of the cluster's TeX SVGs (tex_share.py)
     exact: bool = False  # plan: the exact pass at once (a cheap plan was found wrong, see plan.py)
-    # Keys for the play cache (only then are plays keyed): every fast-forwarded play runs per frame,
-    # so the state each play starts from is a full render's to the bit (a pure play's skip path can
-    # differ in the last bits).
+    # Keys for the play cache (only then are plays keyed); a plan keys on the exact pass, whose
+    # state at each play is a full render's to the bit (purity.py).
     keyed: bool = False
     # A one-pass re-render (key_tap.py): the keys the play cache holds, and how many frames to draw.
     serve: frozenset[str] | None = None

@@ -26,12 +26,14 @@ def _impure_animation_types() -> tuple[type, ...]:
     # UpdateFromFunc(/AlphaFunc): user callbacks per frame; PhaseFlow integrates
     # over frames; MaintainPositionRelativeTo follows other objects frame by frame;
     # Wiggle restores only the points each frame, so its rotations add up in the
-    # sheen direction (a sheen drawn later shows it, tests/test_zoo.py)
+    # sheen direction (a sheen drawn later shows it, tests/test_zoo.py); MoveAlongPath
+    # moves by the difference to the current centre, which ends elsewhere in the last
+    # bits (no pixel shows it, but a play key does: tests/test_play_key.py)
     from manim.animation.indication import Wiggle
-    from manim.animation.movement import PhaseFlow
+    from manim.animation.movement import MoveAlongPath, PhaseFlow
     from manim.animation.updaters.update import MaintainPositionRelativeTo, UpdateFromFunc
 
-    return (UpdateFromFunc, PhaseFlow, MaintainPositionRelativeTo, Wiggle)
+    return (UpdateFromFunc, PhaseFlow, MaintainPositionRelativeTo, Wiggle, MoveAlongPath)
 
 
 def walk_animations(animations: Iterable[Animation]) -> Iterator[Animation]:

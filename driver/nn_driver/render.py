@@ -50,7 +50,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
     scout = Scout(req.start_file, req.plan_file) if req.start_file else None
     try:
         # a planning scout is the cheap planning pass (plan.py), leaving copies while it is exact
-        run = scene_pass("all" if req.plan_file else "none" if req.plan.keyed else "pure", scout)
+        run = scene_pass("all" if req.plan_file else "pure", scout)
     except NeedExactPlan:
         assert scout is not None  # only a planning scout takes the skip path for every play
         scout.drop_all()

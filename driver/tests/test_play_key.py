@@ -25,6 +25,18 @@ def test_plan_and_segment_renders_agree(media: Path) -> None:
         assert [rendered.get(i) for i in range(len(planned))] == planned, scene
 
 
+def test_skip_path_keys_equal_drawn_ones(media: Path) -> None:
+    """The exact pass takes manim's skip path for pure plays: the keys it gives equal those of a
+    render that draws every play, on scenes of many animation kinds (so the cache hits)."""
+    zoo = SCENES / "zoo.py"
+    for file, scene in ((zoo, "Zoo"), (zoo, "ClockAfterPure"), (UPDATERS, "Frozen")):
+        plan = driver("plan", {**scene_req(file, scene, media / f"{scene}-plan", seed=3), "keyed": True})
+        assert any(p["pure"] for p in plan["plays"]), scene
+        req = {**scene_req(file, scene, media / f"{scene}-all", seed=3), "from": 0, "to": len(plan["plays"]) - 1, "keyed": True}
+        drawn = {p["index"]: p["key"] for p in driver("render", req)["partials"]}
+        assert [p["key"] for p in plan["plays"]] == [drawn.get(i) for i in range(len(plan["plays"]))], scene
+
+
 def test_random_updaters_key_on_the_seed_and_clock_readers_have_no_key(media: Path) -> None:
     seven = _plan_keys("Randomness", media / "a", seed=7)
     assert seven == _plan_keys("Randomness", media / "b", seed=7)

@@ -1,4 +1,4 @@
-"""Many animation kinds in sequence, no updaters: every play is pure but a Wiggle.
+"""Many animation kinds in sequence, no updaters: every play is pure but two (purity.py).
 
 A segment starting at any play must equal the full render, which checks that
 manim's skip path ends each pure play in the rendered state.
