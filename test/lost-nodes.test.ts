@@ -18,6 +18,7 @@ import { retryOrFail } from '../src/store/segments/retry.ts';
 import { settleEnd } from '../src/store/segments/running.ts';
 import type { ScenePlan } from '../src/model/plan.ts';
 import { waitFor } from './helpers/node.ts';
+import { startRunner, type TaskCall } from '../src/queue/runner.ts';
 
 // Node deaths without killing real machines: a node row whose heartbeat is old holds the segment
 // and its queue job, as a killed node leaves them, and the reaper of a live node takes them back.
@@ -267,5 +268,30 @@ describe('a queue job with no tries left', () => {
     const [job] = await database.db.select().from(jobs).where(sql`${jobs.id} = ${jobId}`);
     expect(job!.state).toBe('running');
     expect((await segmentQueueJobs(segmentId)).map((j) => j.key)).toEqual([segmentKey(segmentId)]);
+  });
+});
+
+describe('a node taken for dead that finishes its queue job', () => {
+  it('leaves the job to the next node: graphile-worker would delete it by its id, leaving its segment queued with no job', async () => {
+    const { segmentId } = await runningSegment();
+    const mine = (call: TaskCall) => (call.payload as { segmentId?: string }).segmentId === segmentId;
+    let runs = 0;
+    const runner = await startRunner({
+      pgPool: queuePoolOver(database.sql, 2),
+      nudges: async () => async () => {},
+      tasks: ['render-segment'],
+      concurrency: 1,
+      dispatch: async (call) => {
+        if (!mine(call) || ++runs > 1) return;
+        // While it renders, the reaper takes the node for dead and hands its queue jobs back.
+        await database.db.transaction((tx) => queue.handBack(tx, [call.lease!.lockedBy]));
+      },
+    });
+    try {
+      await waitFor(async () => runs >= 2, 30_000, 'the handed-back job to be fetched again');
+      await waitFor(async () => (await segmentQueueJobs(segmentId)).length === 0, 10_000, 'the second run to complete it');
+    } finally {
+      await runner.stop();
+    }
   });
 });
