@@ -94,7 +94,6 @@ program
     }
     const { startCoordinator } = await import('../runtime/coordinator.ts');
     const c = await startCoordinator(cfg, { announce: true, idleStopMinutes: o.idleStop });
-    const idle = o.idleStop ? (await import('../runtime/idle-stop.ts')).stopWhenIdle(c.databaseUrl, o.idleStop, () => void stop('idle')) : undefined;
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -104,6 +103,7 @@ program
       await c.stop();
       process.exit(0);
     };
+    const idle = o.idleStop ? (await import('../runtime/idle-stop.ts')).stopWhenIdle(c.databaseUrl, o.idleStop, () => void stop('idle')) : undefined;
     // Before the token is printed: a script that stops the coordinator once it reads the token must
     // find the handlers in place (the default action would kill it with Postgres still running).
     process.on('SIGINT', () => void stop('SIGINT'));
@@ -131,7 +131,7 @@ addManimRenderOptions(
     .argument('<file>', 'Python file with Manim scenes')
     .argument('[scenes...]', 'scene names (default: every scene in the file)'),
 )
-  .addOption(new Option('--cluster <url>', 'cluster URL (or NN_URL); none: a local cluster for this command').helpGroup('Farm options:'))
+  .addOption(new Option('--cluster <url>', 'cluster URL (or NN_URL); none: this machine’s coordinator, else a local cluster kept for later renders (--keep)').helpGroup('Farm options:'))
   .addOption(new Option('--token <token>', 'cluster token (or NN_TOKEN)').helpGroup('Farm options:'))
   .addOption(new Option('--local <n>', 'workers of the local cluster (default: CPU count)').argParser(int('--local')).helpGroup('Farm options:'))
   .addOption(new Option('--keep <minutes>', 'keep the local cluster for later renders until it has been idle this long; 0: stop it with this render (default: local.keepMinutes, 10)').argParser((v) => (v === '0' ? 0 : minutesArg(v))).helpGroup('Farm options:'))
