@@ -24,6 +24,7 @@ import { steerRender } from '../src/render/steer.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
 import { storePlays } from '../src/store/play-cache.ts';
+import { encodeSlices, EncoderYielded } from '../src/render/encode-slices.ts';
 
 /**
  * A queued segment waits in the queue when this node was told to pause or drain (its runner stops
@@ -48,7 +49,8 @@ async function deferred(env: FunctionEnv, { seg, scene }: SegmentWithJob, plan: 
 /**
  * Renders one segment (plays A..B of a scene) after an exact fast-forward over the plays before A,
  * and stores its partial movie files (or numbered PNG frames) and a poster frame in Postgres. A slice
- * of a play stores its frames of the play, losslessly, for the stitch to encode the play from.
+ * of a play stores its frames of the play, losslessly, for the play's encoder segment, which encodes
+ * the play's partial movie file from them as they land.
  */
 export default defineFunction({
   name: 'render-segment',
@@ -87,6 +89,15 @@ export default defineFunction({
       };
       const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));
       await mkdir(work, { recursive: true });
+      if (seg.encodes) {
+        // a sliced play's encoder: its partial movie file, from the slices as they land
+        const encoded = await encodeSlices(env, row, { cwd, work }, cancel.signal, drop);
+        const key = plan?.plays.find((p) => p.index === seg.fromPlay)?.key;
+        if (job.options.cache !== 'off' && key) await storePlays(db, scene.name, [{ path: encoded.path, key }], env.config.cache.maxBytes);
+        const partial = { kind: 'partial' as const, name: `${seg.fromPlay}${extname(encoded.path)}`, position: seg.fromPlay, contentType: contentType(encoded.path), path: encoded.path };
+        await finishSegment(db, env.queue, row, env.nodeId, { open: false, partials: [], lastPlay: seg.toPlay, stopped: false, frames: 0, artifacts: [partial], started });
+        return { encoded: encoded.frames };
+      }
       // A lead has no end yet; any other segment may go on into the next one (see steerRender).
       if (!open) await range.setEnd(seg.toPlay, !env.config.segments.rebalance || !!slice);
       // A planning scout plans until the plan is recorded; retried after that, it renders its share.
@@ -150,6 +161,7 @@ export default defineFunction({
       if (env.signal.aborted) throw err;
       if (cancel.signal.aborted) return { cancelled: true };
       if (drop.signal.aborted) return { dropped: true };
+      if (err instanceof EncoderYielded) return { yielded: true };
       // A cheap plan found wrong is repaired: the scene is planned again exactly.
       if (err instanceof SceneError && err.detail.type === 'PlanMismatch' && (await replanScene(db, env.queue, scene.id, segmentId, err.message))) {
         return { replanned: true };

@@ -8,9 +8,7 @@ import { materializeBundle } from '../src/store/bundles.ts';
 import { listArtifacts, putArtifactFile, renumberFrames, writeArtifactFile } from '../src/store/artifacts.ts';
 import { completeScene, failScene, recordStitchNode, sceneStillOpen, sceneWithJob } from '../src/store/scenes.ts';
 import { jobSignal } from '../src/function/job-signal.ts';
-import { encodedSchema, stitchResultSchema } from '../src/driver/protocol.ts';
-import { fetchSlices } from '../src/store/slices.ts';
-import { storePlays } from '../src/store/play-cache.ts';
+import { stitchResultSchema } from '../src/driver/protocol.ts';
 import { renderStill } from '../src/render/still.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { contentType } from '../src/video/content-type.ts';
@@ -18,8 +16,8 @@ import { playRange, rangeOfPlan } from '../src/cutting/play-range.ts';
 import { isSceneFault } from '../src/model/errors.ts';
 
 /**
- * Stitches a scene from the partial movie files every node stored (a play drawn in slices is encoded
- * first, from its slices' frames): manim's own combiner concatenates
+ * Stitches a scene from the partial movie files every node stored (a play drawn in slices was
+ * encoded by its encoder segment): manim's own combiner concatenates
  * them without re-encoding, mixes the scene's sounds at their times, writes sections and builds a GIF
  * once from the whole video. PNG frames are already numbered for the whole scene: they become the
  * output as they are (renumbered from 0 for a range of plays). A scene without plays gets the PNG
@@ -80,13 +78,6 @@ export default defineFunction({
         const path = join(partialDir, p.name);
         await writeArtifactFile(db, p.id, p.size, path);
         partials.push({ index: p.position, path });
-      }
-      // A play drawn in slices is encoded here, once, from all its frames in order (frame_slice.py).
-      for (const [index, slices] of await fetchSlices(db, sceneId, join(dir, 'slices'))) {
-        const encoded = await sceneCall('encode-play', { cwd, scene: scene.name, options, mediaDir: join(dir, 'encode'), slices, outDir: partialDir, index }, encodedSchema);
-        partials.push({ index, path: encoded.path });
-        const play = plan.plays.find((p) => p.index === index);
-        if (options.cache !== 'off' && play?.key) await storePlays(db, scene.name, [{ path: encoded.path, key: play.key }], env.config.cache.maxBytes);
       }
       const outDir = join(dir, 'out');
       const result = await sceneCall(

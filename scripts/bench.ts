@@ -34,7 +34,7 @@ const resultSchema = z.object({
   state: z.string(),
   outputs: z.array(z.string()),
   wallMs: z.number(),
-  scenes: z.array(z.object({ name: z.string(), segments: z.array(z.object({ plays: z.tuple([z.number(), z.number()]), slice: z.tuple([z.number(), z.number()]).optional(), frames: z.number(), node: z.string().nullable(), ms: z.number().nullable() })) })),
+  scenes: z.array(z.object({ name: z.string(), segments: z.array(z.object({ plays: z.tuple([z.number(), z.number()]), slice: z.tuple([z.number(), z.number()]).optional(), encodes: z.boolean().optional(), frames: z.number(), node: z.string().nullable(), ms: z.number().nullable() })) })),
 });
 type Result = z.infer<typeof resultSchema>;
 
@@ -85,7 +85,7 @@ async function sameFrames(a: string, b: string): Promise<string> {
 
 function printSegments(r: Result) {
   for (const s of r.scenes) for (const g of s.segments) {
-    const what = g.slice ? `play  ${String(g.plays[0]).padStart(2)} frames ${g.slice[0]}-${g.slice[1] - 1}` : `plays ${String(g.plays[0]).padStart(2)}-${String(g.plays[1]).padEnd(2)}`;
+    const what = g.encodes ? `play  ${String(g.plays[0]).padStart(2)} encoding` : g.slice ? `play  ${String(g.plays[0]).padStart(2)} frames ${g.slice[0]}-${g.slice[1] - 1}` : `plays ${String(g.plays[0]).padStart(2)}-${String(g.plays[1]).padEnd(2)}`;
     console.log(`    ${what.padEnd(22)} ${String(g.frames).padStart(5)} frames  ${(g.node ?? '?').padEnd(12)} ${((g.ms ?? 0) / 1000).toFixed(1).padStart(6)} s`);
   }
 }

@@ -152,11 +152,12 @@ describe('a free render slot and a queued segment a running render will reach', 
 });
 
 describe('slicing a play that alone would bound the wall time', () => {
-  const sliceOpts = { workers: 4, minFrames: 30, setupSeconds: 0.5 };
+  const sliceOpts = { workers: 4, minFrames: 30, setupSeconds: 0.5, video: true };
+  const drawnOnly = (cuts: SegmentCut[]) => cuts.filter((c) => !c.encodes);
 
   it('cuts one long play into contiguous slices of its frames, and marks it drawn elsewhere', () => {
     const plays = [play(0, 30), play(1, 600, { mobjects: 50, points: 2000, drawSeconds: 0.03 }), play(2, 30)];
-    const { plays: marked, slices } = slicePlays(plays, PIXELS, sliceOpts);
+    const { plays: marked, slices } = slicePlays(plays, PIXELS, { ...sliceOpts, video: false });
     expect(slices.length).toBeGreaterThanOrEqual(2);
     expect(slices.length).toBeLessThanOrEqual(4);
     expect(marked[1]!.sliced).toBe(slices.length);
@@ -170,9 +171,27 @@ describe('slicing a play that alone would bound the wall time', () => {
 
   it('gives later slices of a play with updaters fewer frames: each steps through the frames before it', () => {
     const plays = [play(0, 600, { pure: false, mobjects: 50, points: 2000, drawSeconds: 0.03, stepSeconds: 0.01 })];
-    const { slices } = slicePlays(plays, PIXELS, sliceOpts);
+    const { slices } = slicePlays(plays, PIXELS, { ...sliceOpts, video: false });
     expect(slices.length).toBeGreaterThanOrEqual(2);
     expect(slices[0]!.frames).toBeGreaterThan(slices.at(-1)!.frames);
+  });
+
+  it('gives a video play an encoder that starts as the first slices land: a small first slice, later ones as the encoder gets to them', () => {
+    const plays = [play(0, 600, { mobjects: 50, points: 2000, drawSeconds: 0.03 })];
+    const { plays: marked, slices } = slicePlays(plays, PIXELS, sliceOpts);
+    const drawn = drawnOnly(slices);
+    expect(drawn.length).toBeGreaterThanOrEqual(3);
+    expect(marked[0]!.sliced).toBe(drawn.length);
+    // one encoder for the play, queued right after the slices the three other slots take first
+    expect(slices.filter((s) => s.encodes)).toMatchObject([{ fromPlay: 0, toPlay: 0, fromFrame: 0, toFrame: 600, frames: 0 }]);
+    expect(slices.findIndex((s) => s.encodes)).toBe(3);
+    expect(drawn[0]!.fromFrame).toBe(0);
+    expect(drawn.at(-1)!.toFrame).toBe(600);
+    for (let i = 1; i < drawn.length; i++) expect(drawn[i]!.fromFrame).toBe(drawn[i - 1]!.toFrame);
+    expect(drawn[0]!.frames).toBe(30);
+    expect(drawn[1]!.frames).toBeGreaterThan(drawn[0]!.frames);
+    // PNG frames need no encoder
+    expect(slicePlays(plays, PIXELS, { ...sliceOpts, video: false }).slices.some((s) => s.encodes)).toBe(false);
   });
 
   it('leaves balanced scenes, frozen and skipped plays, lone workers and plays a lead may reach alone', () => {
@@ -183,7 +202,11 @@ describe('slicing a play that alone would bound the wall time', () => {
     expect(slicePlays(long({ skipped: true }), PIXELS, sliceOpts).slices).toEqual([]);
     expect(slicePlays(long({ cached: true }), PIXELS, sliceOpts).slices).toEqual([]);
     expect(slicePlays(long({}), PIXELS, { ...sliceOpts, workers: 1 }).slices).toEqual([]);
-    expect(slicePlays(long({}), PIXELS, sliceOpts, [], 2).slices).toEqual([]);
+    expect(slicePlays(long({}), PIXELS, sliceOpts, [], { play: 2 }).slices).toEqual([]);
+    expect(slicePlays(long({}), PIXELS, sliceOpts, [], { play: 1 }).slices).toEqual([]);
+    // a lead still in its first play gives it up when it has drawn little of it, not when nearly done
+    expect(slicePlays(long({}), PIXELS, sliceOpts, [], { play: 1, frames: 20 }).slices.length).toBeGreaterThan(1);
+    expect(slicePlays(long({}), PIXELS, sliceOpts, [], { play: 1, frames: 560 }).slices).toEqual([]);
     // the same play is sliced when nothing rules it out
     expect(slicePlays(long({}), PIXELS, sliceOpts).slices.length).toBeGreaterThan(1);
     // but not when encoding its frames at the stitch costs more than drawing them on one node saves
@@ -203,7 +226,7 @@ describe('slicing a play that alone would bound the wall time', () => {
 
   it('slices every play longer than the configured frames per slice, whatever the costs', () => {
     const plays = [play(0, 100), play(1, 20), play(2, 100, { frozen: true }), play(3, 90, { drawSeconds: 0.001 })];
-    const { plays: marked, slices } = slicePlays(plays, PIXELS, { ...sliceOpts, minFrames: 1, sliceFrames: 40 });
+    const { plays: marked, slices } = slicePlays(plays, PIXELS, { ...sliceOpts, minFrames: 1, sliceFrames: 40, video: false });
     expect(slices.map((s) => [s.fromPlay, s.fromFrame, s.toFrame])).toEqual([[0, 0, 33], [0, 33, 67], [0, 67, 100], [3, 0, 30], [3, 30, 60], [3, 60, 90]]);
     expect(marked.map((p) => p.sliced)).toEqual([3, undefined, undefined, 3]);
   });

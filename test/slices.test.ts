@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, readdirSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 import { freshDatabase } from './helpers/database.ts';
 import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
 import { manimRender, frameHashes, audioHash, pngHashes } from './helpers/media.ts';
@@ -33,18 +34,22 @@ afterAll(async () => {
 interface SceneDetail {
   name: string;
   plays: { index: number; sliced?: number }[];
-  segments: { plays: [number, number]; slice: [number, number] | null; state: string; node: string }[];
+  segments: { plays: [number, number]; slice: [number, number] | null; encodes: boolean; state: string; node: string }[];
 }
 
 const body = (options: object) => ({
+  scenes: NAMES,
   files: { 'sliced.py': readFileSync(FILE, 'utf8'), 'click.wav': { base64: readFileSync(join(SCENES, 'click.wav')).toString('base64') } },
   options: { resolution: [256, 144], fps: 15, saveSections: true, ...options },
 });
 
-/** The long play's slices: contiguous, from its first frame to its last, each rendered. */
-function expectSliced(scene: SceneDetail, play: number): void {
+/** The long play's slices: contiguous, from its first frame to its last, each rendered; a video's
+ *  play also encoded by one encoder segment. */
+function expectSliced(scene: SceneDetail, play: number, video = true): void {
   expect(scene.plays.find((p) => p.index === play)?.sliced, scene.name).toBeGreaterThanOrEqual(2);
-  const slices = scene.segments.filter((s) => s.slice).sort((a, b) => a.slice![0] - b.slice![0]);
+  const encoders = scene.segments.filter((s) => s.encodes);
+  expect(encoders.map((s) => [s.plays[0], s.state]), scene.name).toEqual(video ? [[play, 'done']] : []);
+  const slices = scene.segments.filter((s) => s.slice && !s.encodes).sort((a, b) => a.slice![0] - b.slice![0]);
   expect(slices.length, scene.name).toBeGreaterThanOrEqual(2);
   expect(slices.every((s) => s.plays[0] === play && s.plays[1] === play && s.state === 'done'), JSON.stringify(slices)).toBe(true);
   expect(slices[0]!.slice![0]).toBe(0);
@@ -85,7 +90,7 @@ describe('a play that alone would bound the wall time is drawn in slices on seve
     const ref = join(tmp, 'ref-png');
     await manimRender(FILE, ['LongUpdater'], [...ARGS, '--format', 'png-sequence'], ref);
     const scene = (job.scenes as SceneDetail[]).find((s) => s.name === 'LongUpdater')!;
-    expectSliced(scene, 1);
+    expectSliced(scene, 1, false);
     const dir = join(tmp, 'png');
     mkdirSync(dir, { recursive: true });
     const outputs = (job.scenes as { name: string; outputs: { name: string }[] }[]).find((s) => s.name === 'LongUpdater')!.outputs;
@@ -93,5 +98,39 @@ describe('a play that alone would bound the wall time is drawn in slices on seve
     const refDir = join(ref, 'images', 'sliced', 'LongUpdater');
     expect(outputs.map((o) => o.name.split('/').pop()).sort()).toEqual(readdirSync(refDir).filter((f) => f.endsWith('.png')).sort());
     expect(await pngHashes(dir)).toEqual(await pngHashes(refDir));
+  });
+});
+
+describe('a scene that is one long play, with a lead drawing it from the start', () => {
+  let own: Awaited<ReturnType<typeof freshDatabase>>;
+  let leadNodes: Awaited<ReturnType<typeof testNode>>[] = [];
+  beforeAll(async () => {
+    own = await freshDatabase();
+    const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: true, sliceFrames: 150 } };
+    leadNodes = [await testNode(own.url, config, 'lead-a'), await testNode(own.url, config, 'lead-b')];
+  }, 180_000);
+  afterAll(async () => {
+    for (const n of leadNodes) await n.stop();
+    await own?.drop();
+  });
+
+  it('the lead makes way for slices of the play, and the video is manim’s', async () => {
+    const lead = api(leadNodes[0]!.url);
+    const id = await submitJob(lead, { ...body({ saveSections: false }), scenes: ['OnePlay'] });
+    const job = await jobFinished(lead, id, 600_000);
+    expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
+    const [scene] = job.scenes as SceneDetail[];
+    expectSliced(scene!, 0);
+    // a segment of whole plays (the lead) started on the play before the plan, and made way
+    const sql = postgres(own.url, { max: 1 });
+    const history = await sql<{ type: string; data: unknown }[]>`select type, data from events where job_id = ${id} order by seq`;
+    const starts = history.filter((e) => e.type === 'segment.started').map((e) => e.data as { plays: [number, number]; frames?: unknown });
+    await sql.end();
+    expect(starts.filter((e) => e.plays[0] === 0 && !e.frames).length, JSON.stringify(history)).toBe(1);
+    const out = join(tmp, 'OnePlay.mp4');
+    writeFileSync(out, Buffer.from(await (await lead(`/jobs/${id}/output/OnePlay`)).arrayBuffer()));
+    const ref = join(tmp, 'ref-one');
+    await manimRender(FILE, ['OnePlay'], ARGS, ref);
+    expect(await frameHashes(out)).toEqual(await frameHashes(join(ref, 'videos', 'sliced', '144p15', 'OnePlay.mp4')));
   });
 });

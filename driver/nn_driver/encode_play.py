@@ -1,19 +1,26 @@
 """encode-play: one sliced play's partial movie file, from its slices' frames in order.
 
-The encoder is manim's own VideoSegmentEncoder with the settings the scene's writer resolves
-(codec, pixel format, quality, its pinned encoder threads), fed the frames a full render feeds it,
-so the file is the one a full render writes for the play (frame_slice.py).
+With ``wait`` the slices may not exist yet: each is encoded as soon as its file appears (the node
+moves it into place whole, as it lands in the store), so encoding overlaps the drawing of the
+slices after it.
+
+The file is opened and encoded as manim's VideoSegmentEncoder does it, with the settings the
+scene's writer resolves (container, codec, pixel format, quality, its pinned encoder threads), and
+fed the frames a full render feeds it, already in the encoder's pixel format where a slice keeps
+them so (frame_file.py): it is the file a full render writes for the play.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from .config_setup import scene_writer
 from .errors import BadRequest
-from .frame_slice import read_frames
+from .frame_file import read_frames
 from .options import RenderOptions, parse_options
 from .protocol import abs_path_field, get_field
 
@@ -28,6 +35,7 @@ class EncodeRequest:
     slices: list[str]
     out_dir: str
     index: int  # the play: the file is named as the render names partials, <index>.<container>
+    wait: bool = False
 
 
 def parse_encode(req: dict[str, Any]) -> EncodeRequest:
@@ -39,30 +47,67 @@ def parse_encode(req: dict[str, Any]) -> EncodeRequest:
     slices = req.get("slices")
     if not isinstance(slices, list) or not slices or not all(isinstance(p, str) and Path(p).is_absolute() for p in slices):
         raise BadRequest("field 'slices' must be a non-empty list of absolute paths")
-    for path in slices:
+    wait = bool(req.get("wait", False))
+    for path in slices if not wait else ():
         if not Path(path).is_file():
             raise BadRequest(f"slice file not found: {path}")
     options = parse_options(req.get("options"))
     if not options.is_video:
         raise BadRequest("only a video's plays are encoded from slices")
-    return EncodeRequest(cwd, get_field(req, "scene", str), abs_path_field(req, "file", required=False), options, media_dir, slices, out_dir, index)
+    return EncodeRequest(cwd, get_field(req, "scene", str), abs_path_field(req, "file", required=False), options, media_dir, slices, out_dir, index, wait)
+
+
+def _landed(path: str) -> str:
+    """The slice file, once it is there (the node ends the request if it never comes)."""
+    while not Path(path).is_file():
+        time.sleep(0.02)
+    return path
+
+
+class PlayEncoder:
+    """One play's partial movie file, from frames in order (manim's VideoSegmentEncoder takes only
+    RGBA arrays; this takes PyAV frames, converted or not)."""
+
+    def __init__(self, target: Path, spec: Any) -> None:
+        import av
+
+        self.target = target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._container = av.open(str(target), mode="w", format=spec.container_format)
+        self._stream = self._container.add_stream(spec.codec, rate=spec.frame_rate, options=dict(spec.options))
+        self._stream.pix_fmt = spec.pixel_format
+        self._stream.width = spec.width
+        self._stream.height = spec.height
+        self._time_base = Fraction(spec.frame_rate.denominator, spec.frame_rate.numerator)
+        self.frames = 0
+
+    def write(self, frame: Any) -> None:
+        frame.pts = self.frames
+        frame.time_base = self._time_base
+        self.frames += 1
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def finish(self) -> None:
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
+    def abort(self) -> None:
+        self._container.close()
+        self.target.unlink(missing_ok=True)
 
 
 def encode_play(req: EncodeRequest) -> dict[str, Any]:
-    import numpy as np
-    from manim.scene.video_segment_encoder import VideoSegmentEncoder
-
     spec = scene_writer(req.scene, req.options, req.media_dir, req.cwd, req.file).video_encoder
     out = Path(req.out_dir) / f"{req.index}.{spec.container_format}"
-    encoder = VideoSegmentEncoder(target=out, spec=spec)
-    frames = 0
+    encoder = PlayEncoder(out, spec)
     try:
         for path in req.slices:
-            for raw in read_frames(path, spec.width, spec.height):
-                encoder.write_frame(np.frombuffer(raw, np.uint8).reshape(spec.height, spec.width, 4))
-                frames += 1
+            for frame in read_frames(_landed(path), spec.width, spec.height):
+                encoder.write(frame)
     except BaseException:
         encoder.abort()
         raise
     encoder.finish()
-    return {"path": str(out), "frames": frames}
+    return {"path": str(out), "frames": encoder.frames}

@@ -3,27 +3,19 @@
 The render reaches the play with the exact fast-forward, then steps through the play's frames
 before the slice without drawing them (a pure play skips even the steps: each of its frames
 depends only on the play's start state and the frame's time, see purity.py), draws the slice and
-stops. Video frames go losslessly into a slice file, each frame zlib-compressed (manim's frames are
-mostly flat colour); the stitch encodes the play's partial movie file once, from every slice in
-order, with the writer's own encoder settings (encode_play.py), so its bytes are a full render's.
-PNG frames are written by manim's writer with their global numbers, as in any segment.
+stops. Video frames go losslessly into a slice file (frame_file.py), already in the encoder's
+pixel format; the stitch encodes the play's partial movie file once, from every slice in order,
+with the writer's own encoder settings (encode_play.py), so its bytes are a full render's. PNG
+frames are written by manim's writer with their global numbers, as in any segment.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from .errors import PlanMismatch, plan_mismatch
-
-MAGIC = b"NNSLICE1"
-_HEADER = struct.Struct("<8sII")  # magic, width, height
-_FRAME = struct.Struct("<I")  # compressed length
-
+from .frame_file import FrameWriter
 
 @dataclass
 class Window:
@@ -35,7 +27,7 @@ class Window:
     file: str | None  # video: where the frames go; None for png
     frame: int = 0  # the play's frames seen so far
     images: list[int] = field(default_factory=list)  # png: the global numbers written
-    _out: BinaryIO | None = None
+    _out: FrameWriter | None = None
     poster: Any = None  # the last frame drawn
 
     @property
@@ -46,17 +38,14 @@ class Window:
     def drawn(self) -> int:
         return max(0, min(self.frame, self.end) - self.first)
 
-    def take(self, pixels: Any) -> None:
-        """One drawn frame of the slice (RGBA, height x width x 4)."""
+    def take(self, pixels: Any, encoder: Any) -> None:
+        """One drawn frame of the slice (RGBA, height x width x 4), for the writer's video encoder."""
         self.poster = pixels
         if self.file is None:
             return
         if self._out is None:
-            self._out = open(self.file, "wb")
-            self._out.write(_HEADER.pack(MAGIC, pixels.shape[1], pixels.shape[0]))
-        data = zlib.compress(memoryview(pixels).cast("B"), 1)
-        self._out.write(_FRAME.pack(len(data)))
-        self._out.write(data)
+            self._out = FrameWriter(self.file, pixels.shape[1], pixels.shape[0], encoder.pixel_format)
+        self._out.write(pixels)
 
     def close(self) -> None:
         if self._out is not None:
@@ -101,7 +90,7 @@ def draw_window_frame(state: WindowState, scene: Any, moving: Any, update_frame:
     try:
         update_frame(scene, moving)
         pixels = get_frame()
-        w.take(pixels)
+        w.take(pixels, writer.video_encoder)
         if writer.output_spec.is_image_sequence:
             w.images.append(writer.frame_count)
         renderer.add_frame(pixels)
@@ -109,18 +98,3 @@ def draw_window_frame(state: WindowState, scene: Any, moving: Any, update_frame:
         state.fast = True
     if w.frame == w.end and not w.last:
         raise EndSceneEarlyException()
-
-
-def read_frames(path: str | Path, width: int, height: int) -> Iterator[bytes]:
-    """The raw RGBA frames of a slice file, in order."""
-    size = width * height * 4
-    with open(path, "rb") as f:
-        magic, w, h = _HEADER.unpack(f.read(_HEADER.size))
-        if magic != MAGIC or (w, h) != (width, height):
-            raise ValueError(f"{path}: not a slice of {width}x{height} frames")
-        while head := f.read(_FRAME.size):
-            (length,) = _FRAME.unpack(head)
-            frame = zlib.decompress(f.read(length))
-            if len(frame) != size:
-                raise ValueError(f"{path}: a frame of {len(frame)} bytes, not {size}")
-            yield frame

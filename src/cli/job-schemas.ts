@@ -27,6 +27,7 @@ export const jobDetailSchema = z.object({
           id: z.string(),
           plays: z.tuple([z.number(), z.number()]),
           slice: z.tuple([z.number(), z.number()]).nullable().default(null),
+          encodes: z.boolean().default(false),
           frames: z.number(),
           framesDone: z.number(),
           state: z.string(),

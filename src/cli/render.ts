@@ -221,7 +221,7 @@ export function report(cmd: RenderCommand, { id, job, paths, wallMs }: RenderRou
         outputs: paths,
         wallMs,
         error: job.state === 'succeeded' ? undefined : describeFailure(job),
-        scenes: job.scenes.map((s) => ({ name: s.name, state: s.state, frames: s.totalFrames, error: s.error?.message, segments: s.segments.map((g) => ({ plays: g.plays, ...(g.slice ? { slice: g.slice } : {}), frames: g.frames, node: g.node, ms: g.renderMs, attempts: g.attempts })) })),
+        scenes: job.scenes.map((s) => ({ name: s.name, state: s.state, frames: s.totalFrames, error: s.error?.message, segments: s.segments.map((g) => ({ plays: g.plays, ...(g.slice ? { slice: g.slice } : {}), ...(g.encodes ? { encodes: true } : {}), frames: g.frames, node: g.node, ms: g.renderMs, attempts: g.attempts })) })),
       }) + '\n',
     );
   } else {

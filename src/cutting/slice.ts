@@ -8,23 +8,63 @@ export interface SliceOptions {
   setupSeconds: number;
   /** Slice every play longer than this many frames into slices of about as many (0: by cost). */
   sliceFrames?: number;
+  /** The output is a video: a sliced play's partial movie file is encoded by a segment of its own
+   *  as its slices land (PNG frames need no encoding). */
+  video: boolean;
 }
 
 export interface Sliced {
   /** The plays, those to draw in slices marked `sliced` (whole-play segments fast-forward over them). */
   plays: Play[];
-  /** The slices' segments, queued ahead of the rest: they are the scene's critical path. */
+  /** The slices' segments, and each video play's encoder among them, queued ahead of the rest:
+   *  they are the scene's critical path. */
   slices: SegmentCut[];
 }
 
-/** Microseconds per pixel the stitch spends on a sliced play's frame: inflating it and encoding it
- *  into the play's partial movie file (measured at 720p: about 6 + 17 ms a frame). */
-const ENCODE_PIXEL = 0.024;
+/** Microseconds per pixel the encoder spends on a sliced play's frame: unpacking it (already in
+ *  the encoder's pixel format) and encoding it into the play's partial movie file (measured at
+ *  720p: about 2 + 17 ms a frame; up to 34 for dense frames). */
+const ENCODE_PIXEL = 0.021;
 
 /** Slicing must promise at most this fraction of the wall time with the play whole: on two local
  *  workers a play sliced for a promised 4 % came out 40 % slower (encoding the play after its
  *  slices, and the set-up of a segment for the plays after it). */
 const SLICE_GAIN = 0.8;
+
+interface SliceCut {
+  /** Frame bounds 0 = b0 < b1 < … < frames. */
+  cut: number[];
+  /** Estimated wall time of the play, in microseconds. */
+  wall: number;
+  /** The work slicing adds to drawing the play whole. */
+  extra: number;
+}
+
+/**
+ * A video play's slices, sized so that each lands about when the encoder is ready for it: the
+ * encoder (a slot of its own) takes the slices in frame order, so the first is small (it starts
+ * the encoder early) and later ones grow with the encoder's backlog; each goes to the drawing slot
+ * free first. The play's wall time is then the encoder's: its set-up, its waits and every frame.
+ */
+function pipelined(frames: number, drawers: number, minFrames: number, setup: number, encodeFrame: number, cost: (a: number, b: number) => number): { cut: number[]; wall: number; costs: number[] } {
+  const free = Array.from({ length: drawers }, () => 0);
+  let encoder = setup;
+  const cut = [0];
+  const costs: number[] = [];
+  while (cut.at(-1)! < frames) {
+    const a = cut.at(-1)!;
+    const slot = free.indexOf(Math.min(...free));
+    const lands = (b: number) => free[slot]! + cost(a, b);
+    let b = Math.min(frames, a + minFrames);
+    while (b < frames && lands(b + 1) <= encoder) b++;
+    if (frames - b < minFrames) b = frames; // no slice smaller than minFrames at the end
+    costs.push(cost(a, b));
+    free[slot] = lands(b);
+    encoder = Math.max(encoder, free[slot]!) + (b - a) * encodeFrame;
+    cut.push(b);
+  }
+  return { cut, wall: encoder, costs };
+}
 
 /** Frame bounds 0 = b0 < b1 < … < frames cutting a play into at most `count` slices whose costliest
  *  is as cheap as greedy cuts under a bisected budget make it (a play with updaters steps through
@@ -57,18 +97,30 @@ function bounds(frames: number, count: number, minFrames: number, cost: (a: numb
 /** Frame bounds cutting `frames` into `count` slices of (nearly) the same size. */
 const evenBounds = (frames: number, count: number) => Array.from({ length: count + 1 }, (_, i) => Math.round((i * frames) / count));
 
+/** A lead rendering since before the plan: the play it is drawing, and with `frames` (how many of
+ *  that play it has drawn) only when that is its first play, so that it has nothing to keep and
+ *  may give the play up to slices. */
+export interface LeadAt {
+  play: number;
+  frames?: number;
+}
+
 /**
  * Plays that alone would bound the scene's wall time are drawn in slices of their frames on several
- * workers; the stitch encodes each such play's partial movie file once, from all its frames in order.
- * A slice costs a set-up, the fast-forward to the play, the steps to its first frame and its drawing,
- * so slicing adds work: a play is sliced only when the estimated wall time, the longer of its
- * costliest slice and all the work spread over the workers, then the stitch's encoding of the play,
- * is clearly shorter than with the play drawn whole by one worker. Skipped, frozen and already
- * served plays are never sliced, nor plays a running render may reach (`from`: the first that may be).
+ * workers. A video play's partial movie file is then encoded once, from all its frames in order, by
+ * an encoder segment that takes each slice as it lands (its slot draws nothing). A slice costs a
+ * set-up, the fast-forward to the play, the steps to its first frame and its drawing, so slicing
+ * adds work: a play is sliced only when the estimated wall time (the encoder's, or for PNG frames
+ * the costliest slice's; never less than all the work spread over the workers, nor than the
+ * scene's floor, the fast-forward over all its plays that its last segment pays) is clearly
+ * shorter than with the play drawn whole by one worker. Skipped, frozen and already served plays
+ * are never sliced, nor plays a running lead may reach alone; the play a lead is drawing only
+ * against what the lead has left of it (the lead then makes way: store/plans.ts).
  */
-export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, before: Play[] = [], from = 0): Sliced {
+export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, before: Play[] = [], lead?: LeadAt): Sliced {
   if (opts.workers < 2) return { plays, slices: [] };
   const setup = opts.setupSeconds * 1e6;
+  const encodeFrame = pixels * ENCODE_PIXEL;
   const ff = new Map<number, number>();
   let sum = before.reduce((t, p) => t + fastForwardCost(p, pixels), 0);
   for (const p of plays) {
@@ -76,30 +128,43 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     sum += fastForwardCost(p, pixels);
   }
   let work = plays.reduce((t, p) => t + playCost(p, pixels), 0) + setup * opts.workers;
+  // the segment of the last plays steps through every play before them: no cut is quicker
+  const floor = setup + sum;
   const slices: SegmentCut[] = [];
   const out = plays.map((p) => {
-    if (p.index < from || p.skipped || p.frozen || drawnElsewhere(p) || p.frames < 2 * opts.minFrames) return p;
-    const lead = setup + ff.get(p.index)!;
-    const cost = (a: number, b: number) => lead + sliceCost(p, pixels, a, b);
+    const leads = lead?.play === p.index && lead.frames !== undefined;
+    if ((lead && p.index < lead.play + (leads ? 0 : 1)) || p.skipped || p.frozen || drawnElsewhere(p) || p.frames < 2 * opts.minFrames) return p;
+    const start = setup + ff.get(p.index)!;
+    const cost = (a: number, b: number) => start + sliceCost(p, pixels, a, b);
     const chunk = opts.sliceFrames ?? 0;
     if (chunk > 0) return p.frames > chunk ? slice(p, evenBounds(p.frames, Math.ceil(p.frames / chunk)), cost) : p;
     const drawn = playCost(p, pixels);
-    const whole = Math.max(lead + drawn, work / opts.workers);
-    const encode = p.frames * pixels * ENCODE_PIXEL;
-    let best: { cut: number[]; wall: number; extra: number } | undefined;
-    for (let count = 2; count <= Math.min(opts.workers, Math.floor(p.frames / opts.minFrames)); count++) {
-      const cut = bounds(p.frames, count, opts.minFrames, cost);
-      if (cut.length < 3) continue;
+    // the lead draws on with no set-up or fast-forward; a worker would start the play from scratch
+    const left = leads ? setup + drawn * Math.max(0, 1 - lead.frames! / p.frames) : start + drawn;
+    const whole = Math.max(left, work / opts.workers, floor);
+    /** The wall time and added work of slices whose own wall time is `wall`: the work slicing adds
+     *  is each slice's fast-forward and steps, the encoding, and a start beyond the workers' own. */
+    const judged = (cut: number[], wall: number, encoder: boolean): SliceCut => {
       const costs = cut.slice(1).map((b, i) => cost(cut[i]!, b));
-      // the work slicing adds: each slice's fast-forward and steps, the encoding, and a start
-      // beyond the workers' own when the slices leave no worker free for the other plays
-      const extra = costs.reduce((t, c) => t + c - setup, 0) + setup * Math.max(0, cut.length - opts.workers) + encode - drawn;
-      // the stitch encodes the play after its last slice: nothing else overlaps it
-      const wall = Math.max(...costs, (work + extra) / opts.workers) + encode;
-      if (!best || wall < best.wall) best = { cut, wall, extra };
+      const starts = costs.length + (encoder ? 1 : 0);
+      const encoding = encoder ? setup + p.frames * encodeFrame : 0;
+      const extra = costs.reduce((t, c) => t + c - setup, 0) + setup * Math.max(0, starts - opts.workers) + encoding - drawn;
+      return { cut, wall: Math.max(wall, (work + extra) / opts.workers, floor), extra };
+    };
+    let best: SliceCut | undefined;
+    if (opts.video) {
+      const piped = pipelined(p.frames, opts.workers - 1, opts.minFrames, setup, encodeFrame, cost);
+      if (piped.cut.length > 2) best = judged(piped.cut, piped.wall, true);
+    } else {
+      for (let count = 2; count <= Math.min(opts.workers, Math.floor(p.frames / opts.minFrames)); count++) {
+        const cut = bounds(p.frames, count, opts.minFrames, cost);
+        if (cut.length < 3) continue;
+        const tried = judged(cut, Math.max(...cut.slice(1).map((b, i) => cost(cut[i]!, b))), false);
+        if (!best || tried.wall < best.wall) best = tried;
+      }
     }
     // only for a clear gain: the model does not see a whole play's encoder overlap its drawing
-    // on a spare core, and a slice's frames are compressed on the drawing one
+    // on a spare core, and a slice's frames are converted and compressed on the drawing one
     if (!best || best.wall > Math.min(whole - setup, whole * SLICE_GAIN)) return p;
     work += best.extra;
     return slice(p, best.cut, cost);
@@ -107,10 +172,13 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
   return { plays: out, slices };
 
   function slice(p: Play, cut: number[], cost: (a: number, b: number) => number): Play {
-    for (const [i, b] of cut.slice(1).entries()) {
+    const own = cut.slice(1).map((b, i): SegmentCut => {
       const a = cut[i]!;
-      slices.push({ fromPlay: p.index, toPlay: p.index, fromFrame: a, toFrame: b, frames: b - a, cost: cost(a, b) / 1e6, priority: -1 });
-    }
+      return { fromPlay: p.index, toPlay: p.index, fromFrame: a, toFrame: b, frames: b - a, cost: cost(a, b) / 1e6, priority: -1 };
+    });
+    // the encoder right after the slices the other slots take first: it starts as they land
+    if (opts.video) own.splice(opts.workers - 1, 0, { fromPlay: p.index, toPlay: p.index, fromFrame: 0, toFrame: p.frames, frames: 0, cost: (setup + p.frames * encodeFrame) / 1e6, priority: -1, encodes: true });
+    slices.push(...own);
     return { ...p, sliced: cut.length - 1 };
   }
 }

@@ -78,6 +78,9 @@ export const segments = pgTable('segments', {
    *  play's first; null for a run of whole plays. */
   fromFrame: integer(),
   toFrame: integer(),
+  /** Encodes its play's partial movie file from the play's slices, in order, as they land (its
+   *  frame range is the whole play; it draws none of it). */
+  encodes: boolean().notNull().default(false),
   frames: integer().notNull(),
   cost: real().notNull(),
   state: text().$type<SegmentState>().notNull().default('queued'),

@@ -76,6 +76,8 @@ export interface SegmentCut {
   /** A slice of play fromPlay (= toPlay): its frames fromFrame..toFrame-1. */
   fromFrame?: number;
   toFrame?: number;
+  /** Encodes play fromPlay's partial movie file from its slices as they land (it draws nothing). */
+  encodes?: boolean;
   frames: number;
   /** Estimated seconds of one core: drawing and encoding, and for a worker's first segment its
    *  set-up and fast-forward to `fromPlay`. */

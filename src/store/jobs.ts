@@ -106,6 +106,8 @@ export async function getJobDetail(db: Db, id: string) {
           plays: [seg.fromPlay, seg.toPlay] as [number, number],
           /** A slice of one play: its frames [from, to) of the play. */
           slice: seg.fromFrame !== null && seg.toFrame !== null ? ([seg.fromFrame, seg.toFrame] as [number, number]) : null,
+          /** Encodes its sliced play's partial movie file from the slices as they land. */
+          encodes: seg.encodes,
           cost: seg.cost,
           frames: seg.frames,
           framesDone: framesDone(seg),

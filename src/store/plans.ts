@@ -14,7 +14,7 @@ import type { ScenePlan } from '../model/plan.ts';
 import { inRange, playRange, PlayRangeError, rangeOfPlan } from '../cutting/play-range.ts';
 import { markCached, serveCached } from './play-cache.ts';
 import { drawnElsewhere, isServed, type Play } from '../model/plan.ts';
-import { endBeforeSlices, slicePlays, type SliceOptions } from '../cutting/slice.ts';
+import { endBeforeSlices, slicePlays, type LeadAt, type SliceOptions } from '../cutting/slice.ts';
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 
@@ -80,7 +80,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     // settleEnd keeps what is in its share).
     const sliced = cut.slices === false
       ? { plays: plan.plays, slices: [] }
-      : slicePlays(plan.plays.filter((p) => p.index > done && inRange(range)(p)), pixels, { ...cut, workers }, before, lead ? (lead.atPlay ?? 0) + 1 : 0);
+      : slicePlays(plan.plays.filter((p) => p.index > done && inRange(range)(p)), pixels, { ...cut, workers, video: job.options.format !== 'png-sequence' }, before, lead && leadAt(lead));
     const marked = new Map(sliced.plays.map((p) => [p.index, p]));
     plan.plays = plan.plays.map((p) => marked.get(p.index) ?? p);
     const rest = plan.plays.filter((p) => p.index > done && inRange(range)(p));
@@ -92,7 +92,11 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers })
       : cutScene(rest, pixels, { ...cut, workers }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
-    if (cuts.lead) cuts.lead = endBeforeSlices(cuts.lead, rest, cuts.queued);
+    if (cuts.lead) {
+      cuts.lead = endBeforeSlices(cuts.lead, rest, cuts.queued);
+      // a lead whose first play is sliced keeps nothing: it makes way (its render stops at its next check)
+      if (!cuts.lead && lead) await dropSegment(tx, queue, lead.id);
+    }
     cuts.scouts = cuts.scouts.map((share) => share && endBeforeSlices(share, rest, cuts.queued));
     cuts.queued.unshift(...sliced.slices);
     if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
@@ -103,6 +107,12 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count, rememberedPlan);
     await stitchIfComplete(tx, queue, sceneId);
   });
+}
+
+/** Where a running lead is: still in its first play, it may give that play up to slices. */
+function leadAt(lead: { fromPlay: number; atPlay: number | null; framesDone: number }): LeadAt {
+  const play = lead.atPlay ?? lead.fromPlay;
+  return play === lead.fromPlay ? { play, frames: lead.framesDone } : { play };
 }
 
 /**

@@ -23,9 +23,10 @@ export function bytes(n: number): string {
 /** A segment's plays as "2–5"; a scout's start is unknown ("?") and an open end runs on ("…"). */
 export const playsLabel = ([from, to]: [number, number]) => `${from < 0 ? '?' : from}–${to < 0 ? '…' : to}`;
 
-/** What a segment renders: "plays 2–5", or a slice of a play: "play 7, frames 0–59". */
-export const segmentLabel = (plays: [number, number], slice?: [number, number] | null) =>
-  slice ? `play ${plays[0]}, frames ${slice[0]}–${slice[1] - 1}` : `plays ${playsLabel(plays)}`;
+/** What a segment renders: "plays 2–5", a slice of a play: "play 7, frames 0–59", or the encoder
+ *  of a sliced play: "play 7, encoding". */
+export const segmentLabel = (plays: [number, number], slice?: [number, number] | null, encodes = false) =>
+  encodes ? `play ${plays[0]}, encoding` : slice ? `play ${plays[0]}, frames ${slice[0]}–${slice[1] - 1}` : `plays ${playsLabel(plays)}`;
 
 /** Percent of `done` over `total`, 0 when nothing is planned yet. */
 export const percent = (done: number, total: number) => (total > 0 ? Math.min(100, Math.round((100 * done) / total)) : 0);

@@ -8,7 +8,7 @@ const time = (d: Date | string | null) => (d ? new Date(d).getTime() : undefined
 
 function describe(s: Segment): string {
   const took = s.renderMs !== null ? `, ${duration(s.renderMs)}` : '';
-  return `${segmentLabel(s.plays, s.slice)}: ${s.state}, ${s.framesDone}/${s.frames} frames${took}${s.node ? ` on ${s.node}` : ''}`;
+  return `${segmentLabel(s.plays, s.slice, s.encodes)}: ${s.state}, ${s.framesDone}/${s.frames} frames${took}${s.node ? ` on ${s.node}` : ''}`;
 }
 
 /** Runs of consecutive plays served from the play cache, as [first, last] pairs. */
@@ -58,7 +58,7 @@ export function Gantt({ scene, now }: { scene: Scene; now: number }) {
               return (
                 <li class={`gbar ${s.state}`} style={`left:${left.toFixed(2)}%;width:${width.toFixed(2)}%`} title={describe(s)} data-segment={s.id}>
                   {s.state === 'running' ? <i class="fill" style={`width:${fill}%`} /> : ''}
-                  <span class="lbl">{s.slice ? `${s.plays[0]}: ${s.slice[0]}–${s.slice[1] - 1}` : playsLabel(s.plays)}</span>
+                  <span class="lbl">{s.encodes ? `${s.plays[0]}: encode` : s.slice ? `${s.plays[0]}: ${s.slice[0]}–${s.slice[1] - 1}` : playsLabel(s.plays)}</span>
                   <span class="sr-only">{describe(s)}</span>
                 </li>
               );
@@ -70,7 +70,7 @@ export function Gantt({ scene, now }: { scene: Scene; now: number }) {
         <div class="lane">
           <span class="lane-name faint">waiting</span>
           <ol class="lane-bars waiting">
-            {waiting.map((s) => <li class="chip" title={describe(s)}>{segmentLabel(s.plays, s.slice)}</li>)}
+            {waiting.map((s) => <li class="chip" title={describe(s)}>{segmentLabel(s.plays, s.slice, s.encodes)}</li>)}
           </ol>
         </div>
       ) : ''}

@@ -34,3 +34,13 @@ class LongPure(Scene):
         self.play(FadeIn(Star()), run_time=0.4)
         self.play(shapes.animate.arrange_in_grid(12, 20).rotate(PI / 3), run_time=7)
         self.wait(0.3)
+
+
+class OnePlay(Scene):
+    """A scene that is a single long play: the lead starts drawing it before the plan, and makes way
+    for the slices when the plan cuts the play (long enough that the plan comes first)."""
+
+    def construct(self):
+        shapes = field(600)
+        self.add(shapes)
+        self.play(shapes.animate.arrange_in_grid(20, 30).rotate(PI / 3), run_time=30)

@@ -65,3 +65,20 @@ export async function deferSegment(db: Db, queue: Queue, seg: { id: string; fail
     await enqueueSegment(tx, queue, seg.id, { runAt, flags: seg.failures.map((f) => avoidFlag(f.node)) });
   });
 }
+
+/**
+ * A running segment that cannot go on here for now goes back to the queue, offered again at
+ * `runAt` (an encoder waiting for a slice that no slot is free to draw gives its slot up).
+ */
+export async function yieldSegment(db: Db, queue: Queue, segmentId: string, nodeId: string, runAt: Date): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(segments)
+      // not a try: the segment never failed
+      .set({ state: 'queued', nodeId: null, startedAt: null, attempts: sql`${segments.attempts} - 1` })
+      .where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)))
+      .returning({ id: segments.id });
+    if (rows.length) await enqueueSegment(tx, queue, segmentId, { runAt });
+    return rows.length > 0;
+  });
+}

@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import type { FunctionEnv } from '../function/define.ts';
+import { encodedSchema } from '../driver/protocol.ts';
+import { yieldSegment, type SegmentWithJob } from '../store/segments/claim.ts';
+import { segmentRange } from '../store/segments/running.ts';
+import { fetchSlice, playSlices } from '../store/slices.ts';
+import { log } from '../lib/log.ts';
+
+/** How often the encoder looks for the next slice (a slice takes seconds to draw). */
+const LOOK_MS = 250;
+/** An encoder waits this long for a slice that no slot draws before it gives its own slot up. */
+const UNDRAWN_MS = 10_000;
+
+export interface Encoded {
+  path: string;
+  frames: number;
+}
+
+/** The encoder gave its slot up: no slot was free to draw the slice it waits for. */
+export class EncoderYielded extends Error {}
+
+/**
+ * An encoder segment: the partial movie file of a play drawn in slices, encoded by the driver from
+ * the slices' frames in frame order. Each slice is fetched as it lands in the store and moved into
+ * place whole; the driver encodes it while later slices are still drawn (nn_driver/encode_play.py).
+ * The encoder holds a render slot while it waits: when the slice it waits for stays queued with no
+ * slice of the play drawing (every slot taken, by encoders among others), it goes back to the
+ * queue for a while, so that slot draws it.
+ */
+export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: SegmentWithJob, request: { cwd: string; work: string }, signal: AbortSignal, drop: AbortController): Promise<Encoded> {
+  const { db } = env.database;
+  const play = seg.fromPlay;
+  const slices = await playSlices(db, scene.id, play);
+  const paths = slices.map((_, k) => join(request.work, 'slices', `${k}.bin`));
+  const stop = new AbortController();
+  const both = AbortSignal.any([signal, drop.signal, stop.signal]);
+  const encoding = env.driver.call(
+    'encode-play',
+    { cwd: request.cwd, file: join(request.cwd, job.entry!), scene: scene.name, options: job.options, mediaDir: join(request.work, 'media'), slices: paths, outDir: join(request.work, 'out'), index: play, wait: true },
+    encodedSchema,
+    both,
+  );
+  let yielded = false;
+  const follow = async () => {
+    for (const [k, slice] of slices.entries()) {
+      let undrawn = 0;
+      while (!both.aborted && !(await fetchSlice(db, scene.id, play, slice.fromFrame!, paths[k]!))) {
+        const own = await segmentRange(db, seg.id);
+        // cancelled, replanned, or taken back from this node (presumed dead) and given to another
+        if (own?.state !== 'running' || own.nodeId !== env.nodeId) return drop.abort();
+        const now = await playSlices(db, scene.id, play);
+        const waiting = now.find((s) => s.fromFrame === slice.fromFrame)?.state === 'queued' && !now.some((s) => s.state === 'running');
+        undrawn = waiting ? undrawn + LOOK_MS : 0;
+        if (undrawn >= UNDRAWN_MS) {
+          yielded = await yieldSegment(db, env.queue, seg.id, env.nodeId, new Date(Date.now() + UNDRAWN_MS));
+          return stop.abort();
+        }
+        await new Promise((r) => setTimeout(r, LOOK_MS));
+      }
+    }
+  };
+  const following = follow().catch((err: unknown) => {
+    log.warn({ err, segmentId: seg.id }, 'following the slices of a play failed');
+    stop.abort();
+  });
+  try {
+    return await encoding;
+  } catch (err) {
+    if (yielded) throw new EncoderYielded(`play ${play}: no slot was free to draw the slice it waits for`);
+    throw err;
+  } finally {
+    stop.abort();
+    await following;
+  }
+}
