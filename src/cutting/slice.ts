@@ -22,9 +22,11 @@ export interface Sliced {
 }
 
 /** Microseconds per pixel the encoder spends on a sliced play's frame: unpacking it (already in
- *  the encoder's pixel format) and encoding it into the play's partial movie file (measured at
- *  720p: about 2 + 17 ms a frame; up to 34 for dense frames). */
-const ENCODE_PIXEL = 0.021;
+ *  the encoder's pixel format) and encoding it into the play's partial movie file. Measured at
+ *  720p on one core: 2 + 17 ms a frame of the Benchmark scene, 2 + 34 ms of bench_play.py's 200
+ *  moving shapes; between the two, since the slices' sizes hang on it (the encoder's start waits
+ *  for the first slice whole). */
+const ENCODE_PIXEL = 0.03;
 
 /** Slicing must promise at most this fraction of the wall time with the play whole: on two local
  *  workers a play sliced for a promised 4 % came out 40 % slower (encoding the play after its
@@ -41,29 +43,46 @@ interface SliceCut {
 }
 
 /**
- * A video play's slices, sized so that each lands about when the encoder is ready for it: the
- * encoder (a slot of its own) takes the slices in frame order, so the first is small (it starts
- * the encoder early) and later ones grow with the encoder's backlog; each goes to the drawing slot
- * free first. The play's wall time is then the encoder's: its set-up, its waits and every frame.
+ * The encoder's finish with slices of at least `first` frames, then at least `size`, each grown to
+ * land about when the encoder is ready for it (the encoder, a slot of its own, takes the slices in
+ * frame order; each goes to the drawing slot free first). The play's wall time is the encoder's:
+ * its set-up, its waits and every frame.
  */
-function pipelined(frames: number, drawers: number, minFrames: number, setup: number, encodeFrame: number, cost: (a: number, b: number) => number): { cut: number[]; wall: number; costs: number[] } {
+function simulate(frames: number, drawers: number, minFrames: number, first: number, size: number, setup: number, encodeFrame: number, cost: (a: number, b: number) => number): { cut: number[]; wall: number } {
   const free = Array.from({ length: drawers }, () => 0);
   let encoder = setup;
   const cut = [0];
-  const costs: number[] = [];
   while (cut.at(-1)! < frames) {
     const a = cut.at(-1)!;
     const slot = free.indexOf(Math.min(...free));
     const lands = (b: number) => free[slot]! + cost(a, b);
-    let b = Math.min(frames, a + minFrames);
+    let b = Math.min(frames, a + (a === 0 ? first : size));
     while (b < frames && lands(b + 1) <= encoder) b++;
     if (frames - b < minFrames) b = frames; // no slice smaller than minFrames at the end
-    costs.push(cost(a, b));
     free[slot] = lands(b);
     encoder = Math.max(encoder, free[slot]!) + (b - a) * encodeFrame;
     cut.push(b);
   }
-  return { cut, wall: encoder, costs };
+  return { cut, wall: encoder };
+}
+
+/**
+ * A video play's slices for the shortest encoder finish: small ones start the encoder early and
+ * keep it fed, but each slice pays a set-up and the fast-forward to the play, so where the drawing
+ * slots are the bottleneck fewer, larger slices win. Tries first and later sizes from `minFrames`
+ * to an even share per drawing slot.
+ */
+function pipelined(frames: number, drawers: number, minFrames: number, setup: number, encodeFrame: number, cost: (a: number, b: number) => number): { cut: number[]; wall: number } {
+  const sizes: number[] = [];
+  for (let n = minFrames; n < Math.ceil(frames / drawers) * 1.2; n = Math.ceil(n * 1.2)) sizes.push(n);
+  let best = simulate(frames, drawers, minFrames, minFrames, minFrames, setup, encodeFrame, cost);
+  for (const first of sizes) {
+    for (const size of sizes) {
+      const tried = simulate(frames, drawers, minFrames, first, size, setup, encodeFrame, cost);
+      if (tried.wall < best.wall) best = tried;
+    }
+  }
+  return best;
 }
 
 /** Frame bounds 0 = b0 < b1 < … < frames cutting a play into at most `count` slices whose costliest
