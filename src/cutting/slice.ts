@@ -24,9 +24,9 @@ export interface Sliced {
 /** Microseconds per pixel the encoder spends on a sliced play's frame: unpacking it (already in
  *  the encoder's pixel format) and encoding it into the play's partial movie file. Measured at
  *  720p on one core: 2 + 17 ms a frame of the Benchmark scene, 2 + 34 ms of bench_play.py's 200
- *  moving shapes; between the two, since the slices' sizes hang on it (the encoder's start waits
- *  for the first slice whole). */
-const ENCODE_PIXEL = 0.03;
+ *  moving shapes; nearer the second, since a play long and costly enough to slice is dense, and the
+ *  slices' sizes hang on it (too cheap an encoder waits for a first slice too large). */
+const ENCODE_PIXEL = 0.033;
 
 /** Slicing must promise at most this fraction of the wall time with the play whole: on two local
  *  workers a play sliced for a promised 4 % came out 40 % slower (encoding the play after its
@@ -154,7 +154,7 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     const leads = lead?.play === p.index && lead.frames !== undefined;
     if ((lead && p.index < lead.play + (leads ? 0 : 1)) || p.skipped || p.frozen || drawnElsewhere(p) || p.frames < 2 * opts.minFrames) return p;
     const start = setup + ff.get(p.index)!;
-    const cost = (a: number, b: number) => start + sliceCost(p, pixels, a, b);
+    const cost = (a: number, b: number) => start + sliceCost(p, pixels, a, b, opts.video);
     const chunk = opts.sliceFrames ?? 0;
     if (chunk > 0) return p.frames > chunk ? slice(p, evenBounds(p.frames, Math.ceil(p.frames / chunk)), cost) : p;
     const drawn = playCost(p, pixels);
