@@ -6,7 +6,7 @@ import { configSchema } from '../src/config/schema.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
-  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
+  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, encodeSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
 });
 const PIXELS = 1280 * 720;
 /** Every segment of a cut, in play order. */
@@ -192,6 +192,9 @@ describe('slicing a play that alone would bound the wall time', () => {
     expect(drawn[1]!.frames).toBeGreaterThan(drawn[0]!.frames);
     // PNG frames need no encoder
     expect(slicePlays(plays, PIXELS, { ...sliceOpts, video: false }).slices.some((s) => s.encodes)).toBe(false);
+    // an encoder timed slow while planning is fed smaller slices sooner, a fast one larger ones
+    const first = (encodeSeconds: number) => drawnOnly(slicePlays([{ ...plays[0]!, encodeSeconds }], PIXELS, sliceOpts).slices)[0]!.frames;
+    expect(first(0.015)).toBeLessThan(first(0.002));
   });
 
   it('leaves balanced scenes, frozen and skipped plays, lone workers and plays a lead may reach alone', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { freshDatabase } from './helpers/database.ts';
-import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
+import { testNode, api, submitJob, jobFinished, waitFor } from './helpers/node.ts';
 import { manimRender, frameHashes, audioHash, pngHashes } from './helpers/media.ts';
 
 const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
@@ -132,5 +132,46 @@ describe('a scene that is one long play, with a lead drawing it from the start',
     const ref = join(tmp, 'ref-one');
     await manimRender(FILE, ['OnePlay'], ARGS, ref);
     expect(await frameHashes(out)).toEqual(await frameHashes(join(ref, 'videos', 'sliced', '144p15', 'OnePlay.mp4')));
+  });
+});
+
+describe('an encoder waiting for a slice that no slot is free to draw', () => {
+  let own: Awaited<ReturnType<typeof freshDatabase>>;
+  let pair: Awaited<ReturnType<typeof testNode>>[] = [];
+  beforeAll(async () => {
+    own = await freshDatabase();
+    const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false, sliceFrames: 10 } };
+    pair = [await testNode(own.url, config, 'pair-a'), await testNode(own.url, config, 'pair-b')];
+  }, 180_000);
+  afterAll(async () => {
+    for (const n of pair) await n.stop();
+    await own?.drop();
+  });
+
+  it('gives its slot up for the slices, encodes after them, and the video is manim’s', async () => {
+    const call = api(pair[0]!.url);
+    const id = await submitJob(call, { ...body({ saveSections: false }), scenes: ['LongPure'] });
+    // once the encoder runs, the other node is paused: it takes no more slices, the encoder's slot must
+    const encoder = await waitFor(async () => {
+      const job = (await (await call(`/jobs/${id}`)).json()) as { scenes: SceneDetail[] };
+      return job.scenes[0]?.segments.find((s) => s.encodes && s.state === 'running');
+    }, 120_000, 'the encoder to start');
+    const other = pair.find((n) => n.name !== encoder.node) ?? pair[1]!;
+    expect((await call(`/nodes/${other.name}/pause`, { method: 'POST' })).status).toBe(200);
+    const job = await jobFinished(call, id, 600_000);
+    await call(`/nodes/${other.name}/resume`, { method: 'POST' });
+    expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
+    const [scene] = job.scenes as SceneDetail[];
+    expectSliced(scene!, 1);
+    const sql = postgres(own.url, { max: 1 });
+    const starts = await sql<{ n: number }[]>`select count(*)::int as n from events e join segments s on s.job_id = e.job_id and s.position = (e.data->>'segment')::int
+      where e.job_id = ${id} and e.type = 'segment.started' and s.encodes`;
+    await sql.end();
+    expect(starts[0]!.n, 'the encoder started again after giving its slot up').toBeGreaterThanOrEqual(2);
+    const out = join(tmp, 'LongPure-yield.mp4');
+    writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/LongPure`)).arrayBuffer()));
+    const ref = join(tmp, 'ref-yield');
+    await manimRender(FILE, ['LongPure'], ARGS, ref);
+    expect(await frameHashes(out)).toEqual(await frameHashes(join(ref, 'videos', 'sliced', '144p15', 'LongPure.mp4')));
   });
 });

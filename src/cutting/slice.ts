@@ -27,6 +27,8 @@ export interface Sliced {
  *  moving shapes; nearer the second, since a play long and costly enough to slice is dense, and the
  *  slices' sizes hang on it (too cheap an encoder waits for a first slice too large). */
 const ENCODE_PIXEL = 0.033;
+/** Microseconds per pixel the encoder spends unpacking a frame beside encoding it (4.6 ms at 720p). */
+const UNPACK_PIXEL = 0.005;
 
 /** Slicing must promise at most this fraction of the wall time with the play whole: on two local
  *  workers a play sliced for a promised 4 % came out 40 % slower (encoding the play after its
@@ -139,7 +141,6 @@ export interface LeadAt {
 export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, before: Play[] = [], lead?: LeadAt): Sliced {
   if (opts.workers < 2) return { plays, slices: [] };
   const setup = opts.setupSeconds * 1e6;
-  const encodeFrame = pixels * ENCODE_PIXEL;
   const ff = new Map<number, number>();
   let sum = before.reduce((t, p) => t + fastForwardCost(p, pixels), 0);
   for (const p of plays) {
@@ -155,8 +156,10 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     if ((lead && p.index < lead.play + (leads ? 0 : 1)) || p.skipped || p.frozen || drawnElsewhere(p) || p.frames < 2 * opts.minFrames) return p;
     const start = setup + ff.get(p.index)!;
     const cost = (a: number, b: number) => start + sliceCost(p, pixels, a, b, opts.video);
+    // the planning pass timed its drawn frame encoded: what this play's frames cost the encoder
+    const encodeFrame = p.encodeSeconds > 0 ? p.encodeSeconds * 1e6 + pixels * UNPACK_PIXEL : pixels * ENCODE_PIXEL;
     const chunk = opts.sliceFrames ?? 0;
-    if (chunk > 0) return p.frames > chunk ? slice(p, evenBounds(p.frames, Math.ceil(p.frames / chunk)), cost) : p;
+    if (chunk > 0) return p.frames > chunk ? slice(p, evenBounds(p.frames, Math.ceil(p.frames / chunk)), cost, encodeFrame) : p;
     const drawn = playCost(p, pixels);
     // the lead draws on with no set-up or fast-forward; a worker would start the play from scratch
     const left = leads ? setup + drawn * Math.max(0, 1 - lead.frames! / p.frames) : start + drawn;
@@ -186,11 +189,11 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     // on a spare core, and a slice's frames are converted and compressed on the drawing one
     if (!best || best.wall > Math.min(whole - setup, whole * SLICE_GAIN)) return p;
     work += best.extra;
-    return slice(p, best.cut, cost);
+    return slice(p, best.cut, cost, encodeFrame);
   });
   return { plays: out, slices };
 
-  function slice(p: Play, cut: number[], cost: (a: number, b: number) => number): Play {
+  function slice(p: Play, cut: number[], cost: (a: number, b: number) => number, encodeFrame: number): Play {
     const own = cut.slice(1).map((b, i): SegmentCut => {
       const a = cut[i]!;
       return { fromPlay: p.index, toPlay: p.index, fromFrame: a, toFrame: b, frames: b - a, cost: cost(a, b) / 1e6, priority: -1 };

@@ -17,6 +17,9 @@ export const playSchema = z.object({
   /** One step of the play's animations and updaters, timed while planning: its Python cost per frame. */
   stepSeconds: z.number().default(0),
   drawSeconds: z.number().default(0),
+  /** Timed while planning: that frame encoded alone (a key frame), what the encoder of a sliced
+   *  play pays per frame (0 for PNG frames and short plays). */
+  encodeSeconds: z.number().default(0),
   /** Timed while planning: the scene's own code before the play (building mobjects), and the play
    *  on the planning pass (starting its animations, one step). Drawing and fast-forwarding pay both. */
   codeSeconds: z.number().default(0),
