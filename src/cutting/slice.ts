@@ -59,7 +59,10 @@ function simulate(frames: number, drawers: number, minFrames: number, first: num
     const slot = free.indexOf(Math.min(...free));
     const lands = (b: number) => free[slot]! + cost(a, b);
     let b = Math.min(frames, a + (a === 0 ? first : size));
-    while (b < frames && lands(b + 1) <= encoder) b++;
+    // never more than an even share of what is left per drawing slot: a large last slice on one
+    // slot would leave the others idle and the encoder waiting for it (slots differ in speed)
+    const most = Math.max(b, a + Math.ceil((frames - a) / drawers));
+    while (b < most && lands(b + 1) <= encoder) b++;
     if (frames - b < minFrames) b = frames; // no slice smaller than minFrames at the end
     free[slot] = lands(b);
     encoder = Math.max(encoder, free[slot]!) + (b - a) * encodeFrame;
