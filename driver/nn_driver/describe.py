@@ -21,6 +21,7 @@ def describe(record: SceneRecord, duration: float, exact: bool, media_dir: Path)
     """The plan of a scene that has run (``duration``: its renderer's clock at the end)."""
     from manim import config
 
+    record.encode_samples.time()
     plays = [
         {
             "index": p.index,

@@ -98,19 +98,40 @@ class PlayEncoder:
         self.target.unlink(missing_ok=True)
 
 
-def timed_encode(writer: Any, pixels: Any, duration: float) -> float:
-    """Seconds to encode one frame alone with the writer's encoder (0 for PNG frames, and for plays
-    under two seconds, which are never sliced): a planning pass times it for a play's drawn frame.
-    A lone frame is a key frame, which costs about what the play's frames cost on average when they
-    change much from one to the next (measured: 53-62 ms against 54-69), and more when they change
-    little: the cutter's estimate of an encoder's work errs long, never short."""
+class EncodeSamples:
+    """A planning pass's drawn frames of its costliest plays, each encoded alone at the end of the
+    pass: what the encoder of a sliced play pays per frame (the cutter slices only plays that alone
+    would bound a scene's wall time, so the costliest few suffice; timing every play would slow
+    the pass). A lone frame is a key frame, which costs about what the play's frames cost on average
+    when they change much from one to the next (measured: 53-62 ms against 54-69), and more when
+    they change little: the estimate errs long, never short. PNG frames and plays under two
+    seconds, which are never sliced, are not sampled."""
+
+    KEEP = 3
+
+    def __init__(self) -> None:
+        self._samples: list[tuple[float, Any, Any, Any]] = []  # cost, play record, pixels, spec
+
+    def offer(self, play: Any, pixels: Any, writer: Any) -> None:
+        spec = writer.video_encoder
+        if spec is None or play.run_time < 2 or pixels is None:
+            return
+        self._samples.append((play.frames * play.draw_seconds, play, pixels, spec))
+        self._samples.sort(key=lambda s: -s[0])
+        del self._samples[self.KEEP :]
+
+    def time(self) -> None:
+        """Sets each sampled play's encode_seconds (once: the samples go)."""
+        for _, play, pixels, spec in self._samples:
+            play.encode_seconds = _timed_encode(spec, pixels)
+        self._samples.clear()
+
+
+def _timed_encode(spec: Any, pixels: Any) -> float:
     import io
 
     import av
 
-    spec = writer.video_encoder
-    if spec is None or duration < 2:
-        return 0.0
     began = time.perf_counter()
     container = av.open(io.BytesIO(), mode="w", format=spec.container_format)
     stream = container.add_stream(spec.codec, rate=spec.frame_rate, options=dict(spec.options))

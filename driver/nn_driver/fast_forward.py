@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .describe import describe
 from .plan_check import check_play, check_unplanned
-from .encode_play import timed_encode
+from .encode_play import EncodeSamples
 from .frame_slice import Window, draw_window_frame
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
@@ -84,7 +84,8 @@ class SceneTap:
     _pure: bool | None = None
     _step: float = 0.0
     _draw: float = 0.0
-    _encode: float = 0.0
+    _drawn: Any = None  # the planning pass's drawn frame of the play
+    encode_samples: EncodeSamples = field(default_factory=EncodeSamples)
     _step_started: float = 0.0
     _ended: float = field(default_factory=perf_counter)  # when the previous play ended
     _flip_on_render: bool = False
@@ -129,7 +130,7 @@ class SceneTap:
             self._pure = None
             self._step = 0.0
             self._draw = 0.0
-            self._encode = 0.0
+            self._drawn = None
             try:
                 orig_play(scene, *args, **kwargs)
             finally:
@@ -164,11 +165,11 @@ class SceneTap:
                     points=load[1],
                     step_seconds=self._step,
                     draw_seconds=self._draw,
-                    encode_seconds=self._encode,
                     code_seconds=began - self._ended,
                     seconds=perf_counter() - began,
                 )
             )
+            self.encode_samples.offer(self.plays[-1], self._drawn, writer)
             self._ended = perf_counter()
             check_play(self.expect, self.plays[-1])
 
@@ -202,9 +203,8 @@ class SceneTap:
                     # Drawing reads the mobjects and only changes the camera's pixels.
                     began = perf_counter()
                     orig_update_frame(scene, ignore_skipping=True)
-                    pixels = orig_get_frame()
+                    self._drawn = orig_get_frame()
                     self._draw = perf_counter() - began
-                    self._encode = timed_encode(renderer.file_writer, pixels, scene.duration)
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return

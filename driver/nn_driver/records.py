@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from manim import Scene
 
+    from .encode_play import EncodeSamples
+
 
 @dataclass
 class PlayRecord:
@@ -35,10 +37,11 @@ class PlayRecord:
     points: int  # their bezier points: with mobjects, what a frame costs to draw
     step_seconds: float  # one skip-path step of the play, timed (0 when not taken)
     draw_seconds: float  # rasterising its last frame, timed in a planning pass (0 when not)
-    encode_seconds: float  # encoding that frame alone, timed in a planning pass (0 when not)
     code_seconds: float  # the scene's own code since the previous play (building mobjects), timed
     seconds: float  # the play itself in this run, timed (in a plan: starting its animations, one step)
     key: str | None = None  # its play-cache key, when sure (key_tap.py)
+    # encoding that frame alone, timed at the end of a planning pass for the costliest plays (0 when not)
+    encode_seconds: float = 0.0
 
 
 @dataclass
@@ -70,5 +73,6 @@ class SceneRecord(Protocol):
     sounds: list[SoundRecord]
     frames: int
     images: int
+    encode_samples: EncodeSamples
 
     def finished_sections(self) -> list[SectionRecord]: ...
