@@ -43,4 +43,4 @@ class OnePlay(Scene):
     def construct(self):
         shapes = field(600)
         self.add(shapes)
-        self.play(shapes.animate.arrange_in_grid(20, 30).rotate(PI / 3), run_time=30)
+        self.play(shapes.animate.arrange_in_grid(20, 30).rotate(PI / 3), run_time=15)
