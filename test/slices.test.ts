@@ -101,21 +101,29 @@ describe('a play that alone would bound the wall time is drawn in slices on seve
   });
 });
 
-describe('a scene that is one long play, with a lead drawing it from the start', () => {
-  let own: Awaited<ReturnType<typeof freshDatabase>>;
-  let leadNodes: Awaited<ReturnType<typeof testNode>>[] = [];
+/** Two nodes of one slot each with these segment settings, on a database of their own (set up
+ *  before the describe's tests, stopped after them). */
+function ownPair(segments: object, names: [string, string]) {
+  const pair = { url: '', nodes: [] as Awaited<ReturnType<typeof testNode>>[] };
+  let own: Awaited<ReturnType<typeof freshDatabase>> | undefined;
   beforeAll(async () => {
     own = await freshDatabase();
-    const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: true, sliceFrames: 150 } };
-    leadNodes = [await testNode(own.url, config, 'lead-a'), await testNode(own.url, config, 'lead-b')];
+    pair.url = own.url;
+    const config = { concurrency: 1, segments: { setupSeconds: 0.2, ...segments } };
+    for (const name of names) pair.nodes.push(await testNode(own.url, config, name));
   }, 180_000);
   afterAll(async () => {
-    for (const n of leadNodes) await n.stop();
+    for (const n of pair.nodes) await n.stop();
     await own?.drop();
   });
+  return pair;
+}
+
+describe('a scene that is one long play, with a lead drawing it from the start', () => {
+  const own = ownPair({ lead: true, sliceFrames: 150 }, ['lead-a', 'lead-b']);
 
   it('the lead makes way for slices of the play, and the video is manim’s', async () => {
-    const lead = api(leadNodes[0]!.url);
+    const lead = api(own.nodes[0]!.url);
     const id = await submitJob(lead, { ...body({ saveSections: false }), scenes: ['OnePlay'] });
     const job = await jobFinished(lead, id, 600_000);
     expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
@@ -136,27 +144,17 @@ describe('a scene that is one long play, with a lead drawing it from the start',
 });
 
 describe('an encoder waiting for a slice that no slot is free to draw', () => {
-  let own: Awaited<ReturnType<typeof freshDatabase>>;
-  let pair: Awaited<ReturnType<typeof testNode>>[] = [];
-  beforeAll(async () => {
-    own = await freshDatabase();
-    const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false, sliceFrames: 10 } };
-    pair = [await testNode(own.url, config, 'pair-a'), await testNode(own.url, config, 'pair-b')];
-  }, 180_000);
-  afterAll(async () => {
-    for (const n of pair) await n.stop();
-    await own?.drop();
-  });
+  const own = ownPair({ lead: false, sliceFrames: 10 }, ['pair-a', 'pair-b']);
 
   it('gives its slot up for the slices, encodes after them, and the video is manim’s', async () => {
-    const call = api(pair[0]!.url);
+    const call = api(own.nodes[0]!.url);
     const id = await submitJob(call, { ...body({ saveSections: false }), scenes: ['LongPure'] });
     // once the encoder runs, the other node is paused: it takes no more slices, the encoder's slot must
     const encoder = await waitFor(async () => {
       const job = (await (await call(`/jobs/${id}`)).json()) as { scenes: SceneDetail[] };
       return job.scenes[0]?.segments.find((s) => s.encodes && s.state === 'running');
     }, 120_000, 'the encoder to start');
-    const other = pair.find((n) => n.name !== encoder.node) ?? pair[1]!;
+    const other = own.nodes.find((n) => n.name !== encoder.node) ?? own.nodes[1]!;
     expect((await call(`/nodes/${other.name}/pause`, { method: 'POST' })).status).toBe(200);
     const job = await jobFinished(call, id, 600_000);
     await call(`/nodes/${other.name}/resume`, { method: 'POST' });
