@@ -64,20 +64,24 @@ def _landed(path: str) -> str:
     return path
 
 
+def _open(target: Any, spec: Any) -> tuple[Any, Any]:
+    """A container and video stream as manim's VideoSegmentEncoder opens them for `spec`."""
+    import av
+
+    container = av.open(target, mode="w", format=spec.container_format)
+    stream = container.add_stream(spec.codec, rate=spec.frame_rate, options=dict(spec.options))
+    stream.pix_fmt, stream.width, stream.height = spec.pixel_format, spec.width, spec.height
+    return container, stream
+
+
 class PlayEncoder:
     """One play's partial movie file, from frames in order (manim's VideoSegmentEncoder takes only
     RGBA arrays; this takes PyAV frames, converted or not)."""
 
     def __init__(self, target: Path, spec: Any) -> None:
-        import av
-
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
-        self._container = av.open(str(target), mode="w", format=spec.container_format)
-        self._stream = self._container.add_stream(spec.codec, rate=spec.frame_rate, options=dict(spec.options))
-        self._stream.pix_fmt = spec.pixel_format
-        self._stream.width = spec.width
-        self._stream.height = spec.height
+        self._container, self._stream = _open(str(target), spec)
         self._time_base = Fraction(spec.frame_rate.denominator, spec.frame_rate.numerator)
         self.frames = 0
 
@@ -133,9 +137,7 @@ def _timed_encode(spec: Any, pixels: Any) -> float:
     import av
 
     began = time.perf_counter()
-    container = av.open(io.BytesIO(), mode="w", format=spec.container_format)
-    stream = container.add_stream(spec.codec, rate=spec.frame_rate, options=dict(spec.options))
-    stream.pix_fmt, stream.width, stream.height = spec.pixel_format, spec.width, spec.height
+    container, stream = _open(io.BytesIO(), spec)
     frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
     frame.pts = 0
     for packet in [*stream.encode(frame), *stream.encode()]:

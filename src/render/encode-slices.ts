@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { z } from 'zod';
 import type { FunctionEnv } from '../function/define.ts';
 import { encodedSchema } from '../driver/protocol.ts';
 import { yieldSegment, type SegmentWithJob } from '../store/segments/claim.ts';
@@ -11,10 +12,7 @@ const LOOK_MS = 250;
 /** An encoder waits this long for a slice that no slot draws before it gives its own slot up. */
 const UNDRAWN_MS = 10_000;
 
-export interface Encoded {
-  path: string;
-  frames: number;
-}
+export type Encoded = z.infer<typeof encodedSchema>;
 
 /** The encoder gave its slot up: no slot was free to draw the slice it waits for. */
 export class EncoderYielded extends Error {}
@@ -44,12 +42,15 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
   const follow = async () => {
     for (const [k, slice] of slices.entries()) {
       let undrawn = 0;
-      while (!both.aborted && !(await fetchSlice(db, scene.id, play, slice.fromFrame!, paths[k]!))) {
+      for (;;) {
+        if (both.aborted) return;
+        const now = await playSlices(db, scene.id, play);
+        const state = now.find((s) => s.fromFrame === slice.fromFrame)?.state;
+        if (state === 'done') break;
         const own = await segmentRange(db, seg.id);
         // cancelled, replanned, or taken back from this node (presumed dead) and given to another
         if (own?.state !== 'running' || own.nodeId !== env.nodeId) return drop.abort();
-        const now = await playSlices(db, scene.id, play);
-        const waiting = now.find((s) => s.fromFrame === slice.fromFrame)?.state === 'queued' && !now.some((s) => s.state === 'running');
+        const waiting = state === 'queued' && !now.some((s) => s.state === 'running');
         undrawn = waiting ? undrawn + LOOK_MS : 0;
         if (undrawn >= UNDRAWN_MS) {
           yielded = await yieldSegment(db, env.queue, seg.id, env.nodeId, new Date(Date.now() + UNDRAWN_MS));
@@ -57,6 +58,7 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
         }
         await new Promise((r) => setTimeout(r, LOOK_MS));
       }
+      await fetchSlice(db, scene.id, play, slice.fromFrame!, paths[k]!);
     }
   };
   const following = follow().catch((err: unknown) => {

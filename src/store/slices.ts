@@ -17,14 +17,13 @@ export async function playSlices(db: Tx, sceneId: string, play: number) {
     .orderBy(asc(segments.fromFrame));
 }
 
-/** Writes the slice of `play` that starts at `fromFrame` to `path` once it has landed, whole (moved
- *  into place when written); false while it has not. */
-export async function fetchSlice(db: Tx, sceneId: string, play: number, fromFrame: number, path: string): Promise<boolean> {
+/** Writes the stored slice of `play` that starts at `fromFrame` (its segment is done) to `path`,
+ *  whole: moved into place once written. */
+export async function fetchSlice(db: Tx, sceneId: string, play: number, fromFrame: number, path: string): Promise<void> {
   const name = sliceName(play, fromFrame);
   const found = (await listArtifacts(db, { sceneId, kind: 'slice' })).find((a) => a.name === name);
-  if (!found) return false;
+  if (!found) throw new Error(`slice ${name} of a done segment is not stored`);
   await mkdir(join(path, '..'), { recursive: true });
   await writeArtifactFile(db, found.id, found.size, `${path}.part`);
   await rename(`${path}.part`, path);
-  return true;
 }
