@@ -1,0 +1,75 @@
+/** What the benchmark's local and lab rounds share: the runs of plain manim and of the farm, and
+ *  how their outputs are compared and printed. */
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PROJECT_ROOT } from '../src/driver/python.ts';
+import { frameHashes } from '../test/helpers/media.ts';
+
+export const BIN = join(PROJECT_ROOT, 'bin', 'networknodes.js');
+export const MANIM = join(PROJECT_ROOT, '.venv', 'bin', 'manim');
+
+export const resultSchema = z.object({
+  job: z.string(),
+  state: z.string(),
+  outputs: z.array(z.string()),
+  wallMs: z.number(),
+  scenes: z.array(z.object({ name: z.string(), segments: z.array(z.object({ plays: z.tuple([z.number(), z.number()]), slice: z.tuple([z.number(), z.number()]).optional(), encodes: z.boolean().optional(), frames: z.number(), node: z.string().nullable(), ms: z.number().nullable() })) })),
+});
+export type Result = z.infer<typeof resultSchema>;
+
+export interface Opts {
+  file: string;
+  scene: string;
+  quality: string;
+  lab?: number;
+  cpu: number;
+  runs: number;
+  edit?: boolean;
+  editOnly?: boolean;
+}
+
+function run(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const t0 = performance.now();
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 })));
+}
+
+export async function must(child: ChildProcess, what: string) {
+  const r = await run(child);
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}):\n${r.stderr}`);
+  return r;
+}
+
+export const manimArgs = (o: Opts, media: string) => ['render', o.file, o.scene, `-q${o.quality}`, '--disable_caching', '--encoder-option', 'threads=1', '--progress_bar', 'none', '--media_dir', media];
+
+export function findVideo(media: string, scene: string): string {
+  const videos = join(media, 'videos');
+  for (const mod of readdirSync(videos)) for (const q of readdirSync(join(videos, mod))) {
+    if (readdirSync(join(videos, mod, q)).includes(`${scene}.mp4`)) return join(videos, mod, q, `${scene}.mp4`);
+  }
+  throw new Error(`no ${scene}.mp4 under ${videos}`);
+}
+
+export async function sameFrames(a: string, b: string): Promise<string> {
+  const [x, y] = [await frameHashes(a), await frameHashes(b)];
+  const same = x.length === y.length && x.every((h, i) => h === y[i]);
+  return `${x.length} frames, ${same ? 'identical to' : 'DIFFERENT from'} plain manim`;
+}
+
+export function printSegments(r: Result) {
+  for (const s of r.scenes) for (const g of s.segments) {
+    const what = g.encodes ? `play  ${String(g.plays[0]).padStart(2)} encoding` : g.slice ? `play  ${String(g.plays[0]).padStart(2)} frames ${g.slice[0]}-${g.slice[1] - 1}` : `plays ${String(g.plays[0]).padStart(2)}-${String(g.plays[1]).padEnd(2)}`;
+    console.log(`    ${what.padEnd(22)} ${String(g.frames).padStart(5)} frames  ${(g.node ?? '?').padEnd(12)} ${((g.ms ?? 0) / 1000).toFixed(1).padStart(6)} s`);
+  }
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}

@@ -1,0 +1,104 @@
+/** The benchmark's lab rounds: plain manim on one emulated machine, then the farm on all of them. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { fetch as pinnedFetch } from 'undici';
+import { driverEnv } from '../src/driver/python.ts';
+import { pinnedAgent } from '../src/cli/client.ts';
+import { parseJoinString } from '../src/lib/join-string.ts';
+import { createLab, labUnavailable, type Lab, type LabHost } from './lab/lab.ts';
+import { floorSeconds } from './bench-floor.ts';
+import { BIN, MANIM, manimArgs, median, must, printSegments, resultSchema, sameFrames, findVideo, type Opts } from './bench-common.ts';
+
+/** Waits for a line matching `re` on the child's stdout. */
+function waitLine(child: ChildProcess, re: RegExp, ms = 120_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${err}`)), ms);
+    child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = buf.match(re);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited (${code}) before ${re}: ${err}`)));
+  });
+}
+
+/** One lab round on lab machines of its own (fresh homes, so the farm plans the scene as a first
+ *  render does): plain manim on one machine, then the farm on all. Returns the two wall times. */
+async function labRound(o: Opts, n: number, floor: number, tmp: string) {
+  const lab: Lab = await createLab({ hosts: n, cpu: o.cpu, prefix: 'nnbench' });
+  try {
+    const [h0] = lab.hosts as [LabHost, ...LabHost[]];
+    const plain = await must(lab.spawn(h0, [MANIM, ...manimArgs(o, join(tmp, 'plain'))], { env: driverEnv() }), 'plain manim');
+    const plainVideo = findVideo(join(tmp, 'plain'), o.scene);
+    console.log(`plain manim render on ${o.cpu} CPU: ${(plain.ms / 1000).toFixed(1)} s`);
+
+    const coordinator = lab.spawn(h0, [process.execPath, BIN, 'up', '--host', h0.ip, '--port', '8787', '--workers', '1'], { env: { NN_HOME: h0.home, NN_LOG_LEVEL: 'warn' } });
+    // The join string carries the URL, the token and the certificate's fingerprint (the API is HTTPS).
+    const joinString = (await waitLine(coordinator, /networknodes join (nn1:\S+)/))[1]!;
+    const { url, token, fingerprint } = parseJoinString(joinString);
+    for (const h of lab.hosts.slice(1)) {
+      const j = lab.spawn(h, [process.execPath, BIN, 'join', joinString, '--workers', '1', '--name', h.name], { env: { NN_HOME: h.home, NN_LOG_LEVEL: 'warn' } });
+      await waitLine(j, /joined/);
+    }
+    const r = await must(
+      spawn(process.execPath, [BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--join', joinString, '--json', '--out-dir', join(tmp, 'farm')], { env: { ...process.env, NN_LOG_LEVEL: 'warn' } }),
+      'networknodes render',
+    );
+    const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+    const detail = z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) })
+      .parse(await (await pinnedFetch(`${url}/jobs/${result.job}`, { headers: { authorization: `Bearer ${token}` }, dispatcher: pinnedAgent(fingerprint!, url) })).json());
+    console.log(`networknodes, ${n} machines: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
+    printSegments(result);
+    // The job's events (the cut, each start, extension and steal), kept to read how the time went.
+    const events = join(tmp, 'events.txt');
+    writeFileSync(events, await (await pinnedFetch(`${url}/jobs/${result.job}/events`, { headers: { authorization: `Bearer ${token}` }, dispatcher: pinnedAgent(fingerprint!, url) })).text());
+    console.log(`  the job's events: ${events}`);
+    const t0 = Date.parse(detail.createdAt);
+    const t1 = Date.parse(detail.finishedAt);
+    const byNode = new Map<string, { start: number; end: number }[]>();
+    for (const s of detail.scenes) for (const g of s.segments) {
+      if (!g.node || !g.startedAt || !g.finishedAt) continue;
+      byNode.set(g.node, [...(byNode.get(g.node) ?? []), { start: Date.parse(g.startedAt), end: Date.parse(g.finishedAt) }]);
+    }
+    console.log(`  per machine (job ${((t1 - t0) / 1000).toFixed(1)} s from submission to stitched):`);
+    for (const [node, spans] of [...byNode].sort()) {
+      spans.sort((a, b) => a.start - b.start);
+      const busy = spans.reduce((ms, s) => ms + s.end - s.start, 0);
+      const gaps = spans.map((s, i) => (i ? s.start - spans[i - 1]!.end : s.start - t0));
+      console.log(`  ${node.padEnd(12)} busy ${(busy / 1000).toFixed(1)} s in ${spans.length} segment(s); idle before first ${(gaps[0]! / 1000).toFixed(1)} s, between ${(gaps.slice(1).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, after last ${((t1 - spans.at(-1)!.end) / 1000).toFixed(1)} s`);
+    }
+    const bound = Math.max(floor * 1000, plain.ms / n);
+    console.log(`  ${(plain.ms / r.ms).toFixed(2)}× faster; ${((bound / r.ms) * 100).toFixed(0)} % of the bound ${(bound / 1000).toFixed(1)} s`);
+    return { speedup: plain.ms / r.ms, bound: bound / r.ms };
+  } finally {
+    await lab.destroy();
+  }
+}
+
+/** `runs` lab rounds, each plain manim then the farm, so the two alternate; the medians are kept. */
+export async function lab(o: Opts, n: number) {
+  const why = labUnavailable();
+  if (why) throw new Error(`--lab needs the lab: ${why}`);
+  const tmp = mkdtempSync(join(tmpdir(), 'nn-bench-lab-'));
+  console.log(`benchmark in the lab: ${n} machines of ${o.cpu} CPU each; ${o.file} ${o.scene} -q${o.quality}, ${o.runs} round(s)`);
+  // The floor measured on a whole core here, scaled to a lab machine's share of one.
+  const floor = (await floorSeconds(o.file, o.scene, o.quality, join(tmp, 'floor'))) / o.cpu;
+  console.log(`floor (the exact progression, nothing drawn) ${floor.toFixed(1)} s on ${o.cpu} CPU`);
+  const rounds: { speedup: number; bound: number }[] = [];
+  for (let round = 1; round <= o.runs; round++) {
+    if (o.runs > 1) console.log(`round ${round}:`);
+    rounds.push(await labRound(o, n, floor, join(tmp, `round${round}`)));
+  }
+  const each = (k: 'speedup' | 'bound') => (o.runs > 1 ? ` (rounds: ${rounds.map((r) => (k === 'bound' ? `${(r[k] * 100).toFixed(0)} %` : r[k].toFixed(2))).join(', ')})` : '');
+  console.log(`\n${n} machines vs plain manim, ${o.cpu} CPU each: ${median(rounds.map((r) => r.speedup)).toFixed(2)}× faster (target ≥ 3.4 for the benchmark scene, ≥ 2.5 for a single play; limit ${n})${each('speedup')}`);
+  console.log(`vs the bound max(floor, plain ÷ ${n}): ${(median(rounds.map((r) => r.bound)) * 100).toFixed(0)} % of it (target ≥ 80 %)${each('bound')}`);
+}
