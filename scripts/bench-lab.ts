@@ -45,6 +45,7 @@ async function labRound(o: Opts, n: number, floor: number, tmp: string) {
     // The join string carries the URL, the token and the certificate's fingerprint (the API is HTTPS).
     const joinString = (await waitLine(coordinator, /networknodes join (nn1:\S+)/))[1]!;
     const { url, token, fingerprint } = parseJoinString(joinString);
+    const api = (path: string) => pinnedFetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` }, dispatcher: pinnedAgent(fingerprint!, url) });
     for (const h of lab.hosts.slice(1)) {
       const j = lab.spawn(h, [process.execPath, BIN, 'join', joinString, '--workers', '1', '--name', h.name], { env: { NN_HOME: h.home, NN_LOG_LEVEL: 'warn' } });
       await waitLine(j, /joined/);
@@ -55,12 +56,12 @@ async function labRound(o: Opts, n: number, floor: number, tmp: string) {
     );
     const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
     const detail = z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) })
-      .parse(await (await pinnedFetch(`${url}/jobs/${result.job}`, { headers: { authorization: `Bearer ${token}` }, dispatcher: pinnedAgent(fingerprint!, url) })).json());
+      .parse(await (await api(`/jobs/${result.job}`)).json());
     console.log(`networknodes, ${n} machines: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
     printSegments(result);
     // The job's events (the cut, each start, extension and steal), kept to read how the time went.
     const events = join(tmp, 'events.txt');
-    writeFileSync(events, await (await pinnedFetch(`${url}/jobs/${result.job}/events`, { headers: { authorization: `Bearer ${token}` }, dispatcher: pinnedAgent(fingerprint!, url) })).text());
+    writeFileSync(events, await (await api(`/jobs/${result.job}/events`)).text());
     console.log(`  the job's events: ${events}`);
     const t0 = Date.parse(detail.createdAt);
     const t1 = Date.parse(detail.finishedAt);
