@@ -50,6 +50,16 @@ async function labRound(o: Opts, n: number, floor: number, tmp: string) {
       const j = lab.spawn(h, [process.execPath, BIN, 'join', joinString, '--workers', '1', '--name', h.name], { env: { NN_HOME: h.home, NN_LOG_LEVEL: 'warn' } });
       await waitLine(j, /joined/);
     }
+    // A node that printed "joined" may not be an online render slot yet: a plan cut before all are
+    // would cut the scene for fewer machines than the lab has.
+    const online = z.object({ nodes: z.array(z.object({ state: z.string(), power: z.string(), offWork: z.string().nullable(), concurrency: z.number() })) });
+    for (let tries = 0; ; tries++) {
+      const { nodes } = online.parse(await (await api('/nodes')).json());
+      const slots = nodes.filter((x) => x.state === 'online' && x.power === 'awake' && x.offWork === null).reduce((t, x) => t + x.concurrency, 0);
+      if (slots >= n) break;
+      if (tries > 600) throw new Error(`only ${slots} of ${n} render slots came online`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const r = await must(
       spawn(process.execPath, [BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--join', joinString, '--json', '--out-dir', join(tmp, 'farm')], { env: { ...process.env, NN_LOG_LEVEL: 'warn' } }),
       'networknodes render',

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import TYPE_CHECKING, Any, Literal
 
 from .describe import describe
@@ -195,16 +195,19 @@ class SceneTap:
                 # the play is a rendered one again (last frame, then update_mobjects(0))
                 self._flip_on_render = False
                 # update_to_time(run_time) just ran: one step of the play's animations and
-                # updaters, what each of its frames costs in Python (the planner weighs plays by it)
-                self._step = perf_counter() - self._step_started
+                # updaters, what each of its frames costs in Python (the planner weighs plays by it).
+                # In CPU time, as the frame and the encode below: a single sample of tens of
+                # milliseconds on a machine capped by a CPU quota, or busy with other work, is
+                # stretched up to several times by the wall clock, and unevenly.
+                self._step = process_time() - self._step_started
                 if self.shortcut == "all":
                     # A planning pass: one frame of the play drawn, what each of its frames costs
                     # in Cairo (the planner's estimates from mobjects and points are rougher).
                     # Drawing reads the mobjects and only changes the camera's pixels.
-                    began = perf_counter()
+                    began = process_time()
                     orig_update_frame(scene, ignore_skipping=True)
                     self._drawn = orig_get_frame()
-                    self._draw = perf_counter() - began
+                    self._draw = process_time() - began
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return
@@ -281,7 +284,7 @@ class SceneTap:
         self.shortcuts += 1
         self._flip_on_render = True
         renderer.skip_animations = True
-        self._step_started = perf_counter()
+        self._step_started = process_time()
         try:
             orig_play_internal()
         finally:
