@@ -1,12 +1,12 @@
 /** The benchmark's lab rounds: plain manim on one emulated machine, then the farm on all of them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { fetch as pinnedFetch } from 'undici';
 import { driverEnv } from '../src/driver/python.ts';
-import { pinnedAgent } from '../src/cli/client.ts';
+import { openClusterClient } from '../src/cli/client.ts';
+import { nodesSchema } from '../src/cli/job-schemas.ts';
 import { parseJoinString } from '../src/lib/join-string.ts';
 import { createLab, labUnavailable, type Lab, type LabHost } from './lab/lab.ts';
 import { floorSeconds } from './bench-floor.ts';
@@ -44,17 +44,15 @@ async function labRound(o: Opts, n: number, floor: number, tmp: string) {
     const coordinator = lab.spawn(h0, [process.execPath, BIN, 'up', '--host', h0.ip, '--port', '8787', '--workers', '1'], { env: { NN_HOME: h0.home, NN_LOG_LEVEL: 'warn' } });
     // The join string carries the URL, the token and the certificate's fingerprint (the API is HTTPS).
     const joinString = (await waitLine(coordinator, /networknodes join (nn1:\S+)/))[1]!;
-    const { url, token, fingerprint } = parseJoinString(joinString);
-    const api = (path: string) => pinnedFetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` }, dispatcher: pinnedAgent(fingerprint!, url) });
+    const client = await openClusterClient(parseJoinString(joinString));
     for (const h of lab.hosts.slice(1)) {
       const j = lab.spawn(h, [process.execPath, BIN, 'join', joinString, '--workers', '1', '--name', h.name], { env: { NN_HOME: h.home, NN_LOG_LEVEL: 'warn' } });
       await waitLine(j, /joined/);
     }
     // A node that printed "joined" may not be an online render slot yet: a plan cut before all are
     // would cut the scene for fewer machines than the lab has.
-    const online = z.object({ nodes: z.array(z.object({ state: z.string(), power: z.string(), offWork: z.string().nullable(), concurrency: z.number() })) });
     for (let tries = 0; ; tries++) {
-      const { nodes } = online.parse(await (await api('/nodes')).json());
+      const { nodes } = await client.call('/nodes', nodesSchema);
       const slots = nodes.filter((x) => x.state === 'online' && x.power === 'awake' && x.offWork === null).reduce((t, x) => t + x.concurrency, 0);
       if (slots >= n) break;
       if (tries > 600) throw new Error(`only ${slots} of ${n} render slots came online`);
@@ -65,13 +63,12 @@ async function labRound(o: Opts, n: number, floor: number, tmp: string) {
       'networknodes render',
     );
     const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
-    const detail = z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) })
-      .parse(await (await api(`/jobs/${result.job}`)).json());
+    const detail = await client.call(`/jobs/${result.job}`, z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) }));
     console.log(`networknodes, ${n} machines: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
     printSegments(result);
     // The job's events (the cut, each start, extension and steal), kept to read how the time went.
     const events = join(tmp, 'events.txt');
-    writeFileSync(events, await (await api(`/jobs/${result.job}/events`)).text());
+    await client.download(`/jobs/${result.job}/events`, events);
     console.log(`  the job's events: ${events}`);
     const t0 = Date.parse(detail.createdAt);
     const t1 = Date.parse(detail.finishedAt);
