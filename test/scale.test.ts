@@ -218,14 +218,24 @@ describe.skipIf(!!why)(`slow: ${NODES} nodes × ${SLOTS} slots against one Postg
       );
     }
     const wallSeconds = (Date.now() - submittedAt) / 1000;
-    // Where a job that did not end stands: its scenes' segments and its events.
+    // Where a job that did not succeed stands: its scenes, their segments and its events, kept for
+    // the check below (a CI log keeps only its end, so the failure itself must say why).
+    const unfinished = [];
     for (const [i, id] of ids.entries()) {
-      if (finished[i]!.state !== 'stuck') continue;
-      const rows = await admin<{ scene: string; sceneState: string; position: number; fromPlay: number; toPlay: number; state: string; plans: boolean; atPlay: number | null; node: string | null }[]>`select sc.name as scene,
-        sc.state as "sceneState", s.position, s.from_play as "fromPlay", s.to_play as "toPlay", s.state, s.plans, s.at_play as "atPlay", s.node_id as node
-        from scenes sc left join segments s on s.scene_id = sc.id where sc.job_id = ${id} order by sc.name, s.position`;
+      if (finished[i]!.state === 'succeeded') continue;
+      const rows = await admin<{ scene: string; sceneState: string; error: unknown; position: number; fromPlay: number; toPlay: number; state: string; failures: unknown; node: string | null }[]>`select sc.name as scene,
+        sc.state as "sceneState", sc.error, s.position, s.from_play as "fromPlay", s.to_play as "toPlay", s.state, s.failures, s.node_id as node
+        from scenes sc left join segments s on s.scene_id = sc.id where sc.job_id = ${id} and sc.state <> 'done' order by sc.name, s.position`;
       const history = await admin<{ type: string; data: unknown; at: Date }[]>`select type, data, created_at as at from events where job_id = ${id} order by seq`;
-      console.log(`stuck job ${id}\n${rows.map((r) => JSON.stringify(r)).join('\n')}\n${eventLines(history)}`);
+      console.log(`job ${id} ${finished[i]!.state}\n${rows.map((r) => JSON.stringify(r)).join('\n')}\n${eventLines(history)}`);
+      unfinished.push({
+        id,
+        state: finished[i]!.state,
+        error: finished[i]!.error?.message,
+        segments: rows.map((r) => JSON.stringify(r)),
+        lastEvents: eventLines(history).split('\n').slice(-25),
+        nodeErrors: [...warnings].flatMap(([h, ws]) => ws.filter((w) => /\b(ERROR|FATAL)\b/.test(w)).slice(-3).map((w) => `${h}: ${w.slice(0, 300)}`)).slice(-15),
+      });
     }
     const renderCpuSeconds = postgresCpuSeconds() - renderCpu;
     const { peak, hostPeak, queueJobs } = await watch.stop();
@@ -246,7 +256,7 @@ describe.skipIf(!!why)(`slow: ${NODES} nodes × ${SLOTS} slots against one Postg
       ].join('\n'),
     );
     // Every job succeeded, and the queue holds nothing of theirs.
-    expect(finished.map((j) => j.state)).toEqual(ids.map(() => 'succeeded'));
+    expect(unfinished, 'render jobs that did not succeed').toEqual([]);
     // A job ends inside its last queue job (the stitch), and that node records the queue job's
     // completion a moment later: at 0.1 CPU a node, seconds. A queue job handed back from a node
     // taken for dead also runs once more, finding its work done. So the queue is given a minute.
