@@ -1,4 +1,6 @@
+import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import type { FunctionEnv } from '../function/define.ts';
 import { planSchema } from '../model/plan.ts';
@@ -7,6 +9,9 @@ import { recordPlan } from '../store/plans.ts';
 import { OPEN_END, UNKNOWN_START } from '../store/segments/range.ts';
 import { extendSegment, recordProgress, segmentRange } from '../store/segments/running.ts';
 import { log } from '../lib/log.ts';
+
+/** How often a render is looked at when its files report no change. */
+const FALLBACK_MS = 1_000;
 
 /** What a planning scout writes when its pass reaches the end: the plan and how far its copies go. */
 const planFileSchema = planSchema.extend({ reach: z.number().int() });
@@ -36,57 +41,71 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
   let final = false;
   let check = end === OPEN_END;
   let planned = !planning;
-  let busy = false;
   let reported = { play: -1, frames: 0, at: 0 };
   const tick = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      if (!planned && planning) {
-        const text = await readFile(planning.file, 'utf8').catch(() => undefined);
-        if (text !== undefined) {
-          const { reach, ...plan } = planFileSchema.parse(JSON.parse(text));
-          await env.tex.shareFromPlan(plan.texFiles, planning.mediaDir);
-          await recordPlan(db, env.queue, env.config.segments, jobId, planning.sceneId, planning.name, plan, { segmentId, reach });
-          planned = true;
-          check = true;
-        }
+    if (!planned && planning) {
+      const text = await readFile(planning.file, 'utf8').catch(() => undefined);
+      if (text !== undefined) {
+        const { reach, ...plan } = planFileSchema.parse(JSON.parse(text));
+        await env.tex.shareFromPlan(plan.texFiles, planning.mediaDir);
+        await recordPlan(db, env.queue, env.config.segments, jobId, planning.sceneId, planning.name, plan, { segmentId, reach });
+        planned = true;
+        check = true;
       }
-      if (check) {
-        check = false;
-        // a look that failed (the database restarting) is made again; an event meanwhile asks again
-        const row = await segmentRange(db, segmentId).catch((err: unknown) => {
-          check = true;
-          throw err;
-        });
-        // Dropped, cancelled, or taken back from this node (presumed dead) and given to another.
-        if (row?.state !== 'running' || row.nodeId !== env.nodeId) return drop.abort();
-        if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay);
-        started = row.fromPlay !== UNKNOWN_START;
-        if (row.toPlay !== OPEN_END) end = row.toPlay;
-      }
-      const at = await files.progress();
-      if (!at) return;
-      if ((at.play !== reported.play || at.frames !== reported.frames) && Date.now() - reported.at > 500) {
-        reported = { play: at.play, frames: at.frames, at: Date.now() };
-        await recordProgress(db, segmentId, env.nodeId, at.play, at.frames);
-      }
-      if (end === OPEN_END || final || at.scouting || at.play < end) return;
-      const next = env.config.segments.rebalance ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;
-      final = next === null;
-      end = next ?? end;
-      await files.setEnd(end, final);
-    } finally {
-      busy = false;
     }
+    if (check) {
+      check = false;
+      // a look that failed (the database restarting) is made again; an event meanwhile asks again
+      const row = await segmentRange(db, segmentId).catch((err: unknown) => {
+        check = true;
+        throw err;
+      });
+      // Dropped, cancelled, or taken back from this node (presumed dead) and given to another.
+      if (row?.state !== 'running' || row.nodeId !== env.nodeId) return drop.abort();
+      if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay);
+      started = row.fromPlay !== UNKNOWN_START;
+      if (row.toPlay !== OPEN_END) end = row.toPlay;
+    }
+    const at = await files.progress();
+    if (!at) return;
+    if ((at.play !== reported.play || at.frames !== reported.frames) && Date.now() - reported.at > 500) {
+      reported = { play: at.play, frames: at.frames, at: Date.now() };
+      await recordProgress(db, segmentId, env.nodeId, at.play, at.frames);
+    }
+    if (end === OPEN_END || final || at.scouting || at.play < end) return;
+    const next = env.config.segments.rebalance ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;
+    final = next === null;
+    end = next ?? end;
+    await files.setEnd(end, final);
+  };
+  // One tick at a time; what asks meanwhile gets one more tick after it, so no change is missed.
+  let ticking: Promise<void> | undefined;
+  let again = false;
+  const kick = () => {
+    if (ticking) return void (again = true);
+    ticking = (async () => {
+      do {
+        again = false;
+        await tick().catch((err: unknown) => log.warn({ err, segmentId }, 'steering a render failed'));
+      } while (again);
+    })().finally(() => (ticking = undefined));
   };
   const onEvent = () => {
     if (end === OPEN_END || !started) check = true;
+    kick();
   };
   env.events.on(jobId, onEvent);
-  const timer = setInterval(() => void tick().catch((err) => log.warn({ err, segmentId }, 'steering a render failed')), 100);
+  // The render replaces its progress file as it starts each play (and a planning scout writes its
+  // plan beside it): watched, the node answers at once and reads nothing in between. The slow
+  // timer covers a filesystem that reports no changes, and looks that failed.
+  const watched = new Set([basename(files.progressFile), ...(planning ? [basename(planning.file)] : [])]);
+  const watcher = watch(dirname(files.progressFile), (_type, name) => name && watched.has(name) && kick());
+  watcher.on('error', () => {});
+  const timer = setInterval(kick, FALLBACK_MS);
+  kick();
   return () => {
     clearInterval(timer);
+    watcher.close();
     env.events.off(jobId, onEvent);
   };
 }
