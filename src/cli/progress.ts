@@ -30,6 +30,11 @@ export class JobProgress {
 
   constructor(private readonly enabled: boolean) {}
 
+  /** Whether it draws: only then do frame counts need reading between events. */
+  get shown(): boolean {
+    return this.enabled;
+  }
+
   update(job: JobDetailView): void {
     if (!this.enabled) return;
     const segs = job.scenes.flatMap((s) => s.segments.map((g) => ({ ...g, scene: s.name })));

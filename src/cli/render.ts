@@ -42,17 +42,23 @@ export interface RenderCommand {
 }
 
 
+/** How often a job followed without a progress bar is read while its event stream is open. */
+const UNSHOWN_READ_MS = 15_000;
+
 /** Follows a job to its end; when `signal` fires first, the job is cancelled and the signal's reason thrown.
- *  The job is read again as soon as its event stream says something happened (its end above all),
- *  and at least every second for the progress of running segments, which makes no events. */
+ *  The job is read again as soon as its event stream says something happened (its end above all).
+ *  A progress bar also reads it every second, for the frame counts of running segments, which make
+ *  no events; without one, the stream alone says when, and a slow read covers a stream that broke. */
 async function follow(client: ClusterClient, id: string, progress: JobProgress, signal?: AbortSignal): Promise<JobDetailView> {
   let rung = false;
   let bell = () => {};
+  // Whether the stream has spoken and not ended: an older coordinator or a buffering proxy gives none.
+  let streaming = false;
   const listening = new AbortController();
-  // Without the stream (an older coordinator, a proxy that buffers) the one-second reads still follow the job.
   void client
-    .listen(`/jobs/${id}/events`, () => ((rung = true), bell()), signal ? AbortSignal.any([signal, listening.signal]) : listening.signal)
-    .catch(() => {});
+    .listen(`/jobs/${id}/events`, () => ((streaming = rung = true), bell()), signal ? AbortSignal.any([signal, listening.signal]) : listening.signal)
+    .catch(() => {})
+    .finally(() => (streaming = false));
   try {
     for (;;) {
       if (signal?.aborted) {
@@ -63,8 +69,9 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
       const job = await client.call(`/jobs/${id}`, jobDetailSchema);
       progress.update(job);
       if (TERMINAL_JOB_STATES.includes(job.state)) return job;
-      // A status costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
-      if (!rung) await Promise.race([sleep(1000, undefined, { signal }).catch(() => {}), new Promise<void>((r) => (bell = r))]); // an abort ends the wait early
+      // A read costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
+      const wait = progress.shown || !streaming ? 1000 : UNSHOWN_READ_MS;
+      if (!rung) await Promise.race([sleep(wait, undefined, { signal }).catch(() => {}), new Promise<void>((r) => (bell = r))]); // an abort ends the wait early
     }
   } finally {
     listening.abort();
