@@ -45,6 +45,8 @@ export async function loadConfig(file?: string, env: NodeJS.ProcessEnv = process
     if (file) throw new ConfigError(`config file not found: ${path}`);
     return parseConfig({}, env);
   }
-  const mod = (await importModule(path)) as { default?: unknown };
+  const mod = (await importModule(path).catch((err: unknown) => {
+    throw new ConfigError(`config file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  })) as { default?: unknown };
   return parseConfig(mod.default ?? {}, env, dirname(path));
 }
