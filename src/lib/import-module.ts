@@ -29,6 +29,9 @@ export async function importModule(path: string): Promise<unknown> {
   return import(pathToFileURL(path).href);
 }
 
+/** Compilations under way: esbuild's service stops after the last. */
+let compiling = 0;
+
 /**
  * The file and the files it imports by relative path, compiled by esbuild into one ES module and
  * imported from memory: a few tens of milliseconds, where registering tsx's loader costs every
@@ -36,7 +39,8 @@ export async function importModule(path: string): Promise<unknown> {
  * imported from the file esbuild resolved it to, so they resolve as from the file's own folder.
  */
 async function importCompiled(path: string): Promise<unknown> {
-  const { build } = await import('esbuild');
+  const { build, stop } = await import('esbuild');
+  compiling++;
   const result = await build({
     entryPoints: [path],
     bundle: true,
@@ -50,6 +54,9 @@ async function importCompiled(path: string): Promise<unknown> {
     const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
     if (!errors?.length) throw err;
     throw new Error(errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text)).join('\n'));
+  }).finally(() => {
+    // esbuild's service process would stay for the life of a node, pinging it
+    if (--compiling === 0) void stop();
   });
   const code = result.outputFiles[0]!.text;
   return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
