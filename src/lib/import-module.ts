@@ -1,6 +1,6 @@
 import { isBuiltin } from 'node:module';
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Loader, Plugin } from 'esbuild';
 import { PROJECT_ROOT } from './project-root.ts';
@@ -49,6 +49,8 @@ async function importCompiled(path: string): Promise<unknown> {
     platform: 'node',
     target: `node${process.versions.node}`,
     logLevel: 'silent',
+    // its messages name files from there: "wrangler-like.config.ts:3:7: …"
+    absWorkingDir: dirname(path),
     plugins: [packagesByPath, ownUrls],
   }).catch((err: unknown) => {
     const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
