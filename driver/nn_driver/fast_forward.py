@@ -84,6 +84,7 @@ class SceneTap:
     _pure: bool | None = None
     _step: float = 0.0
     _draw: float = 0.0
+    _draw_first: float = 0.0
     _drawn: Any = None  # the planning pass's drawn frame of the play
     encode_samples: EncodeSamples = field(default_factory=EncodeSamples)
     _step_started: float = 0.0
@@ -130,6 +131,7 @@ class SceneTap:
             self._pure = None
             self._step = 0.0
             self._draw = 0.0
+            self._draw_first = 0.0
             self._drawn = None
             try:
                 orig_play(scene, *args, **kwargs)
@@ -187,6 +189,14 @@ class SceneTap:
                 orig_play_internal(skip_rendering)
                 return
             self.exact = self.exact and self._pure
+            if self.shortcut == "all":
+                # A planning pass times the play's first frame too, drawn from its state as it
+                # begins (drawing changes only the camera's pixels): the play is weighed by the
+                # costlier of its first and last frames, since a FadeOut ends on an empty screen
+                # and a Create begins on one, and either alone misjudged such a play by up to 3 times.
+                began = process_time()
+                orig_update_frame(scene, ignore_skipping=True)
+                self._draw_first = process_time() - began
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:
@@ -207,7 +217,7 @@ class SceneTap:
                     began = process_time()
                     orig_update_frame(scene, ignore_skipping=True)
                     self._drawn = orig_get_frame()
-                    self._draw = process_time() - began
+                    self._draw = max(process_time() - began, self._draw_first)
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return
