@@ -53,11 +53,8 @@ Shortcut = Literal["pure", "all"]
 
 @dataclass
 class SceneTap:
-    """Patches one scene: plays with index < ``fast_until`` are fast-forwarded.
-
-    ``expect`` maps play index to the plan's frame count; a play that draws a
-    different count raises PlanMismatch (plan_check.py).
-    """
+    """Patches one scene: plays with index < ``fast_until`` are fast-forwarded. ``expect`` maps
+    play index to the plan's frame count; a play that draws another raises PlanMismatch (plan_check.py)."""
 
     scene: Scene
     fast_until: float
@@ -84,7 +81,6 @@ class SceneTap:
     _pure: bool | None = None
     _step: float = 0.0
     _draw: float = 0.0
-    _draw_first: float = 0.0
     _drawn: Any = None  # the planning pass's drawn frame of the play
     encode_samples: EncodeSamples = field(default_factory=EncodeSamples)
     _step_started: float = 0.0
@@ -131,7 +127,6 @@ class SceneTap:
             self._pure = None
             self._step = 0.0
             self._draw = 0.0
-            self._draw_first = 0.0
             self._drawn = None
             try:
                 orig_play(scene, *args, **kwargs)
@@ -189,14 +184,10 @@ class SceneTap:
                 orig_play_internal(skip_rendering)
                 return
             self.exact = self.exact and self._pure
-            if self.shortcut == "all":
-                # A planning pass times the play's first frame too, drawn from its state as it
-                # begins (drawing changes only the camera's pixels): the play is weighed by the
-                # costlier of its first and last frames, since a FadeOut ends on an empty screen
-                # and a Create begins on one, and either alone misjudged such a play by up to 3 times.
+            if self.shortcut == "all":  # the first frame timed too (see the render hook)
                 began = process_time()
                 orig_update_frame(scene, ignore_skipping=True)
-                self._draw_first = process_time() - began
+                self._draw = process_time() - began
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:
@@ -206,18 +197,17 @@ class SceneTap:
                 self._flip_on_render = False
                 # update_to_time(run_time) just ran: one step of the play's animations and
                 # updaters, what each of its frames costs in Python (the planner weighs plays by it).
-                # In CPU time, as the frame and the encode below: a single sample of tens of
-                # milliseconds on a machine capped by a CPU quota, or busy with other work, is
-                # stretched up to several times by the wall clock, and unevenly.
+                # In CPU time, as the frames and the encode: on a capped or busy machine the wall
+                # clock stretches a single sample of tens of milliseconds, unevenly.
                 self._step = process_time() - self._step_started
                 if self.shortcut == "all":
-                    # A planning pass: one frame of the play drawn, what each of its frames costs
-                    # in Cairo (the planner's estimates from mobjects and points are rougher).
-                    # Drawing reads the mobjects and only changes the camera's pixels.
+                    # A planning pass: the costlier of the play's first and last frames drawn, what
+                    # each frame costs in Cairo (a FadeOut ends on an empty screen, a Create begins
+                    # on one). Drawing reads the mobjects and only changes the camera's pixels.
                     began = process_time()
                     orig_update_frame(scene, ignore_skipping=True)
                     self._drawn = orig_get_frame()
-                    self._draw = max(process_time() - began, self._draw_first)
+                    self._draw = max(process_time() - began, self._draw)
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return
