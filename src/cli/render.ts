@@ -55,6 +55,8 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
   // Whether the stream has spoken and not ended: an older coordinator or a buffering proxy gives none.
   let streaming = false;
   const listening = new AbortController();
+  // an abort ends a wait early
+  const aborted = new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }));
   void client
     .listen(`/jobs/${id}/events`, () => ((streaming = rung = true), bell()), signal ? AbortSignal.any([signal, listening.signal]) : listening.signal)
     .catch(() => {})
@@ -71,7 +73,12 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
       if (TERMINAL_JOB_STATES.includes(job.state)) return job;
       // A read costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
       const wait = progress.shown || !streaming ? 1000 : UNSHOWN_READ_MS;
-      if (!rung) await Promise.race([sleep(wait, undefined, { signal }).catch(() => {}), new Promise<void>((r) => (bell = r))]); // an abort ends the wait early
+      if (rung) continue;
+      // Each wait's timer goes when the wait ends: an event cuts a 15-s wait short, and a timer left
+      // pending would keep a listener (the CLI warned of more than ten).
+      const timer = new AbortController();
+      await Promise.race([sleep(wait, undefined, { signal: timer.signal }).catch(() => {}), new Promise<void>((r) => (bell = r)), aborted]);
+      timer.abort();
     }
   } finally {
     listening.abort();
