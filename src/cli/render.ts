@@ -71,9 +71,9 @@ async function follow(client: ClusterClient, id: string, progress: JobProgress, 
       const job = await client.call(`/jobs/${id}`, jobDetailSchema);
       progress.update(job);
       if (TERMINAL_JOB_STATES.includes(job.state)) return job;
+      if (rung) continue;
       // A read costs the coordinator about 10 ms of CPU, taken from the renders of a local cluster.
       const wait = progress.shown || !streaming ? 1000 : UNSHOWN_READ_MS;
-      if (rung) continue;
       // Each wait's timer goes when the wait ends: an event cuts a 15-s wait short, and a timer left
       // pending would keep a listener (the CLI warned of more than ten).
       const timer = new AbortController();

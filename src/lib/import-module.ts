@@ -70,7 +70,8 @@ const packagesByPath: Plugin = {
   name: 'packages-by-path',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === 'inner' || isBuiltin(args.path)) return isBuiltin(args.path) ? { path: args.path, external: true } : undefined;
+      if (isBuiltin(args.path)) return { path: args.path, external: true };
+      if (args.pluginData === 'inner') return undefined; // esbuild's own resolution, asked for below
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'inner' });
       if (found.errors.length) return { errors: found.errors };
       return { path: pathToFileURL(found.path).href, external: true };
