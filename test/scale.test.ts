@@ -226,14 +226,14 @@ describe.skipIf(!!why)(`slow: ${NODES} nodes × ${SLOTS} slots against one Postg
       const rows = await admin<{ scene: string; sceneState: string; error: unknown; position: number; fromPlay: number; toPlay: number; state: string; failures: unknown; node: string | null }[]>`select sc.name as scene,
         sc.state as "sceneState", sc.error, s.position, s.from_play as "fromPlay", s.to_play as "toPlay", s.state, s.failures, s.node_id as node
         from scenes sc left join segments s on s.scene_id = sc.id where sc.job_id = ${id} and sc.state <> 'done' order by sc.name, s.position`;
-      const history = await admin<{ type: string; data: unknown; at: Date }[]>`select type, data, created_at as at from events where job_id = ${id} order by seq`;
-      console.log(`job ${id} ${finished[i]!.state}\n${rows.map((r) => JSON.stringify(r)).join('\n')}\n${eventLines(history)}`);
+      const history = eventLines(await admin<{ type: string; data: unknown; at: Date }[]>`select type, data, created_at as at from events where job_id = ${id} order by seq`);
+      console.log(`job ${id} ${finished[i]!.state}\n${rows.map((r) => JSON.stringify(r)).join('\n')}\n${history}`);
       unfinished.push({
         id,
         state: finished[i]!.state,
         error: finished[i]!.error?.message,
         segments: rows.map((r) => JSON.stringify(r)),
-        lastEvents: eventLines(history).split('\n').slice(-25),
+        lastEvents: history.split('\n').slice(-25),
         nodeErrors: [...warnings].flatMap(([h, ws]) => ws.filter((w) => /\b(ERROR|FATAL)\b/.test(w)).slice(-3).map((w) => `${h}: ${w.slice(0, 300)}`)).slice(-15),
       });
     }

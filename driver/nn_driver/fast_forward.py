@@ -170,6 +170,11 @@ class SceneTap:
             self._ended = perf_counter()
             check_play(self.expect, self.plays[-1])
 
+        def draw_timed() -> float:
+            began = process_time()
+            orig_update_frame(self.scene, ignore_skipping=True)
+            return process_time() - began
+
         def play_internal(skip_rendering: bool = False) -> None:
             scene = self.scene
             self._pure = is_pure(scene)
@@ -185,9 +190,7 @@ class SceneTap:
                 return
             self.exact = self.exact and self._pure
             if self.shortcut == "all":  # the first frame timed too (see the render hook)
-                began = process_time()
-                orig_update_frame(scene, ignore_skipping=True)
-                self._draw = process_time() - began
+                self._draw = draw_timed()
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:
@@ -204,10 +207,8 @@ class SceneTap:
                     # A planning pass: the costlier of the play's first and last frames drawn, what
                     # each frame costs in Cairo (a FadeOut ends on an empty screen, a Create begins
                     # on one). Drawing reads the mobjects and only changes the camera's pixels.
-                    began = process_time()
-                    orig_update_frame(scene, ignore_skipping=True)
+                    self._draw = max(draw_timed(), self._draw)
                     self._drawn = orig_get_frame()
-                    self._draw = max(process_time() - began, self._draw)
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return

@@ -28,15 +28,11 @@ export class JobProgress {
   /** When frames first came in, and how many: the ETA is the rate since then (planning excluded). */
   private first?: { at: number; done: number };
 
-  constructor(private readonly enabled: boolean) {}
-
-  /** Whether it draws: only then do frame counts need reading between events. */
-  get shown(): boolean {
-    return this.enabled;
-  }
+  /** `shown`: whether it draws (only then do frame counts need reading between events). */
+  constructor(readonly shown: boolean) {}
 
   update(job: JobDetailView): void {
-    if (!this.enabled) return;
+    if (!this.shown) return;
     const segs = job.scenes.flatMap((s) => s.segments.map((g) => ({ ...g, scene: s.name })));
     // A scene still being planned has no frame count yet: what its lead drew counts as its total
     // so far, and the total says it will grow ("+").

@@ -1,8 +1,8 @@
 import { isBuiltin } from 'node:module';
 import { readFile } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Loader, Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { PROJECT_ROOT } from './project-root.ts';
 
 // Defined (true) by the built CLI's bundler (bin/cli-build.js); undeclared when run through tsx.
@@ -15,7 +15,6 @@ export const BUILT = typeof NN_BUILT !== 'undefined' && NN_BUILT;
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 // A pattern, not the plain words: the built CLI's bundler rewrites those wherever they stand.
 const META_URL = /\bimport\.meta\.url\b/g;
-const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
 
 /**
  * Imports a module by its path. TypeScript is compiled here when nothing else would load it right:
@@ -87,7 +86,7 @@ const ownUrls: Plugin = {
     b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
       if (args.path.includes('node_modules')) return undefined;
       const text = await readFile(args.path, 'utf8');
-      return { contents: text.replace(META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: LOADERS[extname(args.path)] ?? 'ts' };
+      return { contents: text.replace(META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: 'default' };
     });
   },
 };
