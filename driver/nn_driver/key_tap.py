@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from .play_key import Unhashable, random_digest, state_key
+from .play_key import random_digest, state_key
+from .state_walk import Unhashable
 
 if TYPE_CHECKING:
     from manim import Scene

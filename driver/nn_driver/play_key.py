@@ -3,8 +3,8 @@
 manim's own play hash (get_hash_from_play_call: camera, animations, on-screen mobjects,
 encoder settings) is the start. Its encoder falls back to the bare type name for objects
 it cannot read, and a function without source hashes as empty code: two different states
-could share a key. This encoder refuses such states instead (the play is never served
-from the cache) and adds what manim's key leaves out: the source of user-defined classes
+could share a key. This key refuses such states instead (the play is never served
+from the cache; state_walk.py walks the state) and adds what manim's key leaves out: the source of user-defined classes
 (an edited interpolate changes the frames, not the state), the scene clock and scene
 updaters (updaters may read time), render options and the render stack's versions. The
 random-number state joins the key once a play turns out to consume random numbers
@@ -17,28 +17,19 @@ import hashlib
 import inspect
 import json
 import os
-import re
 from functools import cache
-from types import FunctionType, MappingProxyType, MethodType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .state_walk import StateWalk, Unhashable
 
 if TYPE_CHECKING:
     from manim import Scene
 
-# A repr naming a memory address: content the key cannot see, different in every process.
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # Scene methods run per frame: a subclass overriding one may draw from state the key misses.
 # What a camera fills in when it draws: caches, not content (a fast-forward never draws; a 3D
 # camera derives its rotation matrix from its trackers, which are hashed).
 _CAMERA_CACHES = {"display_funcs", "rotation_matrix", "pixel_array", "background", "pixel_array_to_cairo_context"}
-# An SVG's index of its groups by element id: cairo numbers those ids per process ("surface2"
-# when the camera made a surface first); the groups themselves are hashed as submobjects.
-_INDEXES = {"id_to_vgroup_dict"}
 _PER_FRAME_HOOKS = ("update_to_time", "update_mobjects", "update_meshes", "update_self", "play_internal")
-
-
-class Unhashable(Exception):
-    """The play's state holds something the key cannot capture reliably."""
 
 
 @cache
@@ -97,44 +88,10 @@ def _source_of(cls: type) -> str:
     return source
 
 
-def _strict_encoder(scene: Scene) -> type:
-    from manim.utils.hashing import _CustomEncoder  # private: the encoder manim's own key uses
-
-    class StrictEncoder(_CustomEncoder):  # type: ignore[misc, valid-type]
-        def default(self, obj: Any) -> Any:
-            if obj is scene:
-                return "scene"
-            if isinstance(obj, (FunctionType, MethodType)):
-                return self._function(obj)
-            if isinstance(obj, type):
-                return f"class:{_class_name(obj)}:{_source_of(obj)}"
-            import numpy as np
-
-            if isinstance(obj, np.ndarray) or isinstance(getattr(obj, "__dict__", None), MappingProxyType):
-                return super().default(obj)
-            if hasattr(obj, "__dict__"):
-                # the class too: an edited method of a user's mobject or animation draws otherwise
-                kind = type(obj)
-                state = self._cleaned_iterable({k: v for k, v in vars(obj).items() if k not in _INDEXES})
-                return {"__class__": _class_name(kind), "src": _source_of(kind), "dict": state}
-            text = repr(obj)
-            if _ADDRESS.search(text):
-                raise Unhashable(f"a {type(obj).__qualname__} has no content the key can read")
-            return f"{_class_name(type(obj))}:{text}"
-
-        def _function(self, fn: Any) -> Any:
-            if isinstance(fn, MethodType) and fn.__self__ is scene:
-                raise Unhashable(f"{fn.__qualname__} is a method of the scene: it may read any of its state")
-            try:
-                inspect.getsource(fn)
-            except (OSError, TypeError) as exc:
-                raise Unhashable(f"no source for {fn.__qualname__}") from exc
-            cvars = inspect.getclosurevars(fn)
-            if any(v is scene for v in (*cvars.nonlocals.values(), *cvars.globals.values())):
-                raise Unhashable(f"{fn.__qualname__} reads the scene: it may read any of its state")
-            return super().default(fn)
-
-    return StrictEncoder
+@cache
+def _class_tag(cls: type) -> str:
+    """A class as the key sees it: its name and a digest of its user-defined source."""
+    return f"{_class_name(cls)}:{hashlib.sha256(_source_of(cls).encode()).hexdigest()}"
 
 
 def state_key(scene: Scene) -> str:
@@ -145,33 +102,14 @@ def state_key(scene: Scene) -> str:
     from manim import Scene as BaseScene
     from manim import config
     from manim._config.video_encoder import video_encoder_fingerprint
-    from manim.utils.hashing import _Memoizer
 
     cls = type(scene)
     if any(getattr(cls, name) is not getattr(BaseScene, name) for name in _PER_FRAME_HOOKS):
         raise Unhashable("the scene overrides a per-frame hook")
     renderer = scene.renderer
-    memoizer = _Memoizer()
-    memoizer.mark_as_processed(scene)
-    encoder = _strict_encoder(scene)
-
     # Where this run keeps its files (a text's SVG path names them): each job and node has its own.
-    places = [(json.dumps(os.path.abspath(p))[1:-1], f"<{name}>") for name, p in (("media", config.media_dir), ("cwd", os.getcwd()))]
-
-    def encode(obj: Any, pixels: bool = True) -> str:
-        # an image mobject's pixels are its content; the camera's are the frame drawn last
-        text = json.dumps(obj, cls=encoder, memoizer=memoizer, include_pixel_array=pixels)
-        for path, name in places:
-            text = text.replace(path, name)
-        return text
-
-    digest = hashlib.sha256()
-
-    def feed(value: str) -> None:
-        data = value.encode()
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
-
+    places = [(os.path.abspath(p), f"<{name}>") for name, p in (("media", config.media_dir), ("cwd", os.getcwd()))]
+    walk = StateWalk(scene, places, _class_tag)
     context = {
         "stack": stack_versions(),
         "encoder": video_encoder_fingerprint(scene.session_spec.video_encoder),
@@ -183,17 +121,18 @@ def state_key(scene: Scene) -> str:
         "clock": repr(float(renderer.time)),
         "scene": _class_name(cls),
     }
-    feed(json.dumps(context, sort_keys=True))
+    walk.feed(json.dumps(context, sort_keys=True))
     camera = renderer.camera
-    feed(_class_name(type(camera)))
-    feed(encode({k: v for k, v in vars(camera).items() if k not in _CAMERA_CACHES}, pixels=False))
+    walk.feed(_class_name(type(camera)))
+    # an image mobject's pixels are its content; the camera's are the frame drawn last
+    walk.feed({k: v for k, v in vars(camera).items() if k not in _CAMERA_CACHES}, pixels=False)
     for anim in sorted(scene.animations or [], key=str):
-        feed(encode(anim))
+        walk.feed(anim)
     for mob in scene.mobjects:
-        feed(encode(mob))
-    feed(encode(list(scene.updaters)))
-    feed(encode(scene.stop_condition))
-    return digest.hexdigest()
+        walk.feed(mob)
+    walk.feed(list(scene.updaters))
+    walk.feed(scene.stop_condition)
+    return walk.digest()
 
 
 def random_digest() -> str:

@@ -43,3 +43,39 @@ def test_random_updaters_key_on_the_seed_and_clock_readers_have_no_key(media: Pa
     assert not set(seven) & set(_plan_keys("Randomness", media / "c", seed=8))
     plan = driver("plan", {**scene_req(UPDATERS, "SceneTime", media / "d"), "keyed": True})
     assert all(p["key"] is None and "reads the scene" in p["uncachable"] for p in plan["plays"])
+
+
+EDITED = '''
+from functools import partial
+from manim import *
+
+STEP = {step}
+
+
+def drift(mob, dt, dx):
+    mob.shift(RIGHT * dx * dt)
+
+
+class Edited(Scene):
+    def construct(self):
+        self.play(Create(VGroup(*[Square(0.2 + i / 10) for i in range(12)])))
+        dot = Dot()
+        dot.add_updater(partial(drift, dx=STEP))
+        self.add(dot)
+        self.wait(0.5)
+'''
+
+
+def test_an_edit_only_a_partial_holds_changes_that_plays_key_alone(tmp_path: Path, media: Path) -> None:
+    """A value reached only through an updater's functools.partial (in its slots, not a __dict__)
+    is content: editing it re-keys the plays it draws, and the play before it keeps its key."""
+    keys = []
+    for step in (0.5, 0.75):
+        scene = tmp_path / "edited.py"
+        scene.write_text(EDITED.format(step=step))
+        plan = driver("plan", {**scene_req(scene, "Edited", media / str(step)), "keyed": True})
+        keys.append([p["key"] for p in plan["plays"]])
+    (first_before, wait_before), (first_after, wait_after) = keys
+    assert first_before and wait_before and first_after and wait_after
+    assert first_before == first_after
+    assert wait_before != wait_after
