@@ -2,7 +2,8 @@
  * The benchmark: the bundled benchmark scene with plain `manim render` and with NetworkNodes, the
  * outputs checked identical, the ratios printed.
  *
- *   npm run bench                    # the floor; 1 worker vs manim on one core; 2 workers on two cores,
+ *   npm run bench                    # the floor; 1 worker vs manim on one core (each run beside a plain
+ *                                    # one); 2 workers on two cores,
  *                                    # also against manim --max-inflight-encoders 4 on the same two
  *   npm run bench -- --runs 3        # three rounds, median ratios (a shared machine's speed drifts)
  *   npm run bench -- --lab 4         # 4 emulated machines of 0.45 CPU each vs manim on 0.45 CPU (root)
@@ -62,9 +63,14 @@ async function local(o: Opts) {
   const ratios: Record<Mode, Ratios[]> = { cold: [], kept: [], uncached: [] };
   for (let round = 1; round <= o.runs; round++) {
     const dir = join(tmp, `round${round}`);
-    const plain = await must(spawn('taskset', ['-c', '0', MANIM, ...manimArgs(o, join(dir, 'plain'))], { env: driverEnv() }), 'plain manim');
-    const plainVideo = findVideo(join(dir, 'plain'), o.scene);
-    console.log(`${o.runs > 1 ? `round ${round}: ` : ''}plain manim render, 1 core:        ${(plain.ms / 1000).toFixed(1)} s`);
+    let plains = 0;
+    const plainRun = async () => {
+      const r = await must(spawn('taskset', ['-c', '0', MANIM, ...manimArgs(o, join(dir, `plain${plains++}`))], { env: driverEnv() }), 'plain manim');
+      console.log(`${o.runs > 1 ? `round ${round}: ` : ''}plain manim render, 1 core:        ${(r.ms / 1000).toFixed(1)} s`);
+      return r.ms;
+    };
+    const plainMs = await plainRun();
+    const plainVideo = findVideo(join(dir, 'plain0'), o.scene);
     // Manim's best on two cores: its encoders overlap drawing, x264 picks its own threads.
     const bestArgs = ['render', o.file, o.scene, `-q${o.quality}`, '--disable_caching', '--max-inflight-encoders', '4', '--progress_bar', 'none', '--media_dir', join(dir, 'best')];
     const best = await must(spawn('taskset', ['-c', '0,1', MANIM, ...bestArgs], { env: driverEnv() }), 'plain manim, best flags');
@@ -73,9 +79,14 @@ async function local(o: Opts) {
     // and the cluster a user has running after the first render of the day (kept; started untimed
     // by rendering another scene, so nothing of this one is remembered). One worker also on that
     // cluster with `--disable_caching`, as plain manim has it: no play-cache keys, nothing stored.
+    // Each 1-worker run is paired with a plain run beside it, first or second by turns: the
+    // machine's speed drifts by several percent between runs a few minutes apart.
     const ms: Record<Mode, number[]> = { cold: [], kept: [], uncached: [] };
+    const paired: Partial<Record<Mode, number>> = {};
     for (const [workers, cores] of [[1, '0'], [2, '0,1']] as const) {
-      for (const mode of workers === 1 ? MODES : MODES.filter((m) => m !== 'uncached')) {
+      for (const [i, mode] of (workers === 1 ? MODES : MODES.filter((m) => m !== 'uncached')).entries()) {
+        const plainFirst = workers === 1 && (round + i) % 2 === 0;
+        if (plainFirst) paired[mode] = await plainRun();
         const out = join(dir, `farm${workers}-${mode}`);
         const home = join(dir, `home${workers}-${mode}`);
         await prepareHome(home);
@@ -90,13 +101,14 @@ async function local(o: Opts) {
         console.log(`networknodes, ${workers} worker(s) on ${workers} core(s), ${how}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
         printSegments(result);
         ms[mode].push(r.ms);
+        if (workers === 1 && !plainFirst) paired[mode] = await plainRun();
       }
     }
     // What two machines can reach at best: plain's time halved, or the floor when that is longer.
-    const bound = Math.max(floor * 1000, plain.ms / 2);
+    const bound = Math.max(floor * 1000, plainMs / 2);
     for (const mode of MODES) {
       const [one, two] = ms[mode] as [number, number?];
-      ratios[mode].push({ one: one / plain.ms, ...(two ? { two: plain.ms / two, best: best.ms / two, bound: bound / two } : {}) });
+      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two } : {}) });
     }
   }
   for (const mode of MODES) {
@@ -104,7 +116,7 @@ async function local(o: Opts) {
     const m = (k: keyof Ratios) => median(rs.map((r) => r[k]!));
     const each = (k: keyof Ratios) => (o.runs > 1 ? ` (rounds: ${rs.map((r) => r[k]!.toFixed(2)).join(', ')})` : '');
     console.log(`\n${HOW[mode]}:`);
-    console.log(`  1 worker vs plain, same core:   ${m('one').toFixed(3)}× the wall time (target ≤ 1.05)${each('one')}`);
+    console.log(`  1 worker vs plain beside it, same core: ${m('one').toFixed(3)}× the wall time (target ≤ 1.05)${each('one')}`);
     if (mode === 'uncached') continue;
     console.log(`  2 workers vs plain on one core: ${m('two').toFixed(2)}× faster (target ≥ 1.8)${each('two')}`);
     console.log(`  2 workers vs plain's best flags on the same two cores: ${m('best').toFixed(2)}× faster (target ≥ 1.1)${each('best')}`);
