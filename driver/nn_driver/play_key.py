@@ -3,12 +3,12 @@
 manim's own play hash (get_hash_from_play_call: camera, animations, on-screen mobjects,
 encoder settings) is the start. Its encoder falls back to the bare type name for objects
 it cannot read, and a function without source hashes as empty code: two different states
-could share a key. This key refuses such states instead (the play is never served
-from the cache; state_walk.py walks the state) and adds what manim's key leaves out: the source of user-defined classes
-(an edited interpolate changes the frames, not the state), the scene clock and scene
-updaters (updaters may read time), render options and the render stack's versions. The
-random-number state joins the key once a play turns out to consume random numbers
-(key_tap.py), so unseeded randomness never hits.
+could share a key. This key walks the state itself (state_walk.py), refuses such states
+(the play is never served from the cache) and adds what manim's key leaves out: the source
+of user-defined classes (an edited interpolate changes the frames, not the state), the
+scene clock and scene updaters (updaters may read time), render options and the render
+stack's versions. The random-number state joins the key once a play turns out to consume
+random numbers (key_tap.py), so unseeded randomness never hits.
 """
 
 from __future__ import annotations

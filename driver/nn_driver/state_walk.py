@@ -167,7 +167,7 @@ class StateWalk:
             self._array(np.asarray(obj))
         elif isinstance(obj, PurePath):  # its slots cache derived values lazily: the path is its content
             self._text(f"{self.class_tag(kind)}:{obj}")
-        elif isinstance(obj, partial):  # what it calls lives in slots, not in a __dict__
+        elif isinstance(obj, partial):  # its function and arguments are C members, not in its __dict__
             self._sequence((obj.func, obj.args, obj.keywords), "partial")
         elif isinstance(obj, (list, tuple, dict)) or hasattr(obj, "__dict__") or _slot_names(kind):
             # the class too: an edited method of a user's mobject or animation draws otherwise
