@@ -20,16 +20,15 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING
 
+from .purity import overrides_per_frame_hook
 from .state_walk import StateWalk, Unhashable
 
 if TYPE_CHECKING:
     from manim import Scene
 
-# Scene methods run per frame: a subclass overriding one may draw from state the key misses.
 # What a camera fills in when it draws: caches, not content (a fast-forward never draws; a 3D
 # camera derives its rotation matrix from its trackers, which are hashed).
 _CAMERA_CACHES = {"display_funcs", "rotation_matrix", "pixel_array", "background", "pixel_array_to_cairo_context"}
-_PER_FRAME_HOOKS = ("update_to_time", "update_mobjects", "update_meshes", "update_self", "play_internal")
 
 
 @cache
@@ -99,13 +98,12 @@ def state_key(scene: Scene) -> str:
 
     Raises Unhashable when something in it cannot be captured reliably.
     """
-    from manim import Scene as BaseScene
     from manim import config
     from manim._config.video_encoder import video_encoder_fingerprint
 
-    cls = type(scene)
-    if any(getattr(cls, name) is not getattr(BaseScene, name) for name in _PER_FRAME_HOOKS):
+    if overrides_per_frame_hook(scene):  # it may draw from state the key misses
         raise Unhashable("the scene overrides a per-frame hook")
+    cls = type(scene)
     renderer = scene.renderer
     # Where this run keeps its files (a text's SVG path names them): each job and node has its own.
     places = [(os.path.abspath(p), f"<{name}>") for name, p in (("media", config.media_dir), ("cwd", os.getcwd()))]

@@ -69,12 +69,17 @@ def has_time_based_updaters(scene: Scene) -> bool:
     return any(m.has_time_based_updater() for m in scene.get_mobject_family_members())
 
 
-def is_pure(scene: Scene) -> bool:
-    """Can the current play of ``scene`` take the skip path without changing the end state?"""
+def overrides_per_frame_hook(scene: Scene) -> bool:
+    """Whether ``scene``'s class overrides a per-frame hook: it may then draw from any state."""
     from manim import Scene
 
     cls = type(scene)
-    if any(getattr(cls, name) is not getattr(Scene, name) for name in _PER_FRAME_HOOKS):
+    return any(getattr(cls, name) is not getattr(Scene, name) for name in _PER_FRAME_HOOKS)
+
+
+def is_pure(scene: Scene) -> bool:
+    """Can the current play of ``scene`` take the skip path without changing the end state?"""
+    if overrides_per_frame_hook(scene):
         return False
     if scene.updaters or scene.stop_condition is not None:
         return False
