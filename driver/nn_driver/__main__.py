@@ -6,12 +6,14 @@ import os
 import signal
 import sys
 
+from .allocator import keep_freed_memory
 from .commands import run_command, user_dir_of
 from .errors import error_payload
 from .jsonio import claim_stdout, read_request, write_json_line
 
 
 def main(argv: list[str]) -> int:
+    keep_freed_memory()  # before Manim allocates anything: its render children inherit it
     out_fd = claim_stdout()
     if len(argv) != 2:
         from .errors import BadRequest
