@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ctypes
 
-MiB = 1024 * 1024
+from .limits import MB
+
 # mallopt's parameter numbers (malloc.h)
 M_TRIM_THRESHOLD = -1
 M_TOP_PAD = -2
@@ -29,5 +30,5 @@ def keep_freed_memory() -> None:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return
-    for param, value in ((M_MMAP_THRESHOLD, 64 * MiB), (M_TRIM_THRESHOLD, 256 * MiB), (M_TOP_PAD, 64 * MiB)):
+    for param, value in ((M_MMAP_THRESHOLD, 64 * MB), (M_TRIM_THRESHOLD, 256 * MB), (M_TOP_PAD, 64 * MB)):
         mallopt(param, value)
