@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineFunction, type FunctionEnv } from '../src/function/define.ts';
 import { jobSignal } from '../src/function/job-signal.ts';
 import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES } from '../src/model/states.ts';
-import { drawnElsewhere, type ScenePlan } from '../src/model/plan.ts';
+import { drawnElsewhere, segmentPieces, type ScenePlan, type SegmentCut } from '../src/model/plan.ts';
 import { sliceName } from '../src/store/slices.ts';
 import { SceneError, isSceneFault } from '../src/model/errors.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
@@ -24,7 +24,7 @@ import { steerRender } from '../src/render/steer.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
 import { storePlays } from '../src/store/play-cache.ts';
-import { encodeSlices, EncoderYielded } from '../src/render/encode-slices.ts';
+import { encodeSlices, EncoderHandedOff, EncoderYielded, type Encoded } from '../src/render/encode-slices.ts';
 
 /**
  * A queued segment waits in the queue when this node was told to pause or drain (its runner stops
@@ -71,7 +71,13 @@ export default defineFunction({
     // Started before the plan: a lead from play 0, or a scout that learns its start later.
     const open = seg.toPlay === OPEN_END;
     const scout = seg.fromPlay === UNKNOWN_START;
-    const slice = seg.fromFrame !== null && seg.toFrame !== null && plan ? { first: seg.fromFrame, end: seg.toFrame, playFrames: plan.plays.find((p) => p.index === seg.fromPlay)?.frames ?? seg.toFrame } : undefined;
+    // A slice of one play, or the last frames of the play the segment starts inside (segmentPieces).
+    const pieces = segmentPieces(seg);
+    const firstFrames = plan?.plays.find((p) => p.index === seg.fromPlay)?.frames;
+    const slice = !plan ? undefined
+      : pieces.slice ? { first: pieces.slice[0], end: pieces.slice[1], playFrames: firstFrames ?? pieces.slice[1] }
+      : pieces.head !== undefined && firstFrames !== undefined ? { first: pieces.head, end: firstFrames, playFrames: firstFrames } : undefined;
+    const video = job.options.format !== 'png-sequence';
 
     const work = join(env.workDir, 'segments', `${segmentId}-${seg.attempts}`);
     const cancel = jobSignal(env, job.id);
@@ -99,7 +105,7 @@ export default defineFunction({
         return { encoded: encoded.frames };
       }
       // A lead has no end yet; any other segment may go on into the next one (see steerRender).
-      if (!open) await range.setEnd(seg.toPlay, !env.config.segments.rebalance || !!slice);
+      if (!open) await range.setEnd(seg.toPlay, !env.config.segments.rebalance || !!pieces.slice, pieces.tail);
       // A planning scout plans until the plan is recorded; retried after that, it renders its share.
       const planFile = seg.plans && scout ? join(work, 'plan.json') : undefined;
       const planning = planFile ? { file: planFile, mediaDir: request.mediaDir, sceneId: scene.id, name: scene.name } : undefined;
@@ -119,8 +125,10 @@ export default defineFunction({
             // finished) draws those plays again, with no plan to check them against yet.
             ...(open || !plan ? {} : { expect: plan.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan.texFiles) }),
             // plays served from the play cache or drawn in slices: fast-forwarded, not drawn, wherever this render goes
-            ...(plan?.plays.some(drawnElsewhere) && !slice ? { skip: plan.plays.filter(drawnElsewhere).map((p) => p.index) } : {}),
-            ...(slice ? { slice: { ...slice, ...(job.options.format === 'png-sequence' ? {} : { file: join(work, 'slice.bin') }) } } : {}),
+            ...(plan?.plays.some(drawnElsewhere) && !pieces.slice ? { skip: plan.plays.filter(drawnElsewhere).map((p) => p.index) } : {}),
+            ...(slice ? { slice: { ...slice, ...(video ? { file: join(work, 'slice.bin') } : {}) } } : {}),
+            // where its last play's first frames go when it ends inside that play (told by the stop file)
+            ...(video && !pieces.slice ? { tailFile: join(work, 'tail.bin') } : {}),
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),
@@ -129,31 +137,38 @@ export default defineFunction({
         .finally(stopSteering);
       const toPlay = await settleEnd(db, env.queue, segmentId, env.nodeId, result.lastPlay);
       result.partials = result.partials.filter((p) => p.index <= toPlay);
+      // It drew the first frames of its last play: it encodes the play, or leaves that to an encoder segment.
+      const tail = result.tail?.path ? await encodeTail(env, row, { cwd, work }, { play: result.tail.play, path: result.tail.path }, AbortSignal.any([cancel.signal, drop.signal]), drop) : undefined;
       const files = [
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
         ...result.frames.map((f) => ({ kind: 'frame' as const, name: `${scene.name}/${basename(f.path)}`, position: f.index, path: f.path })),
         // named by the play's frame it starts at: the stitch encodes a play's slices in that order
         ...(result.slice ? [{ kind: 'slice' as const, name: sliceName(seg.fromPlay, seg.fromFrame!), position: seg.fromPlay, path: result.slice.path }] : []),
+        ...(tail && 'encoded' in tail ? [{ kind: 'partial' as const, name: `${result.tail!.play}${extname(tail.encoded.path)}`, position: result.tail!.play, path: tail.encoded.path }] : []),
+        ...(tail && 'handOff' in tail ? [{ kind: 'slice' as const, name: sliceName(result.tail!.play, 0), position: result.tail!.play, path: result.tail!.path! }] : []),
       ];
       // Every drawn play the render could key goes into the farm's play cache (store/play-cache.ts).
-      if (job.options.cache !== 'off') await storePlays(db, scene.name, result.partials, env.config.cache.maxBytes);
+      const tailKey = tail && 'encoded' in tail ? plan?.plays.find((p) => p.index === result.tail!.play)?.key : undefined;
+      if (job.options.cache !== 'off') await storePlays(db, scene.name, [...result.partials, ...(tailKey && tail && 'encoded' in tail ? [{ path: tail.encoded.path, key: tailKey }] : [])], env.config.cache.maxBytes);
       // A lead that drew a whole scene may give it its plan (no planning pass then shares the scene's
       // SVGs): they go to the cluster from here, for its stitch (a still's one image) and later renders.
       if (open && result.plan) await env.tex.shareFromPlan(result.plan.texFiles, request.mediaDir);
-      const last = result.slice?.poster ?? files.at(-1)?.path;
+      const last = result.tail?.poster ?? [...result.partials, ...result.frames].at(-1)?.path ?? result.slice?.poster;
       const poster = last ? await posterFrom(last) : undefined;
       await finishSegment(db, env.queue, row, env.nodeId, {
         open,
         partials: result.partials,
         lastPlay: result.lastPlay,
-        stopped: result.stopped,
+        // a render that ended inside its last play did not see whether the scene has a play after it
+        stopped: result.stopped && !result.tail,
         plan: result.plan,
-        frames: result.partials.reduce((n, p) => n + p.frames, 0) || result.frames.length || (result.slice?.frames ?? 0),
+        frames: result.frames.length || result.partials.reduce((n, p) => n + p.frames, 0) + (result.slice?.frames ?? 0) + (result.tail?.frames ?? 0),
         artifacts: [
           ...files.map((f) => ({ kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path), path: f.path })),
           ...(poster ? [{ kind: 'poster' as const, name: `poster-${seg.position}.webp`, position: seg.position, contentType: 'image/webp', bytes: poster }] : []),
         ],
         started,
+        ...(tail && 'handOff' in tail ? { handOff: [tail.handOff] } : {}),
       });
       return { partials: result.partials.length, frames: result.frames.length };
     } catch (err) {
@@ -177,3 +192,19 @@ export default defineFunction({
     }
   },
 });
+
+/**
+ * A segment that ends inside its last play encodes the play's partial movie file: its own first
+ * frames of it (`tail`), then the pieces of the next share as they land. When a piece is not
+ * being drawn it does not hold its slot waiting: it stores its frames and queues an encoder segment.
+ */
+async function encodeTail(env: FunctionEnv, row: SegmentWithJob, request: { cwd: string; work: string }, tail: { play: number; path: string }, signal: AbortSignal, drop: AbortController): Promise<{ encoded: Encoded } | { handOff: SegmentCut }> {
+  const { play } = tail;
+  try {
+    return { encoded: await encodeSlices(env, row, request, signal, drop, tail) };
+  } catch (err) {
+    if (!(err instanceof EncoderHandedOff)) throw err;
+    const frames = row.scene.plan?.plays.find((p) => p.index === play)?.frames ?? 0;
+    return { handOff: { fromPlay: play, toPlay: play, fromFrame: 0, toFrame: frames, frames: 0, cost: 0, priority: -1, encodes: true } };
+  }
+}

@@ -248,3 +248,56 @@ describe('slicing a play that alone would bound the wall time', () => {
     expect(endBeforeSlices({ ...share, toPlay: 2 }, plays, [])).toMatchObject({ fromPlay: 0, toPlay: 2 });
   });
 });
+
+describe('cutting between two workers’ shares inside a play', () => {
+  const inside = { workers: 2, perWorker: 1, minFrames: 30, setupSeconds: 0.5, insidePlays: true, video: true };
+  const dense = { mobjects: 50, points: 2000, drawSeconds: 0.03, encodeSeconds: 0.02 };
+  /** Per play, the frames each segment draws of it: every frame once, in order. */
+  const coverage = (plays: Play[], cuts: SegmentCut[]) =>
+    plays.map((p) =>
+      cuts
+        .filter((c) => !c.encodes && c.fromPlay <= p.index && c.toPlay >= p.index)
+        .map((c) => [c.fromPlay === p.index ? (c.fromFrame ?? 0) : 0, c.toPlay === p.index ? (c.toFrame ?? p.frames) : p.frames])
+        .sort((x, y) => x[0]! - y[0]!),
+    );
+
+  it('ends one share and starts the next inside the play at their boundary when the plays are too long to balance', () => {
+    const plays = [0, 1, 2].map((i) => play(i, 300, dense));
+    const cut = plan(plays, PIXELS, inside);
+    expect(cut.inside).toHaveLength(1);
+    const [first, second] = cutScene(plays, PIXELS, inside);
+    const at = cut.inside[0]!;
+    expect(first).toMatchObject({ fromPlay: 0, toPlay: at });
+    expect(second).toMatchObject({ fromPlay: at, toPlay: 2, fromFrame: first!.toFrame });
+    expect(first!.fromFrame).toBeUndefined();
+    expect(second!.toFrame).toBeUndefined();
+    // every frame is drawn once: the earlier share the play's first frames, the later one the rest
+    for (const [i, pieces] of coverage(plays, [first!, second!]).entries()) {
+      expect(pieces[0]![0], `play ${i}`).toBe(0);
+      expect(pieces.at(-1)![1], `play ${i}`).toBe(300);
+      for (let k = 1; k < pieces.length; k++) expect(pieces[k]![0]).toBe(pieces[k - 1]![1]);
+    }
+    // and the two cost about the same, far closer than whole plays could make them (2 : 1)
+    expect(Math.max(first!.cost, second!.cost) / Math.min(first!.cost, second!.cost)).toBeLessThan(1.15);
+    expect(first!.frames + second!.frames).toBe(900);
+  });
+
+  it('keeps the cut at a play boundary when whole plays balance, a play is short, or it is off', () => {
+    const even = [0, 1, 2, 3].map((i) => play(i, 300, dense));
+    expect(plan(even, PIXELS, inside).inside).toEqual([]);
+    const short = [play(0, 300, dense), play(1, 50, dense), play(2, 250, dense)];
+    expect(plan(short, PIXELS, { ...inside, minFrames: 30 }).inside).not.toContain(1);
+    expect(plan([0, 1, 2].map((i) => play(i, 300, dense)), PIXELS, { ...inside, insidePlays: false }).inside).toEqual([]);
+  });
+
+  it('never cuts inside the play a running lead is drawing or the next one: it may get there before it learns its end', () => {
+    const plays = [0, 1, 2].map((i) => play(i, 300, dense));
+    expect(plan(plays, PIXELS, inside, { lead: { at: 0 } }).inside).toEqual([]);
+    const longer = [play(0, 60, dense), ...[1, 2, 3].map((i) => play(i, 300, dense))];
+    const cut = plan(longer, PIXELS, inside, { lead: { at: 0 } });
+    expect(cut.inside).toEqual([2]);
+    // the lead learns its end inside play 2 while it draws play 0
+    expect(cut.lead).toMatchObject({ fromPlay: 0, toPlay: 2, toFrame: expect.any(Number) });
+    expect(cut.queued).toMatchObject([{ fromPlay: 2, toPlay: 3, fromFrame: cut.lead!.toFrame }]);
+  });
+});

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .describe import describe
 from .plan_check import check_play, check_unplanned
 from .encode_play import EncodeSamples
-from .frame_slice import Window, draw_window_frame
+from .frame_slice import Window, Windows, draw_window_frame
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
 from .records import PlayRecord, SectionRecord, SoundRecord, drawing_load
@@ -65,7 +65,7 @@ class SceneTap:
     # A scouting render fast-forwards, leaving a paused copy at each play, until its start is known.
     scout: Scout | None = None
     skip: frozenset[int] = frozenset()  # plays fast-forwarded after fast_until too (cached ones)
-    window: Window | None = None  # a slice of one play: only its frames are drawn (frame_slice.py)
+    windows: Windows = field(default_factory=Windows)  # slices of plays, drawn alone (frame_slice.py)
     stopped: bool = False
     # Whether the scene's state is still the one a full render has: not after an impure play took
     # the skip path ("all"). A scout leaves paused copies only of an exact state.
@@ -86,7 +86,7 @@ class SceneTap:
     _step_started: float = 0.0
     _ended: float = field(default_factory=perf_counter)  # when the previous play ended
     _flip_on_render: bool = False
-    _in_window: bool = False  # the play being run is the window's
+    _window: Window | None = None  # the window of the play being run
 
     def install(self) -> None:
         renderer = self.scene.renderer
@@ -122,8 +122,8 @@ class SceneTap:
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = has_time_based_updaters(self.scene)
             # a window's play writes no partial movie file: only its window's frames are drawn
-            self._in_window = self.window is not None and index == self.window.play
-            self.fast = index < self.fast_until or index in self.skip or self._in_window
+            self._window = self.windows.at_play(index, self.range_files.tail(index), self.expect, self.fast_until)
+            self.fast = index < self.fast_until or index in self.skip or self._window is not None
             self._pure = None
             self._step = 0.0
             self._draw = 0.0
@@ -133,7 +133,7 @@ class SceneTap:
             finally:
                 self.fast = False
                 self._flip_on_render = False
-                self._in_window = False
+                self._window = None
             if self._pure is None:  # a frozen wait: play_internal did not run
                 self._pure = is_pure(scene)
             animations = scene.animations or []
@@ -178,7 +178,7 @@ class SceneTap:
         def play_internal(skip_rendering: bool = False) -> None:
             scene = self.scene
             self._pure = is_pure(scene)
-            if not self.fast or renderer.skip_animations or self._in_window:
+            if not self.fast or renderer.skip_animations or self._window is not None:
                 # rendered, or skipped by manim itself (a skipped section)
                 orig_play_internal(skip_rendering)
                 return
@@ -212,14 +212,14 @@ class SceneTap:
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return
-            if self._in_window:
-                draw_window_frame(self, scene, moving_mobjects, orig_update_frame, orig_get_frame)
+            if self._window is not None:
+                draw_window_frame(self._window, self, scene, moving_mobjects, orig_update_frame, orig_get_frame)
                 return
             orig_render(scene, time, moving_mobjects)
 
         def update_to_time(t: float) -> None:
-            w = self.window
-            if self._in_window and self._pure and w is not None and w.frame < w.first:
+            w = self._window
+            if w is not None and self._pure and w.frame < w.first:
                 # a pure play's frame depends only on its time: frames before the slice need no step
                 self.scene.last_t = t
                 return
@@ -228,11 +228,11 @@ class SceneTap:
         # A window's play draws for real (its static mobjects too: manim draws them once per play,
         # save_static_frame_data, and each frame over them); frames before the slice draw nothing.
         def update_frame(*args: Any, **kwargs: Any) -> None:
-            if not self.fast or self._in_window:
+            if not self.fast or self._window is not None:
                 orig_update_frame(*args, **kwargs)
 
         def get_frame() -> Any:
-            return None if self.fast and not self._in_window else orig_get_frame()
+            return None if self.fast and self._window is None else orig_get_frame()
 
         def add_frame(frame: Any, num_frames: int = 1) -> None:
             # mirrors manim: a skipped play adds no frames and no clock time
@@ -260,7 +260,7 @@ class SceneTap:
         renderer.get_frame = get_frame  # type: ignore[method-assign]
         renderer.add_frame = add_frame  # type: ignore[method-assign]
         renderer.scene_finished = scene_finished  # type: ignore[method-assign]
-        if self.window is not None:
+        if self.windows.head is not None:  # a tail has no frames before it to skip
             self.scene.update_to_time = update_to_time  # type: ignore[method-assign]
         patch_writer(writer, renderer, self)
 

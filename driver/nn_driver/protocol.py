@@ -132,6 +132,8 @@ class RenderRequest:
     plan_file: str | None = None  # a planning scout: where it writes the scene's plan (scout.py)
     skip: frozenset[int] = frozenset()  # plays in the range to fast-forward, not draw (served from the play cache)
     slice: SliceRequest | None = None  # only frames of play `first` (frame_slice.py)
+    # video: where the frames of a tail go, when the stop file asks one (range_files.py); png: None
+    tail_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         raise BadRequest(f"bad play range from={first} to={last}")
     if last == -1 and not isinstance(stop_file, str):
         raise BadRequest("an open-ended render (to=-1) needs a stopFile")
+    tail_file = abs_path_field(req, "tailFile", required=False)
+    if tail_file is not None and last != -1:
+        raise BadRequest("a tail is asked through the stop file: tailFile needs an open-ended render (to=-1)")
     return RenderRequest(
         plan,
         first,
@@ -214,6 +219,7 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         plan_file,
         _parse_skip(req),
         _parse_slice(req, plan.options),
+        tail_file if plan.options.is_video else None,  # a png tail's frames are written as images
     )
 
 

@@ -5,6 +5,11 @@ progress file, marked "scouting" while it is a scout fast-forwarding to a start 
 the node may still move (it claims the next segment and this render goes on without a
 new set-up or fast-forward), "N final" is the end. No stop file: no end yet (a lead
 segment while the scene is being planned).
+
+"N final tail K" (K >= 1) ends the render inside play N: plays up to N-1 whole, then only
+frames 0..K-1 of play N (a tail, frame_slice.py), whose other frames another node draws. A tail
+is picked up at the start of play N: the node writes it before the render starts play N, for
+instance while the render waits there at a tentative end of N-1.
 """
 
 from __future__ import annotations
@@ -13,9 +18,32 @@ import os
 from dataclasses import dataclass
 from time import monotonic, sleep
 
+from .errors import BadRequest
+
 # How long a render at a tentative end waits for the node's decision before it stops.
 # The node answers in well under a second; a render that stopped anyway hands back the rest.
 DECISION_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class End:
+    play: int
+    final: bool
+    tail: int | None = None  # frames of play `play` drawn as a tail
+
+
+def parse_end(text: str, source: str) -> End | None:
+    """The stop file's words; None when it names no end (yet)."""
+    words = text.split()
+    if not words or not words[0].lstrip("-").isdigit():
+        return None
+    end = End(int(words[0]), "final" in words[1:])
+    if "tail" not in words[1:]:
+        return end
+    # a malformed tail is the node's bug: an error, not a render that silently ends elsewhere
+    if len(words) != 4 or words[1:3] != ["final", "tail"] or not words[3].isdigit() or int(words[3]) < 1 or end.play < 0:
+        raise BadRequest(f"stop file {source}: {text.strip()!r} is not 'N final tail K' (N >= 0, K >= 1)")
+    return End(end.play, True, int(words[3]))
 
 
 @dataclass
@@ -31,15 +59,12 @@ class RangeFiles:
             f.write(f"{index} {drawn}{' scouting' if scouting else ''}")
         os.replace(tmp, self.progress_file)  # never a half-written file for the node to read
 
-    def _read(self) -> tuple[int | None, bool]:
+    def _read(self) -> End | None:
         try:
             with open(self.stop_file or "") as f:
-                words = f.read().split()
+                return parse_end(f.read(), self.stop_file or "")
         except FileNotFoundError:
-            return None, False
-        if not words or not words[0].lstrip("-").isdigit():
-            return None, False
-        return int(words[0]), "final" in words[1:]
+            return None
 
     def stop_before(self, index: int) -> bool:
         """Whether play ``index`` is past the end; at a tentative end, waits for the node."""
@@ -47,9 +72,14 @@ class RangeFiles:
             return False
         deadline = monotonic() + DECISION_SECONDS
         while True:
-            end, final = self._read()
-            if end is None or index <= end:
+            end = self._read()
+            if end is None or index <= end.play:
                 return False
-            if final or monotonic() > deadline:
+            if end.final or monotonic() > deadline:
                 return True
             sleep(0.005)
+
+    def tail(self, index: int) -> int | None:
+        """The frames of play ``index`` to draw before the render ends, when the end is a tail in it."""
+        end = self._read() if self.stop_file else None
+        return end.tail if end is not None and end.play == index else None

@@ -10,10 +10,11 @@ from typing import Any
 
 from .errors import BadRequest
 from .fast_forward import NeedExactPlan, Shortcut
-from .frame_slice import Window
+from .frame_slice import Window, Windows
 from .plan_check import check_expected
 from .protocol import CacheFile, RenderRequest
 from .range_files import RangeFiles
+from .records import PlayRecord
 from .runner import SceneRun, run_scene
 from .scout import Scout
 
@@ -30,10 +31,6 @@ def render(req: RenderRequest) -> dict[str, Any]:
     os.makedirs(req.plan.media_dir, exist_ok=True)
     install_cache_files(req.plan.media_dir, req.cache_files)
 
-    window = (
-        Window(req.first, req.slice.first, req.slice.end, req.slice.play_frames, req.slice.file) if req.slice else None
-    )
-
     def scene_pass(shortcut: Shortcut, scout: Scout | None) -> SceneRun:
         return run_scene(
             req.plan,
@@ -44,7 +41,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
             range_files=RangeFiles(req.stop_file, req.progress_file),
             scout=scout,
             skip=req.skip,
-            window=window,
+            windows=Windows(_head(req), req.tail_file, req.plan.options.is_video),
         )
 
     scout = Scout(req.start_file, req.plan_file) if req.start_file else None
@@ -55,70 +52,85 @@ def render(req: RenderRequest) -> dict[str, Any]:
         assert scout is not None  # only a planning scout takes the skip path for every play
         scout.drop_all()
         run = scene_pass("pure", Scout(scout.start_file, scout.plan_file))
+    return _result(req, run)
+
+
+def _head(req: RenderRequest) -> Window | None:
+    s = req.slice
+    return Window(req.first, s.first, s.end, s.play_frames, s.file) if s else None
+
+
+def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
+    """What the render drew: whole plays, and the windows of the plays it shares with other nodes
+    (a head slice on its first play, a tail on its last), each checked complete."""
     tap = run.tap
-    if window is not None:
-        return _slice_result(window, run)
-    last = req.last if req.last >= 0 else len(tap.plays) - 1
+    head, tail = tap.windows.head, tap.windows.tail
+    windows = [w for w in (head, tail) if w is not None]
+    for w in windows:
+        w.check()
+    # where the render ended inside a play: a tail, or a slice short of its play's end
+    inside = tail if tail is not None else head if head is not None and not head.last else None
+    last = inside.play - 1 if inside else req.last if req.last >= 0 else len(tap.plays) - 1
     check_expected(req.expect, tap.plays, last)
-    writer = run.scene.renderer.file_writer
     # a scout's segment starts where its node told it to (tap.fast_until, set on waking)
     first_play = int(tap.fast_until) if req.start_file else req.first
-    segment = [p for p in tap.plays if first_play <= p.index <= last]
-    if not segment and tap.plays:
+    # whole plays: a head slice's play, which goes on after the slice, is not one
+    whole = [p for p in tap.plays if first_play <= p.index <= last and (head is None or p.index != head.play)]
+    if not whole and not windows and tap.plays:
         raise BadRequest(f"scene has {len(tap.plays)} plays; play {first_play} does not exist")
-    # a scene without plays (a still, see still.py) renders nothing here
-    first_frame = segment[0].frame_start if segment else 0
-    first_image = segment[0].image_start if segment else 0
+    video = req.plan.options.is_video
     result: dict[str, Any] = {
         "partials": [],
         "frames": [],
-        "plays": len(segment),
-        "lastPlay": segment[-1].index if segment else -1,
-        # stopped at the start of play lastPlay + 1: the scene has it (a lead checks it is planned)
-        "stopped": tap.stopped,
+        # a scene without plays (a still, see still.py) renders nothing here
+        "firstFrame": _first_frame(tap.plays, whole, head, tail, video),
+        "plays": len(whole) + len(windows),
+        "lastPlay": max([p.index for p in whole] + [w.play for w in windows], default=-1),
+        # stopped at the start of play lastPlay + 1: the scene has it (a lead checks it is planned);
+        # a tail stopped inside its play, which goes on
+        "stopped": tap.stopped or tail is not None,
         "shortcuts": tap.shortcuts,
+        "slice": _drawn(head) if head is not None and head.file is not None else None,
+        "tail": {"play": tail.play, **_drawn(tail)} if tail is not None else None,
     }
-    if req.last == -1 and first_play == 0 and not tap.stopped:
+    if req.last == -1 and first_play == 0 and not tap.stopped and not windows:
         # Every play was drawn: this run is also the scene's exact plan (a lone worker needs no other).
         result["plan"] = run.describe(True, Path(req.plan.media_dir))
-    if req.plan.options.is_video:
+    if video:
         result["partials"] = [
             # seconds: what drawing it took (its code, animations, frames, encoding): remembered costs
             {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.code_seconds + p.seconds}
-            for p in segment
+            for p in whole
             if p.partial is not None
         ]
-        result["firstFrame"] = first_frame
     else:
-        plan = writer.output_plan
+        path = run.scene.renderer.file_writer.output_plan.image_frame_path
         # a skipped play's frames were only counted (they are served or drawn in slices elsewhere)
-        skipped = {i for p in segment if p.index in req.skip for i in range(p.image_start, p.image_start + p.images)}
-        result["frames"] = [
-            {"index": i, "path": str(plan.image_frame_path(i))}
-            for i in range(first_image, writer.frame_count)
-            if i not in skipped
-        ]
-        result["firstFrame"] = first_image
+        drawn = (i for p in whole if p.index not in req.skip for i in range(p.image_start, p.image_start + p.images))
+        images = [*(head.images if head else ()), *drawn, *(tail.images if tail else ())]
+        result["frames"] = [{"index": i, "path": str(path(i))} for i in images]
     return result
 
 
-def _slice_result(window: Window, run: SceneRun) -> dict[str, Any]:
-    """What a slice drew: its frames (a slice file, or png frames) and its last frame as a poster."""
-    window.check()
-    writer = run.scene.renderer.file_writer
+def _first_frame(plays: list[PlayRecord], whole: list[PlayRecord], head: Window | None, tail: Window | None, video: bool) -> int:
+    """The global number (video frame, png image) of the render's first frame."""
+
+    def start(index: int) -> int:  # of play `index`: what the plays before it count
+        return sum(p.frames if video else p.images for p in plays if p.index < index)
+
+    if head is not None:
+        return start(head.play) + head.first
+    if whole:
+        return whole[0].frame_start if video else whole[0].image_start
+    return start(tail.play) if tail is not None else 0
+
+
+def _drawn(window: Window) -> dict[str, Any]:
+    """A window's frames: its file (video), how many, and its last frame as a poster next to the file."""
     poster = None
     if window.file is not None and window.poster is not None:
         from PIL import Image
 
         poster = f"{window.file}.png"
         Image.fromarray(window.poster).save(poster)
-    return {
-        "partials": [],
-        "frames": [{"index": i, "path": str(writer.output_plan.image_frame_path(i))} for i in window.images],
-        "firstFrame": window.images[0] if window.images else window.first,
-        "slice": {"path": window.file, "frames": window.drawn, "poster": poster} if window.file else None,
-        "plays": 1,
-        "lastPlay": window.play,
-        "stopped": run.tap.stopped,
-        "shortcuts": run.tap.shortcuts,
-    }
+    return {"path": window.file, "frames": window.drawn, "poster": poster}

@@ -11,7 +11,7 @@ from .config_setup import apply_config
 from .describe import describe
 from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
-from .frame_slice import Window
+from .frame_slice import Windows
 from .key_tap import KeyTap
 from .protocol import PlanRequest
 from .range_files import RangeFiles
@@ -60,13 +60,13 @@ def run_scene(
     range_files: RangeFiles | None = None,
     scout: Scout | None = None,
     skip: frozenset[int] = frozenset(),
-    window: Window | None = None,
+    windows: Windows | None = None,
 ) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
     ``upto`` >= 0 stops the scene at the start of play ``upto + 1`` through manim's
     own upto_animation_number (EndSceneEarlyException). ``shortcut``, ``expect`` and
-    ``skip`` (plays fast-forwarded wherever they are) and ``window`` (a slice of one play): see
+    ``skip`` (plays fast-forwarded wherever they are) and ``windows`` (slices of plays): see
     SceneTap.
     """
     from manim import config
@@ -76,7 +76,7 @@ def run_scene(
     config.upto_animation_number = upto
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip, window=window)
+        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip, windows=windows or Windows())
         tap.install()
         keys = KeyTap(scene, tap, active=req.keyed, serve=req.serve, budget=req.draw_frames)
         keys.install()

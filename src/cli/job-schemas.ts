@@ -28,6 +28,8 @@ export const jobDetailSchema = z.object({
           plays: z.tuple([z.number(), z.number()]),
           slice: z.tuple([z.number(), z.number()]).nullable().default(null),
           encodes: z.boolean().default(false),
+          head: z.number().nullable().default(null),
+          tail: z.number().nullable().default(null),
           frames: z.number(),
           framesDone: z.number(),
           state: z.string(),

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { JobDetailView } from './job-schemas.ts';
+import { segmentLabel } from '../web/format.ts';
 
 type Segment = JobDetailView['scenes'][number]['segments'][number];
 
@@ -87,7 +88,7 @@ export class JobProgress {
   private showLanes(running: (Segment & { scene: string })[]): void {
     // a lead or a scout has no end (or start) until the scene's plan cuts it
     const what = (s: Segment & { scene: string }) =>
-      s.plays[0] < 0 ? `${s.scene} planning` : s.encodes ? `${s.scene} play ${s.plays[0]} encoding` : s.slice ? `${s.scene} play ${s.plays[0]} frames ${s.slice[0]}-${s.slice[1] - 1}` : `${s.scene} plays ${s.plays[0]}-${s.plays[1] < 0 ? '…' : s.plays[1]}`;
+      s.plays[0] < 0 ? `${s.scene} planning` : `${s.scene} ${segmentLabel(s)}`;
     const width = Math.max(...running.map((s) => (s.node ?? '?').length));
     const whatWidth = Math.max(...running.map((s) => what(s).length));
     const live = new Set<string>();

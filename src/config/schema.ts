@@ -93,6 +93,9 @@ export const configSchema = z.strictObject({
       /** Draw a play that alone would bound a scene's wall time in slices of its frames on
        *  several slots (src/cutting/slice.ts). */
       slices: z.boolean().default(true),
+      /** Move the boundary between two slots' shares into a play when that shortens the wall time:
+       *  one draws the play's first frames and encodes it, the other its last (src/cutting/boundary.ts). */
+      insidePlays: z.boolean().default(true),
       /** Slice every play longer than this many frames into slices of about as many, as a farm's
        *  frames per task; 0: only plays the cutter finds bound the wall time. */
       sliceFrames: z.number().int().min(0).default(0),

@@ -74,3 +74,18 @@ export function sliceCost(play: Play, pixels: number, a: number, b: number, vide
   const draw = video && play.drawSeconds > 0 ? play.drawSeconds * 1e6 + pixels * US.slicePixel : drawCost(play, pixels);
   return startCost(play) + (play.pure ? 0 : a * step) + (b - a) * (draw + step);
 }
+
+/** Microseconds per pixel the encoder spends on a sliced play's frame: unpacking it (already in
+ *  the encoder's pixel format) and encoding it into the play's partial movie file. Measured at
+ *  720p on one core: 2 + 17 ms a frame of the Benchmark scene, 2 + 34 ms of bench_play.py's 200
+ *  moving shapes; nearer the second, since a play long and costly enough to slice is dense, and the
+ *  slices' sizes hang on it (too cheap an encoder waits for a first slice too large). */
+const ENCODE_PIXEL = 0.033;
+/** Microseconds per pixel the encoder spends unpacking a frame beside encoding it (4.6 ms at 720p). */
+const UNPACK_PIXEL = 0.005;
+
+/** Estimated microseconds the encoder of a play drawn in slices spends on each of its frames. */
+export function sliceEncodeCost(play: Play, pixels: number): number {
+  // the planning pass timed its drawn frame encoded: what this play's frames cost the encoder
+  return play.encodeSeconds > 0 ? play.encodeSeconds * 1e6 + pixels * UNPACK_PIXEL : pixels * ENCODE_PIXEL;
+}

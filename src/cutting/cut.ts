@@ -1,5 +1,6 @@
 import { drawnElsewhere, type Play, type SegmentCut } from '../model/plan.ts';
 import { fastForwardCost, playCost } from './cost.ts';
+import { cutInsidePlays, shareCost as piecesCost, type Share } from './boundary.ts';
 
 export interface CutOptions {
   workers: number;
@@ -11,6 +12,11 @@ export interface CutOptions {
   setupSeconds: number;
   /** Most plays in one cut (a render farm's chunk size); 0 = no limit. */
   maxPlays?: number;
+  /** Move the boundary between two workers' shares into a play where that shortens the wall time
+   *  (cutting/boundary.ts). */
+  insidePlays?: boolean;
+  /** The output is a video: a play cut between two shares is encoded by the earlier one. */
+  video?: boolean;
 }
 
 export interface CutContext {
@@ -57,6 +63,8 @@ export interface Cut {
   /** In the order the scouts were given; undefined for a scout the scene has no share for. */
   scouts: (SegmentCut | undefined)[];
   queued: SegmentCut[];
+  /** Plays cut between two shares (drawn in two pieces, see cutting/boundary.ts). */
+  inside: number[];
 }
 
 /**
@@ -71,7 +79,7 @@ export interface Cut {
  */
 export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: CutContext = {}): Cut {
   const scoutsIn = ctx.scouts ?? [];
-  if (!plays.length) return { scouts: scoutsIn.map(() => undefined), queued: [] };
+  if (!plays.length) return { scouts: scoutsIn.map(() => undefined), queued: [], inside: [] };
   const n = plays.length;
   const ffPrefix = [(ctx.before ?? []).reduce((t, p) => t + fastForwardCost(p, pixels), 0)];
   for (const p of plays) ffPrefix.push(ffPrefix.at(-1)! + fastForwardCost(p, pixels));
@@ -110,24 +118,34 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
     // More shares only for a clearly shorter wall time: each one is a start more of work.
     if (!best || wall < Math.min(best.wall * 0.98, best.wall - setup / 2)) best = { shares, wall };
   }
-  const shares = best!.shares;
+  const pieces = { pixels, video: opts.video ?? true };
+  const costs = { start, draw };
+  const shares: Share[] = opts.insidePlays && opts.workers > 1
+    ? cutInsidePlays(plays, best!.shares, costs, { ...pieces, workers: opts.workers, minFrames: opts.minFrames, setup, startsInside: (k) => !scouts[k - firstScout], drawing: ctx.lead ? at : -1 })
+    : best!.shares.map(([a, b]) => ({ a, b }));
 
   // A segment worth taking from the back of another share outweighs the set-up of whoever takes it.
   const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
   const smallest = Math.max(minChunk, 2 * setup);
   const maxPlays = opts.maxPlays || Infinity;
-  const ranked = shares.map(([a, b], k) => ({ k, cost: shareCost(a, b, k) })).sort((x, y) => y.cost - x.cost);
+  const ranked = shares.map((s, k) => ({ k, cost: piecesCost(plays, s, k, costs, pieces) })).sort((x, y) => y.cost - x.cost);
   const rank = new Map(ranked.map((r, i) => [r.k, i]));
-  const cut: Cut = { scouts: scoutsIn.map(() => undefined), queued: [] };
-  for (const [k, [a, b]] of shares.entries()) {
+  const cut: Cut = { scouts: scoutsIn.map(() => undefined), queued: [], inside: shares.flatMap((s) => (s.tail === undefined ? [] : [plays[s.b]!.index])) };
+  for (const [k, share] of shares.entries()) {
+    const { a, b } = share;
     const parts = Math.max(1, Math.min(perWorker, Math.floor(draw(a, b) / smallest)));
     const chunks = split(a, b, parts, draw, maxPlays, counted);
     for (const [c, [x, y]] of chunks.entries()) {
+      // the share's first chunk starts where it does, its last ends where it does
+      const chunk: Share = { a: x, b: y, head: c === 0 ? share.head : undefined, tail: c === chunks.length - 1 ? share.tail : undefined };
+      const frames = plays.slice(x, y + 1).reduce((t, p) => t + p.frames, 0) - (chunk.head ?? 0) - (chunk.tail === undefined ? 0 : plays[y]!.frames - chunk.tail);
       const segment: SegmentCut = {
         fromPlay: plays[x]!.index,
         toPlay: plays[y]!.index,
-        frames: plays.slice(x, y + 1).reduce((t, p) => t + p.frames, 0),
-        cost: ((c === 0 ? start(x, k) : 0) + draw(x, y)) / 1e6,
+        ...(chunk.head === undefined ? {} : { fromFrame: chunk.head }),
+        ...(chunk.tail === undefined ? {} : { toFrame: chunk.tail }),
+        frames,
+        cost: (piecesCost(plays, chunk, k, costs, pieces) - (c === 0 ? 0 : start(x, k))) / 1e6,
         // Longest share first; then back segments, the last of each share first.
         priority: c === 0 ? rank.get(k)! : 100 + (chunks.length - 1 - c) * shares.length + rank.get(k)!,
       };

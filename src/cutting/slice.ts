@@ -1,5 +1,5 @@
 import { drawnElsewhere, type Play, type SegmentCut } from '../model/plan.ts';
-import { fastForwardCost, playCost, sliceCost } from './cost.ts';
+import { fastForwardCost, playCost, sliceCost, sliceEncodeCost } from './cost.ts';
 
 export interface SliceOptions {
   workers: number;
@@ -20,15 +20,6 @@ export interface Sliced {
    *  they are the scene's critical path. */
   slices: SegmentCut[];
 }
-
-/** Microseconds per pixel the encoder spends on a sliced play's frame: unpacking it (already in
- *  the encoder's pixel format) and encoding it into the play's partial movie file. Measured at
- *  720p on one core: 2 + 17 ms a frame of the Benchmark scene, 2 + 34 ms of bench_play.py's 200
- *  moving shapes; nearer the second, since a play long and costly enough to slice is dense, and the
- *  slices' sizes hang on it (too cheap an encoder waits for a first slice too large). */
-const ENCODE_PIXEL = 0.033;
-/** Microseconds per pixel the encoder spends unpacking a frame beside encoding it (4.6 ms at 720p). */
-const UNPACK_PIXEL = 0.005;
 
 /** Slicing must promise at most this fraction of the wall time with the play whole: on two local
  *  workers a play sliced for a promised 4 % came out 40 % slower (encoding the play after its
@@ -159,8 +150,7 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     if ((lead && p.index < lead.play + (leads ? 0 : 1)) || p.skipped || p.frozen || drawnElsewhere(p) || p.frames < 2 * opts.minFrames) return p;
     const start = setup + ff.get(p.index)!;
     const cost = (a: number, b: number) => start + sliceCost(p, pixels, a, b, opts.video);
-    // the planning pass timed its drawn frame encoded: what this play's frames cost the encoder
-    const encodeFrame = p.encodeSeconds > 0 ? p.encodeSeconds * 1e6 + pixels * UNPACK_PIXEL : pixels * ENCODE_PIXEL;
+    const encodeFrame = sliceEncodeCost(p, pixels);
     const chunk = opts.sliceFrames ?? 0;
     if (chunk > 0) return p.frames > chunk ? slice(p, evenBounds(p.frames, Math.ceil(p.frames / chunk)), cost, encodeFrame) : p;
     const drawn = playCost(p, pixels);
@@ -216,7 +206,11 @@ export function endBeforeSlices(share: SegmentCut, plays: Play[], queued: Segmen
   const first = inShare.find((p) => p.sliced);
   if (!first) return share;
   const frames = (from: number, to: number) => inShare.filter((p) => p.index >= from && p.index <= to).reduce((n, p) => n + p.frames, 0);
-  const part = (fromPlay: number, toPlay: number): SegmentCut => ({ ...share, fromPlay, toPlay, frames: frames(fromPlay, toPlay), cost: (share.cost * frames(fromPlay, toPlay)) / Math.max(1, share.frames) });
+  const part = (fromPlay: number, toPlay: number): SegmentCut => {
+    // only the part that ends where the share does ends inside a play with it (boundary.ts)
+    const { toFrame, ...rest } = share;
+    return { ...rest, ...(toPlay === share.toPlay && toFrame !== undefined ? { toFrame } : {}), fromPlay, toPlay, frames: frames(fromPlay, toPlay), cost: (share.cost * frames(fromPlay, toPlay)) / Math.max(1, share.frames) };
+  };
   if (first.index < share.toPlay) queued.push(part(first.index + 1, share.toPlay));
   return first.index > share.fromPlay ? part(share.fromPlay, first.index - 1) : undefined;
 }

@@ -19,6 +19,9 @@ export const renderResultSchema = z.object({
   plan: planSchema.optional(),
   /** A slice of a video's play: its frames, losslessly, for the stitch to encode, and its last frame. */
   slice: z.object({ path: z.string(), frames: z.number().int(), poster: z.string().nullable() }).nullable().default(null),
+  /** The first frames of the play it ended inside (told by its stop file): losslessly for a video
+   *  (null path for PNG frames, which are in `frames`), and its last frame. */
+  tail: z.object({ play: z.number().int(), path: z.string().nullable(), frames: z.number().int(), poster: z.string().nullable() }).nullable().default(null),
 });
 export type RenderResult = z.infer<typeof renderResultSchema>;
 

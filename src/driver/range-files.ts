@@ -9,7 +9,8 @@ async function replace(path: string, text: string): Promise<void> {
 /**
  * The node's side of the files through which a running render and its node agree on where it ends
  * (driver/nn_driver/range_files.py): the render writes the play it is at, the node writes the last
- * play to draw, "N" while it may still move it on, "N final" when it will not.
+ * play to draw, "N" while it may still move it on, "N final" when it will not, and "N final tail K"
+ * when the render draws only the frames of play N before frame K (cutting/boundary.ts).
  */
 export class RangeFiles {
   constructor(
@@ -19,8 +20,8 @@ export class RangeFiles {
     readonly startFile: string,
   ) {}
 
-  async setEnd(end: number, final: boolean): Promise<void> {
-    await replace(this.stopFile, final ? `${end} final` : String(end));
+  async setEnd(end: number, final: boolean, tail?: number): Promise<void> {
+    await replace(this.stopFile, tail !== undefined ? `${end} final tail ${tail}` : final ? `${end} final` : String(end));
   }
 
   async setStart(start: number): Promise<void> {

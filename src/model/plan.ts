@@ -76,7 +76,8 @@ export type ScenePlan = z.infer<typeof planSchema>;
 export interface SegmentCut {
   fromPlay: number;
   toPlay: number;
-  /** A slice of play fromPlay (= toPlay): its frames fromFrame..toFrame-1. */
+  /** It starts at this frame of play fromPlay, and ends before this frame of play toPlay (see
+   *  segmentPieces): a slice of one play, or a share cut inside the plays at its ends. */
   fromFrame?: number;
   toFrame?: number;
   /** Encodes play fromPlay's partial movie file from its slices as they land (it draws nothing). */
@@ -87,4 +88,15 @@ export interface SegmentCut {
   cost: number;
   /** Queue order, lowest first: each worker's first segment, then the others from the back. */
   priority: number;
+}
+
+/** Where a segment starts and ends inside plays. Both frames on one play: a slice of it (its
+ *  frames fromFrame..toFrame-1, encoded by the play's encoder segment). Otherwise `head`: it starts
+ *  at that frame of fromPlay, the play's last frames; `tail`: it draws the frames of toPlay before
+ *  that one, then encodes the play (cutting/boundary.ts). */
+export function segmentPieces(seg: { fromPlay: number; toPlay: number; fromFrame?: number | null; toFrame?: number | null; encodes?: boolean }): { slice?: [number, number]; head?: number; tail?: number } {
+  const { fromFrame, toFrame } = seg;
+  if (seg.encodes) return {};
+  if (fromFrame != null && toFrame != null && seg.fromPlay === seg.toPlay) return { slice: [fromFrame, toFrame] };
+  return { ...(fromFrame != null ? { head: fromFrame } : {}), ...(toFrame != null ? { tail: toFrame } : {}) };
 }

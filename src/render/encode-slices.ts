@@ -17,19 +17,26 @@ export type Encoded = z.infer<typeof encodedSchema>;
 /** The encoder gave its slot up: no slot was free to draw the slice it waits for. */
 export class EncoderYielded extends Error {}
 
+/** A share that drew the first frames of its last play (its tail) leaves encoding the play to an
+ *  encoder segment: a piece it would wait for is not being drawn. */
+export class EncoderHandedOff extends Error {}
+
 /**
  * An encoder segment: the partial movie file of a play drawn in slices, encoded by the driver from
  * the slices' frames in frame order. Each slice is fetched as it lands in the store and moved into
  * place whole; the driver encodes it while later slices are still drawn (nn_driver/encode_play.py).
  * The encoder holds a render slot while it waits: when the slice it waits for stays queued with no
  * slice of the play drawing (every slot taken, by encoders among others), it goes back to the
- * queue for a while, so that slot draws it.
+ * queue for a while, so that slot draws it. A share that drew its last play's first frames
+ * (`tail`: their file) encodes that play the same way, and hands it off at once to an encoder
+ * segment when a piece it needs is not being drawn (EncoderHandedOff).
  */
-export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: SegmentWithJob, request: { cwd: string; work: string }, signal: AbortSignal, drop: AbortController): Promise<Encoded> {
+export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: SegmentWithJob, request: { cwd: string; work: string }, signal: AbortSignal, drop: AbortController, tail?: { play: number; path: string }): Promise<Encoded> {
   const { db } = env.database;
-  const play = seg.fromPlay;
+  const play = tail?.play ?? seg.fromPlay;
   const slices = await playSlices(db, scene.id, play);
-  const paths = slices.map((_, k) => join(request.work, 'slices', `${k}.bin`));
+  const drewIt = (s: { id: string }) => tail !== undefined && s.id === seg.id;
+  const paths = slices.map((s, k) => (drewIt(s) ? tail!.path : join(request.work, 'slices', `${k}.bin`)));
   const stop = new AbortController();
   const both = AbortSignal.any([signal, drop.signal, stop.signal]);
   const encoding = env.driver.call(
@@ -39,18 +46,24 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
     both,
   );
   let yielded = false;
+  let handedOff = false;
   const follow = async () => {
     for (const [k, slice] of slices.entries()) {
+      if (drewIt(slice)) continue;
       let undrawn = 0;
       for (;;) {
         if (both.aborted) return;
         const now = await playSlices(db, scene.id, play);
-        const state = now.find((s) => s.fromFrame === slice.fromFrame)?.state;
+        const state = now.find((s) => s.id === slice.id)?.state;
         if (state === 'done') break;
         const own = await segmentRange(db, seg.id);
         // cancelled, replanned, or taken back from this node (presumed dead) and given to another
         if (own?.state !== 'running' || own.nodeId !== env.nodeId) return drop.abort();
-        const waiting = state === 'queued' && !now.some((s) => s.state === 'running');
+        const waiting = state === 'queued' && !now.some((s) => s.state === 'running' && !drewIt(s));
+        if (tail !== undefined && state === 'queued') {
+          handedOff = true;
+          return stop.abort();
+        }
         undrawn = waiting ? undrawn + LOOK_MS : 0;
         if (undrawn >= UNDRAWN_MS) {
           yielded = await yieldSegment(db, env.queue, seg.id, env.nodeId, new Date(Date.now() + UNDRAWN_MS));
@@ -69,6 +82,7 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
     return await encoding;
   } catch (err) {
     if (yielded) throw new EncoderYielded(`play ${play}: no slot was free to draw the slice it waits for`);
+    if (handedOff) throw new EncoderHandedOff(`play ${play}: a piece of it is not being drawn; an encoder segment encodes it`);
     throw err;
   } finally {
     stop.abort();

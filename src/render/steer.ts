@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import type { FunctionEnv } from '../function/define.ts';
-import { planSchema } from '../model/plan.ts';
+import { planSchema, segmentPieces } from '../model/plan.ts';
 import type { RangeFiles } from '../driver/range-files.ts';
 import { recordPlan } from '../store/plans.ts';
 import { OPEN_END, UNKNOWN_START } from '../store/segments/range.ts';
@@ -20,7 +20,7 @@ export interface Steering {
   jobId: string;
   segmentId: string;
   files: RangeFiles;
-  seg: { fromPlay: number; toPlay: number };
+  seg: { fromPlay: number; toPlay: number; fromFrame: number | null; toFrame: number | null; encodes: boolean };
   drop: AbortController;
   /** A planning scout's plan file, and the scene it plans. */
   planning?: { file: string; mediaDir: string; sceneId: string; name: string };
@@ -37,6 +37,8 @@ export interface Steering {
 export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, drop, planning }: Steering): () => void {
   const { db } = env.database;
   let end = seg.toPlay;
+  // it ends inside its last play: the render draws that play's frames before this one (boundary.ts)
+  let tail = segmentPieces(seg).tail;
   let started = seg.fromPlay !== UNKNOWN_START;
   let final = false;
   let check = end === OPEN_END;
@@ -65,6 +67,12 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay);
       started = row.fromPlay !== UNKNOWN_START;
       if (row.toPlay !== OPEN_END) end = row.toPlay;
+      tail = segmentPieces(row).tail;
+    }
+    // An end inside a play is final, and the render must know it before it starts that play.
+    if (tail !== undefined && !final && end !== OPEN_END) {
+      final = true;
+      await files.setEnd(end, true, tail);
     }
     const at = await files.progress();
     if (!at) return;
@@ -73,10 +81,11 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       await recordProgress(db, segmentId, env.nodeId, at.play, at.frames);
     }
     if (end === OPEN_END || final || at.scouting || at.play < end) return;
-    const next = env.config.segments.rebalance ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;
-    final = next === null;
-    end = next ?? end;
-    await files.setEnd(end, final);
+    const next = env.config.segments.rebalance && tail === undefined ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;
+    final = next === null || next.tail !== undefined;
+    end = next?.toPlay ?? end;
+    tail = next ? next.tail : tail;
+    await files.setEnd(end, final, tail);
   };
   // One tick at a time; what asks meanwhile gets one more tick after it, so no change is missed.
   let ticking: Promise<void> | undefined;

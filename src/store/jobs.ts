@@ -6,6 +6,7 @@ import type { Queue } from '../queue/queue.ts';
 import type { JobRequest } from '../model/job-request.ts';
 import type { RenderOptions } from '../model/render-options.ts';
 import { TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES } from '../model/states.ts';
+import { segmentPieces } from '../model/plan.ts';
 import { putBundle } from './bundles.ts';
 import { appendEvent, hasEvent } from './events.ts';
 import { outputUrl } from '../lib/output-url.ts';
@@ -105,7 +106,11 @@ export async function getJobDetail(db: Db, id: string) {
           id: seg.id,
           plays: [seg.fromPlay, seg.toPlay] as [number, number],
           /** A slice of one play: its frames [from, to) of the play. */
-          slice: seg.fromFrame !== null && seg.toFrame !== null ? ([seg.fromFrame, seg.toFrame] as [number, number]) : null,
+          slice: segmentPieces(seg).slice ?? null,
+          /** It starts at this frame of its first play (the previous share drew the frames before it). */
+          head: segmentPieces(seg).head ?? null,
+          /** It ends before this frame of its last play, and encodes that play. */
+          tail: segmentPieces(seg).tail ?? null,
           /** Encodes its sliced play's partial movie file from the slices as they land. */
           encodes: seg.encodes,
           cost: seg.cost,

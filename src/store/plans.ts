@@ -89,9 +89,12 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       const play = s.atPlay ?? 0;
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
+    const video = job.options.format !== 'png-sequence';
     const cuts = plan.plays.some(isServed)
-      ? cutUncached(plan.plays, rest, pixels, { ...cut, workers })
-      : cutScene(rest, pixels, { ...cut, workers }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
+      ? cutUncached(plan.plays, rest, pixels, { ...cut, workers, video })
+      : cutScene(rest, pixels, { ...cut, workers, video }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
+    // a play cut between two shares is drawn in two pieces: no whole-play segment draws it
+    plan.plays = plan.plays.map((p) => (cuts.inside.includes(p.index) ? { ...p, sliced: 2 } : p));
     if (cuts.lead) {
       cuts.lead = endBeforeSlices(cuts.lead, rest, cuts.queued);
       // a lead whose first play is sliced keeps nothing: it makes way (its render stops at its next check)
@@ -122,7 +125,7 @@ function leadAt(lead: { fromPlay: number; atPlay: number | null; framesDone: num
  */
 function cutUncached(all: Play[], rest: Play[], pixels: number, opts: CutOptions): Cut {
   const missing = rest.filter((p) => !drawnElsewhere(p) && !p.skipped);
-  if (!missing.length) return { scouts: [], queued: [] };
+  if (!missing.length) return { scouts: [], queued: [], inside: [] };
   const [first, last] = [missing[0]!.index, missing.at(-1)!.index];
   const span = rest.filter((p) => p.index >= first && p.index <= last);
   return cutScene(span, pixels, opts, { before: all.filter((p) => p.index < first) });

@@ -23,10 +23,28 @@ export function bytes(n: number): string {
 /** A segment's plays as "2–5"; a scout's start is unknown ("?") and an open end runs on ("…"). */
 export const playsLabel = ([from, to]: [number, number]) => `${from < 0 ? '?' : from}–${to < 0 ? '…' : to}`;
 
-/** What a segment renders: "plays 2–5", a slice of a play: "play 7, frames 0–59", or the encoder
- *  of a sliced play: "play 7, encoding". */
-export const segmentLabel = (plays: [number, number], slice?: [number, number] | null, encodes = false) =>
-  encodes ? `play ${plays[0]}, encoding` : slice ? `play ${plays[0]}, frames ${slice[0]}–${slice[1] - 1}` : `plays ${playsLabel(plays)}`;
+/** What a segment renders, as the API describes it (store/jobs.ts). */
+export interface SegmentShape {
+  plays: [number, number];
+  slice?: [number, number] | null;
+  encodes?: boolean;
+  head?: number | null;
+  tail?: number | null;
+}
+
+/** What a segment renders: "plays 2–5"; a slice of a play: "play 7, frames 0–59"; the encoder of a
+ *  sliced play: "play 7, encoding"; a share cut inside the plays at its ends: "play 7 from frame 60,
+ *  plays 8–9" and "plays 2–6, play 7 to frame 59". */
+export function segmentLabel({ plays: [from, to], slice, encodes, head, tail }: SegmentShape): string {
+  if (encodes) return `play ${from}, encoding`;
+  if (slice) return `play ${from}, frames ${slice[0]}–${slice[1] - 1}`;
+  const [first, last] = [head != null ? from + 1 : from, tail != null ? to - 1 : to];
+  return [
+    ...(head != null ? [`play ${from} from frame ${head}`] : []),
+    ...(last >= first || last < 0 ? [`plays ${playsLabel([first, last])}`] : []),
+    ...(tail != null ? [`play ${to} to frame ${tail - 1}`] : []),
+  ].join(', ');
+}
 
 /** Percent of `done` over `total`, 0 when nothing is planned yet. */
 export const percent = (done: number, total: number) => (total > 0 ? Math.min(100, Math.round((100 * done) / total)) : 0);

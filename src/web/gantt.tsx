@@ -8,7 +8,7 @@ const time = (d: Date | string | null) => (d ? new Date(d).getTime() : undefined
 
 function describe(s: Segment): string {
   const took = s.renderMs !== null ? `, ${duration(s.renderMs)}` : '';
-  return `${segmentLabel(s.plays, s.slice, s.encodes)}: ${s.state}, ${s.framesDone}/${s.frames} frames${took}${s.node ? ` on ${s.node}` : ''}`;
+  return `${segmentLabel(s)}: ${s.state}, ${s.framesDone}/${s.frames} frames${took}${s.node ? ` on ${s.node}` : ''}`;
 }
 
 /** Runs of consecutive plays served from the play cache, as [first, last] pairs. */
@@ -70,7 +70,7 @@ export function Gantt({ scene, now }: { scene: Scene; now: number }) {
         <div class="lane">
           <span class="lane-name faint">waiting</span>
           <ol class="lane-bars waiting">
-            {waiting.map((s) => <li class="chip" title={describe(s)}>{segmentLabel(s.plays, s.slice, s.encodes)}</li>)}
+            {waiting.map((s) => <li class="chip" title={describe(s)}>{segmentLabel(s)}</li>)}
           </ol>
         </div>
       ) : ''}

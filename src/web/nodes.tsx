@@ -1,6 +1,7 @@
 import type { listedNodes } from '../store/nodes.ts';
 import type { RunningSegment } from '../store/overview.ts';
 import { age, segmentLabel } from './format.ts';
+import { segmentPieces } from '../model/plan.ts';
 
 type NodeRow = Awaited<ReturnType<typeof listedNodes>>[number];
 interface Work {
@@ -28,7 +29,7 @@ function Current({ node, running }: { node: NodeRow; running: Map<string, Runnin
         return (
           <li>
             <a href={`/?job=${seg.jobId}`} data-job={seg.jobId}>{seg.scene}</a> segment {seg.position + 1}
-            <span class="muted"> · {segmentLabel([seg.fromPlay, seg.toPlay], seg.fromFrame !== null && seg.toFrame !== null ? [seg.fromFrame, seg.toFrame] : null)} · {seg.frames ? `${seg.framesDone}/${seg.frames}` : seg.framesDone} frames</span>
+            <span class="muted"> · {segmentLabel({ plays: [seg.fromPlay, seg.toPlay], ...segmentPieces(seg) })} · {seg.frames ? `${seg.framesDone}/${seg.frames}` : seg.framesDone} frames</span>
           </li>
         );
       })}

@@ -46,7 +46,7 @@ export async function claimSegment(db: Tx, queue: Queue, { seg, scene, job }: Se
  *  slot should take a queued one. */
 export async function sceneProgress(db: Db, sceneId: string) {
   return db
-    .select({ toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online' and ${segments.fromFrame} is null, false)` })
+    .select({ toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online' and ${segments.toFrame} is null, false)` })
     .from(segments)
     .leftJoin(nodes, eq(nodes.id, segments.nodeId))
     .where(eq(segments.sceneId, sceneId));

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/tx.ts';
 import { segments } from '../../db/schema.ts';
 import type { EnqueueOptions, Queue } from '../../queue/queue.ts';
@@ -64,4 +64,10 @@ export async function createCutSegments(tx: Tx, queue: Queue, jobId: string, sce
         .returning({ id: segments.id })
     : [];
   for (const [i, seg] of rows.entries()) await enqueueSegment(tx, queue, seg.id, { priority: cuts[i]!.priority });
+}
+
+/** The position a segment added to a scene after its cut takes: after every other. */
+export async function nextPosition(tx: Tx, sceneId: string): Promise<number> {
+  const [row] = await tx.select({ position: sql<number>`coalesce(max(${segments.position}), 0)::int + 1` }).from(segments).where(eq(segments.sceneId, sceneId));
+  return row?.position ?? 0;
 }

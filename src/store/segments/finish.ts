@@ -3,14 +3,14 @@ import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
-import type { ScenePlan } from '../../model/plan.ts';
+import type { ScenePlan, SegmentCut } from '../../model/plan.ts';
 import { SceneError } from '../../model/errors.ts';
 import { putArtifact, putArtifactFile, type NewArtifact } from '../artifacts.ts';
 import { appendEvent } from '../events.ts';
 import { stitchIfComplete } from '../scenes.ts';
 import { recordDrawnSeconds } from '../cost-memory.ts';
 import type { SegmentWithJob } from './claim.ts';
-import { openSegments } from './create.ts';
+import { createCutSegments, nextPosition, openSegments } from './create.ts';
 import { dropSegment } from './drop.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { lockOwnSegment } from './running.ts';
@@ -60,6 +60,8 @@ export interface RenderedSegment {
   /** What it made: partial files or frames (stored from disk, a chunk at a time) and a poster. */
   artifacts: (Omit<NewArtifact, 'jobId' | 'sceneId' | 'segmentId'> & ({ path: string } | { bytes: Buffer }))[];
   started: Date;
+  /** Work it leaves to other segments: the encoder of a play it drew the first frames of. */
+  handOff?: SegmentCut[];
 }
 
 /**
@@ -83,6 +85,7 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     const frames = done.frames;
     await tx.update(segments).set({ state: 'done', finishedAt: new Date(), framesDone: frames, ...(done.open ? { frames } : {}) }).where(and(eq(segments.id, seg.id), eq(segments.state, 'running')));
     await appendEvent(tx, job.id, 'segment.done', { scene: scene.name, segment: seg.position, frames, node: nodeId, ms: Date.now() - done.started.getTime() });
+    if (done.handOff?.length) await createCutSegments(tx, queue, job.id, scene.id, done.handOff, await nextPosition(tx, scene.id));
     await stitchIfComplete(tx, queue, scene.id);
   });
 }

@@ -1,11 +1,11 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import type { Play, SegmentCut } from '../../model/plan.ts';
 import { appendEvent } from '../events.ts';
-import { createCutSegments } from './create.ts';
+import { createCutSegments, nextPosition } from './create.ts';
 import { dropSegment } from './drop.ts';
 import { OPEN_END } from './range.ts';
 
@@ -18,7 +18,7 @@ export async function lockOwnSegment(tx: Tx, segmentId: string, nodeId: string) 
 
 /** A running segment's range, state and node, as its render's steering reads it. */
 export async function segmentRange(db: Tx, segmentId: string) {
-  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId));
+  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame, encodes: segments.encodes, state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId));
   return row;
 }
 
@@ -39,15 +39,15 @@ export async function assignShare(tx: Tx, jobId: string, id: string, share: Segm
 /**
  * A running segment takes the next segment of its scene when it is still queued: its render goes
  * on into those plays with no new set-up and no fast-forward. The next segment's row and queue job
- * go; this one grows. Returns the new last play, or null when there is nothing to take (the next
- * segment is running elsewhere, is done, failed on this node before, or does not exist, or this
- * node is draining or paused).
+ * go; this one grows. Returns the new end (with `tail`, it ends inside that play), or null when
+ * there is nothing to take (the next segment is running elsewhere, is done, failed on this node
+ * before, starts inside a play, or does not exist, or this node is draining or paused).
  */
-export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string): Promise<number | null> {
+export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string): Promise<{ toPlay: number; tail?: number } | null> {
   return db.transaction(async (tx) => {
     const seg = await lockOwnSegment(tx, segmentId, nodeId);
-    // a slice of a play ends with its frames
-    if (!seg || seg.toPlay === OPEN_END || seg.fromFrame !== null) return null;
+    // a segment that ends inside a play (a slice of it too) ends with those frames
+    if (!seg || seg.toPlay === OPEN_END || seg.toFrame !== null) return null;
     // A node told to drain or pause finishes what it has and takes no more.
     const [node] = await tx.select({ state: nodes.state }).from(nodes).where(eq(nodes.id, nodeId));
     if (node && node.state !== 'online') return null;
@@ -60,10 +60,10 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
     if (!next || next.failures.some((f) => f.node === nodeId)) return null;
     // A node that already fetched its queue job finds no segment and lets it go.
     await dropSegment(tx, queue, next.id);
-    await tx.update(segments).set({ toPlay: next.toPlay, frames: seg.frames + next.frames, cost: seg.cost + next.cost }).where(eq(segments.id, seg.id));
+    await tx.update(segments).set({ toPlay: next.toPlay, toFrame: next.toFrame, frames: seg.frames + next.frames, cost: seg.cost + next.cost }).where(eq(segments.id, seg.id));
     const [scene] = await tx.select({ name: scenes.name }).from(scenes).where(eq(scenes.id, seg.sceneId));
     await appendEvent(tx, seg.jobId, 'segment.extended', { scene: scene?.name, segment: seg.position, plays: [seg.fromPlay, next.toPlay], node: nodeId });
-    return next.toPlay;
+    return { toPlay: next.toPlay, ...(next.toFrame !== null ? { tail: next.toFrame } : {}) };
   });
 }
 
@@ -74,12 +74,10 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
 async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, drawn: number, plays: Play[]): Promise<void> {
   const rest = plays.filter((p) => p.index > drawn && p.index <= seg.toPlay);
   const frames = rest.reduce((n, p) => n + p.frames, 0);
-  const [{ position } = { position: 0 }] = await tx
-    .select({ position: sql<number>`coalesce(max(${segments.position}), 0)::int + 1` })
-    .from(segments)
-    .where(eq(segments.sceneId, seg.sceneId));
-  await tx.update(segments).set({ toPlay: drawn, frames: seg.frames - frames }).where(eq(segments.id, seg.id));
-  await createCutSegments(tx, queue, seg.jobId, seg.sceneId, [{ fromPlay: drawn + 1, toPlay: seg.toPlay, frames, cost: 0, priority: 0 }], position);
+  const position = await nextPosition(tx, seg.sceneId);
+  await tx.update(segments).set({ toPlay: drawn, toFrame: null, frames: seg.frames - frames }).where(eq(segments.id, seg.id));
+  // the rest ends where this one did, inside a play or not
+  await createCutSegments(tx, queue, seg.jobId, seg.sceneId, [{ fromPlay: drawn + 1, toPlay: seg.toPlay, ...(seg.toFrame !== null ? { toFrame: seg.toFrame } : {}), frames, cost: 0, priority: 0 }], position);
 }
 
 /**

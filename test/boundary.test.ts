@@ -1,0 +1,96 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './helpers/database.ts';
+import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
+import { manimRender, frameHashes, audioHash, pngHashes } from './helpers/media.ts';
+
+const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
+const FILE = join(SCENES, 'boundary.py');
+const ARGS = ['-r', '256,144', '--fps', '15'];
+const tmp = mkdtempSync(join(tmpdir(), 'nn-boundary-'));
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let nodes: Awaited<ReturnType<typeof testNode>>[];
+let call: ReturnType<typeof api>;
+
+// Two nodes of one slot each; no slices of whole plays (they would take the long plays instead).
+beforeAll(async () => {
+  db = await freshDatabase();
+  const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false, slices: false } };
+  nodes = [await testNode(db.url, config, 'edge-a'), await testNode(db.url, config, 'edge-b')];
+  call = api(nodes[0]!.url);
+}, 180_000);
+afterAll(async () => {
+  for (const n of nodes ?? []) await n.stop();
+  await db?.drop();
+});
+
+interface SceneDetail {
+  name: string;
+  plays: { index: number; sliced?: number }[];
+  segments: { plays: [number, number]; head: number | null; tail: number | null; state: string; node: string }[];
+}
+
+const body = (scenes: string[], options: object = {}) => ({
+  scenes,
+  files: { 'boundary.py': readFileSync(FILE, 'utf8'), 'click.wav': { base64: readFileSync(join(SCENES, 'click.wav')).toString('base64') } },
+  options: { resolution: [256, 144], fps: 15, ...options },
+});
+
+/** One play drawn in two pieces: a share that ends before frame f of it, one that starts there. */
+function expectCutInside(scene: SceneDetail): void {
+  const cut = scene.plays.filter((p) => p.sliced);
+  expect(cut.map((p) => p.sliced), JSON.stringify(scene.segments)).toEqual([2]);
+  const play = cut[0]!.index;
+  const tail = scene.segments.find((s) => s.tail !== null);
+  const head = scene.segments.find((s) => s.head !== null);
+  expect(tail?.plays[1], JSON.stringify(scene.segments)).toBe(play);
+  expect(head?.plays[0]).toBe(play);
+  expect(head!.head).toBe(tail!.tail);
+  expect(tail!.tail).toBeGreaterThan(0);
+  expect(scene.segments.every((s) => s.state === 'done')).toBe(true);
+}
+
+describe('two nodes’ shares cut inside the play at their boundary', () => {
+  it('mp4: a dt-updater play cut between two nodes, with sound and sections, is manim’s video frame for frame', async () => {
+    const id = await submitJob(call, body(['ThreeUpdater', 'ThreePure'], { saveSections: true }));
+    const job = await jobFinished(call, id, 600_000);
+    expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
+    const ref = join(tmp, 'ref');
+    await manimRender(FILE, ['ThreeUpdater', 'ThreePure'], [...ARGS, '--save_sections'], ref);
+    for (const scene of job.scenes as SceneDetail[]) {
+      expectCutInside(scene);
+      const out = join(tmp, `${scene.name}.mp4`);
+      writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/${scene.name}`)).arrayBuffer()));
+      const want = join(ref, 'videos', 'boundary', '144p15', `${scene.name}.mp4`);
+      expect(await frameHashes(out), scene.name).toEqual(await frameHashes(want));
+      expect(await audioHash(out), scene.name).toEqual(await audioHash(want));
+    }
+    const sections = (job.scenes as { name: string; outputs: { name: string }[] }[]).find((s) => s.name === 'ThreeUpdater')!.outputs.filter((o) => o.name.includes('/sections/') && o.name.endsWith('.mp4'));
+    expect(sections.length).toBe(3);
+    for (const s of sections) {
+      const out = join(tmp, s.name.split('/').pop()!);
+      writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/ThreeUpdater/${s.name.split('/').slice(1).join('/')}`)).arrayBuffer()));
+      expect(await frameHashes(out), s.name).toEqual(await frameHashes(join(ref, 'videos', 'boundary', '144p15', 'sections', s.name.split('/').pop()!)));
+    }
+  });
+
+  it('png-sequence: the cut play’s frames are manim’s pixels, numbered as manim numbers them', async () => {
+    const id = await submitJob(call, body(['ThreePure'], { format: 'png-sequence' }));
+    const job = await jobFinished(call, id, 600_000);
+    expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
+    expectCutInside((job.scenes as SceneDetail[])[0]!);
+    const outputs = (job.scenes as { outputs: { name: string }[] }[])[0]!.outputs;
+    const dir = join(tmp, 'png');
+    mkdirSync(dir, { recursive: true });
+    for (const o of outputs) writeFileSync(join(dir, o.name.split('/').pop()!), Buffer.from(await (await call(`/jobs/${id}/output/ThreePure/${o.name.split('/').slice(1).join('/')}`)).arrayBuffer()));
+    const ref = join(tmp, 'ref-png');
+    await manimRender(FILE, ['ThreePure'], [...ARGS, '--format', 'png-sequence'], ref);
+    const refDir = join(ref, 'images', 'boundary', 'ThreePure');
+    expect(outputs.map((o) => o.name.split('/').pop()).sort()).toEqual(readdirSync(refDir).filter((f) => f.endsWith('.png')).sort());
+    expect(await pngHashes(dir)).toEqual(await pngHashes(refDir));
+  });
+});
