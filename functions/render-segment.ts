@@ -119,7 +119,8 @@ export default defineFunction({
             to: OPEN_END,
             stopFile: range.stopFile,
             progressFile: range.progressFile,
-            ...(scout ? { startFile: range.startFile } : {}),
+            // a scout may learn that it starts inside a play (its start file says so): its head goes here
+            ...(scout ? { startFile: range.startFile, ...(video ? { headFile: join(work, 'slice.bin') } : {}) } : {}),
             ...(planFile ? { planFile } : {}),
             // A lead whose end was settled before there was a plan (its node then died before it
             // finished) draws those plays again, with no plan to check them against yet.
@@ -143,7 +144,7 @@ export default defineFunction({
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
         ...result.frames.map((f) => ({ kind: 'frame' as const, name: `${scene.name}/${basename(f.path)}`, position: f.index, path: f.path })),
         // named by the play's frame it starts at: the stitch encodes a play's slices in that order
-        ...(result.slice ? [{ kind: 'slice' as const, name: sliceName(seg.fromPlay, seg.fromFrame!), position: seg.fromPlay, path: result.slice.path }] : []),
+        ...(result.slice ? [{ kind: 'slice' as const, name: sliceName(result.slice.play, result.slice.first), position: result.slice.play, path: result.slice.path }] : []),
         ...(tail && 'encoded' in tail ? [{ kind: 'partial' as const, name: `${result.tail!.play}${extname(tail.encoded.path)}`, position: result.tail!.play, path: tail.encoded.path }] : []),
         ...(tail && 'handOff' in tail ? [{ kind: 'slice' as const, name: sliceName(result.tail!.play, 0), position: result.tail!.play, path: result.tail!.path! }] : []),
       ];

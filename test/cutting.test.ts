@@ -100,9 +100,10 @@ describe('cutting a scene into segments', () => {
   });
 
   it('gives every machine a share of a short updater scene when that shortens the wall time (the default options)', () => {
-    // About 30 s at 30 fps with updaters throughout, as measured by a planning pass at 720p: every
-    // share fast-forwards per frame over the plays before it, which costs nearly half of drawing.
-    const plays = Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, mobjects: 24, points: 900, stepSeconds: 0.015, drawSeconds: 0.006, seconds: 0.3 }));
+    // About 30 s at 30 fps with updaters throughout, as measured by a planning pass at 720p (a frame
+    // about 42 ms to step and draw, 15 of them stepping): every share fast-forwards per frame over
+    // the plays before it, which costs over a third of drawing.
+    const plays = Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, mobjects: 24, points: 900, stepSeconds: 0.015, drawSeconds: 0.02, seconds: 0.3 }));
     const defaults = configSchema.parse({}).segments;
     const shares = (workers: number, ctx = {}) => plan(plays, PIXELS, { ...defaults, workers }, ctx);
     const starts = (cut: ReturnType<typeof plan>) => [cut.lead, ...cut.queued].filter((c) => c && c.priority < 100).length;
@@ -177,7 +178,7 @@ describe('slicing a play that alone would bound the wall time', () => {
   });
 
   it('gives a video play an encoder that starts as the first slices land: a small first slice, later ones as the encoder gets to them', () => {
-    const plays = [play(0, 600, { mobjects: 50, points: 2000, drawSeconds: 0.03 })];
+    const plays = [play(0, 600, { mobjects: 50, points: 2000, drawSeconds: 0.08 })];
     const { plays: marked, slices } = slicePlays(plays, PIXELS, sliceOpts);
     const drawn = drawnOnly(slices);
     expect(drawn.length).toBeGreaterThanOrEqual(3);
@@ -188,7 +189,8 @@ describe('slicing a play that alone would bound the wall time', () => {
     expect(drawn[0]!.fromFrame).toBe(0);
     expect(drawn.at(-1)!.toFrame).toBe(600);
     for (let i = 1; i < drawn.length; i++) expect(drawn[i]!.fromFrame).toBe(drawn[i - 1]!.toFrame);
-    expect(drawn[0]!.frames).toBe(30);
+    // far less than an even share of the three drawing slots: the encoder starts early
+    expect(drawn[0]!.frames).toBeLessThan(600 / 3 / 2);
     expect(drawn[1]!.frames).toBeGreaterThan(drawn[0]!.frames);
     // PNG frames need no encoder
     expect(slicePlays(plays, PIXELS, { ...sliceOpts, video: false }).slices.some((s) => s.encodes)).toBe(false);
@@ -200,7 +202,7 @@ describe('slicing a play that alone would bound the wall time', () => {
   it('leaves balanced scenes, frozen and skipped plays, lone workers and plays a lead may reach alone', () => {
     const even = Array.from({ length: 8 }, (_, i) => play(i, 120));
     expect(slicePlays(even, PIXELS, sliceOpts).slices).toEqual([]);
-    const long = (extra: Partial<Play>) => [play(0, 30), play(1, 600, { mobjects: 50, points: 2000, drawSeconds: 0.03, ...extra })];
+    const long = (extra: Partial<Play>) => [play(0, 30), play(1, 600, { mobjects: 50, points: 2000, drawSeconds: 0.08, ...extra })];
     expect(slicePlays(long({ frozen: true }), PIXELS, sliceOpts).slices).toEqual([]);
     expect(slicePlays(long({ skipped: true }), PIXELS, sliceOpts).slices).toEqual([]);
     expect(slicePlays(long({ cached: true }), PIXELS, sliceOpts).slices).toEqual([]);

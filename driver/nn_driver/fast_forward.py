@@ -1,19 +1,17 @@
 """The exact fast-forward: per-frame time progression without pixels.
 
-manim's own skip path (``-n``) gives time-based updaters one step of the whole
-run time and advances the clock by the raw run time, so a segment starting
-mid-scene would differ from a full render. Instead, plays before the segment run
-manim's normal rendered play path; only rasterising (update_frame / get_frame,
-which also covers save_static_frame_data) and encoding (partial movie files,
-frame writes) are switched off. The renderer clock still advances in add_frame,
-update_mobjects(0) still runs after the play, and the skip state stays what a
-full render has, so section skips and add_sound behave as they do in manim.
+manim's own skip path (``-n``) gives time-based updaters one step of the whole run time and
+advances the clock by the raw run time, so a segment starting mid-scene would differ from a full
+render. Instead, plays before the segment run manim's normal rendered play path; only rasterising
+(update_frame / get_frame, which also covers save_static_frame_data) and encoding (partial movie
+files, frame writes) are switched off. The renderer clock still advances in add_frame,
+update_mobjects(0) still runs after the play, and the skip state stays what a full render has, so
+section skips and add_sound behave as they do in manim.
 
-A pure play (purity.py) may instead take manim's own skip path (one
-update_to_time(run_time)) with the rendered clock and frame count: the same end
-state for a fraction of the cost. The cheap plan takes it for every play: counts,
-clock, sounds and sections stay exact, updater-driven state does not (the render
-checks the plan's counts against its own, see plan_check.py).
+A pure play (purity.py) may instead take manim's own skip path (one update_to_time(run_time))
+with the rendered clock and frame count: the same end state for a fraction of the cost. The cheap
+plan takes it for every play: counts, clock, sounds and sections stay exact, updater-driven state
+does not (the render checks the plan's counts against its own, see plan_check.py).
 
 The patches are instance attributes on one scene and its renderer (here) and its
 file writer (writer_patch.py), so nothing global in manim is changed.
@@ -109,6 +107,8 @@ class SceneTap:
             if self.scout is not None:
                 start = self.scout.at_play(index, self.exact)
                 if start is not None:
+                    self.windows.start_head(start, self.scout.head())
+                    began = self._ended = perf_counter()  # a woken copy was paused: no play's cost
                     self.scout = None
                     self.fast_until = start
                     self.shortcut = "pure"  # a planning scout's copy renders on exactly
@@ -204,10 +204,10 @@ class SceneTap:
                 # clock stretches a single sample of tens of milliseconds, unevenly.
                 self._step = process_time() - self._step_started
                 if self.shortcut == "all":
-                    # A planning pass: the costlier of the play's first and last frames drawn, what
-                    # each frame costs in Cairo (a FadeOut ends on an empty screen, a Create begins
-                    # on one). Drawing reads the mobjects and only changes the camera's pixels.
-                    self._draw = max(draw_timed(), self._draw)
+                    # A planning pass: the mean of the play's first and last frames drawn, what a
+                    # frame costs in Cairo on average (a FadeOut ends on an empty screen: its costlier
+                    # end alone counts it twice). Drawing only changes the camera's pixels.
+                    self._draw = (draw_timed() + self._draw) / 2
                     self._drawn = orig_get_frame()
                 renderer.skip_animations = False
                 renderer.add_frame(None)
@@ -260,7 +260,7 @@ class SceneTap:
         renderer.get_frame = get_frame  # type: ignore[method-assign]
         renderer.add_frame = add_frame  # type: ignore[method-assign]
         renderer.scene_finished = scene_finished  # type: ignore[method-assign]
-        if self.windows.head is not None:  # a tail has no frames before it to skip
+        if self.windows.head is not None or self.scout is not None:  # a tail has no frames before it to skip
             self.scene.update_to_time = update_to_time  # type: ignore[method-assign]
         patch_writer(writer, renderer, self)
 

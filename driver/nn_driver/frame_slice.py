@@ -80,6 +80,16 @@ class Windows:
     tail_file: str | None = None  # video: where a tail's frames go
     video: bool = False
     tail: Window | None = None
+    head_file: str | None = None  # video: where a scout's head goes, when its start file asks one
+
+    def start_head(self, play: int, head: tuple[int, int] | None) -> None:
+        """A scout woken to start at play ``play``: with ``head`` (first frame, the play's frames) it
+        starts inside the play (scout.py)."""
+        if head is None:
+            return
+        if self.video and self.head_file is None:
+            raise BadRequest(f"the start file asks a head of play {play}: a video's head needs the request's headFile")
+        self.head = Window(play, head[0], head[1], head[1], self.head_file)
 
     def at_play(self, index: int, tail: int | None, expect: dict[int, int] | None, first: float) -> Window | None:
         """The window of play ``index`` (a tail of ``tail`` frames asked for it is set up here), or

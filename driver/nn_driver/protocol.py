@@ -134,6 +134,8 @@ class RenderRequest:
     slice: SliceRequest | None = None  # only frames of play `first` (frame_slice.py)
     # video: where the frames of a tail go, when the stop file asks one (range_files.py); png: None
     tail_file: str | None = None
+    # video: where a scout's head goes, when its start file asks one (scout.py); png: None
+    head_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,9 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
     if last == -1 and not isinstance(stop_file, str):
         raise BadRequest("an open-ended render (to=-1) needs a stopFile")
     tail_file = abs_path_field(req, "tailFile", required=False)
+    head_file = abs_path_field(req, "headFile", required=False)
+    if head_file is not None and start_file is None:
+        raise BadRequest("a head is asked through the start file: headFile needs a scouting render (startFile)")
     if tail_file is not None and last != -1:
         raise BadRequest("a tail is asked through the stop file: tailFile needs an open-ended render (to=-1)")
     return RenderRequest(
@@ -220,6 +225,7 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         _parse_skip(req),
         _parse_slice(req, plan.options),
         tail_file if plan.options.is_video else None,  # a png tail's frames are written as images
+        head_file if plan.options.is_video else None,
     )
 
 

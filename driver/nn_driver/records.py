@@ -36,7 +36,7 @@ class PlayRecord:
     mobjects: int  # mobjects with points on screen after the play
     points: int  # their bezier points: with mobjects, what a frame costs to draw
     step_seconds: float  # one skip-path step of the play, timed (0 when not taken)
-    draw_seconds: float  # rasterising its last frame, timed in a planning pass (0 when not)
+    draw_seconds: float  # rasterising its first and last frames (the mean), timed in a planning pass (0 when not)
     code_seconds: float  # the scene's own code since the previous play (building mobjects), timed
     seconds: float  # the play itself in this run, timed (in a plan: starting its animations, one step)
     key: str | None = None  # its play-cache key, when sure (key_tap.py)

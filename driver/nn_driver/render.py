@@ -41,7 +41,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
             range_files=RangeFiles(req.stop_file, req.progress_file),
             scout=scout,
             skip=req.skip,
-            windows=Windows(_head(req), req.tail_file, req.plan.options.is_video),
+            windows=Windows(_head(req), req.tail_file, req.plan.options.is_video, head_file=req.head_file),
         )
 
     scout = Scout(req.start_file, req.plan_file) if req.start_file else None
@@ -90,7 +90,7 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         # a tail stopped inside its play, which goes on
         "stopped": tap.stopped or tail is not None,
         "shortcuts": tap.shortcuts,
-        "slice": _drawn(head) if head is not None and head.file is not None else None,
+        "slice": {"play": head.play, "first": head.first, **_drawn(head)} if head is not None and head.file is not None else None,
         "tail": {"play": tail.play, **_drawn(tail)} if tail is not None else None,
     }
     if req.last == -1 and first_play == 0 and not tap.stopped and not windows:

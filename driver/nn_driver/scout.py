@@ -3,8 +3,8 @@
 While a scene is being planned, a render slot that would otherwise wait runs the exact
 fast-forward from play 0 and, at the start of every play, forks a paused copy of itself:
 a snapshot of the scene's exact state there, for the price of the pages that later change.
-When the node writes the segment's first play to the start file, the snapshot nearest
-before it wakes up and renders from there (fast-forwarding the few plays left in between);
+When the node writes the segment's first play to the start file ("P", or "P head K of N" when
+the segment starts at frame K of that play's N), the snapshot nearest before it wakes up and renders from there (fast-forwarding the few plays left in between);
 the scout and every other snapshot end. A start further than the scout has got is simply
 fast-forwarded to. Either way the segment begins with no set-up and no fast-forward left.
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from time import monotonic, sleep
 from typing import Any, Callable, NoReturn
 
-from .errors import PlanMismatch
+from .errors import BadRequest, PlanMismatch
 
 # Most paused copies kept; beyond that every other older one goes (memory: ~25 MB each at 720p).
 KEEP = 16
@@ -44,13 +44,29 @@ class Scout:
     plan_file: str | None = None
     snapshots: list[_Snapshot] = field(default_factory=list)
 
-    def start(self) -> int | None:
+    def _words(self) -> list[str]:
         try:
             with open(self.start_file) as f:
-                text = f.read().strip()
+                return f.read().split()
         except FileNotFoundError:
+            return []
+
+    def start(self) -> int | None:
+        words = self._words()
+        return int(words[0]) if words and words[0].isdigit() else None
+
+    def head(self) -> tuple[int, int] | None:
+        """With a start of "P head K of N": the segment starts at frame K of play P's N frames (the
+        frames before K are another node's), as (K, N); None for a start at a play's first frame."""
+        words = self._words()
+        if len(words) < 2:
             return None
-        return int(text) if text.isdigit() else None
+        if len(words) != 5 or words[1] != "head" or words[3] != "of" or not (words[2].isdigit() and words[4].isdigit()):
+            raise BadRequest(f"start file {self.start_file}: {' '.join(words)!r} is not 'P' or 'P head K of N'")
+        first, frames = int(words[2]), int(words[4])
+        if not 0 < first < frames:
+            raise BadRequest(f"start file {self.start_file}: a head from frame {first} of a play of {frames}")
+        return first, frames
 
     def snapshot(self, index: int) -> bool:
         """Forks a paused copy at play ``index``; True in the copy once it is woken to render."""

@@ -189,6 +189,35 @@ def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
         assert framemd5(ours["path"]) == framemd5(theirs["path"])
 
 
+def test_a_scout_told_to_start_inside_a_play_draws_its_last_frames_then_goes_on(media: Path) -> None:
+    """A start of "P head K of N" (the share after a cut inside play P): the woken copy draws play
+    P's frames K.. into its head file and plays after it whole; with the first K frames encoded
+    before them, play P is the full render's, and so are the plays after it."""
+    import json
+    import time
+
+    start, stop, progress = media / "start", media / "stop", media / "progress"
+    plays = driver("plan", scene_req(UPDATERS, "Traced", media / "plan"))["plays"]
+    n, k = plays[1]["frames"], plays[1]["frames"] // 3
+    proc = _start_scout("Traced", media, headFile=str(media / "head.bin"))
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 120
+    while not (progress.exists() and int(progress.read_text().split()[0]) == len(plays) - 1) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _write_whole(stop, "2 final")
+    _write_whole(start, f"1 head {k} of {n}")
+    result = json.loads(proc.stdout.read().strip().splitlines()[-1])
+    assert result["ok"], result
+    assert [p["index"] for p in result["partials"]] == [2]
+    assert (result["slice"]["play"], result["slice"]["first"], result["slice"]["frames"]) == (1, k, n - k)
+    ref = driver("render", {**scene_req(UPDATERS, "Traced", media / "ref"), "from": 1, "to": 2})
+    assert framemd5(result["partials"][0]["path"]) == framemd5(ref["partials"][1]["path"])
+    first = {**scene_req(UPDATERS, "Traced", media / "first"), "from": 1, "to": 1, "slice": {"first": 0, "end": k, "playFrames": n, "file": str(media / "first.bin")}}
+    driver("render", first)
+    encode = {**scene_req(UPDATERS, "Traced", media / "enc"), "outDir": str(media / "encoded"), "index": 1, "slices": [str(media / "first.bin"), result["slice"]["path"]]}
+    assert framemd5(driver("encode-play", encode)["path"]) == framemd5(ref["partials"][0]["path"])
+
+
 def test_planning_scout_plans_then_renders_its_share_from_an_exact_copy(media: Path) -> None:
     """The planning pass as a scout: it writes the plan (what the plan command says), with copies
     left only while its state is exact (before the first play with updaters); the copy nearest

@@ -29,9 +29,6 @@ export interface BoundaryOptions {
   minFrames: number;
   /** What starting a segment costs, in microseconds: a cut inside a play must gain more than half. */
   setup: number;
-  /** Whether share k+1 may start inside a play: a queued share may, a running scout's not (it
-   *  started without a head). */
-  startsInside: (k: number) => boolean;
   /** A running lead is drawing plays[drawing]: no cut inside it or the next one (the lead may get
    *  there before it learns where its share ends), nor before them. */
   drawing: number;
@@ -73,7 +70,6 @@ export function cutInsidePlays(plays: Play[], cuts: [number, number][], costs: B
     return !p.skipped && !p.frozen && !drawnElsewhere(p) && p.frames >= 2 * opts.minFrames && at > opts.drawing + 1;
   };
   for (let k = 0; k + 1 < shares.length; k++) {
-    if (!opts.startsInside(k + 1)) continue;
     const before = wallTime(plays, shares, costs, opts);
     let best: { shares: Share[]; wall: number } | undefined;
     for (const at of [shares[k]!.b, shares[k + 1]!.a]) {

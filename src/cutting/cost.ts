@@ -11,14 +11,14 @@ const US = {
   encodePixel: 0.001, // encoding a repeated (frozen) frame, per pixel
   mobject: 80, // Python and Cairo per drawn mobject per frame
   point: 0.9, // Cairo per bezier point per frame
-  play: 250_000, // a drawn play's own file: the encoder opened and flushed
+  play: 150_000, // a drawn play's own file: the encoder opened and flushed
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
   fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
   fastForwardPlayMobject: 500, // the same, per mobject on screen
   // With one frame of the play drawn and timed while planning (a least-squares fit of the Benchmark
   // scene's per-frame times at 720p on the day the timed frame came in):
-  framePixel: 0.024, // encoding and copying a frame, per pixel
-  drawnFrame: 1.4, // a frame of the play against the timed one (mid-animation frames hold more)
+  framePixel: 0.0075, // encoding and copying a frame, per pixel
+  drawnFrame: 1.0, // a frame of the play against the timed one (mid-animation frames hold more)
   // A video slice's frame is not encoded where it is drawn but converted to the encoder's pixel
   // format and compressed (measured at 720p: 4.6 + 2.8 ms), and a slice is drawn in a run of
   // frames alike, so its timed frame and step stand for them as they are (bench_play.py: timed

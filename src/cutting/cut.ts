@@ -121,7 +121,7 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   const pieces = { pixels, video: opts.video ?? true };
   const costs = { start, draw };
   const shares: Share[] = opts.insidePlays && opts.workers > 1
-    ? cutInsidePlays(plays, best!.shares, costs, { ...pieces, workers: opts.workers, minFrames: opts.minFrames, setup, startsInside: (k) => !scouts[k - firstScout], drawing: ctx.lead ? at : -1 })
+    ? cutInsidePlays(plays, best!.shares, costs, { ...pieces, workers: opts.workers, minFrames: opts.minFrames, setup, drawing: ctx.lead ? at : -1 })
     : best!.shares.map(([a, b]) => ({ a, b }));
 
   // A segment worth taking from the back of another share outweighs the set-up of whoever takes it.

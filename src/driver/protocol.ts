@@ -17,8 +17,9 @@ export const renderResultSchema = z.object({
   stopped: z.boolean().default(false),
   /** A render of every play from 0 with no stop is also the scene's exact plan. */
   plan: planSchema.optional(),
-  /** A slice of a video's play: its frames, losslessly, for the stitch to encode, and its last frame. */
-  slice: z.object({ path: z.string(), frames: z.number().int(), poster: z.string().nullable() }).nullable().default(null),
+  /** A slice of a video's play (or the head it started with): its play and first frame, its frames
+   *  losslessly, for the play's encoder, and its last frame. */
+  slice: z.object({ play: z.number().int(), first: z.number().int(), path: z.string(), frames: z.number().int(), poster: z.string().nullable() }).nullable().default(null),
   /** The first frames of the play it ended inside (told by its stop file): losslessly for a video
    *  (null path for PNG frames, which are in `frames`), and its last frame. */
   tail: z.object({ play: z.number().int(), path: z.string().nullable(), frames: z.number().int(), poster: z.string().nullable() }).nullable().default(null),

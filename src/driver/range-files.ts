@@ -24,8 +24,9 @@ export class RangeFiles {
     await replace(this.stopFile, tail !== undefined ? `${end} final tail ${tail}` : final ? `${end} final` : String(end));
   }
 
-  async setStart(start: number): Promise<void> {
-    await replace(this.startFile, String(start));
+  /** A scout's first play; with `head`, its first frame of that play's `frames` (cutting/boundary.ts). */
+  async setStart(start: number, head?: { first: number; frames: number }): Promise<void> {
+    await replace(this.startFile, head ? `${start} head ${head.first} of ${head.frames}` : String(start));
   }
 
   /** The play the render is at and the frames it has counted, once it has started; a scout is

@@ -7,7 +7,7 @@ import { planSchema, segmentPieces } from '../model/plan.ts';
 import type { RangeFiles } from '../driver/range-files.ts';
 import { recordPlan } from '../store/plans.ts';
 import { OPEN_END, UNKNOWN_START } from '../store/segments/range.ts';
-import { extendSegment, recordProgress, segmentRange } from '../store/segments/running.ts';
+import { extendSegment, recordProgress, segmentHead, segmentRange } from '../store/segments/running.ts';
 import { log } from '../lib/log.ts';
 
 /** How often a render is looked at when its files report no change. */
@@ -64,7 +64,7 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       });
       // Dropped, cancelled, or taken back from this node (presumed dead) and given to another.
       if (row?.state !== 'running' || row.nodeId !== env.nodeId) return drop.abort();
-      if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay);
+      if (!started && row.fromPlay !== UNKNOWN_START) await files.setStart(row.fromPlay, await segmentHead(db, segmentId));
       started = row.fromPlay !== UNKNOWN_START;
       if (row.toPlay !== OPEN_END) end = row.toPlay;
       tail = segmentPieces(row).tail;

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
-import type { Play, SegmentCut } from '../../model/plan.ts';
+import { segmentPieces, type Play, type SegmentCut } from '../../model/plan.ts';
 import { appendEvent } from '../events.ts';
 import { createCutSegments, nextPosition } from './create.ts';
 import { dropSegment } from './drop.ts';
@@ -20,6 +20,15 @@ export async function lockOwnSegment(tx: Tx, segmentId: string, nodeId: string) 
 export async function segmentRange(db: Tx, segmentId: string) {
   const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame, encodes: segments.encodes, state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId));
   return row;
+}
+
+/** Where a segment starts inside its first play (a share after a cut inside a play): its first
+ *  frame, and the play's frames in the plan; undefined when it starts at a play's first frame. */
+export async function segmentHead(db: Tx, segmentId: string): Promise<{ first: number; frames: number } | undefined> {
+  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame, plan: scenes.plan }).from(segments).innerJoin(scenes, eq(scenes.id, segments.sceneId)).where(eq(segments.id, segmentId));
+  const first = row && segmentPieces(row).head;
+  const frames = row?.plan?.plays.find((p) => p.index === row.fromPlay)?.frames;
+  return first !== undefined && frames !== undefined ? { first, frames } : undefined;
 }
 
 /** Where a running segment is and the frames it has drawn, for the cutter and the dashboard (from
