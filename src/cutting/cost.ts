@@ -3,26 +3,28 @@ import { drawnElsewhere, type Play } from '../model/plan.ts';
 /** The cost model the cutter balances shares with: what drawing, encoding and fast-forwarding a
  *  play cost, from what the planning pass recorded and timed. */
 
-/** Rough costs in microseconds of one core: a least-squares fit of the Benchmark scene's play
- *  times at 720p. What matters is their ratio: a segment's set-up against drawing, drawing against
- *  fast-forwarding. */
+/** Rough costs in microseconds of one core. What matters is their ratio: a segment's set-up against
+ *  drawing, drawing against fast-forwarding. */
 const US = {
   pixel: 0.006, // clearing, copying and encoding a frame, per pixel
   encodePixel: 0.001, // encoding a repeated (frozen) frame, per pixel
   mobject: 80, // Python and Cairo per drawn mobject per frame
   point: 0.9, // Cairo per bezier point per frame
-  play: 150_000, // a drawn play's own file: the encoder opened and flushed
+  play: 150_000, // a drawn play's own file: the encoder opened and flushed (fitted with framePixel)
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
   fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
   fastForwardPlayMobject: 500, // the same, per mobject on screen
-  // With one frame of the play drawn and timed while planning (a least-squares fit of the Benchmark
-  // scene's per-frame times at 720p on the day the timed frame came in):
-  framePixel: 0.0075, // encoding and copying a frame, per pixel
-  drawnFrame: 1.0, // a frame of the play against the timed one (mid-animation frames hold more)
+  // With the play's first and last frames drawn and timed while planning (their mean, in CPU
+  // time), fitted to the Benchmark scene's 39 plays as two workers drew them at 720p (model 73.5 s
+  // against 71.1 s drawn; each play within about 30 %, most within 15): a frame costs 7 ms
+  // beyond its timed drawing (clearing, converting and encoding it), and its drawing about what the
+  // timed frames took.
+  framePixel: 0.0075, // clearing, converting and encoding a frame, per pixel
+  drawnFrame: 1.0, // a frame of the play against the timed ones
   // A video slice's frame is not encoded where it is drawn but converted to the encoder's pixel
   // format and compressed (measured at 720p: 4.6 + 2.8 ms), and a slice is drawn in a run of
   // frames alike, so its timed frame and step stand for them as they are (bench_play.py: timed
-  // 66 + 20 ms, drawn 74 a frame; the 1.4 above fits the Benchmark scene's plays as a whole).
+  // 66 + 20 ms, drawn 74 a frame).
   slicePixel: 0.008,
 };
 
