@@ -1,5 +1,5 @@
 import { drawnElsewhere, type Play } from '../model/plan.ts';
-import { sliceCost, sliceEncodeCost } from './cost.ts';
+import { sliceCost, tailEncodeCost } from './cost.ts';
 
 /**
  * A worker's share of a scene: plays[a..b] (indices into the plays being cut). With `head` it starts
@@ -43,7 +43,7 @@ export function shareCost(plays: Play[], share: Share, k: number, costs: Boundar
   if (head !== undefined) cost += sliceCost(plays[a]!, opts.pixels, head, plays[a]!.frames, opts.video);
   if (tail !== undefined) {
     const p = plays[b]!;
-    cost += sliceCost(p, opts.pixels, 0, tail, opts.video) + (opts.video ? p.frames * sliceEncodeCost(p, opts.pixels) : 0);
+    cost += sliceCost(p, opts.pixels, 0, tail, opts.video) + (opts.video ? p.frames * tailEncodeCost(p, opts.pixels) : 0);
   }
   return cost;
 }

@@ -10,7 +10,7 @@ const US = {
   encodePixel: 0.001, // encoding a repeated (frozen) frame, per pixel
   mobject: 80, // Python and Cairo per drawn mobject per frame
   point: 0.9, // Cairo per bezier point per frame
-  play: 150_000, // a drawn play's own file: the encoder opened and flushed (fitted with framePixel)
+  play: 50_000, // a drawn play's own file: the encoder opened and flushed (fitted with framePixel)
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
   fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
   fastForwardPlayMobject: 500, // the same, per mobject on screen
@@ -19,8 +19,8 @@ const US = {
   // against 71.1 s drawn; each play within about 30 %, most within 15): a frame costs 7 ms
   // beyond its timed drawing (clearing, converting and encoding it), and its drawing about what the
   // timed frames took.
-  framePixel: 0.0075, // clearing, converting and encoding a frame, per pixel
-  drawnFrame: 1.0, // a frame of the play against the timed ones
+  framePixel: 0.007, // clearing, converting and encoding a frame, per pixel
+  drawnFrame: 1.35, // a frame of the play against the timed ones (mid-animation frames hold more)
   // A video slice's frame is not encoded where it is drawn but converted to the encoder's pixel
   // format and compressed (measured at 720p: 4.6 + 2.8 ms), and a slice is drawn in a run of
   // frames alike, so its timed frame and step stand for them as they are (bench_play.py: timed
@@ -90,4 +90,13 @@ const UNPACK_PIXEL = 0.005;
 export function sliceEncodeCost(play: Play, pixels: number): number {
   // the planning pass timed its drawn frame encoded: what this play's frames cost the encoder
   return play.encodeSeconds > 0 ? play.encodeSeconds * 1e6 + pixels * UNPACK_PIXEL : pixels * ENCODE_PIXEL;
+}
+
+/** Estimated microseconds the share that ends inside a play spends encoding each of the play's
+ *  frames (cutting/boundary.ts): at most what a frame of a play drawn whole pays for converting and
+ *  encoding it, plus unpacking it. A lone key frame timed while planning errs long, which a slice's
+ *  encoder on a slot of its own can afford; a share weighing its tail against drawing the play
+ *  whole needs both on the same footing. */
+export function tailEncodeCost(play: Play, pixels: number): number {
+  return Math.min(sliceEncodeCost(play, pixels), pixels * (US.framePixel + UNPACK_PIXEL));
 }
