@@ -12,21 +12,25 @@ const FILE = join(SCENES, 'boundary.py');
 const ARGS = ['-r', '256,144', '--fps', '15'];
 const tmp = mkdtempSync(join(tmpdir(), 'nn-boundary-'));
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let nodes: Awaited<ReturnType<typeof testNode>>[];
-let call: ReturnType<typeof api>;
-
-// Two nodes of one slot each; no slices of whole plays (they would take the long plays instead).
-beforeAll(async () => {
-  db = await freshDatabase();
-  const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false, slices: false } };
-  nodes = [await testNode(db.url, config, 'edge-a'), await testNode(db.url, config, 'edge-b')];
-  call = api(nodes[0]!.url);
-}, 180_000);
-afterAll(async () => {
-  for (const n of nodes ?? []) await n.stop();
-  await db?.drop();
-});
+/** Two nodes of one slot each, on a database of their own (its own remembered costs: what an earlier
+ *  render measured would cut the scene by the measured times), set up before the describe's tests.
+ *  No slices of whole plays: they would take the long plays instead. */
+function ownPair(names: [string, string]) {
+  const pair = { call: undefined as unknown as ReturnType<typeof api> };
+  let db: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+  const nodes: Awaited<ReturnType<typeof testNode>>[] = [];
+  beforeAll(async () => {
+    db = await freshDatabase();
+    const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false, slices: false } };
+    for (const name of names) nodes.push(await testNode(db.url, config, name));
+    pair.call = api(nodes[0]!.url);
+  }, 180_000);
+  afterAll(async () => {
+    for (const n of nodes) await n.stop();
+    await db?.drop();
+  });
+  return pair;
+}
 
 interface SceneDetail {
   name: string;
@@ -54,8 +58,11 @@ function expectCutInside(scene: SceneDetail): void {
   expect(scene.segments.every((s) => s.state === 'done')).toBe(true);
 }
 
-describe('two nodes’ shares cut inside the play at their boundary', () => {
-  it('mp4: a dt-updater play cut between two nodes, with sound and sections, is manim’s video frame for frame', async () => {
+describe('two nodes’ shares cut inside the play at their boundary: mp4', () => {
+  const own = ownPair(['edge-a', 'edge-b']);
+
+  it('a dt-updater play cut between two nodes, with sound and sections, is manim’s video frame for frame', async () => {
+    const call = own.call;
     const id = await submitJob(call, body(['ThreeUpdater', 'ThreePure'], { saveSections: true }));
     const job = await jobFinished(call, id, 600_000);
     expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
@@ -78,7 +85,13 @@ describe('two nodes’ shares cut inside the play at their boundary', () => {
     }
   });
 
-  it('png-sequence: the cut play’s frames are manim’s pixels, numbered as manim numbers them', async () => {
+});
+
+describe('two nodes’ shares cut inside the play at their boundary: png-sequence', () => {
+  const own = ownPair(['edge-c', 'edge-d']);
+
+  it('the cut play’s frames are manim’s pixels, numbered as manim numbers them', async () => {
+    const call = own.call;
     const id = await submitJob(call, body(['ThreePure'], { format: 'png-sequence' }));
     const job = await jobFinished(call, id, 600_000);
     expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');

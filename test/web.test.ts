@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freshDatabase } from './helpers/database.ts';
 import { testNode, api, TOKEN } from './helpers/node.ts';
 import { launchChromium, screenshot } from './helpers/browser.ts';
+import { segmentLabel } from '../src/web/format.ts';
 
 // Two plays a segment could be cut at, a scene that fails with a traceback on line 13.
 const SCENE = `from manim import *
@@ -187,5 +188,18 @@ describe('the web page', () => {
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await jobState('cancelled');
     for (const n of ['web-a', 'web-b']) await call(`/nodes/${n}/resume`, { method: 'POST' });
+  });
+});
+
+describe('what a segment renders, as the page and the terminal name it', () => {
+  it('names whole plays, slices, encoders and shares that start or end inside a play', () => {
+    expect(segmentLabel({ plays: [2, 5] })).toBe('plays 2–5');
+    expect(segmentLabel({ plays: [0, -1] })).toBe('plays 0–…');
+    expect(segmentLabel({ plays: [7, 7], slice: [0, 60] })).toBe('play 7, frames 0–59');
+    expect(segmentLabel({ plays: [7, 7], encodes: true })).toBe('play 7, encoding');
+    expect(segmentLabel({ plays: [2, 7], tail: 60 })).toBe('plays 2–6, play 7 to frame 59');
+    expect(segmentLabel({ plays: [7, 9], head: 60 })).toBe('play 7 from frame 60, plays 8–9');
+    expect(segmentLabel({ plays: [7, 7], head: 60 })).toBe('play 7 from frame 60');
+    expect(segmentLabel({ plays: [7, 8], head: 60, tail: 30 })).toBe('play 7 from frame 60, play 8 to frame 29');
   });
 });

@@ -34,16 +34,23 @@ export interface BoundaryOptions {
   drawing: number;
 }
 
+/** Microseconds of frames a..b-1 of a play drawn as a piece: the model's, scaled to what an earlier
+ *  render of the play took when it was measured. */
+function pieceCost(p: Play, a: number, b: number, opts: Pick<BoundaryOptions, 'pixels' | 'video'>): number {
+  const model = sliceCost(p, opts.pixels, a, b, opts.video);
+  return p.rememberedSeconds === undefined ? model : (model * p.rememberedSeconds * 1e6) / sliceCost(p, opts.pixels, 0, p.frames, opts.video);
+}
+
 /** Microseconds the k-th share costs, its pieces of plays included. */
 export function shareCost(plays: Play[], share: Share, k: number, costs: BoundaryCosts, opts: Pick<BoundaryOptions, 'pixels' | 'video'>): number {
   const { a, b, head, tail } = share;
   const first = head === undefined ? a : a + 1;
   const last = tail === undefined ? b : b - 1;
   let cost = costs.start(a, k) + costs.draw(first, last);
-  if (head !== undefined) cost += sliceCost(plays[a]!, opts.pixels, head, plays[a]!.frames, opts.video);
+  if (head !== undefined) cost += pieceCost(plays[a]!, head, plays[a]!.frames, opts);
   if (tail !== undefined) {
     const p = plays[b]!;
-    cost += sliceCost(p, opts.pixels, 0, tail, opts.video) + (opts.video ? p.frames * tailEncodeCost(p, opts.pixels) : 0);
+    cost += pieceCost(p, 0, tail, opts) + (opts.video ? p.frames * tailEncodeCost(p, opts.pixels) : 0);
   }
   return cost;
 }
@@ -67,7 +74,10 @@ export function cutInsidePlays(plays: Play[], cuts: [number, number][], costs: B
   const shares: Share[] = cuts.map(([a, b]) => ({ a, b }));
   const cuttable = (at: number) => {
     const p = plays[at]!;
-    return !p.skipped && !p.frozen && !drawnElsewhere(p) && p.frames >= 2 * opts.minFrames && at > opts.drawing + 1;
+    // a play with updaters whose time was measured: how much of it went to stepping, which the
+    // later piece pays for every frame before it, the time does not tell
+    const unknownSteps = !p.pure && p.rememberedSeconds !== undefined;
+    return !p.skipped && !p.frozen && !drawnElsewhere(p) && !unknownSteps && p.frames >= 2 * opts.minFrames && at > opts.drawing + 1;
   };
   for (let k = 0; k + 1 < shares.length; k++) {
     const before = wallTime(plays, shares, costs, opts);

@@ -91,12 +91,11 @@ export interface SegmentCut {
 }
 
 /** Where a segment starts and ends inside plays. Both frames on one play: a slice of it (its
- *  frames fromFrame..toFrame-1, encoded by the play's encoder segment). Otherwise `head`: it starts
- *  at that frame of fromPlay, the play's last frames; `tail`: it draws the frames of toPlay before
- *  that one, then encodes the play (cutting/boundary.ts). */
-export function segmentPieces(seg: { fromPlay: number; toPlay: number; fromFrame?: number | null; toFrame?: number | null; encodes?: boolean }): { slice?: [number, number]; head?: number; tail?: number } {
+ *  frames fromFrame..toFrame-1, encoded by the play's encoder segment, whose slice is the whole
+ *  play). Otherwise `head`: it starts at that frame of fromPlay, the play's last frames; `tail`: it
+ *  draws the frames of toPlay before that one, then encodes the play (cutting/boundary.ts). */
+export function segmentPieces(seg: { fromPlay: number; toPlay: number; fromFrame?: number | null; toFrame?: number | null }): { slice?: [number, number]; head?: number; tail?: number } {
   const { fromFrame, toFrame } = seg;
-  if (seg.encodes) return {};
   if (fromFrame != null && toFrame != null && seg.fromPlay === seg.toPlay) return { slice: [fromFrame, toFrame] };
   return { ...(fromFrame != null ? { head: fromFrame } : {}), ...(toFrame != null ? { tail: toFrame } : {}) };
 }

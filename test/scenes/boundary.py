@@ -10,19 +10,20 @@ def field(n: int = 160) -> VGroup:
 
 
 class ThreeUpdater(Scene):
-    """Every play under a dt-updater and a traced path (each frame depends on the frames before), a
-    sound starting inside each long play, and a section at each play."""
+    """Every play under a dt-updater and a traced path (each frame depends on the frames before),
+    over a still field costly to draw but not to step, a sound starting inside each long play, and a
+    section at each play."""
 
     def construct(self):
         dot = Dot(RIGHT * 2, color=YELLOW)
         dot.add_updater(lambda m, dt: m.rotate(dt * 1.5, about_point=ORIGIN))
         trace = TracedPath(dot.get_center, stroke_color=BLUE, stroke_width=4)
-        shapes = field()
-        self.add(trace, dot, shapes)
+        square = Square(1.5, color=RED)
+        self.add(field(480), trace, dot, square)
         for i, turn in enumerate([PI / 2, -PI / 3, PI / 4]):
             self.next_section(f"part {i}")
             self.add_sound("click.wav", time_offset=1.5)
-            self.play(Rotate(shapes, turn, rate_func=linear), run_time=6)
+            self.play(Rotate(square, turn, rate_func=linear), run_time=6)
 
 
 class ThreePure(Scene):
