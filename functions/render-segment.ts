@@ -139,18 +139,21 @@ export default defineFunction({
       const toPlay = await settleEnd(db, env.queue, segmentId, env.nodeId, result.lastPlay);
       result.partials = result.partials.filter((p) => p.index <= toPlay);
       // It drew the first frames of its last play: it encodes the play, or leaves that to an encoder segment.
-      const tail = result.tail?.path ? await encodeTail(env, row, { cwd, work }, { play: result.tail.play, path: result.tail.path }, AbortSignal.any([cancel.signal, drop.signal]), drop) : undefined;
+      const drewTail = result.tail?.path ? { play: result.tail.play, path: result.tail.path } : undefined;
+      const tail = drewTail && (await encodeTail(env, row, { cwd, work }, drewTail, AbortSignal.any([cancel.signal, drop.signal]), drop));
+      const encoded = tail && 'encoded' in tail ? { ...drewTail!, partial: tail.encoded.path } : undefined;
+      const handOff = tail && 'handOff' in tail ? tail.handOff : undefined;
       const files = [
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
         ...result.frames.map((f) => ({ kind: 'frame' as const, name: `${scene.name}/${basename(f.path)}`, position: f.index, path: f.path })),
         // named by the play's frame it starts at: the stitch encodes a play's slices in that order
         ...(result.slice ? [{ kind: 'slice' as const, name: sliceName(result.slice.play, result.slice.first), position: result.slice.play, path: result.slice.path }] : []),
-        ...(tail && 'encoded' in tail ? [{ kind: 'partial' as const, name: `${result.tail!.play}${extname(tail.encoded.path)}`, position: result.tail!.play, path: tail.encoded.path }] : []),
-        ...(tail && 'handOff' in tail ? [{ kind: 'slice' as const, name: sliceName(result.tail!.play, 0), position: result.tail!.play, path: result.tail!.path! }] : []),
+        ...(encoded ? [{ kind: 'partial' as const, name: `${encoded.play}${extname(encoded.partial)}`, position: encoded.play, path: encoded.partial }] : []),
+        ...(handOff && drewTail ? [{ kind: 'slice' as const, name: sliceName(drewTail.play, 0), position: drewTail.play, path: drewTail.path }] : []),
       ];
       // Every drawn play the render could key goes into the farm's play cache (store/play-cache.ts).
-      const tailKey = tail && 'encoded' in tail ? plan?.plays.find((p) => p.index === result.tail!.play)?.key : undefined;
-      if (job.options.cache !== 'off') await storePlays(db, scene.name, [...result.partials, ...(tailKey && tail && 'encoded' in tail ? [{ path: tail.encoded.path, key: tailKey }] : [])], env.config.cache.maxBytes);
+      const tailKey = encoded && plan?.plays.find((p) => p.index === encoded.play)?.key;
+      if (job.options.cache !== 'off') await storePlays(db, scene.name, [...result.partials, ...(encoded && tailKey ? [{ path: encoded.partial, key: tailKey }] : [])], env.config.cache.maxBytes);
       // A lead that drew a whole scene may give it its plan (no planning pass then shares the scene's
       // SVGs): they go to the cluster from here, for its stitch (a still's one image) and later renders.
       if (open && result.plan) await env.tex.shareFromPlan(result.plan.texFiles, request.mediaDir);
@@ -169,7 +172,7 @@ export default defineFunction({
           ...(poster ? [{ kind: 'poster' as const, name: `poster-${seg.position}.webp`, position: seg.position, contentType: 'image/webp', bytes: poster }] : []),
         ],
         started,
-        ...(tail && 'handOff' in tail ? { handOff: [tail.handOff] } : {}),
+        ...(handOff ? { handOff: [handOff] } : {}),
       });
       return { partials: result.partials.length, frames: result.frames.length };
     } catch (err) {
