@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.ts';
@@ -62,4 +62,16 @@ export function jobFinished(call: Call, id: string, timeoutMs: number) {
     const job = await (await call(`/jobs/${id}`)).json();
     return ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
   }, timeoutMs, `job ${id}`);
+}
+
+/** Downloads the section videos of `scene` in a finished job into `dir`: each one's file name and
+ *  local path, to compare with manim's `--save_sections` output. */
+export async function downloadSections(call: Call, jobId: string, scene: { name: string; outputs: { name: string }[] }, dir: string): Promise<{ file: string; path: string }[]> {
+  const sections = scene.outputs.filter((o) => o.name.includes('/sections/') && o.name.endsWith('.mp4'));
+  return Promise.all(sections.map(async (s) => {
+    const file = s.name.split('/').pop()!;
+    const path = join(dir, file);
+    writeFileSync(path, Buffer.from(await (await call(`/jobs/${jobId}/output/${scene.name}/${s.name.split('/').slice(1).join('/')}`)).arrayBuffer()));
+    return { file, path };
+  }));
 }
