@@ -223,8 +223,11 @@ describe.skipIf(!!why)(`slow: ${NODES} nodes × ${SLOTS} slots against one Postg
     const unfinished = [];
     for (const [i, id] of ids.entries()) {
       if (finished[i]!.state === 'succeeded') continue;
-      const rows = await admin<{ scene: string; sceneState: string; error: unknown; position: number; fromPlay: number; toPlay: number; state: string; failures: unknown; node: string | null }[]>`select sc.name as scene,
-        sc.state as "sceneState", sc.error, s.position, s.from_play as "fromPlay", s.to_play as "toPlay", s.state, s.failures, s.node_id as node
+      // With each segment's queue job as it stands (none: nothing will ever run it).
+      const rows = await admin<{ scene: string; sceneState: string; error: unknown; position: number; fromPlay: number; toPlay: number; fromFrame: number | null; toFrame: number | null; state: string; failures: unknown; node: string | null; queueJob: unknown }[]>`select sc.name as scene,
+        sc.state as "sceneState", sc.error, s.position, s.from_play as "fromPlay", s.to_play as "toPlay", s.from_frame as "fromFrame", s.to_frame as "toFrame", s.state, s.failures, s.node_id as node,
+        (select json_build_object('runAt', j.run_at, 'attempts', j.attempts, 'lockedBy', j.locked_by, 'lockedAt', j.locked_at, 'flags', j.flags, 'lastError', j.last_error)
+          from graphile_worker._private_jobs j where j.key = 'segment:' || s.id::text) as "queueJob"
         from scenes sc left join segments s on s.scene_id = sc.id where sc.job_id = ${id} and sc.state <> 'done' order by sc.name, s.position`;
       const history = eventLines(await admin<{ type: string; data: unknown; at: Date }[]>`select type, data, created_at as at from events where job_id = ${id} order by seq`);
       console.log(`job ${id} ${finished[i]!.state}\n${rows.map((r) => JSON.stringify(r)).join('\n')}\n${history}`);

@@ -30,7 +30,7 @@ from .encode_play import EncodeSamples
 from .frame_slice import Window, Windows, draw_window_frame
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
-from .records import PlayRecord, SectionRecord, SoundRecord, drawing_load
+from .records import PlayRecord, SectionRecord, SoundRecord, clocks, drawing_load
 from .scout import Scout
 from .writer_patch import patch_writer
 
@@ -82,7 +82,7 @@ class SceneTap:
     _drawn: Any = None  # the planning pass's drawn frame of the play
     encode_samples: EncodeSamples = field(default_factory=EncodeSamples)
     _step_started: float = 0.0
-    _ended: float = field(default_factory=perf_counter)  # when the previous play ended
+    _ended: tuple[float, float] = field(default_factory=clocks)  # when the previous play ended (wall, CPU)
     _flip_on_render: bool = False
     _window: Window | None = None  # the window of the play being run
 
@@ -102,13 +102,13 @@ class SceneTap:
         orig_update_to_time = self.scene.update_to_time
 
         def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
-            began = perf_counter()
+            began = clocks()
             index = renderer.num_plays
             if self.scout is not None:
                 start = self.scout.at_play(index, self.exact)
                 if start is not None:
                     self.windows.start_head(start, self.scout.head())
-                    began = self._ended = perf_counter()  # a woken copy was paused: no play's cost
+                    began = self._ended = clocks()  # a woken copy was paused: no play's cost
                     self.scout = None
                     self.fast_until = start
                     self.shortcut = "pure"  # a planning scout's copy renders on exactly
@@ -162,12 +162,13 @@ class SceneTap:
                     points=load[1],
                     step_seconds=self._step,
                     draw_seconds=self._draw,
-                    code_seconds=began - self._ended,
-                    seconds=perf_counter() - began,
+                    code_seconds=began[1] - self._ended[1],
+                    seconds=process_time() - began[1],
+                    wall_seconds=perf_counter() - self._ended[0],
                 )
             )
             self.encode_samples.offer(self.plays[-1], self._drawn, writer)
-            self._ended = perf_counter()
+            self._ended = clocks()
             check_play(self.expect, self.plays[-1])
 
         def draw_timed() -> float:
@@ -198,10 +199,8 @@ class SceneTap:
                 # the skip path's one step just ran update_to_time(run_time): from here on
                 # the play is a rendered one again (last frame, then update_mobjects(0))
                 self._flip_on_render = False
-                # update_to_time(run_time) just ran: one step of the play's animations and
-                # updaters, what each of its frames costs in Python (the planner weighs plays by it).
-                # In CPU time, as the frames and the encode: on a capped or busy machine the wall
-                # clock stretches a single sample of tens of milliseconds, unevenly.
+                # update_to_time(run_time) just ran: one step of the play's animations and updaters,
+                # what each of its frames costs in Python, in CPU time (records.py says why)
                 self._step = process_time() - self._step_started
                 if self.shortcut == "all":
                     # A planning pass: the mean of the play's first and last frames drawn, what a

@@ -99,7 +99,7 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
     if video:
         result["partials"] = [
             # seconds: what drawing it took (its code, animations, frames, encoding): remembered costs
-            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.code_seconds + p.seconds}
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.wall_seconds}
             for p in whole
             if p.partial is not None
         ]

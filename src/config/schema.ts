@@ -102,10 +102,12 @@ export const configSchema = z.strictObject({
       /** Start rendering from play 0 while the scene is still being planned. */
       lead: z.boolean().default(true),
       /** Most render slots per scene that, rather than wait for its plan, fast-forward from play 0
-       *  meanwhile (with a lead), each keeping up to 16 paused copies of itself (~25 MB each).
-       *  Off (0) by default: on the lab they measured no faster, and on a node with more slots
-       *  than cores (the 50-node scale test) a scout takes CPU from its own node's renders. */
-      scouts: z.number().int().min(0).max(64).default(0),
+       *  meanwhile (with a lead), each keeping up to 16 paused copies of itself (~25 MB each). Only
+       *  slots with LaTeX that no scene's lead or planning scout takes. On the lab (4 machines) the
+       *  Benchmark scene took 64-80 s with them, 88 s without: the two slots that waited for the
+       *  plan were idle 17 s each. 0 on a node with more slots than cores: a scout takes CPU from
+       *  its own node's renders. */
+      scouts: z.number().int().min(0).max(64).default(4),
     })
     .prefault({}),
   /** The farm's play cache (src/store/play-cache.ts): past `maxBytes` the least recently used plays go. */

@@ -50,7 +50,6 @@ export async function startRunner(opts: {
   for (const name of opts.tasks) {
     const task: Task = async (payload, helpers) => {
       running.add(helpers.job.id);
-      let lost = false;
       try {
         await opts.dispatch({
           task: name,
@@ -60,13 +59,14 @@ export async function startRunner(opts: {
           jobKey: helpers.job.key,
           ...(helpers.job.locked_by ? { lease: { jobId: helpers.job.id, lockedBy: helpers.job.locked_by } } : {}),
         });
-        // While it counts as running: releaseStale leaves its lock alone.
-        lost = await handedBack(helpers);
       } finally {
         await untilDatabaseAnswers(helpers, () => stopping);
         running.delete(helpers.job.id);
       }
-      if (lost) throw new HandedBack();
+      // A job handed back while it ran (this node taken for dead) is another node's now: the
+      // completion that follows deletes it only while this pool still holds its lock
+      // (patches/graphile-worker+0.17.3.patch); by its id alone, a segment would stay queued with
+      // no queue job.
     };
     taskList[name] = task;
   }
@@ -79,8 +79,7 @@ export async function startRunner(opts: {
     workerIds.add(workerPool.id);
   });
   events.on('job:error', ({ job, error }) => {
-    if (error instanceof HandedBack) log.info({ task: job.task_identifier }, error.message);
-    else log.warn({ task: job.task_identifier, attempt: job.attempts, error: String(error) }, 'queue job failed, will retry');
+    log.warn({ task: job.task_identifier, attempt: job.attempts, error: String(error) }, 'queue job failed, will retry');
   });
   const runner = await run({
     events,
@@ -107,33 +106,6 @@ export async function startRunner(opts: {
       await runner.stop();
     },
   };
-}
-
-/** What a job ends with when it was handed back while it ran: graphile-worker then fails it, which
- *  it does only while the job is still locked by this node, so the job stays queued. */
-class HandedBack extends Error {
-  constructor() {
-    super('handed back to the queue while this node ran it (taken for dead): left to the node that takes it now');
-  }
-}
-
-/**
- * Whether this node's lock on the job was taken while it ran: the node was taken for dead and its
- * jobs handed back (Queue.handBack). graphile-worker completes a job by its id alone, so completing
- * it would delete work that is now queued for, or run by, another node (a segment would then stay
- * queued with no queue job: the scale test's stuck job). A check that cannot be made completes it.
- */
-async function handedBack(helpers: JobHelpers): Promise<boolean> {
-  const lockedBy = helpers.job.locked_by;
-  if (!lockedBy) return false;
-  try {
-    const { rows } = await helpers.withPgClient((client) =>
-      client.query('select 1 from graphile_worker._private_jobs where id = $1 and locked_by = $2', [helpers.job.id, lockedBy]),
-    );
-    return rows.length === 0;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -12,6 +12,8 @@ import { log } from '../lib/log.ts';
 
 /** How often a render is looked at when its files report no change. */
 const FALLBACK_MS = 1_000;
+/** Longest a stopped steering waits for its last tick. */
+const STOP_WAIT_MS = 5_000;
 
 /** What a planning scout writes when its pass reaches the end: the plan and how far its copies go. */
 const planFileSchema = planSchema.extend({ reach: z.number().int() });
@@ -32,9 +34,9 @@ export interface Steering {
  * goes on with no new set-up or fast-forward) or tells it to stop there. A lead or a scout learns
  * where its segment starts and ends when the scene's plan is cut (an event on the job); a planning
  * scout records that plan itself when its pass writes it. A segment that is dropped or cancelled
- * meanwhile aborts `drop`. Returns the function that stops steering.
+ * meanwhile aborts `drop`. Returns the function that stops steering (once a tick under way ends).
  */
-export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, drop, planning }: Steering): () => void {
+export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, drop, planning }: Steering): () => Promise<void> {
   const { db } = env.database;
   let end = seg.toPlay;
   // it ends inside its last play: the render draws that play's frames before this one (boundary.ts)
@@ -90,13 +92,15 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
   // One tick at a time; what asks meanwhile gets one more tick after it, so no change is missed.
   let ticking: Promise<void> | undefined;
   let again = false;
+  let stopped = false;
   const kick = () => {
+    if (stopped) return;
     if (ticking) return void (again = true);
     ticking = (async () => {
       do {
         again = false;
         await tick().catch((err: unknown) => log.warn({ err, segmentId }, 'steering a render failed'));
-      } while (again);
+      } while (again && !stopped);
     })().finally(() => (ticking = undefined));
   };
   const onEvent = () => {
@@ -112,9 +116,14 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
   watcher.on('error', () => {});
   const timer = setInterval(kick, FALLBACK_MS);
   kick();
-  return () => {
+  // Waits for a tick under way: the render's directory is removed after this, and a tick still
+  // writing the stop file into it would fail. Not past a few seconds: a tick may wait on a
+  // database that is away.
+  return async () => {
+    stopped = true;
     clearInterval(timer);
     watcher.close();
     env.events.off(jobId, onEvent);
+    await Promise.race([ticking, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
   };
 }
