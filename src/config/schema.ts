@@ -104,7 +104,7 @@ export const configSchema = z.strictObject({
       /** Most render slots per scene that, rather than wait for its plan, fast-forward from play 0
        *  meanwhile (with a lead), each keeping up to 16 paused copies of itself (~25 MB each). Only
        *  slots with LaTeX that no scene's lead or planning scout takes. On the lab (4 machines) the
-       *  Benchmark scene took 64-80 s with them, 88 s without: the two slots that waited for the
+       *  Benchmark scene took 63-80 s with them, 88 s without: the two slots that waited for the
        *  plan were idle 17 s each. 0 on a node with more slots than cores: a scout takes CPU from
        *  its own node's renders. */
       scouts: z.number().int().min(0).max(64).default(4),
