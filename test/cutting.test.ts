@@ -105,6 +105,17 @@ describe('cutting a scene into segments', () => {
     expect(rest.at(-1)!.toPlay).toBe(19);
   });
 
+  it('counts what a lead has drawn of the long play it is in: the further in, the longer its share', () => {
+    // a long play first, then cheap ones: a lead nearly through it has little of it left
+    const plays = [play(0, 600, { mobjects: 300, points: 4800 }), ...Array.from({ length: 30 }, (_, i) => play(i + 1, 30))];
+    const opts2 = { workers: 2, perWorker: 1, minFrames: 30, setupSeconds: 0.5 };
+    const starting = plan(plays, PIXELS, opts2, { lead: { at: 0, frames: 0 } }).lead!;
+    const nearlyDone = plan(plays, PIXELS, opts2, { lead: { at: 0, frames: 570 } }).lead!;
+    expect(nearlyDone.toPlay).toBeGreaterThan(starting.toPlay);
+    // told it has drawn more frames than the play has, it has drawn the play, no more
+    expect(plan(plays, PIXELS, opts2, { lead: { at: 0, frames: 10_000 } }).lead!.toPlay).toBe(plan(plays, PIXELS, opts2, { lead: { at: 1 } }).lead!.toPlay);
+  });
+
   it('gives every machine a share of a short updater scene when that shortens the wall time (the default options)', () => {
     // About 30 s at 30 fps with updaters throughout, as measured by a planning pass at 720p (a frame
     // about 42 ms to step and draw, 15 of them stepping): every share fast-forwards per frame over

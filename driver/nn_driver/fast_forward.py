@@ -240,6 +240,7 @@ class SceneTap:
                 self.images += 1
                 if not self.fast:
                     self.drawn += num_frames
+                    self.range_files.drawing(renderer.num_plays, self.drawn)
             orig_add_frame(frame, num_frames)
 
         def scene_finished(scene: Scene) -> None:

@@ -1,7 +1,7 @@
 """How an open-ended render and its node agree on where it ends, through two small files.
 
-The render writes the play it is about to start (and the frames it has drawn) to the
-progress file, marked "scouting" while it is a scout fast-forwarding to a start it does not know. The node writes the last play to draw to the stop file: "N" is an end
+The render writes the play it is about to start (and the frames it has drawn; inside a play,
+twice a second) to the progress file, marked "scouting" while it is a scout fast-forwarding to a start it does not know. The node writes the last play to draw to the stop file: "N" is an end
 the node may still move (it claims the next segment and this render goes on without a
 new set-up or fast-forward), "N final" is the end. No stop file: no end yet (a lead
 segment while the scene is being planned).
@@ -15,7 +15,7 @@ instance while the render waits there at a tentative end of N-1.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from time import monotonic, sleep
 
 from .errors import BadRequest
@@ -46,10 +46,15 @@ def parse_end(text: str, source: str) -> End | None:
     return End(end.play, True, int(words[3]))
 
 
+# How often a render inside a play says how many frames it has drawn.
+DRAWING_REPORT_SECONDS = 0.5
+
+
 @dataclass
 class RangeFiles:
     stop_file: str | None
     progress_file: str | None = None
+    _reported: float = field(default=0.0, repr=False)
 
     def progress(self, index: int, drawn: int, scouting: bool = False) -> None:
         if not self.progress_file:
@@ -58,6 +63,13 @@ class RangeFiles:
         with open(tmp, "w") as f:
             f.write(f"{index} {drawn}{' scouting' if scouting else ''}")
         os.replace(tmp, self.progress_file)  # never a half-written file for the node to read
+        self._reported = monotonic()
+
+    def drawing(self, index: int, drawn: int) -> None:
+        """Frames drawn so far, inside play ``index``, at most twice a second: a scene cut while a
+        lead draws a long play counts what the lead has left of it."""
+        if self.progress_file and monotonic() - self._reported >= DRAWING_REPORT_SECONDS:
+            self.progress(index, drawn)
 
     def _read(self) -> End | None:
         try:

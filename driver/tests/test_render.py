@@ -245,3 +245,32 @@ def test_planning_scout_plans_then_renders_its_share_from_an_exact_copy(media: P
     ref = driver("render", {**scene_req(UPDATERS, "Frozen", media / "ref"), "from": 4, "to": 5})
     for ours, theirs in zip(result["partials"], ref["partials"], strict=True):
         assert framemd5(ours["path"]) == framemd5(theirs["path"])
+
+
+def test_a_render_reports_the_frames_it_draws_inside_a_long_play(media: Path) -> None:
+    """A lead the scene is cut for while it draws a long play counts as that far into it."""
+    import json
+    import time
+
+    from conftest import PY, env
+
+    progress = media / "progress"
+    # a lead: open-ended, its stop file not written yet
+    req = {**scene_req(SCENES / "long_play.py", "LongPlay", media / "seg"), "from": 0, "to": -1, "stopFile": str(media / "stop"), "progressFile": str(progress)}
+    proc = subprocess.Popen([PY, "-m", "nn_driver", "render"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env())
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(req))
+    proc.stdin.close()
+    seen: set[tuple[int, int]] = set()
+    while proc.poll() is None:
+        text = progress.read_text() if progress.exists() else ""
+        if text:
+            play, drawn = text.split()[:2]
+            seen.add((int(play), int(drawn)))
+        time.sleep(0.02)
+    assert proc.stdout is not None
+    result = json.loads(proc.stdout.read().strip().splitlines()[-1])
+    assert result["ok"], result
+    frames = result["partials"][0]["frames"]
+    inside = sorted(d for p, d in seen if p == 0 and 0 < d < frames)
+    assert len(inside) >= 2, (seen, frames)  # more than once, as it went

@@ -22,8 +22,9 @@ export interface CutOptions {
 export interface CutContext {
   /** Plays another segment already rendered: every segment fast-forwards over them. */
   before?: Play[];
-  /** A lead segment is drawing `plays[at]` now: the first share is its, at no set-up. */
-  lead?: { at: number };
+  /** A lead segment is drawing `plays[at]` now, `frames` of it drawn: the first share is its, at
+   *  no set-up. */
+  lead?: { at: number; frames?: number };
   /** Scouting segments (running the exact fast-forward, a paused copy at every play) that have
    *  got to `plays[at]`: the next shares are theirs, at no set-up. */
   scouts?: { at: number }[];
@@ -90,10 +91,11 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   // Farther shares to the scouts that have got farther.
   const scouts = scoutsIn.map((s, i) => ({ i, at: clamp(s.at) })).sort((x, y) => x.at - y.at);
   const firstScout = ctx.lead ? 1 : 0;
-  // What is left to draw of plays a..b: a lead has drawn the plays before `at`.
+  // What is left to draw of plays a..b: a lead has drawn the plays before `at`, and part of that one.
+  const leadDrew = ctx.lead?.frames ? playCost(plays[at]!, pixels) * Math.min(1, ctx.lead.frames / Math.max(1, plays[at]!.frames)) : 0;
   const draw = (a: number, b: number) => {
     const from = ctx.lead ? Math.max(a, at) : a;
-    return b < from ? 0 : renderPrefix[b + 1]! - renderPrefix[from]!;
+    return b < from ? 0 : renderPrefix[b + 1]! - renderPrefix[from]! - (from === at ? leadDrew : 0);
   };
   const setup = opts.setupSeconds * 1e6;
   const start = (a: number, k: number) => {

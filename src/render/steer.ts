@@ -78,7 +78,11 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
     }
     const at = await files.progress();
     if (!at) return;
-    if ((at.play !== reported.play || at.frames !== reported.frames) && Date.now() - reported.at > 500) {
+    // Frames drawn inside a play matter only to a lead the scene is not cut for yet (the cut
+    // counts what it has left of its play): other renders report at play starts, which keeps a
+    // large farm's writes few.
+    const moved = at.play !== reported.play || (end === OPEN_END && at.frames !== reported.frames);
+    if (moved && Date.now() - reported.at > 500) {
       reported = { play: at.play, frames: at.frames, at: Date.now() };
       await recordProgress(db, segmentId, env.nodeId, at.play, at.frames);
     }
@@ -108,9 +112,9 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
     kick();
   };
   env.events.on(jobId, onEvent);
-  // The render replaces its progress file as it starts each play (and a planning scout writes its
-  // plan beside it): watched, the node answers at once and reads nothing in between. The slow
-  // timer covers a filesystem that reports no changes, and looks that failed.
+  // The render replaces its progress file as it starts each play and while it draws (and a
+  // planning scout writes its plan beside it): watched, the node answers at once and reads nothing
+  // in between. The slow timer covers a filesystem that reports no changes, and looks that failed.
   const watched = new Set([basename(files.progressFile), ...(planning ? [basename(planning.file)] : [])]);
   const watcher = watch(dirname(files.progressFile), (_type, name) => name && watched.has(name) && kick());
   watcher.on('error', () => {});

@@ -92,7 +92,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const video = job.options.format !== 'png-sequence';
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers, video })
-      : cutScene(rest, pixels, { ...cut, workers, video }, { before, lead: lead ? { at: at(lead) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
+      : cutScene(rest, pixels, { ...cut, workers, video }, { before, lead: lead ? { at: at(lead), frames: framesInto(lead, plan.plays) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
     // a play cut between two shares is drawn in two pieces: no whole-play segment draws it
     plan.plays = plan.plays.map((p) => (cuts.inside.includes(p.index) ? { ...p, sliced: 2 } : p));
     if (cuts.lead) {
@@ -110,6 +110,13 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count, rememberedPlan);
     await stitchIfComplete(tx, queue, sceneId);
   });
+}
+
+/** Frames a lead from play 0 has drawn of the play it is at: what it drew in all, less the plays before. */
+function framesInto(lead: { atPlay: number | null; framesDone: number }, plays: Play[]): number {
+  const at = lead.atPlay ?? 0;
+  const before = plays.filter((p) => p.index < at && !p.skipped).reduce((t, p) => t + p.frames, 0);
+  return Math.max(0, lead.framesDone - before);
 }
 
 /** Where a running lead is: still in its first play, it may give that play up to slices. */
