@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from './helpers/database.ts';
@@ -46,5 +46,30 @@ describe('a render with the default settings', () => {
     const [ours, theirs] = [await frameHashes(out), await frameHashes(join(ref, 'videos', 'long', '480p30', 'Long.mp4'))];
     expect(ours.length).toBeGreaterThan(100);
     expect(ours).toEqual(theirs);
+  });
+});
+
+describe('a node with more render slots than cores', () => {
+  let own: Awaited<ReturnType<typeof freshDatabase>>;
+  let node: Awaited<ReturnType<typeof testNode>>;
+  beforeAll(async () => {
+    own = await freshDatabase();
+    node = await testNode(own.url, { concurrency: availableParallelism() + 1 }, 'crowded');
+  });
+  afterAll(async () => {
+    await node?.stop();
+    await own?.drop();
+  });
+
+  it('takes no scout: its slots beyond the lead and the planning scout would take CPU from them', async () => {
+    const call = api(node.url);
+    const id = await submitJob(call, { files: { 'long.py': readFileSync(join(SCENES, 'long.py'), 'utf8') }, options: { resolution: [256, 144], fps: 15 } });
+    const job = await jobFinished(call, id, 600_000);
+    expect(job.state, JSON.stringify(job.scenes)).toBe('succeeded');
+    const history = await (await call(`/jobs/${id}/events`)).text();
+    const starts = [...history.matchAll(/^data: (.*"type":"segment\.started".*)$/gm)].map((m) => JSON.parse(m[1]!).data as { segment: number; plays: [number, number] });
+    // the lead (0) and the planning scout (1) started; a scout (2 on) would start from an unknown play
+    expect(starts.map((s) => s.segment), history).toContain(0);
+    expect(starts.filter((s) => s.segment >= 2 && s.plays[0] === -1), history).toEqual([]);
   });
 });

@@ -105,8 +105,7 @@ export const configSchema = z.strictObject({
        *  meanwhile (with a lead), each keeping up to 16 paused copies of itself (~25 MB each). Only
        *  slots with LaTeX that no scene's lead or planning scout takes. On the lab (4 machines) the
        *  Benchmark scene took 63-80 s with them, 88 s without: the two slots that waited for the
-       *  plan were idle 17 s each. 0 on a node with more slots than cores: a scout takes CPU from
-       *  its own node's renders. */
+       *  plan were idle 17 s each. A node with more slots than cores takes none (queue-keys.ts). */
       scouts: z.number().int().min(0).max(64).default(4),
     })
     .prefault({}),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import { serve, type ServerType } from '@hono/node-server';
@@ -13,7 +13,7 @@ import { TexShare } from '../store/tex-share.ts';
 import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
 import { announceAsleep } from '../store/power.ts';
 import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
-import { avoidFlag, NEEDS_LATEX } from '../store/queue-keys.ts';
+import { avoidFlag, NEEDS_LATEX, SCOUTS } from '../store/queue-keys.ts';
 import { handBackOnStop } from '../store/segments/requeue.ts';
 import { failGivenUpWork } from '../store/given-up.ts';
 import { NodeDriver } from '../driver/node-driver.ts';
@@ -180,8 +180,8 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       concurrency,
       dispatch,
       // A segment that failed on this node is re-queued with this flag, so it goes elsewhere; a node
-      // without LaTeX takes no work that needs it.
-      forbiddenFlags: [avoidFlag(id), ...(versions.latex === false ? [NEEDS_LATEX] : [])],
+      // without LaTeX takes no work that needs it; one with more slots than cores no scout.
+      forbiddenFlags: [avoidFlag(id), ...(versions.latex === false ? [NEEDS_LATEX] : []), ...(concurrency > availableParallelism() ? [SCOUTS] : [])],
       cronItems: cronItems(config),
     });
   };

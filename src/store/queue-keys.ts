@@ -7,5 +7,9 @@ export const functionKey = (jobId: string) => `function:${jobId}`;
 /** A queue flag for work that needs LaTeX: planning, and a lead segment rendering before the TeX
  *  cache exists. Nodes without LaTeX forbid it. */
 export const NEEDS_LATEX = 'needs-latex';
+/** A queue flag for a scout (not the planning scout): a node with more render slots than cores
+ *  forbids it, since a scout there takes CPU from the node's own renders; one nobody takes is
+ *  dropped when the scene is cut. */
+export const SCOUTS = 'scouts';
 /** A queue flag that keeps a segment away from a node that failed it. */
 export const avoidFlag = (nodeId: string) => `avoid:${nodeId}`;

@@ -3,7 +3,7 @@ import type { Tx } from '../../db/tx.ts';
 import { segments } from '../../db/schema.ts';
 import type { EnqueueOptions, Queue } from '../../queue/queue.ts';
 import type { SegmentCut } from '../../model/plan.ts';
-import { NEEDS_LATEX, segmentKey } from '../queue-keys.ts';
+import { NEEDS_LATEX, SCOUTS, segmentKey } from '../queue-keys.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
 
 /** Scouts come after any other work: they are for render slots that would otherwise wait. */
@@ -36,16 +36,16 @@ export interface OpenSegments {
  */
 export async function createOpenSegments(tx: Tx, queue: Queue, jobId: string, sceneId: string, scenePosition: number, open: OpenSegments): Promise<void> {
   const rows = [
-    ...(open.lead ? [{ fromPlay: 0, plans: false, priority: openPriority(scenePosition, false) }] : []),
-    ...(open.planningScout ? [{ fromPlay: UNKNOWN_START, plans: true, priority: openPriority(scenePosition, true) }] : []),
-    ...Array.from({ length: open.scouts }, () => ({ fromPlay: UNKNOWN_START, plans: false, priority: SCOUT_PRIORITY })),
+    ...(open.lead ? [{ fromPlay: 0, plans: false, priority: openPriority(scenePosition, false), scout: false }] : []),
+    ...(open.planningScout ? [{ fromPlay: UNKNOWN_START, plans: true, priority: openPriority(scenePosition, true), scout: false }] : []),
+    ...Array.from({ length: open.scouts }, () => ({ fromPlay: UNKNOWN_START, plans: false, priority: SCOUT_PRIORITY, scout: true })),
   ];
-  for (const [i, { fromPlay, plans, priority }] of rows.entries()) {
+  for (const [i, { fromPlay, plans, priority, scout }] of rows.entries()) {
     const [seg] = await tx
       .insert(segments)
       .values({ jobId, sceneId, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0, plans })
       .returning({ id: segments.id });
-    await enqueueSegment(tx, queue, seg!.id, { priority, flags: [NEEDS_LATEX] });
+    await enqueueSegment(tx, queue, seg!.id, { priority, flags: scout ? [NEEDS_LATEX, SCOUTS] : [NEEDS_LATEX] });
   }
 }
 
