@@ -36,11 +36,12 @@ export interface OpenSegments {
  */
 export async function createOpenSegments(tx: Tx, queue: Queue, jobId: string, sceneId: string, scenePosition: number, open: OpenSegments): Promise<void> {
   const rows = [
-    ...(open.lead ? [{ fromPlay: 0, plans: false, priority: openPriority(scenePosition, false), scout: false }] : []),
-    ...(open.planningScout ? [{ fromPlay: UNKNOWN_START, plans: true, priority: openPriority(scenePosition, true), scout: false }] : []),
-    ...Array.from({ length: open.scouts }, () => ({ fromPlay: UNKNOWN_START, plans: false, priority: SCOUT_PRIORITY, scout: true })),
+    ...(open.lead ? [{ fromPlay: 0, plans: false, priority: openPriority(scenePosition, false) }] : []),
+    ...(open.planningScout ? [{ fromPlay: UNKNOWN_START, plans: true, priority: openPriority(scenePosition, true) }] : []),
+    ...Array.from({ length: open.scouts }, () => ({ fromPlay: UNKNOWN_START, plans: false, priority: SCOUT_PRIORITY })),
   ];
-  for (const [i, { fromPlay, plans, priority, scout }] of rows.entries()) {
+  for (const [i, { fromPlay, plans, priority }] of rows.entries()) {
+    const scout = fromPlay === UNKNOWN_START && !plans;
     const [seg] = await tx
       .insert(segments)
       .values({ jobId, sceneId, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0, plans })
