@@ -1,5 +1,6 @@
-"""Scenes of three long plays of about the same cost: cut at a play boundary, two nodes' shares would
-be two plays against one, so the farm cuts between them inside a play."""
+"""Scenes of three plays, the middle one as costly as the other two together or more: cut at a play
+boundary, two nodes' shares would be two plays against one whatever the timing noise, so the farm
+cuts between them inside a play."""
 
 from manim import *
 
@@ -27,11 +28,12 @@ class ThreeUpdater(Scene):
 
 
 class ThreePure(Scene):
-    """Three long pure plays (no updaters): the later piece of the cut play starts without stepping."""
+    """Three pure plays (no updaters), the long one in the middle: the later piece of the cut play
+    starts without stepping."""
 
     def construct(self):
         shapes = field()
         self.add(shapes)
-        self.play(shapes.animate.arrange_in_grid(10, 16).rotate(PI / 3), run_time=6)
-        self.play(shapes.animate.scale(0.6).shift(LEFT), run_time=6)
-        self.play(Rotate(shapes, PI / 2), run_time=6)
+        self.play(shapes.animate.arrange_in_grid(10, 16).rotate(PI / 3), run_time=3)
+        self.play(Rotate(shapes, PI / 2), run_time=8)
+        self.play(shapes.animate.scale(0.6).shift(LEFT), run_time=3)
