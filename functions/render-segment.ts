@@ -34,7 +34,7 @@ import { encodeSlices, EncoderHandedOff, EncoderYielded, type Encoded } from '..
  */
 async function deferred(env: FunctionEnv, { seg, scene }: SegmentWithJob, plan: ScenePlan | undefined): Promise<boolean> {
   if (!(await takesWork(env.database.db, env.nodeId))) {
-    await deferSegment(env.database.db, env.queue, seg, new Date(Date.now() + HEARTBEAT_MS), env.lease);
+    await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + HEARTBEAT_MS), env.lease);
     return true;
   }
   // a slice is the scene's critical path: no render goes on into it
@@ -42,7 +42,7 @@ async function deferred(env: FunctionEnv, { seg, scene }: SegmentWithJob, plan: 
   const before = await sceneProgress(env.database.db, scene.id);
   const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, env.config.segments.setupSeconds);
   if (steal.take) return false;
-  await deferSegment(env.database.db, env.queue, seg, new Date(Date.now() + steal.retryInSeconds * 1000), env.lease);
+  await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + steal.retryInSeconds * 1000), env.lease);
   return true;
 }
 

@@ -157,7 +157,7 @@ describe('a node taken for dead that goes on running its queue job', () => {
     expect(await fetchQueueJob(segmentId, live)).toBe(held);
     // The slow node's render wakes up and leaves the segment to a render that reaches it sooner.
     const row = (await segmentWithJob(database.db, segmentId))!;
-    await deferSegment(database.db, queue, row.seg, new Date(Date.now() + 5000), { jobId: held, lockedBy: slow.pool });
+    await deferSegment(database.db, queue, segmentId, new Date(Date.now() + 5000), { jobId: held, lockedBy: slow.pool });
     expect(await segmentQueueJobs(segmentId)).toEqual([{ id: held, key: segmentKey(segmentId), locked_by: live }]);
     expect(await claimSegment(database.db, queue, row, randomUUID(), new Date(), { jobId: held, lockedBy: live })).toBe(true);
   });

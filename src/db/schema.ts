@@ -91,6 +91,8 @@ export const segments = pgTable('segments', {
   atPlay: integer(),
   /** A scout that is the scene's planning pass: it records the plan, then renders a share. */
   plans: boolean().notNull().default(false),
+  /** Its order within its job's queue band (job-priority.ts), kept for every time it is queued again. */
+  priority: integer().notNull().default(0),
   error: jsonb().$type<JobError>(),
   /** Every failed try: which node, what went wrong. A node that failed a segment is avoided for it. */
   failures: jsonb().$type<SegmentFailure[]>().notNull().default([]),

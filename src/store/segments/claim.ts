@@ -5,7 +5,6 @@ import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue, QueueLease } from '../../queue/queue.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { appendEvent } from '../events.ts';
-import { avoidFlag } from '../queue-keys.ts';
 import { enqueueSegment } from './create.ts';
 
 /** A segment with its scene and job, as a render reads them before it claims it. */
@@ -53,16 +52,16 @@ export async function sceneProgress(db: Db, sceneId: string) {
 }
 
 /**
- * A queued segment left to a running render that reaches it sooner is offered again at `runAt`,
- * still avoiding the nodes that failed it. With `lease`, only while the queue still holds its job for
- * this node: a node taken for dead whose job went to another would otherwise replace that node's
- * job with a new one (graphile-worker retires a locked job whose key is added again), and the
+ * A queued segment left to a running render that reaches it sooner, or to a node that takes work,
+ * is offered again at `runAt`. With `lease`, only while the queue still holds its job for this
+ * node: a node taken for dead whose job went to another would otherwise replace that node's job
+ * with a new one (graphile-worker retires a locked job whose key is added again), and the
  * segment that node claims would be claimed a second time by the new job.
  */
-export async function deferSegment(db: Db, queue: Queue, seg: { id: string; failures: { node: string }[] }, runAt: Date, lease?: QueueLease): Promise<void> {
+export async function deferSegment(db: Db, queue: Queue, segmentId: string, runAt: Date, lease?: QueueLease): Promise<void> {
   await db.transaction(async (tx) => {
     if (lease && !(await queue.holds(tx, lease))) return;
-    await enqueueSegment(tx, queue, seg.id, { runAt, flags: seg.failures.map((f) => avoidFlag(f.node)) });
+    await enqueueSegment(tx, queue, segmentId, { runAt });
   });
 }
 

@@ -1,9 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/tx.ts';
 import { segments } from '../../db/schema.ts';
-import type { EnqueueOptions, Queue } from '../../queue/queue.ts';
+import type { Queue } from '../../queue/queue.ts';
 import type { SegmentCut } from '../../model/plan.ts';
-import { NEEDS_LATEX, SCOUTS, segmentKey } from '../queue-keys.ts';
+import { liveNodes } from '../nodes.ts';
+import { avoidFlag, NEEDS_LATEX, SCOUTS, segmentKey } from '../queue-keys.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
 
 /** Scouts come after any other work: they are for render slots that would otherwise wait. */
@@ -15,9 +16,23 @@ function openPriority(position: number, plans: boolean): number {
   return -1000 + 2 * Math.min(position, 400) + (plans ? 1 : 0);
 }
 
-/** Queues a segment's render: the one place a segment's queue job is added. */
-export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, opts: Omit<EnqueueOptions, 'jobKey'> = {}): Promise<void> {
-  await queue.add(tx, 'render-segment', { segmentId }, { jobKey: segmentKey(segmentId), ...opts });
+/**
+ * Queues a segment's render: the one place a segment's queue job is added, each time it is queued
+ * again too, with what its row says: its order in its job, LaTeX needed before the plan, whether it
+ * is a scout, and the nodes that failed it to avoid (as long as another live render node exists).
+ */
+export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, opts: { runAt?: Date } = {}): Promise<void> {
+  const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId));
+  if (!seg) return;
+  const failed = new Set(seg.failures.map((f) => f.node));
+  const others = failed.size ? (await liveNodes(tx)).some((n) => n.functions.includes('render-segment') && !failed.has(n.id)) : false;
+  const flags = [
+    // started before the plan, when the TeX cache may not exist yet
+    ...(seg.toPlay === OPEN_END ? [NEEDS_LATEX] : []),
+    ...(seg.fromPlay === UNKNOWN_START && !seg.plans ? [SCOUTS] : []),
+    ...(others ? [...failed].map(avoidFlag) : []),
+  ];
+  await queue.add(tx, 'render-segment', { segmentId }, { jobKey: segmentKey(segmentId), priority: seg.priority, flags, ...opts });
 }
 
 export interface OpenSegments {
@@ -41,12 +56,11 @@ export async function createOpenSegments(tx: Tx, queue: Queue, jobId: string, sc
     ...Array.from({ length: open.scouts }, () => ({ fromPlay: UNKNOWN_START, plans: false, priority: SCOUT_PRIORITY })),
   ];
   for (const [i, { fromPlay, plans, priority }] of rows.entries()) {
-    const scout = fromPlay === UNKNOWN_START && !plans;
     const [seg] = await tx
       .insert(segments)
-      .values({ jobId, sceneId, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0, plans })
+      .values({ jobId, sceneId, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0, plans, priority })
       .returning({ id: segments.id });
-    await enqueueSegment(tx, queue, seg!.id, { priority, flags: scout ? [NEEDS_LATEX, SCOUTS] : [NEEDS_LATEX] });
+    await enqueueSegment(tx, queue, seg!.id);
   }
 }
 
@@ -61,10 +75,10 @@ export async function createCutSegments(tx: Tx, queue: Queue, jobId: string, sce
   const rows = cuts.length
     ? await tx
         .insert(segments)
-        .values(cuts.map(({ priority: _, ...c }, i) => ({ jobId, sceneId, position: firstPosition + i, ...c })))
+        .values(cuts.map((c, i) => ({ jobId, sceneId, position: firstPosition + i, ...c })))
         .returning({ id: segments.id })
     : [];
-  for (const [i, seg] of rows.entries()) await enqueueSegment(tx, queue, seg.id, { priority: cuts[i]!.priority });
+  for (const seg of rows) await enqueueSegment(tx, queue, seg.id);
 }
 
 /** The position a segment added to a scene after its cut takes: after every other. */

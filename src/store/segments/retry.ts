@@ -5,7 +5,6 @@ import type { Queue } from '../../queue/queue.ts';
 import type { JobError, SegmentFailure } from '../../model/errors.ts';
 import { appendEvent } from '../events.ts';
 import { liveNodes } from '../nodes.ts';
-import { avoidFlag } from '../queue-keys.ts';
 import { failScene } from '../scenes.ts';
 import type { SegmentWithJob } from './claim.ts';
 import { enqueueSegment } from './create.ts';
@@ -32,10 +31,8 @@ export async function retryOrFail(db: Db, queue: Queue, { seg, scene, job }: Seg
       await failScene(tx, queue, scene.id, { ...error, message });
       return;
     }
-    const failed = new Set(failures.map((f) => f.node));
-    const others = (await liveNodes(tx)).filter((n) => n.functions.includes('render-segment') && !failed.has(n.id));
     await tx.update(segments).set({ state: 'queued', failures, error: { ...error, node: nodeId } }).where(eq(segments.id, seg.id));
-    await enqueueSegment(tx, queue, seg.id, { flags: others.length ? [...failed].map(avoidFlag) : [] });
+    await enqueueSegment(tx, queue, seg.id);
     await appendEvent(tx, job.id, 'segment.retry', { scene: scene.name, segment: seg.position, node: nodeId, error: error.message, attempt: seg.attempts + 1 });
   });
 }
