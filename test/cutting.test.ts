@@ -235,6 +235,19 @@ describe('slicing a play that alone would bound the wall time', () => {
     expect(slicePlays(long({ drawSeconds: 0.001 }), PIXELS, sliceOpts).slices).toEqual([]);
   });
 
+  it('weighs a play drawn whole with the encoding its frames were timed at, as its slices’ encoder is weighed', () => {
+    // bench_play.py's 200 moving shapes as planned at 720p (encoding a frame: 30 ms), a lead 20
+    // frames into the play: drawn whole it took 65 ms a frame on the lab, its encoder 30
+    const one = [play(0, 600, { mobjects: 211, points: 7432, drawSeconds: 0.024, stepSeconds: 0.0096, codeSeconds: 0.2, seconds: 0.2 })];
+    const lab = { ...sliceOpts, setupSeconds: 2.5 };
+    const lead = { play: 0, frames: 20 };
+    const { slices } = slicePlays([{ ...one[0]!, encodeSeconds: 0.03 }], PIXELS, lab, [], lead);
+    expect(drawnOnly(slices).length).toBeGreaterThan(2);
+    expect(slices.filter((s) => s.encodes)).toHaveLength(1);
+    // an encoder as slow as drawing and encoding the play whole gains nothing
+    expect(slicePlays([{ ...one[0]!, encodeSeconds: 0.25 }], PIXELS, lab, [], lead).slices).toEqual([]);
+  });
+
   it('does not slice a play when each slice’s fast-forward would be work the farm has no time for', () => {
     // ten plays with updaters: a slice of the last steps through the nine before it, which costs
     // more than drawing the play, so slices save little even with slots to spare

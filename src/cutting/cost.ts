@@ -63,6 +63,17 @@ export function playCost(play: Play, pixels: number): number {
   return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.framePixel : play.frames * draw);
 }
 
+/** Estimated microseconds to draw and encode a play whole, as the slicer weighs it against the
+ *  encoder of its slices: each frame's fixed work is at least the encoding the planning pass timed
+ *  for the play (the same frames, the same settings as that encoder's), which the per-pixel
+ *  constant, fitted on frames that encode cheaply, counts short for dense moving ones (measured on
+ *  bench_play.py's 200 shapes: 30 ms a 720p frame against the constant's 6.5). */
+export function wholePlayCost(play: Play, pixels: number): number {
+  const cost = playCost(play, pixels);
+  if (play.rememberedSeconds !== undefined || play.encodeSeconds <= 0 || play.frozen || play.skipped || drawnElsewhere(play)) return cost;
+  return cost + play.frames * Math.max(0, play.encodeSeconds * 1e6 - pixels * US.framePixel);
+}
+
 /** Estimated microseconds to fast-forward over a play that a segment starts after. */
 export function fastForwardCost(play: Play, pixels: number): number {
   if (play.skipped) return 0;
