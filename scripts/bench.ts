@@ -19,7 +19,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { connect } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { homeDir } from '../src/lib/home.ts';
-import { floorSeconds } from './bench-floor.ts';
+import { floorSeconds, steppedBound } from './bench-floor.ts';
 import { lab } from './bench-lab.ts';
 import { BIN, MANIM, manimArgs, median, must, printSegments, resultSchema, sameFrames, findVideo, type Opts } from './bench-common.ts';
 
@@ -59,7 +59,7 @@ async function local(o: Opts) {
   console.log(`benchmark: ${o.file} ${o.scene} -q${o.quality}, ${o.runs} round(s); each farm run uses a cluster home set up beforehand (untimed)`);
   const floor = await floorSeconds(o.file, o.scene, o.quality, join(tmp, 'floor'));
   console.log(`floor (the exact progression, nothing drawn): ${floor.toFixed(1)} s`);
-  type Ratios = { one: number; two?: number; best?: number; bound?: number };
+  type Ratios = { one: number; two?: number; best?: number; bound?: number; stepped?: number };
   const ratios: Record<Mode, Ratios[]> = { cold: [], kept: [], uncached: [] };
   for (let round = 1; round <= o.runs; round++) {
     const dir = join(tmp, `round${round}`);
@@ -106,9 +106,10 @@ async function local(o: Opts) {
     }
     // What two machines can reach at best: plain's time halved, or the floor when that is longer.
     const bound = Math.max(floor * 1000, plainMs / 2);
+    const stepped = steppedBound(floor * 1000, plainMs, 2);
     for (const mode of MODES) {
       const [one, two] = ms[mode] as [number, number?];
-      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two } : {}) });
+      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two, stepped: stepped / two } : {}) });
     }
   }
   for (const mode of MODES) {
@@ -121,6 +122,7 @@ async function local(o: Opts) {
     console.log(`  2 workers vs plain on one core: ${m('two').toFixed(2)}× faster (target ≥ 1.8)${each('two')}`);
     console.log(`  2 workers vs plain's best flags on the same two cores: ${m('best').toFixed(2)}× faster (target ≥ 1.1)${each('best')}`);
     console.log(`  2 workers vs their bound max(floor, plain ÷ 2): ${(m('bound') * 100).toFixed(0)} % of it (target ≥ 80 %)${each('bound')}`);
+    console.log(`  2 workers vs their bound with each stepping the exact progression to its share: ${(m('stepped') * 100).toFixed(0)} % of it${each('stepped')}`);
   }
 }
 
