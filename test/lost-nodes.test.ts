@@ -1,11 +1,11 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { freshDatabase } from './helpers/database.ts';
-import { connect, type Database } from '../src/db/client.ts';
-import { createQueue, type Queue } from '../src/queue/queue.ts';
+import { databaseWithQueue } from './helpers/database.ts';
+import type { Database } from '../src/db/client.ts';
+import type { Queue } from '../src/queue/queue.ts';
 import { queuePoolOver } from '../src/queue/pool.ts';
 import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { enqueueSegment } from '../src/store/segments/create.ts';
@@ -22,20 +22,10 @@ import { startRunner, type TaskCall } from '../src/queue/runner.ts';
 
 // Node deaths without killing real machines: a node row whose heartbeat is old holds the segment
 // and its queue job, as a killed node leaves them, and the reaper of a live node takes them back.
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const env = databaseWithQueue();
 let database: Database;
 let queue: Queue;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-  database = connect(db.url, 2);
-  queue = await createQueue(queuePoolOver(database.sql, 2), 3);
-});
-afterAll(async () => {
-  await queue?.release();
-  await database?.close();
-  await db?.drop();
-});
+beforeAll(() => ({ database, queue } = env));
 
 async function runningSegment() {
   const [job] = await database.db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
@@ -207,7 +197,7 @@ describe('a node stopped inside a transaction (its machine suspended)', () => {
     await fetchQueueJob(segmentId, pool);
     // Another node, stopped while it held the reaper's lock.
     const helper = fileURLToPath(new URL('./helpers/hold-lock.ts', import.meta.url));
-    const sleeper = spawn(process.execPath, ['--import', 'tsx', helper, db.url, String(REAPER_LOCK)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const sleeper = spawn(process.execPath, ['--import', 'tsx', helper, env.url, String(REAPER_LOCK)], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       let out = '';
       sleeper.stdout!.on('data', (d: Buffer) => (out += d.toString()));

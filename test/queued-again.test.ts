@@ -1,10 +1,9 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { freshDatabase } from './helpers/database.ts';
-import { connect, type Database } from '../src/db/client.ts';
-import { createQueue, type Queue } from '../src/queue/queue.ts';
-import { queuePoolOver } from '../src/queue/pool.ts';
+import { databaseWithQueue } from './helpers/database.ts';
+import type { Database } from '../src/db/client.ts';
+import type { Queue } from '../src/queue/queue.ts';
 import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { createCutSegments, createOpenSegments } from '../src/store/segments/create.ts';
 import { deferSegment, segmentWithJob } from '../src/store/segments/claim.ts';
@@ -13,20 +12,10 @@ import { avoidFlag, NEEDS_LATEX, SCOUTS, segmentKey } from '../src/store/queue-k
 
 // A segment goes back to the queue when a paused node leaves it, when a running render will reach
 // it sooner, and after a failed try: each time it must come back as what it is, in its place.
-let db: Awaited<ReturnType<typeof freshDatabase>>;
+const env = databaseWithQueue();
 let database: Database;
 let queue: Queue;
-
-beforeAll(async () => {
-  db = await freshDatabase();
-  database = connect(db.url, 2);
-  queue = await createQueue(queuePoolOver(database.sql, 2), 3);
-});
-afterAll(async () => {
-  await queue?.release();
-  await database?.close();
-  await db?.drop();
-});
+beforeAll(() => ({ database, queue } = env));
 
 async function scene() {
   const [job] = await database.db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();

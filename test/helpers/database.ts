@@ -1,6 +1,9 @@
 import postgres from 'postgres';
+import { beforeAll, afterAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { connect } from '../../src/db/client.ts';
+import { connect, type Database } from '../../src/db/client.ts';
+import { createQueue, type Queue } from '../../src/queue/queue.ts';
+import { queuePoolOver } from '../../src/queue/pool.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { MACHINE_POSTGRES } from './test-postgres.ts';
 
@@ -24,4 +27,23 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
       await admin.end();
     },
   };
+}
+
+/** A fresh database and a queue over it for the test file's tests (as a node has them, with no
+ *  node running): set up before they run, released and dropped after. */
+export function databaseWithQueue(): { url: string; database: Database; queue: Queue } {
+  const held = {} as { url: string; database: Database; queue: Queue };
+  let db: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    held.url = db.url;
+    held.database = connect(db.url, 2);
+    held.queue = await createQueue(queuePoolOver(held.database.sql, 2), 3);
+  });
+  afterAll(async () => {
+    await held.queue?.release();
+    await held.database?.close();
+    await db?.drop();
+  });
+  return held;
 }

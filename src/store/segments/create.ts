@@ -16,14 +16,18 @@ function openPriority(position: number, plans: boolean): number {
   return -1000 + 2 * Math.min(position, 400) + (plans ? 1 : 0);
 }
 
+/** Queues a segment's render by its id (queued again: paused, deferred, retried, yielded). */
+export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, opts: { runAt?: Date } = {}): Promise<void> {
+  const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId));
+  if (seg) await enqueueRow(tx, queue, seg, opts);
+}
+
 /**
  * Queues a segment's render: the one place a segment's queue job is added, each time it is queued
  * again too, with what its row says: its order in its job, LaTeX needed before the plan, whether it
  * is a scout, and the nodes that failed it to avoid (as long as another live render node exists).
  */
-export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, opts: { runAt?: Date } = {}): Promise<void> {
-  const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId));
-  if (!seg) return;
+async function enqueueRow(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, opts: { runAt?: Date } = {}): Promise<void> {
   const failed = new Set(seg.failures.map((f) => f.node));
   const others = failed.size ? (await liveNodes(tx)).some((n) => n.functions.includes('render-segment') && !failed.has(n.id)) : false;
   const flags = [
@@ -32,7 +36,7 @@ export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, op
     ...(seg.fromPlay === UNKNOWN_START && !seg.plans ? [SCOUTS] : []),
     ...(others ? [...failed].map(avoidFlag) : []),
   ];
-  await queue.add(tx, 'render-segment', { segmentId }, { jobKey: segmentKey(segmentId), priority: seg.priority, flags, ...opts });
+  await queue.add(tx, 'render-segment', { segmentId: seg.id }, { jobKey: segmentKey(seg.id), priority: seg.priority, flags, ...opts });
 }
 
 export interface OpenSegments {
@@ -59,8 +63,8 @@ export async function createOpenSegments(tx: Tx, queue: Queue, jobId: string, sc
     const [seg] = await tx
       .insert(segments)
       .values({ jobId, sceneId, position: i, fromPlay, toPlay: OPEN_END, frames: 0, cost: 0, plans, priority })
-      .returning({ id: segments.id });
-    await enqueueSegment(tx, queue, seg!.id);
+      .returning();
+    await enqueueRow(tx, queue, seg!);
   }
 }
 
@@ -76,9 +80,9 @@ export async function createCutSegments(tx: Tx, queue: Queue, jobId: string, sce
     ? await tx
         .insert(segments)
         .values(cuts.map((c, i) => ({ jobId, sceneId, position: firstPosition + i, ...c })))
-        .returning({ id: segments.id })
+        .returning()
     : [];
-  for (const seg of rows) await enqueueSegment(tx, queue, seg.id);
+  for (const seg of rows) await enqueueRow(tx, queue, seg);
 }
 
 /** The position a segment added to a scene after its cut takes: after every other. */
