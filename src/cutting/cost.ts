@@ -39,9 +39,14 @@ function stepCost(play: Play, pixels: number): number {
 }
 
 /** Microseconds to draw and encode one frame: the planning pass draws one frame of every play and
- *  times it; without that, an estimate from the mobjects and points on screen. */
-function drawCost(play: Play, pixels: number): number {
-  if (play.drawSeconds > 0) return pixels * US.framePixel + play.drawSeconds * 1e6 * US.drawnFrame;
+ *  times it; without that, an estimate from the mobjects and points on screen. With
+ *  `timedEncoding`, a frame's fixed work is at least the encoding the planning pass timed for the
+ *  play, as its slices' encoder is weighed (the slicer: the same frames, the same settings); the
+ *  per-pixel constant, fitted on frames that encode cheaply, counts dense moving ones short
+ *  (bench_play.py's 200 shapes: 30 ms a 720p frame against the constant's 6.5). */
+function drawCost(play: Play, pixels: number, timedEncoding = false): number {
+  const fixed = Math.max(pixels * US.framePixel, timedEncoding ? play.encodeSeconds * 1e6 : 0);
+  if (play.drawSeconds > 0) return fixed + play.drawSeconds * 1e6 * US.drawnFrame;
   return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
 }
 
@@ -52,26 +57,15 @@ function startCost(play: Play): number {
   return timed > 0 ? timed : US.fastForwardPlay + play.mobjects * US.fastForwardPlayMobject;
 }
 
-/** Estimated microseconds to draw and encode a play. */
-export function playCost(play: Play, pixels: number): number {
+/** Estimated microseconds to draw and encode a play (`timedEncoding`: see drawCost). */
+export function playCost(play: Play, pixels: number, timedEncoding = false): number {
   if (play.skipped || play.frames === 0) return 0;
   // served (from the play cache) or drawn in slices: a segment that spans it only fast-forwards over it
   if (drawnElsewhere(play)) return fastForwardCost(play, pixels);
   // measured on an earlier render of the same play: better than any estimate
   if (play.rememberedSeconds !== undefined) return play.rememberedSeconds * 1e6;
-  const draw = drawCost(play, pixels) + stepCost(play, pixels);
+  const draw = drawCost(play, pixels, timedEncoding) + stepCost(play, pixels);
   return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.framePixel : play.frames * draw);
-}
-
-/** Estimated microseconds to draw and encode a play whole, as the slicer weighs it against the
- *  encoder of its slices: each frame's fixed work is at least the encoding the planning pass timed
- *  for the play (the same frames, the same settings as that encoder's), which the per-pixel
- *  constant, fitted on frames that encode cheaply, counts short for dense moving ones (measured on
- *  bench_play.py's 200 shapes: 30 ms a 720p frame against the constant's 6.5). */
-export function wholePlayCost(play: Play, pixels: number): number {
-  const cost = playCost(play, pixels);
-  if (play.rememberedSeconds !== undefined || play.encodeSeconds <= 0 || play.frozen || play.skipped || drawnElsewhere(play)) return cost;
-  return cost + play.frames * Math.max(0, play.encodeSeconds * 1e6 - pixels * US.framePixel);
 }
 
 /** Estimated microseconds to fast-forward over a play that a segment starts after. */

@@ -1,5 +1,5 @@
 import { drawnElsewhere, type Play, type SegmentCut } from '../model/plan.ts';
-import { fastForwardCost, sliceCost, sliceEncodeCost, wholePlayCost } from './cost.ts';
+import { fastForwardCost, playCost, sliceCost, sliceEncodeCost } from './cost.ts';
 
 export interface SliceOptions {
   workers: number;
@@ -141,7 +141,7 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     ff.set(p.index, sum);
     sum += fastForwardCost(p, pixels);
   }
-  let work = plays.reduce((t, p) => t + wholePlayCost(p, pixels), 0) + setup * opts.workers;
+  let work = plays.reduce((t, p) => t + playCost(p, pixels, true), 0) + setup * opts.workers;
   // the segment of the last plays steps through every play before them: no cut is quicker
   const floor = setup + sum;
   const slices: SegmentCut[] = [];
@@ -153,7 +153,7 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
     const encodeFrame = sliceEncodeCost(p, pixels);
     const chunk = opts.sliceFrames ?? 0;
     if (chunk > 0) return p.frames > chunk ? slice(p, evenBounds(p.frames, Math.ceil(p.frames / chunk)), cost, encodeFrame) : p;
-    const drawn = wholePlayCost(p, pixels);
+    const drawn = playCost(p, pixels, true);
     // the lead draws on with no set-up or fast-forward; a worker would start the play from scratch
     const left = leads ? setup + drawn * Math.max(0, 1 - lead.frames! / p.frames) : start + drawn;
     const whole = Math.max(left, work / opts.workers, floor);
