@@ -144,12 +144,14 @@ describe('a node taken for dead that goes on running its queue job', () => {
     const held = await fetchQueueJob(segmentId, slow.pool);
     expect(await reapDeadNodes(database, queue)).toContain(`slow-${slow.id.slice(0, 4)}`);
     const live = `pool-${randomUUID()}`;
-    expect(await fetchQueueJob(segmentId, live)).toBe(held);
+    // handed back under a new id: no lease on the old one holds any more
+    const next = await fetchQueueJob(segmentId, live);
+    expect(next).not.toBe(held);
     // The slow node's render wakes up and leaves the segment to a render that reaches it sooner.
     const row = (await segmentWithJob(database.db, segmentId))!;
     await deferSegment(database.db, queue, segmentId, new Date(Date.now() + 5000), { jobId: held, lockedBy: slow.pool });
-    expect(await segmentQueueJobs(segmentId)).toEqual([{ id: held, key: segmentKey(segmentId), locked_by: live }]);
-    expect(await claimSegment(database.db, queue, row, randomUUID(), new Date(), { jobId: held, lockedBy: live })).toBe(true);
+    expect(await segmentQueueJobs(segmentId)).toEqual([{ id: next, key: segmentKey(segmentId), locked_by: live }]);
+    expect(await claimSegment(database.db, queue, row, randomUUID(), new Date(), { jobId: next, lockedBy: live })).toBe(true);
   });
 
   it('claims nothing with a queue job whose key a newer one took: the newer one renders the segment', async () => {
@@ -262,6 +264,44 @@ describe('a queue job with no tries left', () => {
 });
 
 describe('a node taken for dead that finishes its queue job', () => {
+  it('keeps the job its own other slot fetched again: the first slot ending does not take it from the second', async () => {
+    const { segmentId } = await runningSegment();
+    const mine = (call: TaskCall) => (call.payload as { segmentId?: string }).segmentId === segmentId;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let runs = 0;
+    let firstEnded = false;
+    let secondSaw: number | undefined;
+    const runner = await startRunner({
+      pgPool: queuePoolOver(database.sql, 3),
+      nudges: async () => async () => {},
+      tasks: ['render-segment'],
+      concurrency: 2,
+      dispatch: async (call) => {
+        if (!mine(call)) return;
+        if (++runs === 1) {
+          // Taken for dead while it renders: its queue job goes back, and this node's other slot,
+          // idle, fetches it again while this one still runs.
+          await database.db.transaction((tx) => queue.handBack(tx, [call.lease!.lockedBy]));
+          await waitFor(async () => runs >= 2, 30_000, 'the other slot to fetch the handed-back job');
+          firstEnded = true;
+          return;
+        }
+        // The first slot's end is recorded by graphile-worker just after it returns.
+        await waitFor(async () => firstEnded, 30_000, 'the first slot to end');
+        await sleep(2000);
+        secondSaw = (await segmentQueueJobs(segmentId)).length;
+      },
+    });
+    try {
+      await waitFor(async () => secondSaw !== undefined, 60_000, 'the second slot to look at the queue');
+    } finally {
+      await runner.stop();
+    }
+    // The job the second slot runs is still the segment's: if it ends without rendering it (a
+    // pause, a deferral) or its node is lost again, the segment is queued with a job to run it.
+    expect(secondSaw).toBe(1);
+  });
+
   it('leaves the job to the next node: graphile-worker would delete it by its id, leaving its segment queued with no job', async () => {
     const { segmentId } = await runningSegment();
     const mine = (call: TaskCall) => (call.payload as { segmentId?: string }).segmentId === segmentId;

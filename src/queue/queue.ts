@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { workerLogger } from './logger.ts';
 import { queuePriority } from './job-priority.ts';
+import { JOBS_INSERT_CHANNEL } from './pool.ts';
 
 export interface EnqueueOptions {
   jobKey?: string;
@@ -45,7 +46,7 @@ export interface Queue {
    * dying would otherwise end up with no attempts left and nobody ever running it.
    */
   refund(tx: Tx, jobKeys: string[]): Promise<void>;
-  /** The jobs a dead node's pools held go back to the queue now, their try given back (see refund). */
+  /** The jobs a dead node's pools held go back to the queue now, under new ids, their try given back (see refund). */
   handBack(tx: Tx, poolIds: string[]): Promise<void>;
   /**
    * Jobs the queue will never run again, their attempts used up, taken out of the queue (the caller
@@ -115,15 +116,24 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
     },
     async handBack(tx, poolIds) {
       if (!poolIds.length) return;
+      const pools = textArray(poolIds);
       // A keyed job whose key graphile-worker took while it ran (add_job on that key made a newer
       // one, or remove_job retired it) must never run again: a try given back would revive it
       // beside its successor, and two nodes would render one segment.
       await tx.execute(sql`delete from graphile_worker._private_jobs j using graphile_worker._private_tasks t
-        where t.id = j.task_id and j.locked_by = any(${textArray(poolIds)}::text[]) and ${RETIRED}`);
-      await tx.execute(sql`update graphile_worker._private_jobs set attempts = greatest(attempts - 1, 0)
-        where locked_by = any(${textArray(poolIds)}::text[])`);
-      // In this transaction: graphile-worker's own call would wait on the rows locked just above.
-      await tx.execute(sql`select graphile_worker.force_unlock_workers(${textArray(poolIds)}::text[])`);
+        where t.id = j.task_id and j.locked_by = any(${pools}::text[]) and ${RETIRED}`);
+      // The others go back under a new id, their try given back. Unlocked in place, the dead node's
+      // pool (its process may still run) could fetch one again in another slot, and the first
+      // slot's completion, by id and pool, would then delete the job the second one runs: its
+      // segment would stay queued with no queue job. A new id also ends every lease on the old one.
+      await tx.execute(sql`with gone as (delete from graphile_worker._private_jobs where locked_by = any(${pools}::text[]) returning *),
+        back as (insert into graphile_worker._private_jobs (job_queue_id, task_id, payload, priority, run_at, attempts, max_attempts, last_error, created_at, key, revision, flags)
+          select job_queue_id, task_id, payload, priority, run_at, greatest(attempts - 1, 0), max_attempts, last_error, created_at, key, revision + 1, flags from gone
+          returning 1)
+        select pg_notify(${JOBS_INSERT_CHANNEL}, json_build_object('count', count(*))::text) from back having count(*) > 0`);
+      // Their named queues stay locked by the dead pools otherwise. In this transaction:
+      // graphile-worker's own call would wait on the rows locked above.
+      await tx.execute(sql`select graphile_worker.force_unlock_workers(${pools}::text[])`);
     },
     async holds(tx, lease) {
       const rows = await tx.execute(sql`select 1 from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id

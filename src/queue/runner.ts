@@ -48,10 +48,10 @@ export async function startRunner(opts: {
   const running = new Set<string>();
   let stopping = false;
   for (const name of opts.tasks) {
-    // A job handed back while it ran (this node taken for dead) is another node's now: the
+    // A job unlocked while it ran (its end lost, then releaseStale) may be another node's now: the
     // completion graphile-worker makes when this returns deletes it only while this pool still
     // holds its lock (patches/graphile-worker+0.17.3.patch); by its id alone, a segment would stay
-    // queued with no queue job.
+    // queued with no queue job. A job handed back from a node taken for dead has a new id (handBack).
     const task: Task = async (payload, helpers) => {
       running.add(helpers.job.id);
       try {
