@@ -263,6 +263,25 @@ describe('a queue job with no tries left', () => {
   });
 });
 
+describe('a queue job whose end was lost', () => {
+  it('goes back to the queue under a new id with its tries, and one its pool still runs stays', async () => {
+    const { segmentId } = await runningSegment();
+    const pool = `pool-${randomUUID()}`;
+    const lost = await fetchQueueJob(segmentId, pool);
+    const other = await runningSegment();
+    const running = await fetchQueueJob(other.segmentId, pool);
+    // Both fetched a minute ago; the pool ended the first (its completion lost) and runs the second.
+    await database.db.execute(sql`update graphile_worker._private_jobs set locked_at = now() - interval '1 minute' where locked_by = ${pool}`);
+    await database.db.transaction((tx) => queue.releaseStale(tx, [pool], [running]));
+    const [back] = await segmentQueueJobs(segmentId);
+    expect(back).toMatchObject({ key: segmentKey(segmentId), locked_by: null });
+    // Its completion, by the old id and the pool, can no longer take the job away.
+    expect(back!.id).not.toBe(lost);
+    expect((await queueJob(segmentId))!.attempts).toBe(1);
+    expect(await segmentQueueJobs(other.segmentId)).toEqual([{ id: running, key: segmentKey(other.segmentId), locked_by: pool }]);
+  });
+});
+
 describe('a node taken for dead that finishes its queue job', () => {
   it('keeps the job its own other slot fetched again: the first slot ending does not take it from the second', async () => {
     const { segmentId } = await runningSegment();

@@ -1,6 +1,6 @@
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import type pg from 'pg';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { workerLogger } from './logger.ts';
 import { queuePriority } from './job-priority.ts';
@@ -35,9 +35,9 @@ export interface Queue {
   /** Removes the queued job with this key inside the caller's transaction (a running one is left to end). */
   remove(tx: Tx, jobKey: string): Promise<void>;
   /**
-   * Unlocks jobs still locked by these pools that they are not running: after a database outage a
-   * finished job's completion can be lost, and graphile-worker would keep it locked for four hours.
-   * Jobs locked in the last 30 s are left alone (just fetched, not started yet).
+   * Puts back jobs still locked by these pools that they are not running, under new ids: after a
+   * database outage a finished job's completion can be lost, and graphile-worker would keep it
+   * locked for four hours. Jobs locked in the last 30 s are left alone (just fetched, not started yet).
    */
   releaseStale(tx: Tx, poolIds: string[], running: string[]): Promise<void>;
   /**
@@ -80,6 +80,21 @@ const textArray = (xs: string[]) => `{${xs.map((x) => JSON.stringify(x)).join(',
 const KEYED_TASKS = ['plan', 'render-segment', 'stitch'];
 const RETIRED = sql`(j.key is null and t.identifier = any(${textArray(KEYED_TASKS)}::text[]))`;
 
+/**
+ * Jobs taken from the pool that locked them go back to the queue unlocked, under new ids (with
+ * `giveTryBack`, one attempt fewer). Unlocked in place, the same pool (its process may still run)
+ * could fetch one again in another slot, and the first slot's completion, by id and pool, would
+ * delete the job the second one runs: its segment would stay queued with no queue job. A new id
+ * also ends every lease on the old one (Queue.holds). `where` is over `_private_jobs`.
+ */
+async function reissue(tx: Tx, where: SQL, giveTryBack: boolean): Promise<void> {
+  await tx.execute(sql`with gone as (delete from graphile_worker._private_jobs where ${where} returning *),
+    back as (insert into graphile_worker._private_jobs (job_queue_id, task_id, payload, priority, run_at, attempts, max_attempts, last_error, created_at, key, revision, flags)
+      select job_queue_id, task_id, payload, priority, run_at, ${giveTryBack ? sql`greatest(attempts - 1, 0)` : sql`attempts`}, max_attempts, last_error, created_at, key, revision + 1, flags from gone
+      returning 1)
+    select pg_notify(${JOBS_INSERT_CHANNEL}, json_build_object('count', count(*))::text) from back having count(*) > 0`);
+}
+
 /** The queue's utilities on the node's queue pool (pool.ts), which its runner shares; the caller ends the pool. */
 export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): Promise<Queue> {
   const utils = await makeWorkerUtils({ pgPool, logger: workerLogger });
@@ -103,11 +118,8 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
     },
     async releaseStale(tx, poolIds, running) {
       if (!poolIds.length) return;
-      await tx.execute(sql`update graphile_worker._private_jobs
-        set locked_at = null, locked_by = null
-        where locked_by = any(${`{${poolIds.join(',')}}`}::text[])
-          and not (id = any(${`{${running.join(',')}}`}::bigint[]))
-          and locked_at < now() - interval '30 seconds'`);
+      await reissue(tx, sql`locked_by = any(${textArray(poolIds)}::text[]) and not (id = any(${`{${running.join(',')}}`}::bigint[]))
+        and locked_at < now() - interval '30 seconds'`, false);
     },
     async refund(tx, jobKeys) {
       if (!jobKeys.length) return;
@@ -122,15 +134,7 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
       // beside its successor, and two nodes would render one segment.
       await tx.execute(sql`delete from graphile_worker._private_jobs j using graphile_worker._private_tasks t
         where t.id = j.task_id and j.locked_by = any(${pools}::text[]) and ${RETIRED}`);
-      // The others go back under a new id, their try given back. Unlocked in place, the dead node's
-      // pool (its process may still run) could fetch one again in another slot, and the first
-      // slot's completion, by id and pool, would then delete the job the second one runs: its
-      // segment would stay queued with no queue job. A new id also ends every lease on the old one.
-      await tx.execute(sql`with gone as (delete from graphile_worker._private_jobs where locked_by = any(${pools}::text[]) returning *),
-        back as (insert into graphile_worker._private_jobs (job_queue_id, task_id, payload, priority, run_at, attempts, max_attempts, last_error, created_at, key, revision, flags)
-          select job_queue_id, task_id, payload, priority, run_at, greatest(attempts - 1, 0), max_attempts, last_error, created_at, key, revision + 1, flags from gone
-          returning 1)
-        select pg_notify(${JOBS_INSERT_CHANNEL}, json_build_object('count', count(*))::text) from back having count(*) > 0`);
+      await reissue(tx, sql`locked_by = any(${pools}::text[])`, true);
       // Their named queues stay locked by the dead pools otherwise. In this transaction:
       // graphile-worker's own call would wait on the rows locked above.
       await tx.execute(sql`select graphile_worker.force_unlock_workers(${pools}::text[])`);
