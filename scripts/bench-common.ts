@@ -30,13 +30,14 @@ export interface Opts {
   editOnly?: boolean;
 }
 
-function run(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function run(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; startedMs: number }> {
   const t0 = performance.now();
+  const startedMs = Date.now();
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 })));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0, startedMs })));
 }
 
 export async function must(child: ChildProcess, what: string) {

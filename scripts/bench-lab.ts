@@ -9,7 +9,7 @@ import { openClusterClient } from '../src/cli/client.ts';
 import { nodesSchema } from '../src/cli/job-schemas.ts';
 import { parseJoinString } from '../src/lib/join-string.ts';
 import { createLab, labUnavailable, type Lab, type LabHost } from './lab/lab.ts';
-import { floorSeconds, steppedBound } from './bench-floor.ts';
+import { floorPlays, plainPlays, steppedBound, sum } from './bench-floor.ts';
 import { BIN, MANIM, manimArgs, median, must, printSegments, resultSchema, sameFrames, findVideo, type Opts } from './bench-common.ts';
 
 /** Waits for a line matching `re` on the child's stdout. */
@@ -33,7 +33,7 @@ function waitLine(child: ChildProcess, re: RegExp, ms = 120_000): Promise<RegExp
 
 /** One lab round on lab machines of its own (fresh homes, so the farm plans the scene as a first
  *  render does): plain manim on one machine, then the farm on all. Returns the two wall times. */
-async function labRound(o: Opts, n: number, floor: number, tmp: string) {
+async function labRound(o: Opts, n: number, floorByPlay: number[], tmp: string) {
   const lab: Lab = await createLab({ hosts: n, cpu: o.cpu, prefix: 'nnbench' });
   try {
     const [h0] = lab.hosts as [LabHost, ...LabHost[]];
@@ -84,8 +84,8 @@ async function labRound(o: Opts, n: number, floor: number, tmp: string) {
       const gaps = spans.map((s, i) => (i ? s.start - spans[i - 1]!.end : s.start - t0));
       console.log(`  ${node.padEnd(12)} busy ${(busy / 1000).toFixed(1)} s in ${spans.length} segment(s); idle before first ${(gaps[0]! / 1000).toFixed(1)} s, between ${(gaps.slice(1).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, after last ${((t1 - spans.at(-1)!.end) / 1000).toFixed(1)} s`);
     }
-    const bound = Math.max(floor * 1000, plain.ms / n);
-    const stepped = steppedBound(floor * 1000, plain.ms, n);
+    const bound = Math.max(sum(floorByPlay) * 1000, plain.ms / n);
+    const stepped = steppedBound(floorByPlay, plainPlays(join(tmp, 'plain'), o.scene, plain.startedMs), n) * 1000;
     console.log(`  ${(plain.ms / r.ms).toFixed(2)}× faster; ${((bound / r.ms) * 100).toFixed(0)} % of the bound ${(bound / 1000).toFixed(1)} s; ${((stepped / r.ms) * 100).toFixed(0)} % of ${(stepped / 1000).toFixed(1)} s, the bound with each machine stepping to its share`);
     return { speedup: plain.ms / r.ms, bound: bound / r.ms, stepped: stepped / r.ms };
   } finally {
@@ -100,12 +100,12 @@ export async function lab(o: Opts, n: number) {
   const tmp = mkdtempSync(join(tmpdir(), 'nn-bench-lab-'));
   console.log(`benchmark in the lab: ${n} machines of ${o.cpu} CPU each; ${o.file} ${o.scene} -q${o.quality}, ${o.runs} round(s)`);
   // The floor measured on a whole core here, scaled to a lab machine's share of one.
-  const floor = (await floorSeconds(o.file, o.scene, o.quality, join(tmp, 'floor'))) / o.cpu;
-  console.log(`floor (the exact progression, nothing drawn) ${floor.toFixed(1)} s on ${o.cpu} CPU`);
+  const floorByPlay = (await floorPlays(o.file, o.scene, o.quality, join(tmp, 'floor'))).map((s) => s / o.cpu);
+  console.log(`floor (the exact progression, nothing drawn) ${sum(floorByPlay).toFixed(1)} s on ${o.cpu} CPU`);
   const rounds: { speedup: number; bound: number; stepped: number }[] = [];
   for (let round = 1; round <= o.runs; round++) {
     if (o.runs > 1) console.log(`round ${round}:`);
-    rounds.push(await labRound(o, n, floor, join(tmp, `round${round}`)));
+    rounds.push(await labRound(o, n, floorByPlay, join(tmp, `round${round}`)));
   }
   const each = (k: 'speedup' | 'bound' | 'stepped') => (o.runs > 1 ? ` (rounds: ${rounds.map((r) => (k === 'speedup' ? r[k].toFixed(2) : `${(r[k] * 100).toFixed(0)} %`)).join(', ')})` : '');
   console.log(`\n${n} machines vs plain manim, ${o.cpu} CPU each: ${median(rounds.map((r) => r.speedup)).toFixed(2)}× faster (target ≥ 3.4 for the benchmark scene, ≥ 2.5 for a single play; limit ${n})${each('speedup')}`);

@@ -19,7 +19,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { connect } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { homeDir } from '../src/lib/home.ts';
-import { floorSeconds, steppedBound } from './bench-floor.ts';
+import { floorPlays, plainPlays, steppedBound, sum } from './bench-floor.ts';
 import { lab } from './bench-lab.ts';
 import { BIN, MANIM, manimArgs, median, must, printSegments, resultSchema, sameFrames, findVideo, type Opts } from './bench-common.ts';
 
@@ -57,7 +57,8 @@ async function prepareHome(home: string) {
 async function local(o: Opts) {
   const tmp = mkdtempSync(join(tmpdir(), 'nn-bench-'));
   console.log(`benchmark: ${o.file} ${o.scene} -q${o.quality}, ${o.runs} round(s); each farm run uses a cluster home set up beforehand (untimed)`);
-  const floor = await floorSeconds(o.file, o.scene, o.quality, join(tmp, 'floor'));
+  const floorByPlay = await floorPlays(o.file, o.scene, o.quality, join(tmp, 'floor'));
+  const floor = sum(floorByPlay);
   console.log(`floor (the exact progression, nothing drawn): ${floor.toFixed(1)} s`);
   type Ratios = { one: number; two?: number; best?: number; bound?: number; stepped?: number };
   const ratios: Record<Mode, Ratios[]> = { cold: [], kept: [], uncached: [] };
@@ -67,9 +68,10 @@ async function local(o: Opts) {
     const plainRun = async () => {
       const r = await must(spawn('taskset', ['-c', '0', MANIM, ...manimArgs(o, join(dir, `plain${plains++}`))], { env: driverEnv() }), 'plain manim');
       console.log(`${o.runs > 1 ? `round ${round}: ` : ''}plain manim render, 1 core:        ${(r.ms / 1000).toFixed(1)} s`);
-      return r.ms;
+      return r;
     };
-    const plainMs = await plainRun();
+    const { ms: plainMs, startedMs } = await plainRun();
+    const plainByPlay = plainPlays(join(dir, 'plain0'), o.scene, startedMs);
     const plainVideo = findVideo(join(dir, 'plain0'), o.scene);
     // Manim's best on two cores: its encoders overlap drawing, x264 picks its own threads.
     const bestArgs = ['render', o.file, o.scene, `-q${o.quality}`, '--disable_caching', '--max-inflight-encoders', '4', '--progress_bar', 'none', '--media_dir', join(dir, 'best')];
@@ -86,7 +88,7 @@ async function local(o: Opts) {
     for (const [workers, cores] of [[1, '0'], [2, '0,1']] as const) {
       for (const [i, mode] of (workers === 1 ? MODES : MODES.filter((m) => m !== 'uncached')).entries()) {
         const plainFirst = workers === 1 && (round + i) % 2 === 0;
-        if (plainFirst) paired[mode] = await plainRun();
+        if (plainFirst) paired[mode] = (await plainRun()).ms;
         const out = join(dir, `farm${workers}-${mode}`);
         const home = join(dir, `home${workers}-${mode}`);
         await prepareHome(home);
@@ -101,12 +103,13 @@ async function local(o: Opts) {
         console.log(`networknodes, ${workers} worker(s) on ${workers} core(s), ${how}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
         printSegments(result);
         ms[mode].push(r.ms);
-        if (workers === 1 && !plainFirst) paired[mode] = await plainRun();
+        if (workers === 1 && !plainFirst) paired[mode] = (await plainRun()).ms;
       }
     }
     // What two machines can reach at best: plain's time halved, or the floor when that is longer.
     const bound = Math.max(floor * 1000, plainMs / 2);
-    const stepped = steppedBound(floor * 1000, plainMs, 2);
+    // the same, play by play, in plain's own time (its Python start and scene set-up in the first play)
+    const stepped = steppedBound(floorByPlay, plainByPlay, 2) * 1000;
     for (const mode of MODES) {
       const [one, two] = ms[mode] as [number, number?];
       ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two, stepped: stepped / two } : {}) });
