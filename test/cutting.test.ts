@@ -129,6 +129,17 @@ describe('cutting a scene into segments', () => {
     expect(starts(shares(3))).toBe(3);
   });
 
+  it('gives every running scout a share when that shortens the wall time, however little: it has started already', () => {
+    // A short scene with updaters throughout (the figures of examples/bench_short.py's plan): a
+    // fourth share saves less than half a set-up, which a queued share would have to pay; a scout does not.
+    const plays = Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0033, stepSeconds: 0.0071, seconds: 0.033 }));
+    const four = { workers: 4, perWorker: 2, minFrames: 30, setupSeconds: 2.5 };
+    const scouted = plan(plays, PIXELS, four, { lead: { at: 0 }, scouts: [{ at: 0 }, { at: 0 }, { at: 0 }] });
+    expect(scouted.scouts.every((s) => s !== undefined)).toBe(true);
+    // With no scouts running, the fourth share's set-up is not worth what it saves.
+    expect(cutScene(plays, PIXELS, { ...four, perWorker: 1 }).length).toBe(3);
+  });
+
   it('gives scouts the shares after the lead’s, the farthest to the one that has got farthest, at no set-up', () => {
     const plays = Array.from({ length: 30 }, (_, i) => play(i, 300));
     const opts4 = { workers: 4, perWorker: 2, minFrames: 30, setupSeconds: 2.5 };
