@@ -27,6 +27,8 @@ export interface Opts {
   cpu: number;
   runs: number;
   edit?: boolean;
+  /** Lab: render the scene a second time on the same cluster, as an author renders again. */
+  again?: boolean;
   editOnly?: boolean;
 }
 

@@ -58,35 +58,43 @@ async function labRound(o: Opts, n: number, floorByPlay: number[], tmp: string) 
       if (tries > 600) throw new Error(`only ${slots} of ${n} render slots came online`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const r = await must(
-      spawn(process.execPath, [BIN, 'render', o.file, o.scene, `-q${o.quality}`, '--join', joinString, '--json', '--out-dir', join(tmp, 'farm')], { env: { ...process.env, NN_LOG_LEVEL: 'warn' } }),
-      'networknodes render',
-    );
-    const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
-    const detail = await client.call(`/jobs/${result.job}`, z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) }));
-    console.log(`networknodes, ${n} machines: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
-    printSegments(result);
-    // The job's events (the cut, each start, extension and steal), kept to read how the time went.
-    const events = join(tmp, 'events.txt');
-    await client.download(`/jobs/${result.job}/events`, events);
-    console.log(`  the job's events: ${events}`);
-    const t0 = Date.parse(detail.createdAt);
-    const t1 = Date.parse(detail.finishedAt);
-    const byNode = new Map<string, { start: number; end: number }[]>();
-    for (const s of detail.scenes) for (const g of s.segments) {
-      if (!g.node || !g.startedAt || !g.finishedAt) continue;
-      byNode.set(g.node, [...(byNode.get(g.node) ?? []), { start: Date.parse(g.startedAt), end: Date.parse(g.finishedAt) }]);
-    }
-    console.log(`  per machine (job ${((t1 - t0) / 1000).toFixed(1)} s from submission to stitched):`);
-    for (const [node, spans] of [...byNode].sort()) {
-      spans.sort((a, b) => a.start - b.start);
-      const busy = spans.reduce((ms, s) => ms + s.end - s.start, 0);
-      const gaps = spans.map((s, i) => (i ? s.start - spans[i - 1]!.end : s.start - t0));
-      console.log(`  ${node.padEnd(12)} busy ${(busy / 1000).toFixed(1)} s in ${spans.length} segment(s); idle before first ${(gaps[0]! / 1000).toFixed(1)} s, between ${(gaps.slice(1).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, after last ${((t1 - spans.at(-1)!.end) / 1000).toFixed(1)} s`);
-    }
+    const render = (out: string, flags: string[] = []) =>
+      must(
+        spawn(process.execPath, [BIN, 'render', o.file, o.scene, `-q${o.quality}`, ...flags, '--join', joinString, '--json', '--out-dir', join(tmp, out)], { env: { ...process.env, NN_LOG_LEVEL: 'warn' } }),
+        'networknodes render',
+      );
     const bound = Math.max(sum(floorByPlay) * 1000, plain.ms / n);
     const stepped = steppedBound(floorByPlay, plainPlays(join(tmp, 'plain'), o.scene, plain.startedMs), n) * 1000;
-    console.log(`  ${(plain.ms / r.ms).toFixed(2)}× faster; ${((bound / r.ms) * 100).toFixed(0)} % of the bound ${(bound / 1000).toFixed(1)} s; ${((stepped / r.ms) * 100).toFixed(0)} % of ${(stepped / 1000).toFixed(1)} s, the bound with each machine stepping to its share`);
+    /** A farm render's time and output, where each machine's time went, and the job's events (the
+     *  cut, each start, extension and steal) kept in a file to read how the time went. */
+    const report = async (what: string, out: string, r: { ms: number; stdout: string }) => {
+      const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+      const detail = await client.call(`/jobs/${result.job}`, z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) }));
+      console.log(`networknodes, ${n} machines${what}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
+      printSegments(result);
+      const events = join(tmp, `${out}-events.txt`);
+      await client.download(`/jobs/${result.job}/events`, events);
+      console.log(`  the job's events: ${events}`);
+      const t0 = Date.parse(detail.createdAt);
+      const t1 = Date.parse(detail.finishedAt);
+      const byNode = new Map<string, { start: number; end: number }[]>();
+      for (const s of detail.scenes) for (const g of s.segments) {
+        if (!g.node || !g.startedAt || !g.finishedAt) continue;
+        byNode.set(g.node, [...(byNode.get(g.node) ?? []), { start: Date.parse(g.startedAt), end: Date.parse(g.finishedAt) }]);
+      }
+      console.log(`  per machine (job ${((t1 - t0) / 1000).toFixed(1)} s from submission to stitched):`);
+      for (const [node, spans] of [...byNode].sort()) {
+        spans.sort((a, b) => a.start - b.start);
+        const busy = spans.reduce((ms, s) => ms + s.end - s.start, 0);
+        const gaps = spans.map((s, i) => (i ? s.start - spans[i - 1]!.end : s.start - t0));
+        console.log(`  ${node.padEnd(12)} busy ${(busy / 1000).toFixed(1)} s in ${spans.length} segment(s); idle before first ${(gaps[0]! / 1000).toFixed(1)} s, between ${(gaps.slice(1).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, after last ${((t1 - spans.at(-1)!.end) / 1000).toFixed(1)} s`);
+      }
+      console.log(`  ${(plain.ms / r.ms).toFixed(2)}× faster; ${((bound / r.ms) * 100).toFixed(0)} % of the bound ${(bound / 1000).toFixed(1)} s; ${((stepped / r.ms) * 100).toFixed(0)} % of ${(stepped / 1000).toFixed(1)} s, the bound with each machine stepping to its share`);
+    };
+    const r = await render('farm');
+    await report('', 'farm', r);
+    // As an author renders again: cut at once from the first render's plan and play times, every play drawn.
+    if (o.again) await report(', rendered again (--disable_caching: plan and play times remembered, nothing served from the play cache)', 'again', await render('again', ['--disable_caching']));
     return { speedup: plain.ms / r.ms, bound: bound / r.ms, stepped: stepped / r.ms };
   } finally {
     await lab.destroy();

@@ -7,6 +7,7 @@
  *                                    # also against manim --max-inflight-encoders 4 on the same two
  *   npm run bench -- --runs 3        # three rounds, median ratios (a shared machine's speed drifts)
  *   npm run bench -- --lab 4         # 4 emulated machines of 0.45 CPU each vs manim on 0.45 CPU (root)
+ *   npm run bench -- --lab 4 --again # then each round renders the scene again there, as an author does
  *   npm run bench -- --edit-only     # the edit round alone: full render, one play edited, re-render
  */
 import { spawn } from 'node:child_process';
@@ -178,6 +179,7 @@ const program = new Command('bench')
   .option('--lab <n>', 'emulated machines (root only)', Number)
   .option('--cpu <share>', 'CPU share of each lab machine', Number, 0.45)
   .option('--runs <n>', 'rounds of plain manim and the farm; the median ratio is kept', Number, 1)
+  .option('--again', 'lab: then render the scene again on the same machines (plan and play times remembered)')
   .option('--edit', 'then the edit round: one play edited and rendered again, from the play cache')
   .option('--edit-only', 'only the edit round')
   .parse();

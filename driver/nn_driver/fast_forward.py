@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from time import perf_counter, process_time
+from time import process_time
 from typing import TYPE_CHECKING, Any, Literal
 
 from .describe import describe
@@ -30,7 +30,7 @@ from .encode_play import EncodeSamples
 from .frame_slice import Window, Windows, draw_window_frame
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
-from .records import PlayRecord, SectionRecord, SoundRecord, clocks, drawing_load
+from .records import PlayRecord, SectionRecord, SoundRecord, drawing_load
 from .scout import Scout
 from .writer_patch import patch_writer
 
@@ -82,7 +82,7 @@ class SceneTap:
     _drawn: Any = None  # the planning pass's drawn frame of the play
     encode_samples: EncodeSamples = field(default_factory=EncodeSamples)
     _step_started: float = 0.0
-    _ended: tuple[float, float] = field(default_factory=clocks)  # when the previous play ended (wall, CPU)
+    _ended: float = field(default_factory=process_time)  # when the previous play ended, in this process's CPU time (restarts in a forked child)
     _flip_on_render: bool = False
     _window: Window | None = None  # the window of the play being run
 
@@ -102,13 +102,13 @@ class SceneTap:
         orig_update_to_time = self.scene.update_to_time
 
         def play(scene: Scene, *args: Any, **kwargs: Any) -> None:
-            began = clocks()
+            began = process_time()
             index = renderer.num_plays
             if self.scout is not None:
                 start = self.scout.at_play(index, self.exact)
                 if start is not None:
                     self.windows.start_head(start, self.scout.head())
-                    began = self._ended = clocks()  # a woken copy was paused: no play's cost
+                    began = self._ended = process_time()  # a woken copy was paused: no play's cost
                     self.scout = None
                     self.fast_until = start
                     self.shortcut = "pure"  # a planning scout's copy renders on exactly
@@ -162,13 +162,12 @@ class SceneTap:
                     points=load[1],
                     step_seconds=self._step,
                     draw_seconds=self._draw,
-                    code_seconds=began[1] - self._ended[1],
-                    seconds=process_time() - began[1],
-                    wall_seconds=perf_counter() - self._ended[0],
+                    code_seconds=began - self._ended,
+                    seconds=process_time() - began,
                 )
             )
             self.encode_samples.offer(self.plays[-1], self._drawn, writer)
-            self._ended = clocks()
+            self._ended = process_time()
             check_play(self.expect, self.plays[-1])
 
         def draw_timed() -> float:

@@ -8,7 +8,6 @@ same shape (protocol.py, stitch.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from time import perf_counter, process_time
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -42,7 +41,6 @@ class PlayRecord:
     # unevenly, and a TeX compile (other processes, shared through the farm's TeX cache) is left out.
     code_seconds: float  # the scene's own code since the previous play (building mobjects), timed
     seconds: float  # the play itself in this run, timed (in a plan: starting its animations, one step)
-    wall_seconds: float  # code and play as the wall clock saw them: what drawing it took (costs remembered)
     key: str | None = None  # its play-cache key, when sure (key_tap.py)
     # encoding that frame alone, timed at the end of a planning pass for the costliest plays (0 when not)
     encode_seconds: float = 0.0
@@ -62,11 +60,6 @@ class SoundRecord:
     file: str
     gain: float | None
     gain_to_background: float | None
-
-
-def clocks() -> tuple[float, float]:
-    """Now on the wall clock and in this process's CPU time (which restarts in a forked child)."""
-    return perf_counter(), process_time()
 
 
 def drawing_load(scene: Scene) -> tuple[int, int]:
