@@ -45,6 +45,11 @@ class PlayRecord:
     # encoding that frame alone, timed at the end of a planning pass for the costliest plays (0 when not)
     encode_seconds: float = 0.0
 
+    @property
+    def drawn_seconds(self) -> float:
+        """What drawing it took in a render (its code, animations, frames, encoding): remembered costs."""
+        return self.code_seconds + self.seconds
+
 
 @dataclass
 class SectionRecord:

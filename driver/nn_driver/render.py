@@ -98,8 +98,7 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         result["plan"] = run.describe(True, Path(req.plan.media_dir))
     if video:
         result["partials"] = [
-            # seconds: what drawing it took (its code, animations, frames, encoding), in CPU time: remembered costs
-            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.code_seconds + p.seconds}
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.drawn_seconds}
             for p in whole
             if p.partial is not None
         ]

@@ -118,8 +118,8 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
     const costs = shares.map(([a, b], k) => shareCost(a, b, k));
     const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
     // More shares only for a clearly shorter wall time: each one is a start more of work, unless
-    // the new share is a running lead's or scout's, which has started already.
-    const started = (ctx.lead && count === 1) || scouts[count - 1 - firstScout] !== undefined;
+    // the new share is a running scout's, which has started already.
+    const started = scouts[count - 1 - firstScout] !== undefined;
     if (!best || wall < Math.min(best.wall * 0.98, best.wall - (started ? 0 : setup / 2))) best = { shares, wall };
   }
   const pieces = { pixels, video: opts.video ?? true };
