@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { runDriverOnce } from '../src/driver/info.ts';
 import { renderOptionsSchema } from '../src/model/render-options.ts';
+import { findVideo } from './bench-common.ts';
 
 const exactPlanSchema = z.union([
   z.object({ ok: z.literal(true), plays: z.array(z.object({ seconds: z.number(), codeSeconds: z.number() })) }),
@@ -29,14 +30,9 @@ export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
  * Python's start and the scene's set-up count with the first play.
  */
 export function plainPlays(media: string, scene: string, startedMs: number): number[] {
-  const videos = join(media, 'videos');
-  for (const mod of readdirSync(videos)) for (const q of readdirSync(join(videos, mod))) {
-    const dir = join(videos, mod, q, 'partial_movie_files', scene);
-    if (!existsSync(dir)) continue;
-    const ends = readdirSync(dir).filter((f) => /^uncached_\d+\.mp4$/.test(f)).sort().map((f) => statSync(join(dir, f)).mtimeMs);
-    return ends.map((t, i) => (t - (i ? ends[i - 1]! : startedMs)) / 1000);
-  }
-  throw new Error(`no partial movie files of ${scene} under ${videos}`);
+  const dir = join(dirname(findVideo(media, scene)), 'partial_movie_files', scene);
+  const ends = readdirSync(dir).filter((f) => /^uncached_\d+\.mp4$/.test(f)).sort().map((f) => statSync(join(dir, f)).mtimeMs);
+  return ends.map((t, i) => (t - (i ? ends[i - 1]! : startedMs)) / 1000);
 }
 
 /**

@@ -282,34 +282,39 @@ describe('a queue job whose end was lost', () => {
   });
 });
 
+/** A real graphile-worker runner of render-segment jobs with `slots` slots; `dispatch` sees only the
+ *  calls for this segment. */
+const runnerFor = (segmentId: string, slots: number, dispatch: (call: TaskCall) => Promise<void>) =>
+  startRunner({
+    pgPool: queuePoolOver(database.sql, slots + 1),
+    nudges: async () => async () => {},
+    tasks: ['render-segment'],
+    concurrency: slots,
+    dispatch: async (call) => {
+      if ((call.payload as { segmentId?: string }).segmentId === segmentId) await dispatch(call);
+    },
+  });
+
 describe('a node taken for dead that finishes its queue job', () => {
   it('keeps the job its own other slot fetched again: the first slot ending does not take it from the second', async () => {
     const { segmentId } = await runningSegment();
-    const mine = (call: TaskCall) => (call.payload as { segmentId?: string }).segmentId === segmentId;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     let runs = 0;
     let firstEnded = false;
     let secondSaw: number | undefined;
-    const runner = await startRunner({
-      pgPool: queuePoolOver(database.sql, 3),
-      nudges: async () => async () => {},
-      tasks: ['render-segment'],
-      concurrency: 2,
-      dispatch: async (call) => {
-        if (!mine(call)) return;
-        if (++runs === 1) {
-          // Taken for dead while it renders: its queue job goes back, and this node's other slot,
-          // idle, fetches it again while this one still runs.
-          await database.db.transaction((tx) => queue.handBack(tx, [call.lease!.lockedBy]));
-          await waitFor(async () => runs >= 2, 30_000, 'the other slot to fetch the handed-back job');
-          firstEnded = true;
-          return;
-        }
-        // The first slot's end is recorded by graphile-worker just after it returns.
-        await waitFor(async () => firstEnded, 30_000, 'the first slot to end');
-        await sleep(2000);
-        secondSaw = (await segmentQueueJobs(segmentId)).length;
-      },
+    const runner = await runnerFor(segmentId, 2, async (call) => {
+      if (++runs === 1) {
+        // Taken for dead while it renders: its queue job goes back, and this node's other slot,
+        // idle, fetches it again while this one still runs.
+        await database.db.transaction((tx) => queue.handBack(tx, [call.lease!.lockedBy]));
+        await waitFor(async () => runs >= 2, 30_000, 'the other slot to fetch the handed-back job');
+        firstEnded = true;
+        return;
+      }
+      // The first slot's end is recorded by graphile-worker just after it returns.
+      await waitFor(async () => firstEnded, 30_000, 'the first slot to end');
+      await sleep(2000);
+      secondSaw = (await segmentQueueJobs(segmentId)).length;
     });
     try {
       await waitFor(async () => secondSaw !== undefined, 60_000, 'the second slot to look at the queue');
@@ -323,18 +328,11 @@ describe('a node taken for dead that finishes its queue job', () => {
 
   it('leaves the job to the next node: graphile-worker would delete it by its id, leaving its segment queued with no job', async () => {
     const { segmentId } = await runningSegment();
-    const mine = (call: TaskCall) => (call.payload as { segmentId?: string }).segmentId === segmentId;
     let runs = 0;
-    const runner = await startRunner({
-      pgPool: queuePoolOver(database.sql, 2),
-      nudges: async () => async () => {},
-      tasks: ['render-segment'],
-      concurrency: 1,
-      dispatch: async (call) => {
-        if (!mine(call) || ++runs > 1) return;
-        // While it renders, the reaper takes the node for dead and hands its queue jobs back.
-        await database.db.transaction((tx) => queue.handBack(tx, [call.lease!.lockedBy]));
-      },
+    const runner = await runnerFor(segmentId, 1, async (call) => {
+      if (++runs > 1) return;
+      // While it renders, the reaper takes the node for dead and hands its queue jobs back.
+      await database.db.transaction((tx) => queue.handBack(tx, [call.lease!.lockedBy]));
     });
     try {
       await waitFor(async () => runs >= 2, 30_000, 'the handed-back job to be fetched again');
