@@ -124,7 +124,7 @@ describe('costs remembered', () => {
 
 describe('plays found by their content key', () => {
   const play = (index: number, key: string, extra: Partial<Play> = {}): Play => ({
-    index, key, frames: 30, runTime: 1, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, encodeSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
+    index, key, frames: 30, runTime: 1, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, motion: 0, encodeSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
   });
 
   it('keep their costs where an edit moved them, and a new play is estimated', () => {

@@ -6,7 +6,7 @@ import { configSchema } from '../src/config/schema.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
-  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, encodeSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
+  index, frames, runTime: frames / 30, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0, motion: 0, encodeSeconds: 0, codeSeconds: 0, seconds: 0, ...extra,
 });
 const PIXELS = 1280 * 720;
 /** Every segment of a cut, in play order. */
@@ -127,6 +127,18 @@ describe('cutting a scene into segments', () => {
     expect(starts(shares(4))).toBe(4);
     expect(starts(shares(4, { lead: { at: 1 } }))).toBe(4);
     expect(starts(shares(3))).toBe(3);
+  });
+
+  it('weighs how much each frame changes: a moving scene costs more to draw, so the share that only draws gets less of it', () => {
+    // The short updater scene's plan at 720p (examples/bench_short.py), its frames still or
+    // changing as they do (1.3 % of the pixels between two frames): encoding them costs 12-13 ms a
+    // frame against a still frame's 7, which the lead (drawing from play 0) pays for every play it
+    // takes and a scout only for its own.
+    const plays = (motion: number) => Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0035, stepSeconds: 0.009, seconds: 0.04, motion }));
+    const four = { workers: 4, perWorker: 1, minFrames: 30, setupSeconds: 2.5 };
+    const ctx = { lead: { at: 0 }, scouts: [{ at: 0 }, { at: 0 }, { at: 0 }] };
+    const lead = (motion: number) => plan(plays(motion), PIXELS, four, ctx).lead!;
+    expect(lead(0.013).toPlay).toBeLessThan(lead(0).toPlay);
   });
 
   it('gives every running scout a share when that shortens the wall time, however little: it has started already', () => {

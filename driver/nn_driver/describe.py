@@ -41,6 +41,7 @@ def describe(record: SceneRecord, duration: float, exact: bool, media_dir: Path)
             "points": p.points,
             "stepSeconds": p.step_seconds,
             "drawSeconds": p.draw_seconds,
+            "motion": p.motion,
             "encodeSeconds": p.encode_seconds,
             "codeSeconds": p.code_seconds,
             "seconds": p.seconds,

@@ -35,7 +35,7 @@ class PlayRecord:
     pure: bool
     mobjects: int  # mobjects with points on screen after the play
     points: int  # their bezier points: with mobjects, what a frame costs to draw
-    step_seconds: float  # one skip-path step of the play, timed (0 when not taken)
+    step_seconds: float  # one frame's step in the middle of the play, else its skip-path step, timed (0 when not taken)
     draw_seconds: float  # rasterising its first and last frames (the mean), timed in a planning pass (0 when not)
     # In CPU time, what the cost model weighs: on a capped or busy machine the wall clock stretches
     # unevenly, and a TeX compile (other processes, shared through the farm's TeX cache) is left out.
@@ -44,6 +44,8 @@ class PlayRecord:
     key: str | None = None  # its play-cache key, when sure (key_tap.py)
     # encoding that frame alone, timed at the end of a planning pass for the costliest plays (0 when not)
     encode_seconds: float = 0.0
+    # the share of pixels its second frame changes, in a planning pass (motion.py)
+    motion: float = 0.0
 
     @property
     def drawn_seconds(self) -> float:

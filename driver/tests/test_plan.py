@@ -91,3 +91,14 @@ def test_plan_lists_tex_files(media: Path) -> None:
     files = plan["texFiles"]
     assert files and all(f.split("/")[0] in ("Tex", "texts") and f.endswith(".svg") for f in files)
     assert all((media / f).is_file() for f in files)
+
+
+def test_plan_weighs_how_much_each_frame_changes(media: Path) -> None:
+    # What encoding a frame costs hangs on how much of it changes (x264 skips what did not): the
+    # plan gives the cost model each play's share of pixels its second frame changes.
+    plan = driver("plan", scene_req(SCENES / "sampled.py", "Motion", media, format="mp4"))
+    big, dot, still = (p["motion"] for p in plan["plays"])
+    assert not plan["plays"][2]["frozen"]
+    assert big > 0.2
+    assert 0 < dot < big / 10
+    assert still == 0

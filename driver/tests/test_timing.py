@@ -21,3 +21,10 @@ def test_plan_and_render_time_cpu_not_waits(media: Path) -> None:
     render = driver("render", {**scene_req(IDLE, "IdleCode", media / "render", format="mp4"), "from": 0, "to": 1})
     seconds = {p["index"]: p["seconds"] for p in render["partials"]}
     assert 0 < seconds[1] < 0.6, seconds
+
+
+def test_plan_times_a_frame_step_not_a_one_off(media: Path) -> None:
+    # A play's step stands for each of its frames' Python: an updater's one-off on its first call
+    # (0.3 s here) would make every later segment's fast-forward over the play look 30 frames of it.
+    plan = driver("plan", scene_req(SCENES / "sampled.py", "OneOff", media, format="mp4"))
+    assert plan["plays"][0]["stepSeconds"] < 0.05, plan["plays"][0]

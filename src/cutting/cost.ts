@@ -21,7 +21,15 @@ const US = {
   // A frozen wait's repeated frame is converted and encoded like any other: 9.2 ms a 720p frame
   // with plain manim on one core, 5.6 ms fitted on the lab's runs (the old 0.9 ms made waits 3-4x
   // too cheap).
-  framePixel: 0.007, // clearing, converting and encoding a frame, per pixel
+  framePixel: 0.007, // clearing, converting and encoding a still frame, per pixel
+  // Encoding what changed: per pixel, times the square root of the share of pixels that differ
+  // between two frames in the middle of the play (motion.py). x264 skips unchanged macroblocks:
+  // the bundled scenes' partial movie files, encoded again frame by frame, took 7 ms a still 720p
+  // frame and 12-21 ms a moving one. Fitted with the two constants above kept, on the two scenes'
+  // 49 drawn plays (local, 2 workers; 0.020-0.039 in three renders, which drifted 78-88 s for the
+  // Benchmark scene): that scene's model within 5 % of what it took in total (9-14 % short without
+  // it), the short updater scene's plays 0.86-0.89 of it, median (0.76-0.80 without).
+  motionPixel: 0.03,
   drawnFrame: 1.35, // a frame of the play against the timed ones (mid-animation frames hold more)
   // A video slice's frame is not encoded where it is drawn but converted to the encoder's pixel
   // format and compressed (measured at 720p: 4.6 + 2.8 ms), and a slice is drawn in a run of
@@ -31,7 +39,7 @@ const US = {
 };
 
 /** Microseconds of Python per frame for the play's animations and updaters: measured while
- *  planning (one timed step), else estimated from the mobjects on screen. One timed step can catch
+ *  planning (one frame's step in the middle of the play), else estimated from the mobjects on screen. One timed step can catch
  *  a one-off (a font loaded, a garbage collection), so it counts at most a few drawn frames' worth. */
 function stepCost(play: Play, pixels: number): number {
   if (play.stepSeconds <= 0) return 500 + play.mobjects * US.fastForwardMobject;
@@ -45,7 +53,7 @@ function stepCost(play: Play, pixels: number): number {
  *  per-pixel constant, fitted on frames that encode cheaply, counts dense moving ones short
  *  (bench_play.py's 200 shapes: 30 ms a 720p frame against the constant's 6.5). */
 function drawCost(play: Play, pixels: number, timedEncoding = false): number {
-  const fixed = Math.max(pixels * US.framePixel, timedEncoding ? play.encodeSeconds * 1e6 : 0);
+  const fixed = Math.max(pixels * (US.framePixel + US.motionPixel * Math.sqrt(play.motion)), timedEncoding ? play.encodeSeconds * 1e6 : 0);
   if (play.drawSeconds > 0) return fixed + play.drawSeconds * 1e6 * US.drawnFrame;
   return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
 }

@@ -14,9 +14,13 @@ export const playSchema = z.object({
   /** Mobjects and bezier points on screen: what drawing a frame of this play costs beyond its pixels. */
   mobjects: z.number().int().default(0),
   points: z.number().int().default(0),
-  /** One step of the play's animations and updaters, timed while planning: its Python cost per frame. */
+  /** One frame's step of the play's animations and updaters in its middle, timed while planning:
+   *  its Python cost per frame. */
   stepSeconds: z.number().default(0),
   drawSeconds: z.number().default(0),
+  /** Timed while planning too: the share of pixels its second frame changes, what encoding each of
+   *  its frames costs beyond a still one (driver/nn_driver/motion.py). */
+  motion: z.number().min(0).max(1).default(0),
   /** Timed while planning: that frame encoded alone (a key frame), what the encoder of a sliced
    *  play pays per frame (0 for PNG frames and short plays). */
   encodeSeconds: z.number().default(0),

@@ -1,0 +1,37 @@
+"""Plays a planning pass samples in their middle: what a frame changes, what a frame's step costs."""
+
+from time import process_time
+
+from manim import *
+
+
+class Motion(Scene):
+    """Plays that draw alike and change their picture by different amounts each frame."""
+
+    def construct(self):
+        big = Square(side_length=6, fill_opacity=1, color=BLUE)
+        dot = Dot(LEFT * 5, radius=0.3)
+        self.add(big, dot)
+        self.play(big.animate.set_fill(RED), run_time=0.5)  # a third of the picture changes
+        self.play(dot.animate.shift(RIGHT), run_time=0.5)  # a few pixels change
+        dot.add_updater(lambda m, dt: None)  # an updater: the wait is drawn, frame by frame
+        self.wait(0.5)  # nothing changes
+
+
+class OneOff(Scene):
+    """An updater whose first call costs 0.3 s of CPU (a font loaded, a cache filled), then nothing."""
+
+    def construct(self):
+        dot = Dot()
+        calls = []
+
+        def warm(m, dt):
+            if not calls:
+                end = process_time() + 0.3
+                while process_time() < end:
+                    pass
+            calls.append(dt)
+
+        dot.add_updater(warm)
+        self.add(dot)
+        self.play(dot.animate.shift(RIGHT), run_time=1)
