@@ -71,6 +71,20 @@ export function printSegments(r: Result) {
   }
 }
 
+/**
+ * What bounds a render that slices a play: the play's one encoder takes every frame of it in order
+ * (the pinned settings, so the decoded frames are manim's), and the render ends no sooner than it.
+ * Printed per sliced play, with plain manim's time over the encoder's as the most the farm can gain.
+ */
+export function printEncoders(r: Result, plainMs: number) {
+  for (const s of r.scenes) for (const g of s.segments) {
+    if (!g.encodes || !g.ms) continue;
+    const play = g.plays[0];
+    const frames = s.segments.filter((x) => x.slice && x.plays[0] === play).reduce((t, x) => t + x.frames, 0);
+    console.log(`  play ${play}'s encoder: ${frames} frames in ${(g.ms / 1000).toFixed(1)} s (${(g.ms / Math.max(1, frames)).toFixed(0)} ms a frame); the render ends no sooner: at most ${(plainMs / g.ms).toFixed(2)}× plain manim`);
+  }
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

@@ -1,16 +1,18 @@
 /** The benchmark's lab rounds: plain manim on one emulated machine, then the farm on all of them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { driverEnv } from '../src/driver/python.ts';
+import { planSchema } from '../src/model/plan.ts';
+import { playCost } from '../src/cutting/cost.ts';
 import { openClusterClient } from '../src/cli/client.ts';
 import { nodesSchema } from '../src/cli/job-schemas.ts';
 import { parseJoinString } from '../src/lib/join-string.ts';
 import { createLab, labUnavailable, type Lab, type LabHost } from './lab/lab.ts';
 import { floorPlays, plainPlays, steppedBound, sum } from './bench-floor.ts';
-import { BIN, MANIM, manimArgs, median, must, printSegments, resultSchema, sameFrames, findVideo, type Opts } from './bench-common.ts';
+import { BIN, MANIM, manimArgs, median, must, printEncoders, printSegments, resultSchema, sameFrames, findVideo, type Opts, type Result } from './bench-common.ts';
 
 /** Waits for a line matching `re` on the child's stdout. */
 function waitLine(child: ChildProcess, re: RegExp, ms = 120_000): Promise<RegExpMatchArray> {
@@ -29,6 +31,27 @@ function waitLine(child: ChildProcess, re: RegExp, ms = 120_000): Promise<RegExp
     });
     child.on('exit', (code) => reject(new Error(`exited (${code}) before ${re}: ${err}`)));
   });
+}
+
+/**
+ * Where the cost model erred: per share, the CPU its plays took to draw (what the render recorded
+ * in the scene's plan) against the model's estimate, beside its wall time. Read with psql on the
+ * coordinator's machine, from its embedded Postgres.
+ */
+async function printShareCpu(lab: Lab, h0: LabHost, result: Result) {
+  const pg = z.object({ port: z.number(), password: z.string() }).parse(JSON.parse(readFileSync(join(h0.home, 'postgres.json'), 'utf8')));
+  const url = `postgresql://networknodes:${pg.password}@127.0.0.1:${pg.port}/postgres`;
+  const query = `select plan from scenes where job_id = '${z.uuid().parse(result.job)}'`;
+  const { stdout } = await must(lab.spawn(h0, ['psql', url, '-Atc', query]), 'reading the scene plan');
+  const plan = planSchema.parse(JSON.parse(stdout));
+  const pixels = plan.width * plan.height;
+  for (const g of result.scenes.flatMap((s) => s.segments)) {
+    if (g.slice || g.encodes) continue;
+    const plays = plan.plays.filter((p) => p.index >= g.plays[0] && p.index <= g.plays[1]);
+    const cpu = plays.reduce((t, p) => t + (p.drawnSeconds ?? 0), 0);
+    const model = plays.reduce((t, { rememberedSeconds: _, ...p }) => t + playCost(p, pixels), 0) / 1e6;
+    console.log(`    plays ${String(g.plays[0]).padStart(2)}-${String(g.plays[1]).padEnd(2)} drawn in ${cpu.toFixed(1)} s of CPU (the model: ${model.toFixed(1)} s), ${((g.ms ?? 0) / 1000).toFixed(1)} s on the wall clock`);
+  }
 }
 
 /** One lab round on lab machines of its own (fresh homes, so the farm plans the scene as a first
@@ -72,6 +95,8 @@ async function labRound(o: Opts, n: number, floorByPlay: number[], tmp: string) 
       const detail = await client.call(`/jobs/${result.job}`, z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) }));
       console.log(`networknodes, ${n} machines${what}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
       printSegments(result);
+      printEncoders(result, plain.ms);
+      await printShareCpu(lab, h0, result);
       const events = join(tmp, `${out}-events.txt`);
       await client.download(`/jobs/${result.job}/events`, events);
       console.log(`  the job's events: ${events}`);

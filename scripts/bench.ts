@@ -22,7 +22,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { homeDir } from '../src/lib/home.ts';
 import { floorPlays, plainPlays, steppedBound, sum } from './bench-floor.ts';
 import { lab } from './bench-lab.ts';
-import { BIN, MANIM, manimArgs, median, must, printSegments, resultSchema, sameFrames, findVideo, type Opts } from './bench-common.ts';
+import { BIN, MANIM, manimArgs, median, must, printEncoders, printSegments, resultSchema, sameFrames, findVideo, type Opts } from './bench-common.ts';
 
 /** How each local farm run is made. */
 const MODES = ['cold', 'kept', 'uncached'] as const;
@@ -103,6 +103,7 @@ async function local(o: Opts) {
         const how = HOW[mode];
         console.log(`networknodes, ${workers} worker(s) on ${workers} core(s), ${how}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
         printSegments(result);
+        printEncoders(result, plainMs);
         ms[mode].push(r.ms);
         if (workers === 1 && !plainFirst) paired[mode] = (await plainRun()).ms;
       }
