@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .describe import describe
 from .plan_check import check_play, check_unplanned
 from .encode_play import EncodeSamples
-from .motion import changed_share
+from .middle import NO_SAMPLE, Sample, sample_middle
 from .frame_slice import Window, Windows, draw_window_frame
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
@@ -81,9 +81,7 @@ class SceneTap:
     _step: float = 0.0
     _draw: float = 0.0
     _drawn: Any = None  # the planning pass's drawn frame of the play
-    _motion: float = 0.0  # and how much its picture changes a frame (motion.py)
-    _step_sampled: float | None = None  # one frame's step in the middle of the play, timed
-    _sampling: float = 0.0  # CPU time the planning pass spent sampling the play (not the play's)
+    _sample: Sample = NO_SAMPLE  # what the planning pass sampled in the play's middle (middle.py)
     encode_samples: EncodeSamples = field(default_factory=EncodeSamples)
     _step_started: float = 0.0
     _ended: float = field(default_factory=process_time)  # when the previous play ended, in this process's CPU time (restarts in a forked child)
@@ -129,12 +127,7 @@ class SceneTap:
             self._window = self.windows.at_play(index, self.range_files.tail(index), self.expect, self.fast_until)
             self.fast = index < self.fast_until or index in self.skip or self._window is not None
             self._pure = None
-            self._step = 0.0
-            self._draw = 0.0
-            self._drawn = None
-            self._motion = 0.0
-            self._step_sampled = None
-            self._sampling = 0.0
+            self._step, self._draw, self._drawn, self._sample = 0.0, 0.0, None, NO_SAMPLE
             try:
                 orig_play(scene, *args, **kwargs)
             finally:
@@ -143,8 +136,6 @@ class SceneTap:
                 self._window = None
             if self._pure is None:  # a frozen wait: play_internal did not run
                 self._pure = is_pure(scene)
-            animations = scene.animations or []
-            wait_until = scene.stop_condition is not None
             load = drawing_load(scene)
             self.sections[start[3]].plays += 1
             partials = writer.partial_movie_files
@@ -156,11 +147,11 @@ class SceneTap:
                     images=self.images - start[2],
                     frame_start=start[1],
                     image_start=start[2],
-                    frozen=bool(animations) and bool(scene.is_current_animation_frozen_frame()),
+                    frozen=bool(scene.animations) and bool(scene.is_current_animation_frozen_frame()),
                     section=start[3],
                     skipped=bool(renderer.skip_animations),
                     time_based=time_based or has_time_based_updaters(self.scene),
-                    wait_until=wait_until,
+                    wait_until=scene.stop_condition is not None,
                     fast_forwarded=index < self.fast_until,
                     start_time=float(start[0]),
                     partial=partials[index] if index < len(partials) else None,
@@ -169,9 +160,9 @@ class SceneTap:
                     points=load[1],
                     step_seconds=self._step,
                     draw_seconds=self._draw,
-                    motion=self._motion,
+                    motion=self._sample.motion,
                     code_seconds=began - self._ended,
-                    seconds=process_time() - began - self._sampling,
+                    seconds=process_time() - began - self._sample.seconds,
                 )
             )
             self.encode_samples.offer(self.plays[-1], self._drawn, writer)
@@ -182,40 +173,6 @@ class SceneTap:
             began = process_time()
             orig_update_frame(self.scene, ignore_skipping=True)
             return process_time() - began
-
-        def sample_middle() -> None:
-            # Frames in the middle of the play, reached by a render's own steps (update_to_time of
-            # their times): a frame's step timed there, what each frame costs in Python (the cheaper
-            # of two: a step may carry a one-off, a font loaded, a cache filled, a garbage
-            # collection), and for a video the share of pixels a frame changes (an eased animation
-            # hardly moves at its start).
-            # A pure play's end state is its time's alone, and an impure play's state is no longer
-            # exact in a planning pass anyway (self.exact).
-            import numpy as np
-            from manim import config
-
-            began = process_time()
-            dt = 1 / config.frame_rate
-            n = len(np.arange(0, self.scene.duration, dt))
-            if n < 2:
-                return
-            # PNG frames are compressed alike whatever changed between them
-            video = writer.output_spec.is_video
-            k = (n - 1) // 2
-            self.scene.update_to_time(k * dt)
-            if video:
-                orig_update_frame(self.scene, ignore_skipping=True)
-                first = orig_get_frame()
-            steps = []
-            for j in range(k + 1, min(k + 3, n)):
-                stepped = process_time()
-                self.scene.update_to_time(j * dt)
-                steps.append(process_time() - stepped)
-                if video and j == k + 1:
-                    orig_update_frame(self.scene, ignore_skipping=True)
-                    self._motion = changed_share(first, orig_get_frame())
-            self._step_sampled = min(steps)
-            self._sampling = process_time() - began
 
         def play_internal(skip_rendering: bool = False) -> None:
             scene = self.scene
@@ -233,7 +190,7 @@ class SceneTap:
             self.exact = self.exact and self._pure
             if self.shortcut == "all":  # the first frame timed too (see the render hook)
                 self._draw = draw_timed()
-                sample_middle()
+                self._sample = sample_middle(scene, writer.output_spec.is_video, draw_timed, orig_get_frame)
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:
@@ -241,11 +198,9 @@ class SceneTap:
                 # the skip path's one step just ran update_to_time(run_time): from here on
                 # the play is a rendered one again (last frame, then update_mobjects(0))
                 self._flip_on_render = False
-                # update_to_time(run_time) just ran: one step of the play's animations and updaters,
-                # what each of its frames costs in Python, in CPU time (records.py says why), unless
-                # a frame's step in the middle of the play was timed (sample_middle)
-                skipped = process_time() - self._step_started
-                self._step = skipped if self._step_sampled is None else self._step_sampled
+                # A frame's step of the play's animations and updaters, in CPU time (records.py says
+                # why): the one timed in its middle (middle.py), else the skip step that just ran.
+                self._step = process_time() - self._step_started if self._sample.step is None else self._sample.step
                 if self.shortcut == "all":
                     # A planning pass: the mean of the play's first and last frames drawn, what a
                     # frame costs in Cairo on average (a FadeOut ends on an empty screen: its costlier

@@ -44,7 +44,7 @@ class PlayRecord:
     key: str | None = None  # its play-cache key, when sure (key_tap.py)
     # encoding that frame alone, timed at the end of a planning pass for the costliest plays (0 when not)
     encode_seconds: float = 0.0
-    # the share of pixels its second frame changes, in a planning pass (motion.py)
+    # the share of pixels a frame in its middle changes, in a planning pass (middle.py)
     motion: float = 0.0
 
     @property

@@ -23,9 +23,9 @@ const US = {
   // too cheap).
   framePixel: 0.007, // clearing, converting and encoding a still frame, per pixel
   // Encoding what changed: per pixel, times the square root of the share of pixels that differ
-  // between two frames in the middle of the play (motion.py). x264 skips unchanged macroblocks:
-  // the bundled scenes' partial movie files, encoded again frame by frame, took 7 ms a still 720p
-  // frame and 12-21 ms a moving one. Fitted with the two constants above kept, on the two scenes'
+  // between two frames in the middle of the play (driver/nn_driver/middle.py). x264 skips unchanged
+  // macroblocks: the bundled scenes' partial movie files, encoded again frame by frame, took 7 ms a
+  // still 720p frame and 12-21 ms a moving one. Fitted with the two constants above kept, on the two scenes'
   // 49 drawn plays (local, 2 workers; 0.020-0.039 in three renders, which drifted 78-88 s for the
   // Benchmark scene): that scene's model within 5 % of what it took in total (9-14 % short without
   // it), the short updater scene's plays 0.86-0.89 of it, median (0.76-0.80 without).

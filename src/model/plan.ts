@@ -18,8 +18,8 @@ export const playSchema = z.object({
    *  its Python cost per frame. */
   stepSeconds: z.number().default(0),
   drawSeconds: z.number().default(0),
-  /** Timed while planning too: the share of pixels its second frame changes, what encoding each of
-   *  its frames costs beyond a still one (driver/nn_driver/motion.py). */
+  /** Measured while planning too: the share of pixels a frame in its middle changes, what encoding
+   *  each of its frames costs beyond a still one (driver/nn_driver/middle.py). */
   motion: z.number().min(0).max(1).default(0),
   /** Timed while planning: that frame encoded alone (a key frame), what the encoder of a sliced
    *  play pays per frame (0 for PNG frames and short plays). */
