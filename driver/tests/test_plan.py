@@ -95,7 +95,7 @@ def test_plan_lists_tex_files(media: Path) -> None:
 
 def test_plan_weighs_how_much_each_frame_changes(media: Path) -> None:
     # What encoding a frame costs hangs on how much of it changes (x264 skips what did not): the
-    # plan gives the cost model each play's share of pixels its second frame changes.
+    # plan gives the cost model the share of pixels a frame in the middle of each play changes.
     plan = driver("plan", scene_req(SCENES / "sampled.py", "Motion", media, format="mp4"))
     big, dot, still = (p["motion"] for p in plan["plays"])
     assert not plan["plays"][2]["frozen"]
