@@ -38,8 +38,6 @@ def changed_share(first: Any, second: Any) -> float:
     macroblock is 16 pixels wide: the sample misses no change that costs the encoder)."""
     import numpy as np
 
-    if first is None or second is None or first.shape != second.shape:
-        return 0.0
     return float(np.any(first[::2, ::2] != second[::2, ::2], axis=-1).mean())
 
 
@@ -53,10 +51,9 @@ def sample_middle(scene: Any, video: bool, draw: Callable[[], object], frame: Ca
     dt = 1 / config.frame_rate
     n = len(np.arange(0, scene.duration, dt))
     if n < 2:
-        return Sample(None, 0.0, process_time() - began)
+        return NO_SAMPLE
     k = (n - 1) // 2
     scene.update_to_time(k * dt)
-    first = None
     if video:
         draw()
         first = frame()

@@ -25,10 +25,10 @@ const US = {
   // Encoding what changed: per pixel, times the square root of the share of pixels that differ
   // between two frames in the middle of the play (driver/nn_driver/middle.py). x264 skips unchanged
   // macroblocks: the bundled scenes' partial movie files, encoded again frame by frame, took 7 ms a
-  // still 720p frame and 12-21 ms a moving one. Fitted with the two constants above kept, on the two scenes'
-  // 49 drawn plays (local, 2 workers; 0.020-0.039 in three renders, which drifted 78-88 s for the
-  // Benchmark scene): that scene's model within 5 % of what it took in total (9-14 % short without
-  // it), the short updater scene's plays 0.86-0.89 of it, median (0.76-0.80 without).
+  // still 720p frame and 12-21 ms a moving one. Fitted with the two constants above kept, on the
+  // two scenes' 49 drawn plays (local, 2 workers; 0.020-0.039 in three renders, which drifted 78-88
+  // s for the Benchmark scene): that scene's model within 5 % of what it took in total (9-14 %
+  // short without it), the short updater scene's plays 0.86-0.89 of it, median (0.76-0.80 without).
   motionPixel: 0.03,
   drawnFrame: 1.35, // a frame of the play against the timed ones (mid-animation frames hold more)
   // A video slice's frame is not encoded where it is drawn but converted to the encoder's pixel
@@ -39,8 +39,9 @@ const US = {
 };
 
 /** Microseconds of Python per frame for the play's animations and updaters: measured while
- *  planning (one frame's step in the middle of the play), else estimated from the mobjects on screen. One timed step can catch
- *  a one-off (a font loaded, a garbage collection), so it counts at most a few drawn frames' worth. */
+ *  planning (a frame's step in the middle of the play), else estimated from the mobjects on screen.
+ *  A timed step can catch a one-off (a font loaded, a garbage collection), so it counts at most a
+ *  few drawn frames' worth. */
 function stepCost(play: Play, pixels: number): number {
   if (play.stepSeconds <= 0) return 500 + play.mobjects * US.fastForwardMobject;
   return Math.min(play.stepSeconds * 1e6, 3 * drawCost(play, pixels));
