@@ -76,8 +76,13 @@ export async function yieldSegment(db: Db, queue: Queue, segmentId: string, node
       // not a try: the segment never failed
       .set({ state: 'queued', nodeId: null, startedAt: null, attempts: sql`${segments.attempts} - 1` })
       .where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)))
-      .returning({ id: segments.id });
-    if (rows.length) await enqueueSegment(tx, queue, segmentId, { runAt });
-    return rows.length > 0;
+      .returning({ jobId: segments.jobId, sceneId: segments.sceneId, position: segments.position });
+    const [row] = rows;
+    if (!row) return false;
+    await enqueueSegment(tx, queue, segmentId, { runAt });
+    // in the job's events, so a second start of the segment reads as what it is
+    const [scene] = await tx.select({ name: scenes.name }).from(scenes).where(eq(scenes.id, row.sceneId));
+    await appendEvent(tx, row.jobId, 'segment.yielded', { scene: scene?.name, segment: row.position, node: nodeId });
+    return true;
   });
 }
