@@ -112,14 +112,19 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   const bySize = Math.max(1, Math.floor(drawn / opts.minFrames));
   const minChunk = (total / Math.max(1, drawn)) * opts.minFrames;
   const mostShares = opts.workers === 1 ? 1 : Math.min(opts.workers, n, bySize);
+  // A share is cut into segments no smaller than a set-up is worth taking from its back.
+  const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
+  const smallest = Math.max(minChunk, 2 * setup);
+  const segmentsOf = (a: number, b: number) => Math.max(1, Math.min(perWorker, Math.floor(draw(a, b) / smallest)));
   let best: { shares: [number, number][]; wall: number } | undefined;
   for (let count = 1; count <= mostShares; count++) {
     const shares = split(0, n - 1, count, shareCost, Infinity, counted);
     const costs = shares.map(([a, b], k) => shareCost(a, b, k));
     const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
     // More shares only for a clearly shorter wall time: each one is a start more of work, unless
-    // the new share is a running scout's, which has started already.
-    const started = scouts[count - 1 - firstScout] !== undefined;
+    // the new share is a running scout's, which has started already, or the slot it is for would
+    // take the back segment of a share cut into several anyway, paying that start.
+    const started = scouts[count - 1 - firstScout] !== undefined || (!!best && best.shares.some(([a, b]) => segmentsOf(a, b) > 1));
     if (!best || wall < Math.min(best.wall * 0.98, best.wall - (started ? 0 : setup / 2))) best = { shares, wall };
   }
   const pieces = { pixels, video: opts.video ?? true };
@@ -128,17 +133,13 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
     ? cutInsidePlays(plays, best!.shares, costs, { ...pieces, workers: opts.workers, minFrames: opts.minFrames, setup, drawing: ctx.lead ? at : -1 })
     : best!.shares.map(([a, b]) => ({ a, b }));
 
-  // A segment worth taking from the back of another share outweighs the set-up of whoever takes it.
-  const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
-  const smallest = Math.max(minChunk, 2 * setup);
   const maxPlays = opts.maxPlays || Infinity;
   const ranked = shares.map((s, k) => ({ k, cost: piecesCost(plays, s, k, costs, pieces) })).sort((x, y) => y.cost - x.cost);
   const rank = new Map(ranked.map((r, i) => [r.k, i]));
   const cut: Cut = { scouts: scoutsIn.map(() => undefined), queued: [], inside: shares.flatMap((s) => (s.tail === undefined ? [] : [plays[s.b]!.index])) };
   for (const [k, share] of shares.entries()) {
     const { a, b } = share;
-    const parts = Math.max(1, Math.min(perWorker, Math.floor(draw(a, b) / smallest)));
-    const chunks = split(a, b, parts, draw, maxPlays, counted);
+    const chunks = split(a, b, segmentsOf(a, b), draw, maxPlays, counted);
     for (const [c, [x, y]] of chunks.entries()) {
       // the share's first chunk starts where it does, its last ends where it does
       const chunk: Share = { a: x, b: y, head: c === 0 ? share.head : undefined, tail: c === chunks.length - 1 ? share.tail : undefined };
