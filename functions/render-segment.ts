@@ -162,6 +162,7 @@ export default defineFunction({
       await finishSegment(db, env.queue, row, env.nodeId, {
         open,
         partials: result.partials,
+        forwarded: result.forwarded,
         lastPlay: result.lastPlay,
         // a render that ended inside its last play did not see whether the scene has a play after it
         stopped: result.stopped && !result.tail,

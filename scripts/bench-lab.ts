@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { driverEnv } from '../src/driver/python.ts';
-import { planSchema } from '../src/model/plan.ts';
-import { playCost } from '../src/cutting/cost.ts';
+import { planSchema, type Play } from '../src/model/plan.ts';
+import { fastForwardCost, playCost } from '../src/cutting/cost.ts';
 import { openClusterClient } from '../src/cli/client.ts';
 import { nodesSchema } from '../src/cli/job-schemas.ts';
 import { parseJoinString } from '../src/lib/join-string.ts';
@@ -51,6 +51,15 @@ async function printShareCpu(lab: Lab, h0: LabHost, result: Result) {
     const cpu = plays.reduce((t, p) => t + (p.drawnSeconds ?? 0), 0);
     const model = plays.reduce((t, { rememberedSeconds: _, ...p }) => t + playCost(p, pixels), 0) / 1e6;
     console.log(`    plays ${String(g.plays[0]).padStart(2)}-${String(g.plays[1]).padEnd(2)} drawn in ${cpu.toFixed(1)} s of CPU (the model: ${model.toFixed(1)} s), ${((g.ms ?? 0) / 1000).toFixed(1)} s on the wall clock`);
+  }
+  // what fast-forwarding over each play took (the last measure: a scout's, or a segment's after it)
+  const forwarded = plan.plays.filter((p) => p.forwardSeconds !== undefined);
+  const model = (p: Play) => fastForwardCost({ ...p, forwardSeconds: undefined }, pixels) / 1e6;
+  if (forwarded.length) console.log(`    fast-forward per play, s of CPU (the model's): ${forwarded.map((p) => `${p.index}: ${p.forwardSeconds!.toFixed(2)} (${model(p).toFixed(2)})`).join(', ')}`);
+  // and what the scouts had measured when the scene was cut
+  const scouts = await must(lab.spawn(h0, ['psql', url, '-Atc', `select array_to_json(forwarded) from segments where job_id = '${result.job}' and forwarded is not null`]), 'reading the scouts');
+  for (const line of scouts.stdout.split('\n').filter(Boolean)) {
+    console.log(`    a scout's fast-forward per play, s of CPU: ${z.array(z.number()).parse(JSON.parse(line)).map((s) => s.toFixed(2)).join(', ')}`);
   }
 }
 

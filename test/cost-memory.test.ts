@@ -94,6 +94,10 @@ describe('costs remembered', () => {
     const drawn = first.plan.plays.map((p) => p.drawnSeconds ?? 0);
     expect(drawn.every((s) => s > 0), JSON.stringify(drawn)).toBe(true);
     expect(drawn[9], JSON.stringify(drawn)).toBeGreaterThan(3 * Math.max(...drawn.slice(1, 9)));
+    // So is what fast-forwarding over the plays before the last segment took it.
+    const last = Math.max(...first.segments.map(([a]) => a));
+    const forwarded = first.plan.plays.map((p) => p.forwardSeconds);
+    expect(forwarded.slice(0, last).every((s) => s !== undefined && s > 0), `${JSON.stringify(forwarded)} before play ${last}`).toBe(true);
 
     const second = await render(1);
     // The earlier render's plan and costs: no planning pass ran, nothing rendered before the cut.
@@ -128,12 +132,13 @@ describe('plays found by their content key', () => {
   });
 
   it('keep their costs where an edit moved them, and a new play is estimated', () => {
-    // Measured: play "b" took 3 s a frame, the others 0.1 s.
-    const memory = { byKey: new Map(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => [k, k === 'b' ? 3 : 0.1])), byShape: new Map<string, number>() };
+    // Measured: play "b" took 3 s a frame, the others 0.1 s; fast-forwarding over "b" took 2 s.
+    const memory = { byKey: new Map(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => [k, k === 'b' ? { perFrame: 3, forward: 2 } : { perFrame: 0.1 }])), byShape: new Map() };
     // The edit put a new play "n" first: every other play stands one later.
     const edited = ['n', 'a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k, i) => play(i, k));
     const plays = withRememberedCosts(edited, memory);
     expect(plays.map((p) => p.rememberedSeconds)).toEqual([undefined, 3, 90, 3, 3, 3, 3, 3]);
+    expect(plays.map((p) => p.forwardSeconds)).toEqual([undefined, undefined, 2, undefined, undefined, undefined, undefined, undefined]);
     // The cut follows: the dear play's share takes as few others as it can; by the model's
     // estimate (eight alike plays) it would take half of them.
     const shares = (ps: Play[]) => [...cutScene(ps, 256 * 144, { workers: 2, perWorker: 1, minFrames: 1, setupSeconds: 0 }).queued].sort((x, y) => x.fromPlay - y.fromPlay).map((c) => [c.fromPlay, c.toPlay]);

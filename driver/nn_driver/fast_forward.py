@@ -114,7 +114,7 @@ class SceneTap:
                     self.scout = None
                     self.fast_until = start
                     self.shortcut = "pure"  # a planning scout's copy renders on exactly
-            self.range_files.progress(index, self.drawn, self.scout is not None)
+            self.range_files.progress(index, self.drawn, self.scout is not None, self.plays if self.shortcut == "pure" else [])
             self.stopped = self.range_files.stop_before(index)
             if self.stopped:
                 from manim.utils.exceptions import EndSceneEarlyException

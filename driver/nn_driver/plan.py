@@ -51,6 +51,6 @@ def _serve(req: PlanRequest) -> dict[str, Any]:
         play["cached"] = play["index"] in run.keys.served
         play["drawn"] = any(p.index == play["index"] for p in drawn)
     described["partials"] = [
-        {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.drawn_seconds} for p in drawn
+        {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.cpu_seconds} for p in drawn
     ]
     return described

@@ -1,10 +1,12 @@
 """How an open-ended render and its node agree on where it ends, through two small files.
 
 The render writes the play it is about to start (and the frames it has drawn; inside a play,
-twice a second) to the progress file, marked "scouting" while it is a scout fast-forwarding to a start it does not know. The node writes the last play to draw to the stop file: "N" is an end
-the node may still move (it claims the next segment and this render goes on without a
-new set-up or fast-forward), "N final" is the end. No stop file: no end yet (a lead
-segment while the scene is being planned).
+twice a second) to the progress file, marked "scouting" while it is a scout fast-forwarding to a
+start it does not know, followed by the CPU seconds its exact fast-forward took over each play so
+far ("5 0 scouting 1.0200,0.9800,…"): the cutter's measure of what reaching a share costs. The
+node writes the last play to draw to the stop file: "N" is an end the node may still move (it
+claims the next segment and this render goes on without a new set-up or fast-forward), "N final"
+is the end. No stop file: no end yet (a lead segment while the scene is being planned).
 
 "N final tail K" (K >= 1) ends the render inside play N: plays up to N-1 whole, then only
 frames 0..K-1 of play N (a tail, frame_slice.py), whose other frames another node draws. A tail
@@ -15,10 +17,15 @@ instance while the render waits there at a tentative end of N-1.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from time import monotonic, sleep
+from typing import TYPE_CHECKING
 
 from .errors import BadRequest
+
+if TYPE_CHECKING:
+    from .records import PlayRecord
 
 # How long a render at a tentative end waits for the node's decision before it stops.
 # The node answers in well under a second; a render that stopped anyway hands back the rest.
@@ -56,12 +63,15 @@ class RangeFiles:
     progress_file: str | None = None
     _reported: float = field(default=0.0, repr=False)
 
-    def progress(self, index: int, drawn: int, scouting: bool = False) -> None:
+    def progress(self, index: int, drawn: int, scouting: bool = False, forwarded: Sequence[PlayRecord] = ()) -> None:
+        """``forwarded``: a scout's exact fast-forward so far, whose CPU seconds per play it reports
+        (the planning pass's are its own shortcuts': the plan has them)."""
         if not self.progress_file:
             return
+        seconds = ",".join(f"{p.cpu_seconds:.4f}" for p in forwarded) if scouting else ""
         tmp = f"{self.progress_file}.tmp"
         with open(tmp, "w") as f:
-            f.write(f"{index} {drawn}{' scouting' if scouting else ''}")
+            f.write(f"{index} {drawn}{' scouting' if scouting else ''}{' ' + seconds if seconds else ''}")
         os.replace(tmp, self.progress_file)  # never a half-written file for the node to read
         self._reported = monotonic()
 

@@ -48,8 +48,9 @@ class PlayRecord:
     motion: float = 0.0
 
     @property
-    def drawn_seconds(self) -> float:
-        """What drawing it took in a render (its code, animations, frames, encoding): remembered costs."""
+    def cpu_seconds(self) -> float:
+        """What it took in this run, the code before it included: drawing it in a render (animations,
+        frames, encoding: remembered costs), fast-forwarding over it in a scout (cutting/forwarded.ts)."""
         return self.code_seconds + self.seconds
 
 

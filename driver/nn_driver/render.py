@@ -90,6 +90,9 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         # a tail stopped inside its play, which goes on
         "stopped": tap.stopped or tail is not None,
         "shortcuts": tap.shortcuts,
+        # what the exact fast-forward over each play before its first took, remembered like drawing
+        # (a planning scout's copy took the planning pass's shortcuts there: not what a segment pays)
+        "forwarded": [] if req.plan_file else [{"index": p.index, "seconds": p.cpu_seconds} for p in tap.plays if p.index < first_play],
         "slice": {"play": head.play, "first": head.first, **_drawn(head)} if head is not None and head.file is not None else None,
         "tail": {"play": tail.play, **_drawn(tail)} if tail is not None else None,
     }
@@ -98,7 +101,7 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         result["plan"] = run.describe(True, Path(req.plan.media_dir))
     if video:
         result["partials"] = [
-            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.drawn_seconds}
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.cpu_seconds}
             for p in whole
             if p.partial is not None
         ]

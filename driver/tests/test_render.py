@@ -165,8 +165,8 @@ def _start_scout(scene: str, media: Path, **extra: str) -> subprocess.Popen[str]
 
 
 def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
-    """A scout fast-forwards through the scene leaving paused copies; given its start at the end,
-    the copy there renders exactly what a render of that range renders."""
+    """A scout fast-forwards through the scene leaving paused copies, and says what each play took
+    it; given its start at the end, the copy there renders exactly what a render of that range renders."""
     import json
     import time
 
@@ -179,6 +179,11 @@ def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
         time.sleep(0.05)
     time.sleep(0.5)  # past the last play: waiting for its start
     assert proc.poll() is None
+    # at the last play it reports what its fast-forward took over each play before it (CPU seconds)
+    words = progress.read_text().split()
+    assert words[2] == "scouting"
+    forwarded = [float(s) for s in words[3].split(",")]
+    assert len(forwarded) == plays - 1 and all(s > 0 for s in forwarded), words
     _write_whole(stop, "2 final")
     _write_whole(start, "1")
     result = json.loads(proc.stdout.read().strip().splitlines()[-1])

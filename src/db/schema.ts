@@ -89,6 +89,9 @@ export const segments = pgTable('segments', {
   framesDone: integer().notNull().default(0),
   /** The play a running segment is at (a scout: fast-forwarding, before it knows its start). */
   atPlay: integer(),
+  /** A scout's exact fast-forward over plays 0, 1, … so far: the CPU seconds each took (its code
+   *  before the play too). The cutter weighs the plays before a share by them (cutting/forwarded.ts). */
+  forwarded: real().array(),
   /** A scout that is the scene's planning pass: it records the plan, then renders a share. */
   plans: boolean().notNull().default(false),
   /** Its order within its job's queue band (job-priority.ts), kept for every time it is queued again. */

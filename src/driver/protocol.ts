@@ -15,6 +15,8 @@ export const renderResultSchema = z.object({
   lastPlay: z.number().int(),
   /** It stopped at the start of play lastPlay + 1, so the scene has that play. */
   stopped: z.boolean().default(false),
+  /** The CPU seconds its exact fast-forward over each play before its first took (cutting/forwarded.ts). */
+  forwarded: z.array(z.object({ index: z.number().int(), seconds: z.number().min(0) })).default([]),
   /** A render of every play from 0 with no stop is also the scene's exact plan. */
   plan: planSchema.optional(),
   /** A slice of a video's play (or the head it started with): its play and first frame, its frames

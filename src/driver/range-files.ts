@@ -30,10 +30,13 @@ export class RangeFiles {
   }
 
   /** The play the render is at and the frames it has counted, once it has started; a scout is
-   *  still fast-forwarding to a start it does not know (it draws nothing yet). */
-  async progress(): Promise<{ play: number; frames: number; scouting: boolean } | undefined> {
-    const [play, frames, mark] = (await readFile(this.progressFile, 'utf8').catch(() => '')).split(' ');
+   *  still fast-forwarding to a start it does not know (it draws nothing yet), and says what its
+   *  exact fast-forward took over each play so far (CPU seconds, plays 0, 1, …). */
+  async progress(): Promise<{ play: number; frames: number; scouting: boolean; forwarded: number[] } | undefined> {
+    const [play, frames, mark, seconds] = (await readFile(this.progressFile, 'utf8').catch(() => '')).split(' ');
     const [p, f] = [Number(play), Number(frames)];
-    return Number.isInteger(p) && Number.isInteger(f) ? { play: p, frames: f, scouting: mark === 'scouting' } : undefined;
+    const forwarded = seconds ? seconds.split(',').map(Number) : [];
+    if (!Number.isInteger(p) || !Number.isInteger(f)) return undefined;
+    return { play: p, frames: f, scouting: mark === 'scouting', forwarded: forwarded.every((s) => Number.isFinite(s) && s >= 0) ? forwarded : [] };
   }
 }

@@ -6,9 +6,10 @@ import type { RenderOptions } from '../model/render-options.ts';
 import { getTex } from './tex-cache.ts';
 
 /**
- * Costs remembered: what drawing each play took in earlier renders of a scene replaces the cost
- * model's estimate when the scene is cut again. A segment records its plays' measured seconds (and
- * their play-cache keys) in its scene's plan (`drawnSeconds`, in `scenes.plan`). A later render of
+ * Costs remembered: what drawing each play took in earlier renders of a scene, and fast-forwarding
+ * over it, replaces the cost model's estimate when the scene is cut again. A segment records its
+ * drawn plays' measured seconds (and their play-cache keys) in its scene's plan (`drawnSeconds`, in
+ * `scenes.plan`), and those of the plays it fast-forwarded over (`forwardSeconds`). A later render of
  * the scene (same file name and scene name, same resolution) finds a play's cost by its content key
  * (the play cache's: a play an edit did not change has the key it had, wherever it now stands) or,
  * for a play without one (a job with the cache off keys nothing), by its position and what it looks
@@ -22,10 +23,16 @@ import { getTex } from './tex-cache.ts';
 /** Scenes of the same name and resolution, latest render first, that memory reads. */
 const RECENT = 20;
 
-/** Seconds per frame each play took, by content key and by position and shape. */
+/** What a play took: seconds per frame to draw it, seconds to fast-forward over it. */
+interface Measured {
+  perFrame?: number;
+  forward?: number;
+}
+
+/** What each play took, by content key and by position and shape. */
 export interface CostMemory {
-  byKey: Map<string, number>;
-  byShape: Map<string, number>;
+  byKey: Map<string, Measured>;
+  byShape: Map<string, Measured>;
 }
 
 export interface SceneOf {
@@ -62,12 +69,16 @@ export async function rememberCosts(db: Tx, scene: SceneOf, width: number, heigh
     )
     .orderBy(desc(scenes.startedAt))
     .limit(RECENT);
+  // the latest measure of each wins
+  const learn = (map: Map<string, Measured>, id: string, p: Play) => {
+    const known = map.get(id) ?? {};
+    map.set(id, { perFrame: known.perFrame ?? (p.drawnSeconds === undefined ? undefined : p.drawnSeconds / p.frames), forward: known.forward ?? p.forwardSeconds });
+  };
   for (const { plan } of rows) {
     for (const p of plan?.plays ?? []) {
-      if (p.drawnSeconds === undefined || p.frames === 0) continue;
-      const perFrame = p.drawnSeconds / p.frames;
-      if (p.key && !memory.byKey.has(p.key)) memory.byKey.set(p.key, perFrame);
-      if (!memory.byShape.has(shape(p))) memory.byShape.set(shape(p), perFrame);
+      if (p.frames === 0) continue;
+      if (p.key) learn(memory.byKey, p.key, p);
+      learn(memory.byShape, shape(p), p);
     }
   }
   return memory;
@@ -77,9 +88,16 @@ export async function rememberCosts(db: Tx, scene: SceneOf, width: number, heigh
  *  earlier render's plan, keeps it). */
 export function withRememberedCosts(plays: Play[], memory: CostMemory): Play[] {
   return plays.map((p) => {
-    const perFrame = (p.key ? memory.byKey.get(p.key) : undefined) ?? memory.byShape.get(shape(p));
-    if (perFrame === undefined || p.rememberedSeconds !== undefined || p.skipped || isServed(p)) return p;
-    return { ...p, rememberedSeconds: perFrame * p.frames };
+    if (p.skipped) return p;
+    const byKey = p.key ? memory.byKey.get(p.key) : undefined;
+    const byShape = memory.byShape.get(shape(p));
+    const perFrame = byKey?.perFrame ?? byShape?.perFrame;
+    const forward = byKey?.forward ?? byShape?.forward;
+    return {
+      ...p,
+      ...(perFrame === undefined || p.rememberedSeconds !== undefined || isServed(p) ? {} : { rememberedSeconds: perFrame * p.frames }),
+      ...(forward === undefined || p.forwardSeconds !== undefined ? {} : { forwardSeconds: forward }),
+    };
   });
 }
 
@@ -125,15 +143,18 @@ export async function rememberedPlan(db: Tx, scene: SceneOf): Promise<ScenePlan 
 }
 
 /** A segment's drawn plays' measured seconds go into its scene's plan, with the key the render took
- *  where a cheap plan had none (the scene row locked by the caller). */
-export async function recordDrawnSeconds(tx: Tx, sceneId: string, partials: { index: number; seconds: number; key: string | null }[]): Promise<void> {
+ *  where a cheap plan had none, and so do those of the plays it fast-forwarded over (the scene row
+ *  locked by the caller). */
+export async function recordSeconds(tx: Tx, sceneId: string, partials: { index: number; seconds: number; key: string | null }[], forwarded: { index: number; seconds: number }[]): Promise<void> {
   const measured = new Map(partials.filter((p) => p.seconds > 0).map((p) => [p.index, p]));
-  if (!measured.size) return;
+  const passed = new Map(forwarded.map((p) => [p.index, p.seconds]));
+  if (!measured.size && !passed.size) return;
   const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
   if (!row?.plan) return;
   const plays = row.plan.plays.map((p) => {
     const drawn = measured.get(p.index);
-    return drawn ? { ...p, drawnSeconds: drawn.seconds, key: p.key ?? drawn.key } : p;
+    const forward = passed.get(p.index);
+    return { ...p, ...(drawn ? { drawnSeconds: drawn.seconds, key: p.key ?? drawn.key } : {}), ...(forward === undefined ? {} : { forwardSeconds: forward }) };
   });
   await tx.update(scenes).set({ plan: { ...row.plan, plays } }).where(eq(scenes.id, sceneId));
 }

@@ -17,6 +17,7 @@ import { drawnElsewhere, isServed, type Play } from '../model/plan.ts';
 import { endBeforeSlices, slicePlays, type LeadAt, type SliceOptions } from '../cutting/slice.ts';
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
+import { withForwardSeconds } from '../cutting/forwarded.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -60,6 +61,8 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const plan = scene.plan?.exact ? scene.plan : planned;
     // What earlier renders measured replaces the model's estimate, play by play.
     plan.plays = withRememberedCosts(plan.plays, memory);
+    // What fast-forwarding over the first plays took the scouts replaces its estimate too.
+    plan.plays = withForwardSeconds(plan.plays, open.scouts.map((s) => s.forwarded));
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
     const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;
@@ -107,7 +110,7 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       const share = cuts.scouts[i];
       await (share ? assignShare(tx, jobId, s.id, share) : dropSegment(tx, queue, s.id));
     }
-    await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count, rememberedPlan);
+    await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count, { slots: workers, rememberedPlan });
     await stitchIfComplete(tx, queue, sceneId);
   });
 }

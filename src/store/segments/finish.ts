@@ -8,7 +8,7 @@ import { SceneError } from '../../model/errors.ts';
 import { putArtifact, putArtifactFile, type NewArtifact } from '../artifacts.ts';
 import { appendEvent } from '../events.ts';
 import { stitchIfComplete } from '../scenes.ts';
-import { recordDrawnSeconds } from '../cost-memory.ts';
+import { recordSeconds } from '../cost-memory.ts';
 import type { SegmentWithJob } from './claim.ts';
 import { createCutSegments, nextPosition, openSegments } from './create.ts';
 import { dropSegment } from './drop.ts';
@@ -51,6 +51,8 @@ export interface RenderedSegment {
   open: boolean;
   /** Its drawn plays, with the seconds each took (remembered by later renders). */
   partials: { index: number; frames: number; seconds: number; key: string | null }[];
+  /** The plays it fast-forwarded over before its first, with the seconds each took (remembered too). */
+  forwarded?: { index: number; seconds: number }[];
   /** The last play it drew, and whether it stopped at the start of the next one (the scene has it). */
   lastPlay: number;
   stopped: boolean;
@@ -77,7 +79,7 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     if (!(await lockOwnSegment(tx, seg.id, nodeId))) return;
     if (done.open) await checkAgainstPlan(tx, scene.id, done);
     if (done.open && done.plan) await adoptPlan(tx, queue, job.id, scene.id, scene.name, done.plan);
-    await recordDrawnSeconds(tx, scene.id, done.partials);
+    await recordSeconds(tx, scene.id, done.partials, done.forwarded ?? []);
     for (const a of done.artifacts) {
       const meta = { kind: a.kind, name: a.name, position: a.position, contentType: a.contentType, jobId: job.id, sceneId: scene.id, segmentId: seg.id };
       await ('path' in a ? putArtifactFile(tx, meta, a.path) : putArtifact(tx, { ...meta, bytes: a.bytes }));
