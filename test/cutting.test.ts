@@ -3,6 +3,7 @@ import { cutScene as plan } from '../src/cutting/cut.ts';
 import { shouldSteal } from '../src/cutting/steal.ts';
 import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
+import { withForwardSeconds } from '../src/cutting/forwarded.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
@@ -129,6 +130,15 @@ describe('cutting a scene into segments', () => {
     expect(starts(shares(3))).toBe(3);
   });
 
+  it('gives a slot a share of its own rather than leave it to take the back segment of another', () => {
+    // The short updater scene rendered again on four machines, its plays' drawing remembered (2.55 s
+    // each). Three shares balance nearly as well as four, and the first would be cut into two
+    // segments: the fourth machine took the back one at once and the first's machine then sat idle.
+    const plays = Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0035, stepSeconds: 0.0105, seconds: 0.03, motion: 0.013, rememberedSeconds: 2.55 }));
+    const cut = plan(plays, PIXELS, { ...configSchema.parse({}).segments, workers: 4 });
+    expect(cut.queued.filter((c) => c.priority < 100)).toHaveLength(4);
+  });
+
   it('weighs how much each frame changes: a moving scene costs more to draw, so the share that only draws gets less of it', () => {
     // The short updater scene's plan at 720p (examples/bench_short.py), its frames still or
     // changing as they do (1.3 % of the pixels between two frames): encoding them costs 12-13 ms a
@@ -139,6 +149,22 @@ describe('cutting a scene into segments', () => {
     const ctx = { lead: { at: 0 }, scouts: [{ at: 0 }, { at: 0 }, { at: 0 }] };
     const lead = (motion: number) => plan(plays(motion), PIXELS, four, ctx).lead!;
     expect(lead(0.013).toPlay).toBeLessThan(lead(0).toPlay);
+  });
+
+  it('weighs the plays a scout has fast-forwarded over by what that took it, not by the plan’s estimate', () => {
+    // The short updater scene's plan at 720p: its first three plays' timed steps met first uses (a
+    // number's glyphs) and took 30 ms against 9 later, so the plan puts fast-forwarding over each
+    // at 2.8 s. Two scouts, one at play 3 and one at play 2, took 1-1.25 s over each (their mean).
+    const plays = Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0035, stepSeconds: i < 3 ? 0.03 : 0.009, seconds: 0.04, motion: 0.013 }));
+    const measured = withForwardSeconds(plays, [null, [1, 1, 1.25], [1.25, 1.25]]);
+    expect(measured.slice(0, 4).map((p) => p.forwardSeconds)).toEqual([1.125, 1.125, 1.25, undefined]);
+    // Two machines: the second share fast-forwards over the first's plays, so it starts a play
+    // earlier when they cost what they took, and the two shares' estimates come closer.
+    const shares = (ps: Play[]) => cutScene(ps, PIXELS, { workers: 2, perWorker: 1, minFrames: 30, setupSeconds: 2.5 });
+    const [estimated, taken] = [shares(plays), shares(measured)];
+    expect(taken[1]!.fromPlay).toBe(estimated[1]!.fromPlay - 1);
+    const spread = (cut: SegmentCut[]) => Math.abs(cut[0]!.cost - cut[1]!.cost);
+    expect(spread(taken)).toBeLessThan(spread(estimated));
   });
 
   it('gives every running scout a share when that shortens the wall time, however little: it has started already', () => {
