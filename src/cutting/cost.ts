@@ -77,8 +77,8 @@ export function playCost(play: Play, pixels: number, timedEncoding = false): num
   return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.framePixel : play.frames * draw);
 }
 
-/** Estimated microseconds to fast-forward over a play that a segment starts after (measured, where
- *  a scout has fast-forwarded over it: cutting/forwarded.ts). */
+/** Estimated microseconds to fast-forward over a play that a segment starts after: measured where
+ *  a scout or an earlier render fast-forwarded over it (cutting/forwarded.ts, store/cost-memory.ts). */
 export function fastForwardCost(play: Play, pixels: number): number {
   if (play.skipped) return 0;
   if (play.forwardSeconds !== undefined) return play.forwardSeconds * 1e6;

@@ -5,9 +5,9 @@ import type { Play } from '../model/plan.ts';
  * fast-forward over each play took while the scene was planned (CPU seconds, plays 0, 1, … in
  * order; driver/nn_driver/range_files.py), the mean where several scouts passed a play. A planning
  * pass times a few steps of each play, and a scene's first plays meet first uses on them (a
- * number's glyphs, a cache filled) that a render spreads over all of the play's frames: the short
- * updater scene's first play was estimated at 2.8 s to fast-forward and took 1.2. Every share after
- * such a play looked dearer than it was, and the lead's, which fast-forwards nothing, got too much.
+ * number's glyphs, a cache filled) that a render spreads over all of the play's frames: on the lab
+ * the short updater scene's first play was estimated at 2.2-2.3 s to fast-forward and took 1.0-1.1,
+ * so every share after it looked dearer than it was.
  */
 export function withForwardSeconds(plays: Play[], scouts: readonly (readonly number[] | null)[]): Play[] {
   const sums = new Map<number, { total: number; count: number }>();

@@ -44,9 +44,9 @@ export const playSchema = z.object({
   /** Seconds an earlier render of the same play took to draw it (scaled to this play's frames):
    *  the cutter takes it instead of the cost model's estimate. */
   rememberedSeconds: z.number().optional(),
-  /** CPU seconds the exact fast-forward over it took (the code before it too), as scouts measured
-   *  it while the scene was planned (cutting/forwarded.ts): what a segment that starts after it
-   *  pays for it, in place of the cost model's estimate. */
+  /** CPU seconds the exact fast-forward over it took (the code before it too): measured by scouts
+   *  while the scene was planned (cutting/forwarded.ts), then by the segments that started after it
+   *  (what later renders remember). What such a segment pays for it, in place of the model's estimate. */
   forwardSeconds: z.number().optional(),
   /** Drawn in this many slices of its frames, each by a segment of its own (a play that alone
    *  would bound the scene's wall time, see cutting/slice.ts): no whole-play segment draws it. */
