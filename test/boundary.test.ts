@@ -79,6 +79,21 @@ describe('two nodes’ shares cut inside the play at their boundary: mp4', () =>
     const sections = await downloadSections(call, id, (job.scenes as { name: string; outputs: { name: string }[] }[]).find((s) => s.name === 'ThreeUpdater')!, tmp);
     expect(sections.length).toBe(3);
     for (const s of sections) expect(await frameHashes(s.path), s.file).toEqual(await frameHashes(join(ref, 'videos', 'boundary', '144p15', 'sections', s.file)));
+
+    // Rendered again (same files, options and seed; the play cache off, which would serve every
+    // play): cut at once from this render's plan, though no segment measured the play drawn in two
+    // pieces, and still manim's video.
+    const seed = (await (await call(`/jobs/${id}`)).json()).options.seed as number;
+    const again = await submitJob(call, body(['ThreeUpdater', 'ThreePure'], { saveSections: true, seed, cache: 'off' }));
+    expect((await jobFinished(call, again, 600_000)).state).toBe('succeeded');
+    const history = await (await call(`/jobs/${again}/events`)).text();
+    const planned = [...history.matchAll(/event: scene.planned\ndata: (.*)/g)].map((m) => JSON.parse(m[1]!).data as { scene: string; plan?: string });
+    expect(planned.map((p) => [p.scene, p.plan]).sort()).toEqual([['ThreePure', 'remembered'], ['ThreeUpdater', 'remembered']]);
+    for (const scene of ['ThreeUpdater', 'ThreePure']) {
+      const out = join(tmp, `${scene}-again.mp4`);
+      writeFileSync(out, Buffer.from(await (await call(`/jobs/${again}/output/${scene}`)).arrayBuffer()));
+      expect(await frameHashes(out), scene).toEqual(await frameHashes(join(ref, 'videos', 'boundary', '144p15', `${scene}.mp4`)));
+    }
   });
 
 });

@@ -130,8 +130,10 @@ export async function rememberedPlan(db: Tx, scene: SceneOf): Promise<ScenePlan 
     if (!plan || !sameRender(options, job.options)) continue;
     if (options.seed !== job.options.seed && plan.sounds.length) continue;
     // A scene without drawn plays (a still diagram) is its stitch's one image, made by a planning pass.
+    // Every drawn play measured, but one drawn in pieces (slices, or the ends of two shares): no
+    // piece measures all of it, and the model weighs it again.
     const drawn = plan.plays.filter((p) => !p.skipped && p.frames > 0);
-    if (!drawn.length || !drawn.every((p) => p.drawnSeconds !== undefined)) continue;
+    if (!drawn.length || !drawn.every((p) => p.drawnSeconds !== undefined || p.sliced !== undefined)) continue;
     // renders take the plan's TeX and text SVGs from the cluster's store (a planning pass put them there)
     if ((await getTex(db, plan.texFiles)).length !== plan.texFiles.length) continue;
     // Nothing served, drawn, sliced or measured in this job yet, and no keys: a key taken with another seed
