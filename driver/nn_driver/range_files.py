@@ -64,11 +64,12 @@ class RangeFiles:
     _reported: float = field(default=0.0, repr=False)
 
     def progress(self, index: int, drawn: int, scouting: bool = False, forwarded: Sequence[PlayRecord] = ()) -> None:
-        """``forwarded``: a scout's exact fast-forward so far, whose CPU seconds per play it reports
-        (the planning pass's are its own shortcuts': the plan has them)."""
+        """``forwarded``: a scout's fast-forward so far, whose CPU seconds per play it reports while
+        they are the exact one's (a planning pass's shortcuts are not: the plan has its timings)."""
         if not self.progress_file:
             return
-        seconds = ",".join(f"{p.cpu_seconds:.4f}" for p in forwarded) if scouting else ""
+        exact = scouting and not any(p.planned for p in forwarded)
+        seconds = ",".join(f"{p.cpu_seconds:.4f}" for p in forwarded) if exact else ""
         tmp = f"{self.progress_file}.tmp"
         with open(tmp, "w") as f:
             f.write(f"{index} {drawn}{' scouting' if scouting else ''}{' ' + seconds if seconds else ''}")

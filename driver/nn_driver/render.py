@@ -91,8 +91,8 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         "stopped": tap.stopped or tail is not None,
         "shortcuts": tap.shortcuts,
         # what the exact fast-forward over each play before its first took, remembered like drawing
-        # (a planning scout's copy took the planning pass's shortcuts there: not what a segment pays)
-        "forwarded": [] if req.plan_file else [{"index": p.index, "seconds": p.cpu_seconds} for p in tap.plays if p.index < first_play],
+        # (not where a planning scout's copy took the planning pass's shortcuts: not what a segment pays)
+        "forwarded": [{"index": p.index, "seconds": p.cpu_seconds} for p in tap.plays if p.index < first_play and not p.planned],
         "slice": {"play": head.play, "first": head.first, **_drawn(head)} if head is not None and head.file is not None else None,
         "tail": {"play": tail.play, **_drawn(tail)} if tail is not None else None,
     }

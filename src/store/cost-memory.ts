@@ -72,7 +72,9 @@ export async function rememberCosts(db: Tx, scene: SceneOf, width: number, heigh
   // the latest measure of each wins
   const learn = (map: Map<string, Measured>, id: string, p: Play) => {
     const known = map.get(id) ?? {};
-    map.set(id, { perFrame: known.perFrame ?? (p.drawnSeconds === undefined ? undefined : p.drawnSeconds / p.frames), forward: known.forward ?? p.forwardSeconds });
+    const perFrame = known.perFrame ?? (p.drawnSeconds === undefined ? undefined : p.drawnSeconds / p.frames);
+    const forward = known.forward ?? p.forwardSeconds;
+    if (perFrame !== undefined || forward !== undefined) map.set(id, { ...(perFrame === undefined ? {} : { perFrame }), ...(forward === undefined ? {} : { forward }) });
   };
   for (const { plan } of rows) {
     for (const p of plan?.plays ?? []) {
