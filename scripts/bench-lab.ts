@@ -1,6 +1,6 @@
 /** The benchmark's lab rounds: plain manim on one emulated machine, then the farm on all of them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -38,12 +38,14 @@ function waitLine(child: ChildProcess, re: RegExp, ms = 120_000): Promise<RegExp
  * in the scene's plan) against the model's estimate, beside its wall time. Read with psql on the
  * coordinator's machine, from its embedded Postgres.
  */
-async function printShareCpu(lab: Lab, h0: LabHost, result: Result) {
+async function printShareCpu(lab: Lab, h0: LabHost, result: Result, planFile: string) {
   const pg = z.object({ port: z.number(), password: z.string() }).parse(JSON.parse(readFileSync(join(h0.home, 'postgres.json'), 'utf8')));
   const url = `postgresql://networknodes:${pg.password}@127.0.0.1:${pg.port}/postgres`;
   const query = `select plan from scenes where job_id = '${z.uuid().parse(result.job)}'`;
   const { stdout } = await must(lab.spawn(h0, ['psql', url, '-Atc', query]), 'reading the scene plan');
   const plan = planSchema.parse(JSON.parse(stdout));
+  // every play's planning measures and drawn seconds, to weigh the model play by play
+  writeFileSync(planFile, stdout);
   const pixels = plan.width * plan.height;
   for (const g of result.scenes.flatMap((s) => s.segments)) {
     if (g.slice || g.encodes) continue;
@@ -105,10 +107,11 @@ async function labRound(o: Opts, n: number, floorByPlay: number[], tmp: string) 
       console.log(`networknodes, ${n} machines${what}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
       printSegments(result);
       printEncoders(result, plain.ms);
-      await printShareCpu(lab, h0, result);
+      const plan = join(tmp, `${out}-plan.json`);
+      await printShareCpu(lab, h0, result, plan);
       const events = join(tmp, `${out}-events.txt`);
       await client.download(`/jobs/${result.job}/events`, events);
-      console.log(`  the job's events: ${events}`);
+      console.log(`  the job's events: ${events}; its scene's plan: ${plan}`);
       const t0 = Date.parse(detail.createdAt);
       const t1 = Date.parse(detail.finishedAt);
       const byNode = new Map<string, { start: number; end: number }[]>();

@@ -4,6 +4,7 @@ import { shouldSteal } from '../src/cutting/steal.ts';
 import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { withForwardSeconds } from '../src/cutting/forwarded.ts';
+import { playCost } from '../src/cutting/cost.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
@@ -158,13 +159,27 @@ describe('cutting a scene into segments', () => {
     const plays = Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0035, stepSeconds: i < 3 ? 0.03 : 0.009, seconds: 0.04, motion: 0.013 }));
     const measured = withForwardSeconds(plays, [null, [1, 1, 1.25], [1.25, 1.25]]);
     expect(measured.slice(0, 4).map((p) => p.forwardSeconds)).toEqual([1.125, 1.125, 1.25, undefined]);
-    // Two machines: the second share fast-forwards over the first's plays, so it starts a play
-    // earlier when they cost what they took, and the two shares' estimates come closer.
+    // Two machines: the second share fast-forwards over the first's plays, at what that took (3.5 s
+    // over plays 0-2) rather than the plan's 2.74 s each (its start and 90 steps of 30 ms).
     const shares = (ps: Play[]) => cutScene(ps, PIXELS, { workers: 2, perWorker: 1, minFrames: 30, setupSeconds: 2.5 });
     const [estimated, taken] = [shares(plays), shares(measured)];
-    expect(taken[1]!.fromPlay).toBe(estimated[1]!.fromPlay - 1);
-    const spread = (cut: SegmentCut[]) => Math.abs(cut[0]!.cost - cut[1]!.cost);
-    expect(spread(taken)).toBeLessThan(spread(estimated));
+    expect(taken[1]!.fromPlay).toBe(estimated[1]!.fromPlay);
+    expect(estimated[1]!.cost - taken[1]!.cost).toBeCloseTo(3 * 2.74 - 3.5, 1);
+  });
+
+  it('weighs drawing a play with updaters by the step its measured fast-forward took, not the one the plan timed', () => {
+    // Play 0 of the short updater scene: its two timed steps met first uses (a number's glyphs) and
+    // took 30 ms against 9 in its later plays; a scout stepped its 90 frames in 1 s.
+    const look = { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0035, seconds: 0.04, motion: 0.013 };
+    const timed = play(0, 90, { ...look, stepSeconds: 0.03 });
+    const [measured] = withForwardSeconds([timed], [[1]]);
+    const later = play(0, 90, { ...look, stepSeconds: 0.009 });
+    // drawing it costs about what drawing a later play like it does, 1.4 s less than the plan said
+    expect(playCost(measured!, PIXELS)).toBeLessThan(playCost(timed, PIXELS) - 1.4e6);
+    expect(Math.abs(playCost(measured!, PIXELS) - playCost(later, PIXELS))).toBeLessThan(0.2e6);
+    // A pure play's fast-forward jumps over its frames: its measure says nothing of their step.
+    const pure = { ...timed, pure: true };
+    expect(playCost({ ...pure, forwardSeconds: 0.05 }, PIXELS)).toBe(playCost(pure, PIXELS));
   });
 
   it('gives every running scout a share when that shortens the wall time, however little: it has started already', () => {

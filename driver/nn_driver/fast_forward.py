@@ -114,7 +114,7 @@ class SceneTap:
                     self.scout = None
                     self.fast_until = start
                     self.shortcut = "pure"  # a planning scout's copy renders on exactly
-            self.range_files.progress(index, self.drawn, self.scout is not None, self.plays if self.shortcut == "pure" else [])
+            self.range_files.progress(index, self.drawn, self.scout is not None, self.plays)
             self.stopped = self.range_files.stop_before(index)
             if self.stopped:
                 from manim.utils.exceptions import EndSceneEarlyException
@@ -161,6 +161,7 @@ class SceneTap:
                     step_seconds=self._step,
                     draw_seconds=self._draw,
                     motion=self._sample.motion,
+                    planned=self.shortcut == "all",
                     code_seconds=began - self._ended,
                     seconds=process_time() - began - self._sample.seconds,
                 )
@@ -202,10 +203,10 @@ class SceneTap:
                 # why): the one timed in its middle (middle.py), else the skip step that just ran.
                 self._step = process_time() - self._step_started if self._sample.step is None else self._sample.step
                 if self.shortcut == "all":
-                    # A planning pass: the mean of the play's first and last frames drawn, what a
-                    # frame costs in Cairo on average (a FadeOut ends on an empty screen: its costlier
-                    # end alone counts it twice). Drawing only changes the camera's pixels.
-                    self._draw = (draw_timed() + self._draw) / 2
+                    # A planning pass: what a frame costs in Cairo, timed in the play's middle
+                    # (middle.py says why), else the mean of its first and last frames drawn (a
+                    # FadeOut ends on an empty screen). Drawing only changes the camera's pixels.
+                    self._draw = self._sample.drawing((draw_timed() + self._draw) / 2)
                     self._drawn = orig_get_frame()
                 renderer.skip_animations = False
                 renderer.add_frame(None)

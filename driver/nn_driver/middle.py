@@ -2,11 +2,16 @@
 
 The pass takes manim's skip path (one step over the whole run time), so it meets a play's frames only
 at its ends. In the middle of the play, reached by a render's own steps (update_to_time at frame
-times), it also times a frame's step and measures how much a frame changes:
+times), it also times a frame's step and its drawing, and measures how much a frame changes:
 
 - A frame's step is what every later segment's fast-forward pays per frame in Python. The cheaper of
   two counts: a step may carry a one-off (a font loaded, a glyph built for the first time, a garbage
   collection), which a render pays once, not every frame.
+- A frame's drawing (Cairo), the cheaper of two: the first frames drawn of new mobjects carry
+  one-offs (a font's glyphs, a path cache) that a render spreads over all of them, and a play's ends
+  are rarely its typical frame. On the lab, the Benchmark scene's `Create(axes)` drew its first frame
+  in 15.7 ms and its middle ones in 1.1; taken from the ends, that play's cost came out at twice
+  what it took.
 - x264 codes an unchanged macroblock of a P-frame almost for free and a changed one with a motion
   search and a residual, so plays that draw alike encode at 7 to 20 ms a 720p frame (the bundled
   scenes' partial movie files, encoded again frame by frame). The share of pixels that differ
@@ -27,10 +32,15 @@ from typing import Any, Callable
 class Sample:
     step: float | None  # CPU seconds of a frame's step (None: a play of one frame)
     motion: float  # the share of pixels a frame changes (0 for PNG output: compressed alike)
+    draw: float | None  # CPU seconds drawing a frame (None: a play of one frame)
     seconds: float  # CPU seconds the sampling took: not the play's own cost
 
+    def drawing(self, ends: float) -> float:
+        """A frame's drawing: the middle's, else ``ends`` (its first and last frames' mean)."""
+        return ends if self.draw is None else self.draw
 
-NO_SAMPLE = Sample(None, 0.0, 0.0)
+
+NO_SAMPLE = Sample(None, 0.0, None, 0.0)
 
 
 def changed_share(first: Any, second: Any) -> float:
@@ -41,9 +51,9 @@ def changed_share(first: Any, second: Any) -> float:
     return float(np.any(first[::2, ::2] != second[::2, ::2], axis=-1).mean())
 
 
-def sample_middle(scene: Any, video: bool, draw: Callable[[], object], frame: Callable[[], Any]) -> Sample:
+def sample_middle(scene: Any, video: bool, draw: Callable[[], float], frame: Callable[[], Any]) -> Sample:
     """Steps the scene's running play to its middle frame and two frames on: `draw` rasterises the
-    scene, `frame` copies the camera's pixels out."""
+    scene (returning the CPU seconds it took), `frame` copies the camera's pixels out."""
     import numpy as np
     from manim import config
 
@@ -54,15 +64,14 @@ def sample_middle(scene: Any, video: bool, draw: Callable[[], object], frame: Ca
         return NO_SAMPLE
     k = (n - 1) // 2
     scene.update_to_time(k * dt)
-    if video:
-        draw()
-        first = frame()
+    draws = [draw()]
+    first = frame() if video else None
     steps, motion = [], 0.0
     for j in range(k + 1, min(k + 3, n)):
         stepped = process_time()
         scene.update_to_time(j * dt)
         steps.append(process_time() - stepped)
-        if video and j == k + 1:
-            draw()
-            motion = changed_share(first, frame())
-    return Sample(min(steps), motion, process_time() - began)
+        if j == k + 1:
+            draws.append(draw())
+            motion = changed_share(first, frame()) if video else 0.0
+    return Sample(min(steps), motion, min(draws), process_time() - began)

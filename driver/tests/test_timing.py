@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import SCENES, driver, scene_req
 
 IDLE = SCENES / "idle_code.py"
@@ -28,3 +30,11 @@ def test_plan_times_a_frame_step_not_a_one_off(media: Path) -> None:
     # (0.3 s here) would make every later segment's fast-forward over the play look 30 frames of it.
     plan = driver("plan", scene_req(SCENES / "sampled.py", "OneOff", media, format="mp4"))
     assert plan["plays"][0]["stepSeconds"] < 0.05, plan["plays"][0]
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "png-sequence"])
+def test_plan_times_a_frame_drawn_not_a_first_draw_one_off(media: Path, fmt: str) -> None:
+    # A play's drawn frame stands for each of its frames: the first drawing of a new mobject (0.3 s
+    # here) would make the play look 30 frames of it to the cutter, which gives its share too little.
+    plan = driver("plan", scene_req(SCENES / "sampled.py", "FirstDraw", media, format=fmt))
+    assert plan["plays"][0]["drawSeconds"] < 0.05, plan["plays"][0]

@@ -13,11 +13,10 @@ const US = {
   fastForwardMobject: 15, // one step of animations and updaters, per mobject, when not measured
   fastForwardPlay: 60_000, // starting a play's animations (copies of its mobjects), when not measured
   fastForwardPlayMobject: 500, // the same, per mobject on screen
-  // With the play's first and last frames drawn and timed while planning (their mean, in CPU
-  // time), fitted to the Benchmark scene's 39 plays as two workers drew them at 720p (model 73.5 s
-  // against 71.1 s drawn; each play within about 30 %, most within 15): a frame costs 7 ms
-  // beyond its timed drawing (clearing, converting and encoding it), and its drawing about what the
-  // timed frames took.
+  // With a frame drawn and timed while planning (in CPU time), fitted to the Benchmark scene's 39
+  // plays as two workers drew them at 720p (model 73.5 s against 71.1 s drawn; each play within
+  // about 30 %, most within 15): a frame costs 7 ms beyond its timed drawing (clearing, converting
+  // and encoding it), and its drawing about what the timed frames took.
   // A frozen wait's repeated frame is converted and encoded like any other: 9.2 ms a 720p frame
   // with plain manim on one core, 5.6 ms fitted on the lab's runs (the old 0.9 ms made waits 3-4x
   // too cheap).
@@ -30,7 +29,11 @@ const US = {
   // s for the Benchmark scene): that scene's model within 5 % of what it took in total (9-14 %
   // short without it), the short updater scene's plays 0.86-0.89 of it, median (0.76-0.80 without).
   motionPixel: 0.03,
-  drawnFrame: 1.35, // a frame of the play against the timed ones (mid-animation frames hold more)
+  // A frame of the play against the one timed in its middle (driver/nn_driver/middle.py; the mean
+  // of the play's ends before, whose first draws carry one-offs). Fitted per play on the Benchmark
+  // scene: 1.2 locally (2 workers), 1.5 on the lab; 1.35 kept. With the middle's frame the per-play
+  // error (rms of the log ratio) fell from 0.18 to 0.15 locally and from 0.23 to 0.15 on the lab.
+  drawnFrame: 1.35,
   // A video slice's frame is not encoded where it is drawn but converted to the encoder's pixel
   // format and compressed (measured at 720p: 4.6 + 2.8 ms), and a slice is drawn in a run of
   // frames alike, so its timed frame and step stand for them as they are (bench_play.py: timed
@@ -38,11 +41,16 @@ const US = {
   slicePixel: 0.008,
 };
 
-/** Microseconds of Python per frame for the play's animations and updaters: measured while
- *  planning (a frame's step in the middle of the play), else estimated from the mobjects on screen.
- *  A timed step can catch a one-off (a font loaded, a garbage collection), so it counts at most a
- *  few drawn frames' worth. */
+/** Microseconds of Python per frame for the play's animations and updaters. Best from a fast-forward
+ *  measured over a play that is stepped frame by frame (one with updaters; a pure play's jumps), less
+ *  its start: every frame's step, where the planning pass times two. On the lab the short updater
+ *  scene's first play was timed at 24 ms a step and stepped at 11 (its first uses of a number's
+ *  glyphs), which made drawing it look 40 % dearer than it was. Else timed while planning (a frame's
+ *  step in the middle of the play), else estimated from the mobjects on screen. A timed step can
+ *  catch a one-off (a font loaded, a garbage collection), so it counts at most a few drawn frames'
+ *  worth. */
 function stepCost(play: Play, pixels: number): number {
+  if (play.forwardSeconds !== undefined && !play.pure && play.frames > 0) return Math.max(0, play.forwardSeconds * 1e6 - startCost(play)) / play.frames;
   if (play.stepSeconds <= 0) return 500 + play.mobjects * US.fastForwardMobject;
   return Math.min(play.stepSeconds * 1e6, 3 * drawCost(play, pixels));
 }

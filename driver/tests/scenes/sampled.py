@@ -1,5 +1,6 @@
 """Plays a planning pass samples in their middle: what a frame changes, what a frame's step costs."""
 
+import sys
 from time import process_time
 
 from manim import *
@@ -35,3 +36,24 @@ class OneOff(Scene):
         dot.add_updater(warm)
         self.add(dot)
         self.play(dot.animate.shift(RIGHT), run_time=1)
+
+
+class FirstDraw(Scene):
+    """A square whose first drawing costs 0.3 s of CPU (a font's glyphs, a path cache), then nothing."""
+
+    def construct(self):
+        drawn = []
+
+        class Warm(Square):
+            def get_fill_rgbas(self):
+                # the camera's first call: drawing it, not building or animating it
+                if not drawn and sys._getframe(1).f_globals.get("__name__") == "manim.camera.camera":
+                    end = process_time() + 0.3
+                    while process_time() < end:
+                        pass
+                    drawn.append(True)
+                return super().get_fill_rgbas()
+
+        square = Warm(fill_opacity=1)
+        self.add(square)
+        self.play(square.animate.shift(RIGHT), run_time=1)
