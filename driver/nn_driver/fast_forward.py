@@ -189,8 +189,7 @@ class SceneTap:
                 orig_play_internal(skip_rendering)
                 return
             self.exact = self.exact and self._pure
-            if self.shortcut == "all":  # the first frame timed too (see the render hook)
-                self._draw = draw_timed()
+            if self.shortcut == "all":  # a frame drawn and stepped in its middle, timed (see the render hook)
                 self._sample = sample_middle(scene, writer.output_spec.is_video, draw_timed, orig_get_frame)
             self._skip_path(orig_play_internal)
 
@@ -204,9 +203,9 @@ class SceneTap:
                 self._step = process_time() - self._step_started if self._sample.step is None else self._sample.step
                 if self.shortcut == "all":
                     # A planning pass: what a frame costs in Cairo, timed in the play's middle
-                    # (middle.py says why), else the mean of its first and last frames drawn (a
-                    # FadeOut ends on an empty screen). Drawing only changes the camera's pixels.
-                    self._draw = self._sample.drawing((draw_timed() + self._draw) / 2)
+                    # (middle.py says why), else (a play of one frame) its last. Drawing only
+                    # changes the camera's pixels.
+                    self._draw = self._sample.drawing(draw_timed())
                     self._drawn = orig_get_frame()
                 renderer.skip_animations = False
                 renderer.add_frame(None)

@@ -35,9 +35,9 @@ class Sample:
     draw: float | None  # CPU seconds drawing a frame (None: a play of one frame)
     seconds: float  # CPU seconds the sampling took: not the play's own cost
 
-    def drawing(self, ends: float) -> float:
-        """A frame's drawing: the middle's, else ``ends`` (its first and last frames' mean)."""
-        return ends if self.draw is None else self.draw
+    def drawing(self, last: float) -> float:
+        """A frame's drawing: the middle's, else ``last`` (the play's last frame's)."""
+        return last if self.draw is None else self.draw
 
 
 NO_SAMPLE = Sample(None, 0.0, None, 0.0)
