@@ -47,9 +47,6 @@ async function printShareCpu(lab: Lab, h0: LabHost, result: Result, planFile: st
   // every play's planning measures and drawn seconds, to weigh the model play by play
   writeFileSync(planFile, stdout);
   const pixels = plan.width * plan.height;
-  // the lead's measure of the model on these machines, when the scene was cut (cutting/calibrate.ts)
-  const scale = plan.plays.find((p) => p.modelScale !== undefined)?.modelScale;
-  if (scale !== undefined) console.log(`    the model's drawing × ${scale.toFixed(2)}: what the lead's drawing took against it when the scene was cut`);
   for (const g of result.scenes.flatMap((s) => s.segments)) {
     if (g.slice || g.encodes) continue;
     const plays = plan.plays.filter((p) => p.index >= g.plays[0] && p.index <= g.plays[1]);

@@ -5,7 +5,6 @@ import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { withForwardSeconds } from '../src/cutting/forwarded.ts';
 import { playCost } from '../src/cutting/cost.ts';
-import { calibrated } from '../src/cutting/calibrate.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
@@ -181,26 +180,6 @@ describe('cutting a scene into segments', () => {
     // A pure play's fast-forward jumps over its frames: its measure says nothing of their step.
     const pure = { ...timed, pure: true };
     expect(playCost({ ...pure, forwardSeconds: 0.05 }, PIXELS)).toBe(playCost(pure, PIXELS));
-  });
-
-  it('weighs the model’s drawing by what the lead’s took on these machines when the scene is cut', () => {
-    // The short updater scene's plays, their fast-forwards measured by scouts. The lead has drawn 30
-    // frames of play 0 in 1.25 times the model's estimate (the lab's machines drew every play of this
-    // scene 1.17-1.36 times it): every share's drawing weighs more against its fast-forward, and
-    // the lead, which fast-forwards nothing, gets less of the scene.
-    const plays = Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0033, stepSeconds: 0.0071, seconds: 0.033, motion: 0.013, forwardSeconds: 0.95 }));
-    const estimate = playCost(plays[0]!, PIXELS) / 3 / 1e6;
-    const measured = calibrated(plays, PIXELS, { at: 0, frames: 30, cpu: 1.25 * estimate });
-    expect(measured.map((p) => p.modelScale)).toEqual(plays.map(() => expect.closeTo(1.25, 5)));
-    expect(playCost(measured[5]!, PIXELS)).toBeCloseTo(1.25 * playCost(plays[5]!, PIXELS), 0);
-    const lead = (ps: Play[]) => plan(ps, PIXELS, { workers: 4, perWorker: 2, minFrames: 30, setupSeconds: 2.5 }, { lead: { at: 0, frames: 30 }, scouts: [{ at: 0 }, { at: 0 }, { at: 0 }] }).lead!;
-    expect(lead(measured).toPlay).toBeLessThan(lead(plays).toPlay);
-    // Too little drawn to tell (mostly its first play's start), or a factor past 1.5 (a one-off, more
-    // likely than such a machine): nothing, or 1.5. A remembered cost is what it is: nothing to weigh.
-    expect(calibrated(plays, PIXELS, { at: 0, frames: 10, cpu: 0.4 })).toBe(plays);
-    expect(calibrated(plays, PIXELS, { at: 0, frames: 30, cpu: 5 * estimate })[0]!.modelScale).toBe(1.5);
-    const remembered = plays.map((p) => ({ ...p, rememberedSeconds: 2.5 }));
-    expect(calibrated(remembered, PIXELS, { at: 0, frames: 30, cpu: 1.25 * estimate })).toBe(remembered);
   });
 
   it('gives every running scout a share when that shortens the wall time, however little: it has started already', () => {

@@ -3,9 +3,7 @@
 The render writes the play it is about to start (and the frames it has drawn; inside a play,
 twice a second) to the progress file, marked "scouting" while it is a scout fast-forwarding to a
 start it does not know, followed by the CPU seconds its exact fast-forward took over each play so
-far ("5 0 scouting 1.0200,0.9800,…"): the cutter's measure of what reaching a share costs. A
-render that draws is marked "drawing", followed by the CPU seconds its drawn plays took so far
-("2 130 drawing 7.5100"): a lead's tells the cutter how far off its model is on this machine. The
+far ("5 0 scouting 1.0200,0.9800,…"): the cutter's measure of what reaching a share costs. The
 node writes the last play to draw to the stop file: "N" is an end the node may still move (it
 claims the next segment and this render goes on without a new set-up or fast-forward), "N final"
 is the end. No stop file: no end yet (a lead segment while the scene is being planned).
@@ -21,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from time import monotonic, process_time, sleep
+from time import monotonic, sleep
 from typing import TYPE_CHECKING
 
 from .errors import BadRequest
@@ -64,35 +62,25 @@ class RangeFiles:
     stop_file: str | None
     progress_file: str | None = None
     _reported: float = field(default=0.0, repr=False)
-    _drawn_cpu: float = field(default=0.0, repr=False)  # CPU seconds of the plays drawn before this one
-    _play_began: float = field(default=0.0, repr=False)
 
-    def progress(self, index: int, drawn: int, scouting: bool = False, plays: Sequence[PlayRecord] = ()) -> None:
-        """At the start of play ``index``, with the plays so far: a scout's fast-forward, whose CPU
-        seconds per play it reports while they are the exact one's (a planning pass's shortcuts are
-        not: the plan has its timings); a drawing render's drawn plays, whose CPU it sums."""
+    def progress(self, index: int, drawn: int, scouting: bool = False, forwarded: Sequence[PlayRecord] = ()) -> None:
+        """``forwarded``: a scout's fast-forward so far, whose CPU seconds per play it reports while
+        they are the exact one's (a planning pass's shortcuts are not: the plan has its timings)."""
         if not self.progress_file:
             return
-        if scouting:
-            exact = not any(p.planned for p in plays)
-            seconds = ",".join(f"{p.cpu_seconds:.4f}" for p in plays) if exact else ""
-            return self._write(f"{index} {drawn} scouting{' ' + seconds if seconds else ''}")
-        self._drawn_cpu = sum(p.cpu_seconds for p in plays if not p.fast_forwarded)
-        self._play_began = process_time()
-        self._write(f"{index} {drawn} drawing {self._drawn_cpu:.4f}")
-
-    def drawing(self, index: int, drawn: int) -> None:
-        """Frames drawn so far, inside play ``index``, and the CPU they took, at most twice a second:
-        a scene cut while a lead draws a long play counts what the lead has left of it."""
-        if self.progress_file and monotonic() - self._reported >= DRAWING_REPORT_SECONDS:
-            self._write(f"{index} {drawn} drawing {self._drawn_cpu + process_time() - self._play_began:.4f}")
-
-    def _write(self, line: str) -> None:
+        exact = scouting and not any(p.planned for p in forwarded)
+        seconds = ",".join(f"{p.cpu_seconds:.4f}" for p in forwarded) if exact else ""
         tmp = f"{self.progress_file}.tmp"
         with open(tmp, "w") as f:
-            f.write(line)
-        os.replace(tmp, self.progress_file or "")  # never a half-written file for the node to read
+            f.write(f"{index} {drawn}{' scouting' if scouting else ''}{' ' + seconds if seconds else ''}")
+        os.replace(tmp, self.progress_file)  # never a half-written file for the node to read
         self._reported = monotonic()
+
+    def drawing(self, index: int, drawn: int) -> None:
+        """Frames drawn so far, inside play ``index``, at most twice a second: a scene cut while a
+        lead draws a long play counts what the lead has left of it."""
+        if self.progress_file and monotonic() - self._reported >= DRAWING_REPORT_SECONDS:
+            self.progress(index, drawn)
 
     def _read(self) -> End | None:
         try:

@@ -253,8 +253,7 @@ def test_planning_scout_plans_then_renders_its_share_from_an_exact_copy(media: P
 
 
 def test_a_render_reports_the_frames_it_draws_inside_a_long_play(media: Path) -> None:
-    """A lead the scene is cut for while it draws a long play counts as that far into it, and says
-    what CPU its drawing took so far (the cutter weighs its model against it)."""
+    """A lead the scene is cut for while it draws a long play counts as that far into it."""
     import json
     import time
 
@@ -268,14 +267,11 @@ def test_a_render_reports_the_frames_it_draws_inside_a_long_play(media: Path) ->
     proc.stdin.write(json.dumps(req))
     proc.stdin.close()
     seen: set[tuple[int, int]] = set()
-    cpu: dict[int, float] = {}
     while proc.poll() is None:
         text = progress.read_text() if progress.exists() else ""
         if text:
-            play, drawn, mark, seconds = text.split()
+            play, drawn = text.split()[:2]
             seen.add((int(play), int(drawn)))
-            assert mark == "drawing", text
-            cpu[int(drawn)] = float(seconds)
         time.sleep(0.02)
     assert proc.stdout is not None
     result = json.loads(proc.stdout.read().strip().splitlines()[-1])
@@ -283,6 +279,3 @@ def test_a_render_reports_the_frames_it_draws_inside_a_long_play(media: Path) ->
     frames = result["partials"][0]["frames"]
     inside = sorted(d for p, d in seen if p == 0 and 0 < d < frames)
     assert len(inside) >= 2, (seen, frames)  # more than once, as it went
-    # the CPU grows with the frames drawn, and stays within what the whole play took
-    taken = [cpu[d] for d in inside]
-    assert 0 < taken[0] < taken[-1] <= result["partials"][0]["seconds"] + 0.05, (taken, result["partials"][0])

@@ -82,7 +82,7 @@ export function playCost(play: Play, pixels: number, timedEncoding = false): num
   // measured on an earlier render of the same play: better than any estimate
   if (play.rememberedSeconds !== undefined) return play.rememberedSeconds * 1e6;
   const draw = drawCost(play, pixels, timedEncoding) + stepCost(play, pixels);
-  return (play.modelScale ?? 1) * (startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.framePixel : play.frames * draw));
+  return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.framePixel : play.frames * draw);
 }
 
 /** Estimated microseconds to fast-forward over a play that a segment starts after: measured where
@@ -100,7 +100,7 @@ export function fastForwardCost(play: Play, pixels: number): number {
 export function sliceCost(play: Play, pixels: number, a: number, b: number, video: boolean): number {
   const step = stepCost(play, pixels);
   const draw = video && play.drawSeconds > 0 ? play.drawSeconds * 1e6 + pixels * US.slicePixel : drawCost(play, pixels);
-  return startCost(play) + (play.pure ? 0 : a * step) + (b - a) * (draw + step) * (play.modelScale ?? 1);
+  return startCost(play) + (play.pure ? 0 : a * step) + (b - a) * (draw + step);
 }
 
 /** Microseconds per pixel the encoder spends on a sliced play's frame: unpacking it (already in

@@ -92,9 +92,6 @@ export const segments = pgTable('segments', {
   /** A scout's exact fast-forward over plays 0, 1, … so far: the CPU seconds each took (its code
    *  before the play too). The cutter weighs the plays before a share by them (cutting/forwarded.ts). */
   forwarded: real().array(),
-  /** A drawing render's CPU seconds so far (its code and frames): a lead's tells the cutter how far
-   *  off its model is on this machine (cutting/calibrate.ts). */
-  drawnCpu: real(),
   /** A scout that is the scene's planning pass: it records the plan, then renders a share. */
   plans: boolean().notNull().default(false),
   /** Its order within its job's queue band (job-priority.ts), kept for every time it is queued again. */

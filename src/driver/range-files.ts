@@ -31,15 +31,12 @@ export class RangeFiles {
 
   /** The play the render is at and the frames it has counted, once it has started; a scout is
    *  still fast-forwarding to a start it does not know (it draws nothing yet), and says what its
-   *  exact fast-forward took over each play so far (CPU seconds, plays 0, 1, …); a render that
-   *  draws says what CPU its drawing took so far. */
-  async progress(): Promise<{ play: number; frames: number; scouting: boolean; forwarded: number[]; drawnCpu?: number } | undefined> {
+   *  exact fast-forward took over each play so far (CPU seconds, plays 0, 1, …). */
+  async progress(): Promise<{ play: number; frames: number; scouting: boolean; forwarded: number[] } | undefined> {
     const [play, frames, mark, seconds] = (await readFile(this.progressFile, 'utf8').catch(() => '')).split(' ');
     const [p, f] = [Number(play), Number(frames)];
+    const forwarded = seconds ? seconds.split(',').map(Number) : [];
     if (!Number.isInteger(p) || !Number.isInteger(f)) return undefined;
-    const measure = (s: number) => Number.isFinite(s) && s >= 0;
-    const forwarded = mark === 'scouting' && seconds ? seconds.split(',').map(Number) : [];
-    const drawnCpu = mark === 'drawing' ? Number(seconds) : NaN;
-    return { play: p, frames: f, scouting: mark === 'scouting', forwarded: forwarded.every(measure) ? forwarded : [], ...(measure(drawnCpu) ? { drawnCpu } : {}) };
+    return { play: p, frames: f, scouting: mark === 'scouting', forwarded: forwarded.every((s) => Number.isFinite(s) && s >= 0) ? forwarded : [] };
   }
 }

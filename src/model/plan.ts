@@ -48,9 +48,6 @@ export const playSchema = z.object({
    *  while the scene was planned (cutting/forwarded.ts), then by the segments that started after it
    *  (what later renders remember). What such a segment pays for it, in place of the model's estimate. */
   forwardSeconds: z.number().optional(),
-  /** What the cost model's drawing estimates are multiplied by: the lead's measure of how far off the
-   *  model is on the machines at hand (cutting/calibrate.ts). */
-  modelScale: z.number().positive().optional(),
   /** Drawn in this many slices of its frames, each by a segment of its own (a play that alone
    *  would bound the scene's wall time, see cutting/slice.ts): no whole-play segment draws it. */
   sliced: z.number().int().optional(),

@@ -84,7 +84,7 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
     const moved = at.play !== reported.play || (end === OPEN_END && at.frames !== reported.frames);
     if (moved && Date.now() - reported.at > 500) {
       reported = { play: at.play, frames: at.frames, at: Date.now() };
-      await recordProgress(db, segmentId, env.nodeId, at);
+      await recordProgress(db, segmentId, env.nodeId, at.play, at.frames, at.forwarded);
     }
     if (end === OPEN_END || final || at.scouting || at.play < end) return;
     const next = env.config.segments.rebalance && tail === undefined ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;

@@ -18,7 +18,6 @@ import { endBeforeSlices, slicePlays, type LeadAt, type SliceOptions } from '../
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 import { withForwardSeconds } from '../cutting/forwarded.ts';
-import { calibrated } from '../cutting/calibrate.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -67,10 +66,6 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
     const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;
-    // How far off the model's drawing is on these machines: a lead that drew from play 0 measured it.
-    if (lead?.drawnCpu != null && lead.atPlay !== null && range.first === 0) {
-      plan.plays = calibrated(plan.plays, pixels, { at: lead.atPlay, frames: framesInto(lead, plan.plays), cpu: lead.drawnCpu });
-    }
     const scouts = open.scouts.filter(running);
     // A lead that finished the whole scene before the plan was ready keeps it (one that failed fails its scene).
     const done = open.lead && !OPEN_SEGMENT_STATES.includes(open.lead.state) ? open.lead.toPlay : -1;

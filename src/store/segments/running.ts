@@ -33,10 +33,9 @@ export async function segmentHead(db: Tx, segmentId: string): Promise<{ first: n
 
 /** Where a running segment is and the frames it has drawn, for the cutter and the dashboard (from
  *  the node rendering it: not from one taken for dead, whose segment another node renders now); a
- *  scout's fast-forward seconds per play so far too, and the CPU a drawing render's frames took. */
-export async function recordProgress(db: Tx, segmentId: string, nodeId: string, at: { play: number; frames: number; forwarded: number[]; drawnCpu?: number }): Promise<void> {
-  const measured = { ...(at.forwarded.length ? { forwarded: at.forwarded } : {}), ...(at.drawnCpu === undefined ? {} : { drawnCpu: at.drawnCpu }) };
-  await db.update(segments).set({ atPlay: at.play, framesDone: at.frames, ...measured }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)));
+ *  scout's fast-forward seconds per play so far too. */
+export async function recordProgress(db: Tx, segmentId: string, nodeId: string, atPlay: number, framesDone: number, forwarded: number[] = []): Promise<void> {
+  await db.update(segments).set({ atPlay, framesDone, ...(forwarded.length ? { forwarded } : {}) }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)));
 }
 
 /** Gives a running lead or scout its first share; its node reads this when the event arrives.

@@ -1,1 +1,0 @@
-ALTER TABLE "segments" ADD COLUMN "drawn_cpu" real;
