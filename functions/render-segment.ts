@@ -109,7 +109,8 @@ export default defineFunction({
       // A planning scout plans until the plan is recorded; retried after that, it renders its share.
       const planFile = seg.plans && scout ? join(work, 'plan.json') : undefined;
       const planning = planFile ? { file: planFile, mediaDir: request.mediaDir, sceneId: scene.id, name: scene.name } : undefined;
-      const stopSteering = steerRender(env, { jobId: job.id, segmentId, files: range, seg, drop, planning });
+      const headFile = join(work, 'slice.bin');
+      const steering = steerRender(env, { jobId: job.id, segmentId, files: range, seg, drop, planning, ...(video && !pieces.slice ? { headFile } : {}) });
       const result = await env.driver
         .call(
           'render',
@@ -120,14 +121,14 @@ export default defineFunction({
             stopFile: range.stopFile,
             progressFile: range.progressFile,
             // a scout may learn that it starts inside a play (its start file says so): its head goes here
-            ...(scout ? { startFile: range.startFile, ...(video ? { headFile: join(work, 'slice.bin') } : {}) } : {}),
+            ...(scout ? { startFile: range.startFile, ...(video ? { headFile } : {}) } : {}),
             ...(planFile ? { planFile } : {}),
             // A lead whose end was settled before there was a plan (its node then died before it
             // finished) draws those plays again, with no plan to check them against yet.
             ...(open || !plan ? {} : { expect: plan.plays.map((p) => ({ index: p.index, frames: p.frames })), cacheFiles: await env.tex.cacheFiles(plan.texFiles) }),
             // plays served from the play cache or drawn in slices: fast-forwarded, not drawn, wherever this render goes
             ...(plan?.plays.some(drawnElsewhere) && !pieces.slice ? { skip: plan.plays.filter(drawnElsewhere).map((p) => p.index) } : {}),
-            ...(slice ? { slice: { ...slice, ...(video ? { file: join(work, 'slice.bin') } : {}) } } : {}),
+            ...(slice ? { slice: { ...slice, ...(video ? { file: headFile } : {}) } } : {}),
             // where its last play's first frames go when it ends inside that play (told by the stop file)
             ...(video && !pieces.slice ? { tailFile: join(work, 'tail.bin') } : {}),
           },
@@ -135,7 +136,7 @@ export default defineFunction({
           AbortSignal.any([cancel.signal, drop.signal]),
           segmentWallSeconds(env.config.limits, plan, seg.fromPlay, seg.toPlay),
         )
-        .finally(stopSteering);
+        .finally(steering.stop);
       const toPlay = await settleEnd(db, env.queue, segmentId, env.nodeId, result.lastPlay);
       result.partials = result.partials.filter((p) => p.index <= toPlay);
       // It drew the first frames of its last play: it encodes the play, or leaves that to an encoder segment.
@@ -147,7 +148,8 @@ export default defineFunction({
         ...result.partials.map((p) => ({ kind: 'partial' as const, name: `${p.index}${extname(p.path)}`, position: p.index, path: p.path })),
         ...result.frames.map((f) => ({ kind: 'frame' as const, name: `${scene.name}/${basename(f.path)}`, position: f.index, path: f.path })),
         // named by the play's frame it starts at: the stitch encodes a play's slices in that order
-        ...(result.slice ? [{ kind: 'slice' as const, name: sliceName(result.slice.play, result.slice.first), position: result.slice.play, path: result.slice.path }] : []),
+        // a head the steering stored as soon as the render was past its play is stored already
+        ...(result.slice && !steering.headStored() ? [{ kind: 'slice' as const, name: sliceName(result.slice.play, result.slice.first), position: result.slice.play, path: result.slice.path }] : []),
         ...(encoded ? [{ kind: 'partial' as const, name: `${encoded.play}${extname(encoded.partial)}`, position: encoded.play, path: encoded.partial }] : []),
         ...(handOff && drewTail ? [{ kind: 'slice' as const, name: sliceName(drewTail.play, 0), position: drewTail.play, path: drewTail.path }] : []),
       ];

@@ -76,6 +76,17 @@ describe('two nodes’ shares cut inside the play at their boundary: mp4', () =>
       expect(await frameHashes(out), scene.name).toEqual(await frameHashes(want));
       expect(await audioHash(out), scene.name).toEqual(await audioHash(want));
     }
+    // The later share's piece of the cut play is stored as soon as its render is past that play,
+    // while it draws the rest of its share: the earlier share encodes the play without waiting for
+    // the later one to end.
+    const events = [...(await (await call(`/jobs/${id}/events`)).text()).matchAll(/event: (\S+)\ndata: (.*)/g)].map((m) => ({ type: m[1]!, data: JSON.parse(m[2]!).data as { scene?: string; segment?: number; play?: number } }));
+    for (const scene of job.scenes as SceneDetail[]) {
+      const stored = events.findIndex((e) => e.type === 'segment.head' && e.data.scene === scene.name);
+      expect(stored, scene.name).toBeGreaterThan(-1);
+      expect(events[stored]!.data.play).toBe(scene.plays.find((p) => p.sliced)!.index);
+      const done = events.findIndex((e) => e.type === 'segment.done' && e.data.scene === scene.name && e.data.segment === events[stored]!.data.segment);
+      expect(stored, scene.name).toBeLessThan(done);
+    }
     const sections = await downloadSections(call, id, (job.scenes as { name: string; outputs: { name: string }[] }[]).find((s) => s.name === 'ThreeUpdater')!, tmp);
     expect(sections.length).toBe(3);
     for (const s of sections) expect(await frameHashes(s.path), s.file).toEqual(await frameHashes(join(ref, 'videos', 'boundary', '144p15', 'sections', s.file)));

@@ -133,6 +133,8 @@ class SceneTap:
             finally:
                 self.fast = False
                 self._flip_on_render = False
+                if self._window is not None:  # its frames complete: a head's node stores them now
+                    self._window.close()
                 self._window = None
             if self._pure is None:  # a frozen wait: play_internal did not run
                 self._pure = is_pure(scene)
@@ -202,9 +204,8 @@ class SceneTap:
                 # why): the one timed in its middle (middle.py), else the skip step that just ran.
                 self._step = process_time() - self._step_started if self._sample.step is None else self._sample.step
                 if self.shortcut == "all":
-                    # A planning pass: what a frame costs in Cairo, timed in the play's middle
-                    # (middle.py says why), else (a play of one frame) its last. Drawing only
-                    # changes the camera's pixels.
+                    # A planning pass: a frame's Cairo cost, timed in the play's middle (middle.py
+                    # says why), else (one frame) its last. Drawing only changes the camera's pixels.
                     self._draw = self._sample.drawing(draw_timed())
                     self._drawn = orig_get_frame()
                 renderer.skip_animations = False

@@ -4,7 +4,7 @@ import type { FunctionEnv } from '../function/define.ts';
 import { encodedSchema } from '../driver/protocol.ts';
 import { yieldSegment, type SegmentWithJob } from '../store/segments/claim.ts';
 import { segmentRange } from '../store/segments/running.ts';
-import { fetchSlice, playSlices } from '../store/slices.ts';
+import { fetchSlice, playSlices, sliceStored } from '../store/slices.ts';
 import { log } from '../lib/log.ts';
 
 /** How often the encoder looks for the next slice (a slice takes seconds to draw). */
@@ -55,7 +55,8 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
         if (both.aborted) return;
         const now = await playSlices(db, scene.id, play);
         const state = now.find((s) => s.id === slice.id)?.state;
-        if (state === 'done') break;
+        // a share's head is stored as soon as its render is past the play, before its segment ends
+        if (state === 'done' || (await sliceStored(db, scene.id, play, slice.fromFrame))) break;
         const own = await segmentRange(db, seg.id);
         // cancelled, replanned, or taken back from this node (presumed dead) and given to another
         if (own?.state !== 'running' || own.nodeId !== env.nodeId) return drop.abort();

@@ -8,6 +8,7 @@ import type { RangeFiles } from '../driver/range-files.ts';
 import { recordPlan } from '../store/plans.ts';
 import { OPEN_END, UNKNOWN_START } from '../store/segments/range.ts';
 import { extendSegment, recordProgress, segmentHead, segmentRange } from '../store/segments/running.ts';
+import { storeHead } from '../store/slices.ts';
 import { log } from '../lib/log.ts';
 
 /** How often a render is looked at when its files report no change. */
@@ -26,6 +27,9 @@ export interface Steering {
   drop: AbortController;
   /** A planning scout's plan file, and the scene it plans. */
   planning?: { file: string; mediaDir: string; sceneId: string; name: string };
+  /** Where a video's share that starts inside a play (now, or a scout told so) draws that play's
+   *  frames: stored as soon as the render goes past the play (storeHead). */
+  headFile?: string;
 }
 
 /**
@@ -33,14 +37,23 @@ export interface Steering {
  * last play of its segment either takes the next segment while that is still queued (the render
  * goes on with no new set-up or fast-forward) or tells it to stop there. A lead or a scout learns
  * where its segment starts and ends when the scene's plan is cut (an event on the job); a planning
- * scout records that plan itself when its pass writes it. A segment that is dropped or cancelled
- * meanwhile aborts `drop`. Returns the function that stops steering (once a tick under way ends).
+ * scout records that plan itself when its pass writes it. A share that starts inside a play has
+ * that play's frames stored as soon as the render is past it. A segment that is dropped or cancelled
+ * meanwhile aborts `drop`. Returns the function that stops steering (once a tick under way ends),
+ * and whether the head was stored.
  */
-export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, drop, planning }: Steering): () => Promise<void> {
+export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, drop, planning, headFile }: Steering): { stop: () => Promise<void>; headStored: () => boolean } {
   const { db } = env.database;
   let end = seg.toPlay;
   // it ends inside its last play: the render draws that play's frames before this one (boundary.ts)
   let tail = segmentPieces(seg).tail;
+  // it starts inside its first play, whose frames from `first` it draws first (boundary.ts)
+  const headOf = (row: Steering['seg']) => {
+    const first = segmentPieces(row).head;
+    return first === undefined ? undefined : { play: row.fromPlay, first };
+  };
+  let head = headOf(seg);
+  let headStored = false;
   let started = seg.fromPlay !== UNKNOWN_START;
   let final = false;
   let check = end === OPEN_END;
@@ -70,6 +83,7 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       started = row.fromPlay !== UNKNOWN_START;
       if (row.toPlay !== OPEN_END) end = row.toPlay;
       tail = segmentPieces(row).tail;
+      head = headOf(row);
     }
     // An end inside a play is final, and the render must know it before it starts that play.
     if (tail !== undefined && !final && end !== OPEN_END) {
@@ -78,6 +92,12 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
     }
     const at = await files.progress();
     if (!at) return;
+    // Past the play it starts inside: that play's frames are complete (the render closed its file).
+    // (A failed store, the database away, is tried again next tick; one still under way when the
+    // render ends leaves it to the segment's end, which stores the same frames.)
+    if (head && headFile && !headStored && !at.scouting && at.play > head.play) {
+      headStored = await storeHead(db, { segmentId, nodeId: env.nodeId, play: head.play, fromFrame: head.first }, headFile);
+    }
     // Frames drawn inside a play matter only to a lead the scene is not cut for yet (the cut
     // counts what it has left of its play): other renders report at play starts, which keeps a
     // large farm's writes few.
@@ -123,11 +143,12 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
   // Waits for a tick under way: the render's directory is removed after this, and a tick still
   // writing the stop file into it would fail. Not past a few seconds: a tick may wait on a
   // database that is away.
-  return async () => {
+  const stop = async () => {
     stopped = true;
     clearInterval(timer);
     watcher.close();
     env.events.off(jobId, onEvent);
     await Promise.race([ticking, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
   };
+  return { stop, headStored: () => headStored };
 }
