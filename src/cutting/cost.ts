@@ -31,8 +31,8 @@ const US = {
   motionPixel: 0.03,
   // A frame of the play against the one timed in its middle (driver/nn_driver/middle.py; the mean
   // of the play's ends before, whose first draws carry one-offs). Fitted per play on the Benchmark
-  // scene: 1.2 locally (2 workers), 1.5 on the lab; 1.35 kept. With the middle's frame the per-play
-  // error (rms of the log ratio) fell from 0.18 to 0.15 locally and from 0.23 to 0.15 on the lab.
+  // scene: 1.0-1.2 locally (2 workers), 1.5 on the lab; 1.35 kept. With the middle's frame the
+  // per-play error (rms of the log ratio) fell from 0.18 to 0.15 locally, from 0.23 to 0.15 on the lab.
   drawnFrame: 1.35,
   // A video slice's frame is not encoded where it is drawn but converted to the encoder's pixel
   // format and compressed (measured at 720p: 4.6 + 2.8 ms), and a slice is drawn in a run of
