@@ -55,8 +55,8 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
         if (both.aborted) return;
         const now = await playSlices(db, scene.id, play);
         const state = now.find((s) => s.id === slice.id)?.state;
-        // a share's head is stored as soon as its render is past the play, before its segment ends
-        if (state === 'done' || (await sliceStored(db, scene.id, play, slice.fromFrame))) break;
+        // stored when its segment ends, or a share's head as soon as its render is past the play
+        if (await sliceStored(db, scene.id, play, slice.fromFrame)) break;
         const own = await segmentRange(db, seg.id);
         // cancelled, replanned, or taken back from this node (presumed dead) and given to another
         if (own?.state !== 'running' || own.nodeId !== env.nodeId) return drop.abort();

@@ -66,7 +66,7 @@ export async function storeHead(db: Db, at: { segmentId: string; nodeId: string;
 export async function fetchSlice(db: Tx, sceneId: string, play: number, fromFrame: number, path: string): Promise<void> {
   const name = sliceName(play, fromFrame);
   const found = await findSlice(db, sceneId, play, fromFrame);
-  if (!found) throw new Error(`slice ${name} of a done segment is not stored`);
+  if (!found) throw new Error(`slice ${name} is not stored`);
   await mkdir(join(path, '..'), { recursive: true });
   await writeArtifactFile(db, found.id, found.size, `${path}.part`);
   await rename(`${path}.part`, path);
