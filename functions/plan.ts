@@ -106,9 +106,10 @@ async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof
     // A scene with plays in the cache is re-rendered by its planning pass, which draws only the
     // plays whose keys are missing (planScene). Not for a range of plays (-n): it would draw outside it.
     const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && !options.plays && (await sceneIsCached(db, name));
-    // The same scene rendered before from the same files: cut at once from that render's plan and
-    // measured costs (store/cost-memory.ts), with no lead and no planning pass.
-    const remembered = !warm && !still && options.format !== 'png-sequence' && !options.plays ? await rememberedPlan(db, { jobId, name }) : undefined;
+    // The same scene rendered before (from the same files, or from others when every slot can compile
+    // the TeX an edit added): cut at once from that render's plan and measured costs
+    // (store/cost-memory.ts), with no lead and no planning pass.
+    const remembered = !warm && !still && options.format !== 'png-sequence' && !options.plays ? await rememberedPlan(db, { jobId, name }, { editable: latexSlots >= slots }) : undefined;
     const lead = !remembered && env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
     const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
     // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:

@@ -169,6 +169,7 @@ export default defineFunction({
         // a render that ended inside its last play did not see whether the scene has a play after it
         stopped: result.stopped && !result.tail,
         plan: result.plan,
+        ...(result.ending ? { ending: result.ending } : {}),
         frames: result.frames.length || result.partials.reduce((n, p) => n + p.frames, 0) + (result.slice?.frames ?? 0) + (result.tail?.frames ?? 0),
         artifacts: [
           ...files.map((f) => ({ kind: f.kind, name: f.name, position: f.position, contentType: contentType(f.path), path: f.path })),

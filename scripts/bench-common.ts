@@ -29,6 +29,8 @@ export interface Opts {
   edit?: boolean;
   /** Lab: render the scene a second time on the same cluster, as an author renders again. */
   again?: boolean;
+  /** Lab: then render a copy of the file edited so ('FROM=>TO'), as an author renders after an edit. */
+  againEdited?: string;
   editOnly?: boolean;
 }
 

@@ -1,8 +1,8 @@
 /** The benchmark's lab rounds: plain manim on one emulated machine, then the farm on all of them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { driverEnv } from '../src/driver/python.ts';
 import { planSchema, type Play } from '../src/model/plan.ts';
@@ -92,19 +92,19 @@ async function labRound(o: Opts, n: number, floorByPlay: number[], tmp: string) 
       if (tries > 600) throw new Error(`only ${slots} of ${n} render slots came online`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const render = (out: string, flags: string[] = []) =>
+    const render = (out: string, flags: string[] = [], file = o.file) =>
       must(
-        spawn(process.execPath, [BIN, 'render', o.file, o.scene, `-q${o.quality}`, ...flags, '--join', joinString, '--json', '--out-dir', join(tmp, out)], { env: { ...process.env, NN_LOG_LEVEL: 'warn' } }),
+        spawn(process.execPath, [BIN, 'render', file, o.scene, `-q${o.quality}`, ...flags, '--join', joinString, '--json', '--out-dir', join(tmp, out)], { env: { ...process.env, NN_LOG_LEVEL: 'warn' } }),
         'networknodes render',
       );
     const bound = Math.max(sum(floorByPlay) * 1000, plain.ms / n);
     const stepped = steppedBound(floorByPlay, plainPlays(join(tmp, 'plain'), o.scene, plain.startedMs), n) * 1000;
     /** A farm render's time and output, where each machine's time went, and the job's events (the
      *  cut, each start, extension and steal) kept in a file to read how the time went. */
-    const report = async (what: string, out: string, r: { ms: number; stdout: string }) => {
+    const report = async (what: string, out: string, r: { ms: number; stdout: string }, truth = plainVideo) => {
       const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
       const detail = await client.call(`/jobs/${result.job}`, z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) }));
-      console.log(`networknodes, ${n} machines${what}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, plainVideo)})`);
+      console.log(`networknodes, ${n} machines${what}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, truth)})`);
       printSegments(result);
       printEncoders(result, plain.ms);
       const plan = join(tmp, `${out}-plan.json`);
@@ -132,6 +132,18 @@ async function labRound(o: Opts, n: number, floorByPlay: number[], tmp: string) 
     await report('', 'farm', r);
     // As an author renders again: cut at once from the first render's plan and play times, every play drawn.
     if (o.again) await report(', rendered again (--disable_caching: plan and play times remembered, nothing served from the play cache)', 'again', await render('again', ['--disable_caching']));
+    // As an author renders after an edit: cut at once from the earlier version's plan where it holds.
+    if (o.againEdited) {
+      const [from, to] = o.againEdited.split('=>');
+      const source = readFileSync(o.file, 'utf8');
+      if (!from || to === undefined || !source.includes(from)) throw new Error(`--again-edited: ${o.file} has no \`${from}\` to replace ('FROM=>TO')`);
+      const edited = join(tmp, 'edited', basename(o.file));
+      mkdirSync(dirname(edited), { recursive: true });
+      writeFileSync(edited, source.replace(from, to));
+      const plainEdited = await must(lab.spawn(h0, [MANIM, ...manimArgs({ ...o, file: edited }, join(tmp, 'plain-edited'))], { env: driverEnv() }), 'plain manim of the edited file');
+      console.log(`plain manim render of the edited file on ${o.cpu} CPU: ${(plainEdited.ms / 1000).toFixed(1)} s`);
+      await report(`, after the edit (--disable_caching; against plain of the edited file, ${(plainEdited.ms / 1000).toFixed(1)} s)`, 'edited', await render('edited', ['--disable_caching'], edited), findVideo(join(tmp, 'plain-edited'), o.scene));
+    }
     return { speedup: plain.ms / r.ms, bound: bound / r.ms, stepped: stepped / r.ms };
   } finally {
     await lab.destroy();

@@ -18,9 +18,15 @@ import { cutScene } from '../src/cutting/cut.ts';
  * the model counts whole. Measured, it costs nearly what the nine others cost together, so a cut by
  * measured costs gives it a segment of its own (or with one play more) and saves seconds, far more
  * than the timing noise of a segment's start, while the model's cut shares it with several others. CPU time, not sleep: on a loaded machine every play slows alike.
- * Last, so that no segment fast-forwards over it. `last` is its run time: the edit below changes it.
+ * Last, so that no segment fast-forwards over it. `last` is its run time: the edit below changes it;
+ * other edits change the dots' colour, or put the slow play in a section of its own.
  */
-const scene = (last: number) => `import time
+interface Version {
+  last: number;
+  colour?: string;
+  section?: boolean;
+}
+const scene = ({ last, colour = 'BLUE', section = false }: Version) => `import time
 from manim import *
 
 
@@ -32,12 +38,12 @@ def busy(seconds):
 
 class Costs(Scene):
     def construct(self):
-        dots = [Dot(RIGHT * (i - 4.5) * 0.8, color=BLUE) for i in range(10)]
+        dots = [Dot(RIGHT * (i - 4.5) * 0.8, color=${colour}) for i in range(10)]
         for d in dots[:9]:
             self.play(FadeIn(d), run_time=3)
         slow = dots[9]
         slow.add_updater(lambda m, dt: busy(0.3) if 0 < dt < 0.5 else None)
-        self.play(FadeIn(slow), run_time=${last})
+${section ? '        self.next_section("slow")\n' : ''}        self.play(FadeIn(slow), run_time=${last})
 `;
 // 720p: the nine plays' frames cost the model enough that it shares the slow play with several of them
 const OPTIONS = { resolution: [1280, 720], fps: 10 };
@@ -61,8 +67,8 @@ afterAll(async () => {
 });
 
 /** Renders the scene with the cache off: every play is drawn, and none has a content key. */
-async function render(last: number) {
-  const id = await submitJob(call(), { files: { 'costs.py': scene(last) }, options: { ...OPTIONS, cache: 'off' } });
+async function render(version: Version) {
+  const id = await submitJob(call(), { files: { 'costs.py': scene(version) }, options: { ...OPTIONS, cache: 'off' } });
   const job = await jobFinished(call(), id, 600_000);
   expect(job.state, JSON.stringify(job.scenes?.[0]?.error ?? job.error)).toBe('succeeded');
   const history = await (await call()(`/jobs/${id}/events`)).text();
@@ -75,10 +81,10 @@ async function render(last: number) {
 /** The plays of the segment that draws the slow play. */
 const slowSegment = (segments: [number, number][]) => segments.find(([a, b]) => a <= 9 && 9 <= b)!;
 
-async function sameAsManim(jobId: string, last: number): Promise<void> {
+async function sameAsManim(jobId: string, version: Version): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nn-memory-'));
   mkdirSync(join(dir, 'src'));
-  writeFileSync(join(dir, 'src', 'costs.py'), scene(last));
+  writeFileSync(join(dir, 'src', 'costs.py'), scene(version));
   const seed = (await (await call()(`/jobs/${jobId}`)).json()).options.seed as number;
   await manimRender(join(dir, 'src', 'costs.py'), ['Costs'], ['-r', '1280,720', '--fps', '10', '--seed', String(seed)], join(dir, 'ref'));
   const ours = join(dir, 'Costs.mp4');
@@ -88,7 +94,7 @@ async function sameAsManim(jobId: string, last: number): Promise<void> {
 
 describe('costs remembered', () => {
   it('cuts a second render of an unchanged scene from what the first measured, before any planning pass', async () => {
-    const first = await render(1);
+    const first = await render({ last: 1 });
     expect(first.planned.map((p) => p.costs)).toEqual(['model']);
     // Every drawn play's time is remembered; the slow one took far longer than any other (play 0's
     // time holds the scene's set-up too).
@@ -100,7 +106,7 @@ describe('costs remembered', () => {
     const forwarded = first.plan.plays.map((p) => p.forwardSeconds);
     expect(forwarded.slice(0, last).every((s) => s !== undefined && s > 0), `${JSON.stringify(forwarded)} before play ${last}`).toBe(true);
 
-    const second = await render(1);
+    const second = await render({ last: 1 });
     // The earlier render's plan and costs: no planning pass ran, nothing rendered before the cut.
     expect(second.planned).toEqual([expect.objectContaining({ costs: 'remembered', plan: 'remembered' })]);
     // The model shares the slow play with several others; remembered costs leave it nearly alone.
@@ -110,20 +116,39 @@ describe('costs remembered', () => {
     const [fa, fb] = slowSegment(first.segments);
     expect(fb - fa + 1, JSON.stringify(first.segments)).toBeGreaterThan(2);
     expect(second.segments).not.toEqual(first.segments);
-    await sameAsManim(second.id, 1);
+    await sameAsManim(second.id, { last: 1 });
   }, 900_000);
 
   it('keeps the costs of the plays an edit did not change, and estimates the changed one', async () => {
     // No play has a content key (the cache is off): plays are known by position and shape.
-    const before = await render(1);
-    const edited = await render(2); // the last play now runs 2 s
-    expect(edited.planned).toEqual([expect.objectContaining({ costs: 'mixed' })]);
-    expect(edited.planned[0]!.plan).toBeUndefined(); // the edited file was planned
+    const before = await render({ last: 1 });
+    const edited = await render({ last: 2 }); // the last play now runs 2 s
+    // Cut at once from the earlier version's plan, which the render of play 9 found wrong (its
+    // frames): the edited file was planned then, with what the earlier render measured.
+    expect(edited.planned).toEqual([expect.objectContaining({ plan: 'earlier version' }), expect.objectContaining({ costs: 'mixed' })]);
+    expect(edited.planned[1]!.plan).toBeUndefined();
+    expect(edited.history).toMatch(/event: scene.replanning\ndata: .*play 9 drew 20 frames, the plan said 10/);
     const plays = edited.plan.plays;
     // Plays 0-8 cost what they took before (per frame, and they have the same frames).
     for (const p of plays.slice(0, 9)) expect(p.rememberedSeconds, `play ${p.index}`).toBeCloseTo(before.plan.plays[p.index]!.drawnSeconds!, 6);
     expect(plays[9]!.rememberedSeconds).toBeUndefined();
-    await sameAsManim(edited.id, 2);
+    await sameAsManim(edited.id, { last: 2 });
+  }, 900_000);
+
+  it('cuts an edited scene at once from the plan of its earlier version, and plans it again when the edit moved its sections', async () => {
+    // Another colour: the same plays and frames, and sections and sounds, so the earlier plan holds.
+    const recoloured = await render({ last: 2, colour: 'RED' });
+    expect(recoloured.planned, /scene.replanning\n.*/.exec(recoloured.history)?.[0]).toEqual([expect.objectContaining({ costs: 'remembered', plan: 'earlier version' })]);
+    expect(recoloured.history).not.toContain('scene.replanning');
+    await sameAsManim(recoloured.id, { last: 2, colour: 'RED' });
+
+    // A section before the slow play changes no frame count; the render that ran the scene to its
+    // end saw it, and the stitch takes the sections of the plan made again.
+    const sectioned = await render({ last: 2, colour: 'RED', section: true });
+    expect(sectioned.planned[0]).toEqual(expect.objectContaining({ plan: 'earlier version' }));
+    expect(sectioned.history).toMatch(/event: scene.replanning\ndata: .*sections are autocreated, slow over its plays \[0,0,0,0,0,0,0,0,0,1\]/);
+    expect(sectioned.plan.sections.map((s) => s.name)).toEqual(['autocreated', 'slow']);
+    await sameAsManim(sectioned.id, { last: 2, colour: 'RED', section: true });
   }, 900_000);
 });
 

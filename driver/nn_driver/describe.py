@@ -17,6 +17,17 @@ def _svg_files(media_dir: Path, folder: Path) -> list[str]:
     return sorted(os.path.relpath(p, media_dir) for p in folder.rglob("*.svg"))
 
 
+def sections_and_sounds(record: SceneRecord) -> dict[str, Any]:
+    """What a scene's stitch takes besides its partials: its sections and its sounds' times."""
+    return {
+        "sections": [{"name": s.name, "type": s.type, "skip": s.skip} for s in record.finished_sections()],
+        "sounds": [
+            {"time": s.time, "file": s.file, "gain": s.gain, "gainToBackground": s.gain_to_background}
+            for s in record.sounds
+        ],
+    }
+
+
 def describe(record: SceneRecord, duration: float, exact: bool, media_dir: Path) -> dict[str, Any]:
     """The plan of a scene that has run (``duration``: its renderer's clock at the end)."""
     from manim import config
@@ -55,11 +66,7 @@ def describe(record: SceneRecord, duration: float, exact: bool, media_dir: Path)
         "height": int(config.pixel_height),
         "exact": exact,
         "plays": plays,
-        "sections": [{"name": s.name, "type": s.type, "skip": s.skip} for s in record.finished_sections()],
-        "sounds": [
-            {"time": s.time, "file": s.file, "gain": s.gain, "gainToBackground": s.gain_to_background}
-            for s in record.sounds
-        ],
+        **sections_and_sounds(record),
         "totalFrames": record.frames,
         "totalImages": record.images,
         "duration": duration,

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .describe import sections_and_sounds
 from .errors import BadRequest
 from .fast_forward import NeedExactPlan, Shortcut
 from .frame_slice import Window, Windows
@@ -96,6 +97,10 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         "slice": {"play": head.play, "first": head.first, **_drawn(head)} if head is not None and head.file is not None else None,
         "tail": {"play": tail.play, **_drawn(tail)} if tail is not None else None,
     }
+    if req.last == -1 and not tap.stopped and inside is None:
+        # It ran the scene's code to its end: what the stitch takes besides partials, to check a plan
+        # made from another version of the scene's files against (store/segments/finish.ts).
+        result["ending"] = {**sections_and_sounds(tap), "playSections": [p.section for p in tap.plays]}
     if req.last == -1 and first_play == 0 and not tap.stopped and not windows:
         # Every play was drawn: this run is also the scene's exact plan (a lone worker needs no other).
         result["plan"] = run.describe(True, Path(req.plan.media_dir))

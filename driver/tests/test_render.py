@@ -89,6 +89,29 @@ def test_sections_and_sound_stitch_equals_cli(media: Path) -> None:
     assert index.read_text() == (cli_dir / "sections" / "SectionsSounds.json").read_text()
 
 
+def test_a_render_to_the_scene_end_reports_its_sections_and_sounds(media: Path) -> None:
+    """What a plan made from an earlier version of the files is checked against (finish.ts)."""
+    file = SCENES / "sections_sounds.py"
+    plan = driver("plan", scene_req(file, "SectionsSounds", media / "plan"))
+    last = len(plan["plays"]) - 1
+
+    def render_to(end: int, name: str) -> dict[str, object]:
+        # as the node runs a segment: open-ended, its end in the stop file
+        stop = media / f"{name}.stop"
+        stop.write_text(f"{end} final")
+        req = {"from": last if end == last else 0, "to": -1, "stopFile": str(stop), "progressFile": str(media / f"{name}.progress")}
+        return driver("render", {**scene_req(file, "SectionsSounds", media / name), **req})
+
+    assert render_to(last, "end")["ending"] == {
+        "sections": plan["sections"],
+        "sounds": plan["sounds"],
+        "playSections": [p["section"] for p in plan["plays"]],
+    }
+    assert len(plan["sections"]) > 1 and plan["sounds"]
+    # one stopped before the scene's end has not seen all of them
+    assert "ending" not in render_to(last - 1, "before")
+
+
 def test_gif_stitch_equals_cli(media: Path) -> None:
     manim_cli(UPDATERS, "Frozen", media / "cli", "--encoder-option", "threads=1", "--format", "gif")
     expected = next((media / "cli" / "videos" / "updaters" / "90p15").glob("Frozen*.gif"))

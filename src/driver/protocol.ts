@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { planSchema } from '../model/plan.ts';
+import { planSchema, sceneEndingSchema } from '../model/plan.ts';
 
 export const listSchema = z.object({ scenes: z.array(z.string()) });
 
@@ -17,6 +17,8 @@ export const renderResultSchema = z.object({
   stopped: z.boolean().default(false),
   /** The CPU seconds its exact fast-forward over each play before its first took (cutting/forwarded.ts). */
   forwarded: z.array(z.object({ index: z.number().int(), seconds: z.number().min(0) })).default([]),
+  /** A render that ran the scene's code to its end: its sections and sounds, and each play's section. */
+  ending: sceneEndingSchema.optional(),
   /** A render of every play from 0 with no stop is also the scene's exact plan. */
   plan: planSchema.optional(),
   /** A slice of a video's play (or the head it started with): its play and first frame, its frames

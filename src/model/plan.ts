@@ -63,6 +63,10 @@ export const drawnElsewhere = (p: Pick<Play, 'cached' | 'drawn' | 'sliced'>) => 
 export const sectionSchema = z.object({ name: z.string(), type: z.string(), skip: z.boolean() });
 export const soundSchema = z.object({ time: z.number(), file: z.string(), gain: z.number().nullable() });
 
+/** What a render that ran the scene's code to its end met: sections and sounds, each play's section. */
+export const sceneEndingSchema = z.object({ sections: z.array(sectionSchema), sounds: z.array(soundSchema), playSections: z.array(z.number().int()) });
+export type SceneEnding = z.infer<typeof sceneEndingSchema>;
+
 /** A scene's plan: every play, its sections and sounds (stored in `scenes.plan`). */
 export const planSchema = z.object({
   fps: z.number(),
@@ -75,6 +79,9 @@ export const planSchema = z.object({
   texFiles: z.array(z.string()).default([]),
   /** Planned with the exact progression: its frame counts are a render's (a cheap plan's may not be). */
   exact: z.boolean().default(false),
+  /** Taken from a render of an earlier version of the scene's files (store/cost-memory.ts
+   *  rememberedPlan): the render that runs the scene to its end checks its sections and sounds. */
+  earlierVersion: z.boolean().optional(),
   /** Seconds the planning pass spent computing play keys (part of its Python time). */
   keySeconds: z.number().default(0),
 });

@@ -16,7 +16,8 @@ import { getTex } from './tex-cache.ts';
  * like to the cost model: the same run time, frames and drawing load (mobjects and points) as the
  * play that stood there. An unedited scene so remembers every play; an edited one every play that
  * still looks the same, which costs what it cost. A scene whose whole job is the same (files and
- * options) is cut from its remembered plan before any planning pass runs (rememberedPlan). Memory
+ * options), or of the same entry file when its edits can be checked, is cut from its remembered plan
+ * before any planning pass runs (rememberedPlan). Memory
  * lasts as long as the jobs that made it (retention).
  */
 
@@ -112,36 +113,46 @@ const sameRender = (a: RenderOptions, b: RenderOptions) => {
 };
 
 /**
- * The plan of an earlier render of the same scene from the same files with the same options, every
- * drawn play of it measured: this job's scene can be cut from it at once, with no planning pass.
- * Its plays and frame counts are checked by every render as a planning pass's are (a mismatch has
- * the scene planned again exactly); with another seed it is taken only when it has no sounds, whose
+ * The plan of an earlier render of the same scene with the same options, every drawn play of it
+ * measured: this job's scene can be cut from it at once, with no planning pass. Its plays and frame
+ * counts are checked by every render as a planning pass's are (a mismatch has the scene planned again
+ * exactly). From the same files, with another seed it is taken only when it has no sounds, whose
  * times and files random numbers could choose without changing a frame count.
+ *
+ * With `editable` (every render slot has LaTeX) the scene's files may have changed since, as they do
+ * between an author's renders, a push's and a night's: the latest render of the same entry file is
+ * taken (`earlierVersion`, not exact, so a mismatch replans). What no frame count shows, its sections
+ * and sounds, is checked by the render that runs the scene's code to its end (finish.ts), and TeX an
+ * edit added is compiled by the renders that meet it.
  */
-export async function rememberedPlan(db: Tx, scene: SceneOf): Promise<ScenePlan | undefined> {
+export async function rememberedPlan(db: Tx, scene: SceneOf, { editable }: { editable: boolean }): Promise<ScenePlan | undefined> {
   const job = await jobOf(db, scene.jobId);
   if (!job?.bundleId) return undefined;
   const rows = await db
-    .select({ plan: scenes.plan, options: jobs.options })
+    .select({ plan: scenes.plan, options: jobs.options, bundleId: jobs.bundleId })
     .from(scenes)
     .innerJoin(jobs, eq(jobs.id, scenes.jobId))
-    .where(and(eq(scenes.name, scene.name), eq(scenes.state, 'succeeded'), eq(jobs.bundleId, job.bundleId), eq(jobs.entry, job.entry ?? ''), isNotNull(scenes.plan)))
+    .where(and(eq(scenes.name, scene.name), eq(scenes.state, 'succeeded'), eq(jobs.entry, job.entry ?? ''), isNotNull(scenes.plan), editable ? undefined : eq(jobs.bundleId, job.bundleId)))
     .orderBy(desc(scenes.startedAt))
     .limit(RECENT);
-  for (const { plan, options } of rows) {
+  for (const { plan, options, bundleId } of rows) {
     if (!plan || !sameRender(options, job.options)) continue;
-    if (options.seed !== job.options.seed && plan.sounds.length) continue;
+    const earlierVersion = bundleId !== job.bundleId || !!plan.earlierVersion;
+    // A plan taken from another version whose sections and sounds are checked anyway may have any seed.
+    if (!earlierVersion && options.seed !== job.options.seed && plan.sounds.length) continue;
     // A scene without drawn plays (a still diagram) is its stitch's one image, made by a planning pass.
     // Every drawn play measured, but one drawn in pieces (slices, or the ends of two shares): no
     // piece measures all of it, and the model weighs it again.
     const drawn = plan.plays.filter((p) => !p.skipped && p.frames > 0);
     if (!drawn.length || !drawn.every((p) => p.drawnSeconds !== undefined || p.sliced !== undefined)) continue;
-    // renders take the plan's TeX and text SVGs from the cluster's store (a planning pass put them there)
-    if ((await getTex(db, plan.texFiles)).length !== plan.texFiles.length) continue;
+    // renders take the plan's TeX and text SVGs from the cluster's store (a planning pass put them
+    // there); where an edit may have added some, the renders compile what the store lacks
+    const stored = (await getTex(db, plan.texFiles)).map((t) => t.name);
+    if (!earlierVersion && stored.length !== plan.texFiles.length) continue;
     // Nothing served, drawn, sliced or measured in this job yet, and no keys: a key taken with another seed
     // may not be this job's, and the scene has nothing in the cache (else it is re-rendered warm).
     const plays = plan.plays.map(({ cached: _c, drawn: _d, sliced: _s, key: _k, uncachable: _u, drawnSeconds, rememberedSeconds: _r, ...p }) => ({ ...p, rememberedSeconds: drawnSeconds }));
-    return { ...plan, plays };
+    return { ...plan, plays, ...(earlierVersion ? { exact: false, earlierVersion, texFiles: plan.texFiles.filter((f) => stored.includes(f)) } : {}) };
   }
   return undefined;
 }

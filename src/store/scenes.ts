@@ -19,14 +19,15 @@ export async function openScene(tx: Tx, queue: Queue, jobId: string, position: n
 
 /** Records a scene's plan and its segments, and enqueues them in the cutter's order. The event says
  *  how it was cut: `costs` from the model, from earlier renders (`remembered`) or both (`mixed`), and
- *  `plan: 'remembered'` when the plan itself was an earlier render's (no planning pass ran). */
+ *  `plan: 'remembered'` when the plan itself was an earlier render's (no planning pass ran), `'earlier
+ *  version'` when that render's files were others. */
 export async function addPlan(tx: Tx, queue: Queue, jobId: string, sceneId: string, name: string, plan: ScenePlan, cuts: SegmentCut[], firstPosition: number, how: { slots: number; rememberedPlan: boolean }): Promise<void> {
   await tx.update(scenes).set({ state: 'rendering', plan, totalFrames: plan.totalFrames }).where(eq(scenes.id, sceneId));
   await createCutSegments(tx, queue, jobId, sceneId, cuts, firstPosition);
   const drawn = plan.plays.filter((p) => !p.skipped && p.frames > 0 && !isServed(p));
   const remembered = drawn.filter((p) => p.rememberedSeconds !== undefined).length;
   const costs = remembered === 0 ? 'model' : remembered === drawn.length ? 'remembered' : 'mixed';
-  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length + firstPosition, slots: how.slots, costs, ...(how.rememberedPlan ? { plan: 'remembered' } : {}) });
+  await appendEvent(tx, jobId, 'scene.planned', { scene: name, plays: plan.plays.length, frames: plan.totalFrames, segments: cuts.length + firstPosition, slots: how.slots, costs, ...(how.rememberedPlan ? { plan: plan.earlierVersion ? 'earlier version' : 'remembered' } : {}) });
 }
 
 export async function addFailedScene(tx: Tx, jobId: string, position: number, name: string, error: JobError): Promise<void> {

@@ -1,9 +1,10 @@
+import { isDeepStrictEqual } from 'node:util';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
-import type { ScenePlan, SegmentCut } from '../../model/plan.ts';
+import type { SceneEnding, ScenePlan, SegmentCut } from '../../model/plan.ts';
 import { SceneError } from '../../model/errors.ts';
 import { putArtifact, putArtifactFile, type NewArtifact } from '../artifacts.ts';
 import { appendEvent } from '../events.ts';
@@ -15,19 +16,39 @@ import { dropSegment } from './drop.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { lockOwnSegment } from './running.ts';
 
+const mismatch = (message: string, why = "this scene's timing depends on state the planning pass can't see") =>
+  new SceneError({ type: 'PlanMismatch', message: `${message}: ${why}`, traceback: '', file: null, line: null });
+
 /** A lead or scout started before the plan existed: its plays and frame counts must be the plan's,
  *  or the scene's timing depends on state the planning pass cannot see (then it is planned again). */
 async function checkAgainstPlan(tx: Tx, sceneId: string, done: RenderedSegment): Promise<void> {
   const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
   if (!row?.plan) return;
   const planned = new Map(row.plan.plays.map((p) => [p.index, p.frames]));
-  const mismatch = (message: string) => new SceneError({ type: 'PlanMismatch', message: `${message}: this scene's timing depends on state the planning pass can't see`, traceback: '', file: null, line: null });
   const off = done.partials.find((p) => planned.get(p.index) !== p.frames);
   if (off) throw mismatch(`play ${off.index} drew ${off.frames} frames, the plan said ${planned.get(off.index)}`);
   // It may have drawn past its segment (kept only up to it), or stopped before a play the plan lacks.
   const extra = [done.lastPlay, ...(done.stopped ? [done.lastPlay + 1] : [])].find((i) => i >= 0 && !planned.has(i));
   if (extra !== undefined) throw mismatch(`the scene has a play ${extra}, the plan has not`);
   if (done.plan && done.plan.plays.length !== planned.size) throw mismatch(`the scene has ${done.plan.plays.length} plays, the plan ${planned.size}`);
+}
+
+/**
+ * A scene cut from the plan of an earlier version of its files: frame counts are checked by every
+ * render, but sections and sounds (what the stitch takes besides partials) only by the render that
+ * ran the scene's code to its end. Different ones have the scene planned again.
+ */
+async function checkEnding(tx: Tx, sceneId: string, ending: SceneEnding): Promise<void> {
+  const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
+  if (!row?.plan?.earlierVersion) return;
+  const { sections, sounds, plays } = row.plan;
+  // (isDeepStrictEqual: the plan comes back from jsonb, which orders an object's keys its own way)
+  const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
+  const why = 'the plan was an earlier version of the scene\'s';
+  if (!same(sounds, ending.sounds)) throw mismatch(`the scene adds ${ending.sounds.length} sound(s) ${JSON.stringify(ending.sounds)}`, `${why} (${JSON.stringify(sounds)})`);
+  if (!same(sections, ending.sections) || !same(plays.map((p) => p.section), ending.playSections)) {
+    throw mismatch(`the scene's sections are ${ending.sections.map((s) => s.name).join(', ')} over its plays ${JSON.stringify(ending.playSections)}`, `${why} (${sections.map((s) => s.name).join(', ')})`);
+  }
 }
 
 /**
@@ -58,6 +79,8 @@ export interface RenderedSegment {
   stopped: boolean;
   /** The scene's plan, from a render of every play. */
   plan?: ScenePlan;
+  /** It ran the scene's code to its end: the sections and sounds it met. */
+  ending?: SceneEnding;
   frames: number;
   /** What it made: partial files or frames (stored from disk, a chunk at a time) and a poster. */
   artifacts: (Omit<NewArtifact, 'jobId' | 'sceneId' | 'segmentId'> & ({ path: string } | { bytes: Buffer }))[];
@@ -78,6 +101,7 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.id, scene.id)).for('update');
     if (!(await lockOwnSegment(tx, seg.id, nodeId))) return;
     if (done.open) await checkAgainstPlan(tx, scene.id, done);
+    if (done.ending) await checkEnding(tx, scene.id, done.ending);
     if (done.open && done.plan) await adoptPlan(tx, queue, job.id, scene.id, scene.name, done.plan);
     await recordSeconds(tx, scene.id, done.partials, done.forwarded ?? []);
     for (const a of done.artifacts) {
