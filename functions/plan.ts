@@ -103,14 +103,20 @@ async function plan(env: FunctionEnv, job: NonNullable<Awaited<ReturnType<typeof
     // A still (format png) is manim's own last-frame render, made here (renderStill).
     const still = options.format === 'png';
     if (options.cache === 'flush') await clearCache(db, name);
-    // A scene with plays in the cache is re-rendered by its planning pass, which draws only the
-    // plays whose keys are missing (planScene). Not for a range of plays (-n): it would draw outside it.
-    const warm = options.cache !== 'off' && !still && options.format !== 'png-sequence' && !options.plays && (await sceneIsCached(db, name));
+    // Whole videos only: not a range of plays (-n), which the cases below would draw outside of.
+    const whole = !still && options.format !== 'png-sequence' && !options.plays;
+    // A scene with plays in the cache may be re-rendered warm: by its planning pass, which draws only
+    // the plays whose keys are missing (planScene).
+    const cachedScene = whole && options.cache !== 'off' && (await sceneIsCached(db, name));
     // The same scene rendered before (from the same files, or from others when every slot can compile
     // the TeX an edit added): cut at once from that render's plan and measured costs
-    // (store/cost-memory.ts), with no lead and no planning pass.
-    const remembered = !warm && !still && options.format !== 'png-sequence' && !options.plays ? await rememberedPlan(db, { jobId, name }, { editable: latexSlots >= slots }) : undefined;
-    const lead = !remembered && env.config.segments.lead && !warm && !still && options.format !== 'png-sequence' && !options.plays && latexSlots > 0;
+    // (store/cost-memory.ts), with no lead and no planning pass. Its renders serve the plays the play
+    // cache holds (render-segment). With one render slot a warm pass is that slot's render; with
+    // more it would leave the others idle until it ends (a one-colour edit of a 27 s scene whose
+    // every play changed: 97 s on the lab, against 60 s for its first render).
+    const remembered = whole && (slots > 1 || !cachedScene) ? await rememberedPlan(db, { jobId, name }, { editable: latexSlots >= slots }) : undefined;
+    const warm = !remembered && cachedScene;
+    const lead = !remembered && env.config.segments.lead && !warm && whole && latexSlots > 0;
     const planningScout = lead && (slots > 1 || !!env.config.segments.maxPlays);
     // Slots with LaTeX that no scene's lead or planning scout takes scout while they wait for the plan:
     // a scout holds its slot until the plan is cut, so it must not keep another scene waiting.

@@ -23,7 +23,7 @@ import { HEARTBEAT_MS, takesWork } from '../src/store/nodes.ts';
 import { steerRender } from '../src/render/steer.ts';
 import { posterFrom } from '../src/video/poster.ts';
 import { contentType } from '../src/video/content-type.ts';
-import { storePlays } from '../src/store/play-cache.ts';
+import { cachedKeys, storePlays } from '../src/store/play-cache.ts';
 import { encodeSlices, EncoderHandedOff, EncoderYielded, type Encoded } from '../src/render/encode-slices.ts';
 
 /**
@@ -110,6 +110,9 @@ export default defineFunction({
       const planFile = seg.plans && scout ? join(work, 'plan.json') : undefined;
       const planning = planFile ? { file: planFile, mediaDir: request.mediaDir, sceneId: scene.id, name: scene.name } : undefined;
       const headFile = join(work, 'slice.bin');
+      // Plays of its range the play cache holds are served from it, not drawn: a scene cut from an
+      // earlier render's plan learns which only as each play is keyed (a warm pass marked them in `skip`).
+      const serve = plan && video && !pieces.slice && job.options.cache !== 'off' ? await cachedKeys(db, scene.name) : [];
       const steering = steerRender(env, { jobId: job.id, segmentId, files: range, seg, drop, planning, ...(video && !pieces.slice ? { headFile } : {}) });
       const result = await env.driver
         .call(
@@ -129,6 +132,7 @@ export default defineFunction({
             // plays served from the play cache or drawn in slices: fast-forwarded, not drawn, wherever this render goes
             ...(plan?.plays.some(drawnElsewhere) && !pieces.slice ? { skip: plan.plays.filter(drawnElsewhere).map((p) => p.index) } : {}),
             ...(slice ? { slice: { ...slice, ...(video ? { file: headFile } : {}) } } : {}),
+            ...(serve.length ? { serve } : {}),
             // where its last play's first frames go when it ends inside that play (told by the stop file)
             ...(video && !pieces.slice ? { tailFile: join(work, 'tail.bin') } : {}),
           },
@@ -139,6 +143,7 @@ export default defineFunction({
         .finally(steering.stop);
       const toPlay = await settleEnd(db, env.queue, segmentId, env.nodeId, result.lastPlay);
       result.partials = result.partials.filter((p) => p.index <= toPlay);
+      result.served = result.served.filter((p) => p.index <= toPlay);
       // It drew the first frames of its last play: it encodes the play, or leaves that to an encoder segment.
       const drewTail = result.tail?.path ? { play: result.tail.play, path: result.tail.path } : undefined;
       const tail = drewTail && (await encodeTail(env, row, { cwd, work }, drewTail, AbortSignal.any([cancel.signal, drop.signal]), drop));
@@ -165,6 +170,7 @@ export default defineFunction({
         open,
         partials: result.partials,
         forwarded: result.forwarded,
+        served: result.served,
         lastPlay: result.lastPlay,
         // a render that ended inside its last play did not see whether the scene has a play after it
         stopped: result.stopped && !result.tail,

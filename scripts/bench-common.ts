@@ -31,6 +31,8 @@ export interface Opts {
   again?: boolean;
   /** Lab: then render a copy of the file edited so ('FROM=>TO'), as an author renders after an edit. */
   againEdited?: string;
+  /** Lab: render the edited copy with the play cache on (the default), not --disable_caching. */
+  editedCached?: boolean;
   editOnly?: boolean;
 }
 

@@ -142,7 +142,8 @@ async function labRound(o: Opts, n: number, floorByPlay: number[], tmp: string) 
       writeFileSync(edited, source.replace(from, to));
       const plainEdited = await must(lab.spawn(h0, [MANIM, ...manimArgs({ ...o, file: edited }, join(tmp, 'plain-edited'))], { env: driverEnv() }), 'plain manim of the edited file');
       console.log(`plain manim render of the edited file on ${o.cpu} CPU: ${(plainEdited.ms / 1000).toFixed(1)} s`);
-      await report(`, after the edit (--disable_caching; against plain of the edited file, ${(plainEdited.ms / 1000).toFixed(1)} s)`, 'edited', await render('edited', ['--disable_caching'], edited), findVideo(join(tmp, 'plain-edited'), o.scene));
+      const cache = o.editedCached ? 'the play cache on' : '--disable_caching';
+      await report(`, after the edit (${cache}; against plain of the edited file, ${(plainEdited.ms / 1000).toFixed(1)} s)`, 'edited', await render('edited', o.editedCached ? [] : ['--disable_caching'], edited), findVideo(join(tmp, 'plain-edited'), o.scene));
     }
     return { speedup: plain.ms / r.ms, bound: bound / r.ms, stepped: stepped / r.ms };
   } finally {

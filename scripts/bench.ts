@@ -182,6 +182,7 @@ const program = new Command('bench')
   .option('--runs <n>', 'rounds of plain manim and the farm; the median ratio is kept', Number, 1)
   .option('--again', 'lab: then render the scene again on the same machines (plan and play times remembered)')
   .option('--again-edited <edit>', "lab: then render a copy of the file with the text FROM replaced by TO ('FROM=>TO'), the cache off, against plain manim of that copy")
+  .option('--edited-cached', 'lab: render that edited copy with the play cache on, as by default')
   .option('--edit', 'then the edit round: one play edited and rendered again, from the play cache')
   .option('--edit-only', 'only the edit round')
   .parse();

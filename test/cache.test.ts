@@ -134,4 +134,22 @@ describe('the play cache', () => {
     expect(reseeded.frames).toEqual(await manim(SOURCE, 'Jitter', 8));
     expect(reseeded.frames).not.toEqual(reference);
   }, 900_000);
+
+  it('with several render slots, cuts an edited scene at once and its segments serve the plays the cache holds', async () => {
+    await node.stop();
+    node = await testNode(db.url, { concurrency: 2 });
+    call = api(node.url);
+    await call('/cache', { method: 'DELETE' });
+    await farm(SOURCE, 'Edits', { seed: 7 });
+    const edited = await farm(EDITED, 'Edits', { seed: 7 });
+    // No planning pass first (which would leave the other slot idle until it ended): the plan of the
+    // version before, and the renders found plays 0-1 and 3-5 in the cache as they keyed them.
+    const events = await (await call(`/jobs/${edited.id}/events`)).text();
+    const planned = [...events.matchAll(/event: scene.planned\ndata: (.*)/g)].map((m) => (JSON.parse(m[1]!) as { data: object }).data);
+    expect(planned).toEqual([expect.objectContaining({ plan: 'earlier version' })]);
+    expect(events).not.toContain('scene.replanning');
+    expect(edited.detail.segments.length).toBeGreaterThan(0);
+    expect(cached(edited.detail)).toEqual([true, true, false, true, true, true]);
+    expect(edited.frames).toEqual(await manim(EDITED, 'Edits', 7));
+  }, 900_000);
 });

@@ -8,7 +8,8 @@ re-render cost is mostly the scene's Python, and this is part of it.
 
 With ``serve`` (the keys the cache holds) a run re-renders in one pass: a play whose key
 is cached is fast-forwarded, a missing one is drawn while fewer than ``budget`` frames
-have been drawn, and after that only keyed (the farm's segments draw the rest).
+have been drawn, and after that only keyed (the farm's segments draw the rest). A render
+of a range of plays serves the same way inside its range.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class KeyTap:
     active: bool = True  # keying costs a few percent of a render: only for jobs that use the cache
     serve: frozenset[str] | None = None
     budget: float = 0.0
-    served: set[int] = field(default_factory=set)
+    served: dict[int, str] = field(default_factory=dict)  # play -> the key it was found under
     _key: str | None = None
     _random: str = ""
 
@@ -83,13 +84,17 @@ class KeyTap:
         renderer.play = play  # type: ignore[method-assign]
 
     def _choose(self, index: int) -> None:
-        """Serving: fast-forward a cached play, draw a missing one while the budget lasts."""
+        """Serving: fast-forward a cached play this run would draw, draw a missing one while the
+        budget lasts (a render's plays outside its range are fast-forwarded anyway)."""
         assert self.serve is not None
+        if self.tap.fast:
+            return
         key = self._key
         # a play that draws random numbers was stored under its key mixed with the random state
         mixed = key and hashlib.sha256(f"{key}:{self._random}".encode()).hexdigest()
-        if key is not None and (key in self.serve or mixed in self.serve):
-            self.served.add(index)
+        found = key if key in self.serve else mixed if mixed in self.serve else None
+        if found is not None:
+            self.served[index] = found
             self.tap.fast = True
         else:
             self.tap.fast = self.tap.drawn >= self.budget

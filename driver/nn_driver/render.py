@@ -93,6 +93,8 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         "shortcuts": tap.shortcuts,
         # what the exact fast-forward over each play before its first took, remembered like drawing
         # (not where a planning scout's copy took the planning pass's shortcuts: not what a segment pays)
+        # plays of its range found in the play cache (`serve`): fast-forwarded, their partials the cache's
+        "served": [{"index": i, "key": k} for i, k in run.keys.served.items()],
         "forwarded": [{"index": p.index, "seconds": p.cpu_seconds} for p in tap.plays if p.index < first_play and not p.planned],
         "slice": {"play": head.play, "first": head.first, **_drawn(head)} if head is not None and head.file is not None else None,
         "tail": {"play": tail.play, **_drawn(tail)} if tail is not None else None,

@@ -15,6 +15,8 @@ export const renderResultSchema = z.object({
   lastPlay: z.number().int(),
   /** It stopped at the start of play lastPlay + 1, so the scene has that play. */
   stopped: z.boolean().default(false),
+  /** Plays of its range it found in the play cache (`serve`), by the key each was found under. */
+  served: z.array(z.object({ index: z.number().int(), key: z.string() })).default([]),
   /** The CPU seconds its exact fast-forward over each play before its first took (cutting/forwarded.ts). */
   forwarded: z.array(z.object({ index: z.number().int(), seconds: z.number().min(0) })).default([]),
   /** A render that ran the scene's code to its end: its sections and sounds, and each play's section. */

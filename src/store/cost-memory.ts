@@ -143,15 +143,20 @@ export async function rememberedPlan(db: Tx, scene: SceneOf, { editable }: { edi
     // A scene without drawn plays (a still diagram) is its stitch's one image, made by a planning pass.
     // Every drawn play measured, but one drawn in pieces (slices, or the ends of two shares): no
     // piece measures all of it, and the model weighs it again.
+    // A play served from the play cache keeps what the plan it was cut from remembered of it.
+    const measured = (p: Play) => p.drawnSeconds ?? (p.cached ? p.rememberedSeconds : undefined);
     const drawn = plan.plays.filter((p) => !p.skipped && p.frames > 0);
-    if (!drawn.length || !drawn.every((p) => p.drawnSeconds !== undefined || p.sliced !== undefined)) continue;
+    if (!drawn.length || !drawn.every((p) => measured(p) !== undefined || p.sliced !== undefined)) continue;
     // renders take the plan's TeX and text SVGs from the cluster's store (a planning pass put them
     // there); where an edit may have added some, the renders compile what the store lacks
     const stored = (await getTex(db, plan.texFiles)).map((t) => t.name);
     if (!earlierVersion && stored.length !== plan.texFiles.length) continue;
     // Nothing served, drawn, sliced or measured in this job yet, and no keys: a key taken with another seed
-    // may not be this job's, and the scene has nothing in the cache (else it is re-rendered warm).
-    const plays = plan.plays.map(({ cached: _c, drawn: _d, sliced: _s, key: _k, uncachable: _u, drawnSeconds, rememberedSeconds: _r, ...p }) => ({ ...p, rememberedSeconds: drawnSeconds }));
+    // may not be this job's. Its renders key the plays and serve those the play cache holds.
+    const plays = plan.plays.map((play) => {
+      const { cached: _c, drawn: _d, sliced: _s, key: _k, uncachable: _u, drawnSeconds: _m, rememberedSeconds: _r, ...p } = play;
+      return { ...p, rememberedSeconds: measured(play) };
+    });
     return { ...plan, plays, ...(earlierVersion ? { exact: false, earlierVersion, texFiles: plan.texFiles.filter((f) => stored.includes(f)) } : {}) };
   }
   return undefined;

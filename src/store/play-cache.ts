@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
-import { playCache } from '../db/schema.ts';
+import { playCache, scenes } from '../db/schema.ts';
 import type { Play } from '../model/plan.ts';
 import { contentType } from '../video/content-type.ts';
 
@@ -36,7 +36,7 @@ export async function markCached(db: Tx, plays: Play[]): Promise<Play[]> {
  * named and placed as a render stores them) and marks them used. In the plan's transaction: a piece
  * evicted meanwhile would leave a play without its partial, so the rows are locked here.
  */
-export async function serveCached(tx: Tx, scene: { jobId: string; sceneId: string }, plays: Play[]): Promise<void> {
+export async function serveCached(tx: Tx, scene: { jobId: string; sceneId: string }, plays: Pick<Play, 'index' | 'key' | 'cached'>[]): Promise<void> {
   const cached = plays.filter((p) => p.cached);
   if (!cached.length) return;
   const byKey = new Map(cached.map((p) => [p.key!, p.index]));
@@ -45,7 +45,8 @@ export async function serveCached(tx: Tx, scene: { jobId: string; sceneId: strin
     .set({ usedAt: new Date() })
     .where(inArray(playCache.key, [...byKey.keys()]))
     .returning({ key: playCache.key });
-  if (rows.length !== byKey.size) throw new Error('a cached play was evicted while its scene was planned');
+  // (the segment that found it fails and is tried again: its next render draws the play)
+  if (rows.length !== byKey.size) throw new Error('a cached play was evicted while its scene was rendered');
   for (const p of cached) {
     await tx.execute(sql`with a as (
         insert into artifacts (job_id, scene_id, kind, name, position, content_type, size)
@@ -53,6 +54,17 @@ export async function serveCached(tx: Tx, scene: { jobId: string; sceneId: strin
         returning id)
       insert into artifact_chunks (artifact_id, "offset", bytes) select a.id, 0, c.bytes from a, play_cache c where c.key = ${p.key}`);
   }
+}
+
+/** Plays a render found in the cache as it keyed them (a scene cut from an earlier render's plan):
+ *  served as a plan serves them, and marked so in the scene's plan (the scene row locked by the caller). */
+export async function serveRendered(tx: Tx, scene: { jobId: string; sceneId: string }, served: { index: number; key: string }[]): Promise<void> {
+  await serveCached(tx, scene, served.map((p) => ({ ...p, cached: true })));
+  const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, scene.sceneId));
+  if (!row?.plan) return;
+  const keys = new Map(served.map((p) => [p.index, p.key]));
+  const plays = row.plan.plays.map((p) => (keys.has(p.index) ? { ...p, cached: true, key: keys.get(p.index)! } : p));
+  await tx.update(scenes).set({ plan: { ...row.plan, plays } }).where(eq(scenes.id, scene.sceneId));
 }
 
 /** Stores the plays a render drew (those with a key), then evicts past `maxBytes`, oldest use first. */

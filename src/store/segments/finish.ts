@@ -10,6 +10,7 @@ import { putArtifact, putArtifactFile, type NewArtifact } from '../artifacts.ts'
 import { appendEvent } from '../events.ts';
 import { stitchIfComplete } from '../scenes.ts';
 import { recordSeconds } from '../cost-memory.ts';
+import { serveRendered } from '../play-cache.ts';
 import type { SegmentWithJob } from './claim.ts';
 import { createCutSegments, nextPosition, openSegments } from './create.ts';
 import { dropSegment } from './drop.ts';
@@ -72,6 +73,8 @@ export interface RenderedSegment {
   open: boolean;
   /** Its drawn plays, with the seconds each took (remembered by later renders). */
   partials: { index: number; frames: number; seconds: number; key: string | null }[];
+  /** Plays of its range it found in the play cache: their partials are the cache's. */
+  served?: { index: number; key: string }[];
   /** The plays it fast-forwarded over before its first, with the seconds each took (remembered too). */
   forwarded?: { index: number; seconds: number }[];
   /** The last play it drew, and whether it stopped at the start of the next one (the scene has it). */
@@ -104,6 +107,7 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     if (done.ending) await checkEnding(tx, scene.id, done.ending);
     if (done.open && done.plan) await adoptPlan(tx, queue, job.id, scene.id, scene.name, done.plan);
     await recordSeconds(tx, scene.id, done.partials, done.forwarded ?? []);
+    if (done.served?.length) await serveRendered(tx, { jobId: job.id, sceneId: scene.id }, done.served);
     for (const a of done.artifacts) {
       const meta = { kind: a.kind, name: a.name, position: a.position, contentType: a.contentType, jobId: job.id, sceneId: scene.id, segmentId: seg.id };
       await ('path' in a ? putArtifactFile(tx, meta, a.path) : putArtifact(tx, { ...meta, bytes: a.bytes }));
