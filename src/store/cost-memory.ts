@@ -3,7 +3,7 @@ import type { Tx } from '../db/tx.ts';
 import { jobs, scenes } from '../db/schema.ts';
 import { isServed, type Play, type ScenePlan } from '../model/plan.ts';
 import type { RenderOptions } from '../model/render-options.ts';
-import { getTex } from './tex-cache.ts';
+import { storedTex } from './tex-cache.ts';
 
 /**
  * Costs remembered: what drawing each play took in earlier renders of a scene, and fast-forwarding
@@ -149,7 +149,7 @@ export async function rememberedPlan(db: Tx, scene: SceneOf, { editable }: { edi
     if (!drawn.length || !drawn.every((p) => measured(p) !== undefined || p.sliced !== undefined)) continue;
     // renders take the plan's TeX and text SVGs from the cluster's store (a planning pass put them
     // there); where an edit may have added some, the renders compile what the store lacks
-    const stored = (await getTex(db, plan.texFiles)).map((t) => t.name);
+    const stored = await storedTex(db, plan.texFiles);
     if (!earlierVersion && stored.length !== plan.texFiles.length) continue;
     // Nothing served, drawn, sliced or measured in this job yet, and no keys: a key taken with another seed
     // may not be this job's. Its renders key the plays and serve those the play cache holds.

@@ -11,6 +11,12 @@ export async function putTex(db: Tx, name: string, bytes: Buffer): Promise<void>
   if (added.length) await db.execute(sql`select pg_notify(${TEX_CHANNEL}, ${name})`);
 }
 
+/** Which of these SVGs the cluster holds (names only: a plan's check need not fetch them). */
+export async function storedTex(db: Tx, names: string[]): Promise<string[]> {
+  if (!names.length) return [];
+  return (await db.select({ name: texCache.name }).from(texCache).where(inArray(texCache.name, names))).map((r) => r.name);
+}
+
 export async function getTex(db: Tx, names: string[]): Promise<{ name: string; bytes: Buffer }[]> {
   if (!names.length) return [];
   return db.select({ name: texCache.name, bytes: texCache.bytes }).from(texCache).where(inArray(texCache.name, names));

@@ -39,10 +39,9 @@ async function checkAgainstPlan(tx: Tx, sceneId: string, done: RenderedSegment):
  * render, but sections and sounds (what the stitch takes besides partials) only by the render that
  * ran the scene's code to its end. Different ones have the scene planned again.
  */
-async function checkEnding(tx: Tx, sceneId: string, ending: SceneEnding): Promise<void> {
-  const [row] = await tx.select({ plan: scenes.plan }).from(scenes).where(eq(scenes.id, sceneId));
-  if (!row?.plan?.earlierVersion) return;
-  const { sections, sounds, plays } = row.plan;
+function checkEnding(plan: ScenePlan | null, ending: SceneEnding): void {
+  if (!plan?.earlierVersion) return;
+  const { sections, sounds, plays } = plan;
   // (isDeepStrictEqual: the plan comes back from jsonb, which orders an object's keys its own way)
   const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
   const why = 'the plan was an earlier version of the scene\'s';
@@ -104,7 +103,8 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.id, scene.id)).for('update');
     if (!(await lockOwnSegment(tx, seg.id, nodeId))) return;
     if (done.open) await checkAgainstPlan(tx, scene.id, done);
-    if (done.ending) await checkEnding(tx, scene.id, done.ending);
+    // (the plan the segment was claimed with: a plan is replaced only by replanning, which deletes the segment)
+    if (done.ending) checkEnding(scene.plan, done.ending);
     if (done.open && done.plan) await adoptPlan(tx, queue, job.id, scene.id, scene.name, done.plan);
     await recordSeconds(tx, scene.id, done.partials, done.forwarded ?? []);
     if (done.served?.length) await serveRendered(tx, { jobId: job.id, sceneId: scene.id }, done.served);
