@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +114,25 @@ describe("render's Manim flags give what manim render gives", () => {
     expect(readdirSync(dir)).toHaveLength(2);
     expect(r.stderr).toMatch(/--flush_cache with --disable_caching: the cache is not used, so nothing is flushed/);
   }, 300_000);
+
+  it('packs the project without what earlier renders wrote into it, and with every file of the user’s', async () => {
+    const project = mkdtempSync(join(tmp, 'project-'));
+    const entry = join(project, 'flags.py');
+    copyFileSync(FILE, entry);
+    const env = { NN_HOME: mkdtempSync(join(tmp, 'home-')) };
+    const inProject = (args: string[]) => cli(['render', entry, 'Steps', '-s', ...SIZE, ...SEED, ...args, '--cluster', node.url, '--token', TOKEN], { cwd: project, env });
+    const first = await inProject(['--out-dir', join(project, 'first')]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/flags\.py \(1 file\(s\)\)/);
+    writeFileSync(join(project, 'notes.txt'), 'an asset the scene could read');
+    const second = await inProject(['--out-dir', join(project, 'second'), '-o', join(project, 'beside.png')]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/flags\.py \(2 file\(s\)\)/);
+    const third = await inProject(['--out-dir', join(project, 'third')]);
+    expect(third.stderr).toMatch(/flags\.py \(2 file\(s\)\)/);
+    expect(third.code, third.stderr).toBe(0);
+    expect(readdirSync(join(project, 'third'))).toEqual(['Steps_ManimCE_v0.22.0.png']);
+  }, 120_000);
 
   it('-p opens each output with the desktop opener (or --preview_command), and says where it is when there is none', async () => {
     const bin = mkdtempSync(join(tmpdir(), 'nn-opener-'));

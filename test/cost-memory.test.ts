@@ -67,8 +67,8 @@ afterAll(async () => {
 });
 
 /** Renders the scene with the cache off: every play is drawn, and none has a content key. */
-async function render(version: Version) {
-  const id = await submitJob(call(), { files: { 'costs.py': scene(version) }, options: { ...OPTIONS, cache: 'off' } });
+async function render(version: Version, project?: string) {
+  const id = await submitJob(call(), { files: { 'costs.py': scene(version) }, options: { ...OPTIONS, cache: 'off' }, ...(project ? { project } : {}) });
   const job = await jobFinished(call(), id, 600_000);
   expect(job.state, JSON.stringify(job.scenes?.[0]?.error ?? job.error)).toBe('succeeded');
   const history = await (await call()(`/jobs/${id}/events`)).text();
@@ -141,6 +141,10 @@ describe('costs remembered', () => {
     expect(recoloured.planned, /scene.replanning\n.*/.exec(recoloured.history)?.[0]).toEqual([expect.objectContaining({ costs: 'remembered', plan: 'earlier version' })]);
     expect(recoloured.history).not.toContain('scene.replanning');
     await sameAsManim(recoloured.id, { last: 2, colour: 'RED' });
+
+    // The same file and scene names in another project: not a version of this one, so planned.
+    const elsewhere = await render({ last: 2, colour: 'GREEN' }, 'another project');
+    expect(elsewhere.planned).toEqual([expect.not.objectContaining({ plan: expect.anything() })]);
 
     // A section before the slow play changes no frame count; the render that ran the scene to its
     // end saw it, and the stitch takes the sections of the plan made again.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RenderOptions } from '../model/render-options.ts';
 import { BundleError, safeBundlePath, type BundleFile, type JobRequest } from '../model/job-request.ts';
-import { checked, functionJobSchema, renderJobSchema, renderRequest, RequestError, sceneName } from '../model/render-request.ts';
+import { checked, functionJobSchema, projectSchema, renderJobSchema, renderRequest, RequestError, sceneName } from '../model/render-request.ts';
 import { prioritySchema } from '../model/priority.ts';
 import { filesFromTar } from '../bundle/unpack.ts';
 
@@ -16,16 +16,16 @@ function fromJson(body: unknown, defaults: RenderOptions): JobRequest {
     path: safeBundlePath(path),
     bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.base64, 'base64'),
   }));
-  return renderRequest(files, job.entry, job.scenes, job.options, defaults, job.priority);
+  return renderRequest(files, job.entry, job.scenes, job.options, defaults, { priority: job.priority, project: job.project });
 }
 
-const FORM_FIELDS = new Set(['file', 'archive', 'entry', 'scenes', 'options', 'quality', 'format', 'fps', 'seed', 'resolution', 'transparent', 'save_sections', 'plays', 'priority']);
+const FORM_FIELDS = new Set(['file', 'archive', 'entry', 'scenes', 'options', 'quality', 'format', 'fps', 'seed', 'resolution', 'transparent', 'save_sections', 'plays', 'priority', 'project']);
 
 const list = (v: FormDataEntryValue[]) =>
   v.flatMap((x) => (typeof x === 'string' ? x.split(',') : [])).map((s) => s.trim()).filter(Boolean);
 
 /** Multipart: `file` parts (their filenames are paths), an optional `archive` (.tar/.tar.gz),
- *  `entry`, `scenes`, and options as `options` (JSON) or fields named like manim's flags. */
+ *  `entry`, `scenes`, `project`, and options as `options` (JSON) or fields named like manim's flags. */
 async function fromForm(form: FormData, defaults: RenderOptions, maxUnpacked: number): Promise<JobRequest> {
   for (const name of new Set(form.keys())) {
     if (!FORM_FIELDS.has(name)) throw new RequestError(`unknown form field ${JSON.stringify(name)}; the fields are: ${[...FORM_FIELDS].join(', ')}`);
@@ -70,7 +70,8 @@ async function fromForm(form: FormData, defaults: RenderOptions, maxUnpacked: nu
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) options[k] = v;
   const scenes = checked(z.array(sceneName), list(form.getAll('scenes')));
   const priority = field('priority') === undefined ? 0 : checked(prioritySchema, Number(field('priority')));
-  return renderRequest(files, field('entry'), scenes, options, defaults, priority);
+  const project = field('project') === undefined ? undefined : checked(projectSchema, field('project'));
+  return renderRequest(files, field('entry'), scenes, options, defaults, { priority, project });
 }
 
 /** `maxUnpacked`: most bytes an uploaded archive may unpack to. */

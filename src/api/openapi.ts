@@ -41,6 +41,7 @@ export function openApiDocument(version: string) {
                     seed: { type: 'integer' },
                     save_sections: { type: 'boolean' },
                     priority: { type: 'integer', minimum: MIN_PRIORITY, maximum: MAX_PRIORITY, description: 'queue order against other jobs, lowest first (default 0)' },
+                    project: { type: 'string', description: 'which project the files are a version of: an edited scene is cut from the plan of the same project’s earlier render' },
                     options: { type: 'string', description: 'render options as JSON' },
                   },
                 },

@@ -6,8 +6,10 @@ import tar from 'tar-stream';
 /** Folders that are outputs or environments, never sources a scene needs. */
 const SKIP = new Set(['media', '__pycache__', 'node_modules', '.venv', 'venv', 'renders', '.git', '.networknodes']);
 
-/** Packs a scene's project folder (the entry file's folder, with its assets) as a .tar.gz. */
-export async function packProject(root: string, exclude: string[] = []): Promise<{ archive: Buffer; files: number }> {
+/** Packs a scene's project folder (the entry file's folder, with its assets) as a .tar.gz,
+ *  without the files and folders `exclude` names (absolute paths). */
+export async function packProject(root: string, exclude: Iterable<string> = []): Promise<{ archive: Buffer; files: number }> {
+  const skipped = new Set(exclude);
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const collected = (async () => {
@@ -17,7 +19,7 @@ export async function packProject(root: string, exclude: string[] = []): Promise
   async function walk(dir: string): Promise<void> {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      if (exclude.includes(path)) continue;
+      if (skipped.has(path)) continue;
       if (entry.isDirectory()) {
         if (!SKIP.has(entry.name) && !entry.name.startsWith('.')) await walk(path);
       } else if (entry.isFile() && !entry.name.endsWith('.pyc')) {

@@ -1,6 +1,6 @@
 import { dirname, join, relative, resolve, basename } from 'node:path';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { FormData } from 'undici'; // the client's (ClusterClient)
@@ -17,6 +17,7 @@ import { openWith } from './opener.ts';
 import { runningCoordinator } from '../runtime/announce.ts';
 import { startKeptCluster, stopAnnounced } from './kept-cluster.ts';
 import { homeDir } from '../lib/home.ts';
+import { recordOutputs, writtenOutputs } from './written-outputs.ts';
 
 export interface RenderCommand {
   file: string;
@@ -207,10 +208,13 @@ export async function renderOnce(client: ClusterClient, cmd: RenderCommand, sign
   try {
     const root = dirname(file);
     const outDir = resolve(cmd.outDir);
-    const { archive, files } = await packProject(root, [outDir]);
+    const home = homeDir(cmd.config.home);
+    const { archive, files } = await packProject(root, [outDir, ...writtenOutputs(home)]);
     const form = new FormData();
     form.append('archive', new Blob([new Uint8Array(archive)]), 'project.tar.gz');
     form.append('entry', relative(root, file));
+    // the folder on this machine: its earlier renders are the versions an edit's render is cut from
+    form.append('project', `${hostname()}:${root}`);
     if (cmd.scenes.length) form.append('scenes', cmd.scenes.join(','));
     form.append('options', JSON.stringify(cmd.options));
     if (cmd.priority !== undefined) form.append('priority', String(cmd.priority));
@@ -219,6 +223,7 @@ export async function renderOnce(client: ClusterClient, cmd: RenderCommand, sign
     const job = await follow(client, id, progress, signal);
     progress.stop();
     const paths = job.scenes.some((s) => s.state === 'succeeded') ? await download(client, job, outDir, cmd.outputFile) : [];
+    recordOutputs(home, paths);
     return { id, job, paths, wallMs: Date.now() - started };
   } finally {
     progress.stop();

@@ -34,6 +34,8 @@ export const jobs = pgTable('jobs', {
   source: text().notNull().default('api'),
   bundleId: text().references(() => bundles.id),
   entry: text(),
+  /** Which project the files are a version of (JobRequest.project): null for a client that named none. */
+  project: text(),
   sceneNames: jsonb().$type<string[]>(),
   // A render job's, checked when it was submitted; a function job's are {} and never read.
   options: jsonb().$type<RenderOptions>().notNull().default({} as RenderOptions),

@@ -3,7 +3,16 @@ import type { RenderOptions } from './render-options.ts';
 
 /** What a job asks for: a render of a project's scenes, or a call of another registered function. */
 export type JobRequest = (
-  | { kind: 'render'; files: BundleFile[]; entry: string; scenes: string[]; options: RenderOptions }
+  | {
+      kind: 'render';
+      files: BundleFile[];
+      entry: string;
+      scenes: string[];
+      options: RenderOptions;
+      /** Which project the files are a version of (a CLI folder, a trigger): an edited scene is cut
+       *  from the plan of the same project's earlier render only (src/store/cost-memory.ts). */
+      project?: string;
+    }
   | { kind: 'function'; function: string; input: unknown }
 ) & { /** Queue order against other jobs, lowest first (src/queue/job-priority.ts). */ priority: number };
 

@@ -18,12 +18,16 @@ export const sceneName = z.string().regex(/^[\p{ID_Start}_]\p{ID_Continue}*$/u, 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not valid base64').refine((b) => b.length % 4 === 0, 'not valid base64 (its length is not a multiple of 4)');
 const fileContent = z.union([z.string(), z.strictObject({ base64 })]);
 
+/** A project's name as a client gives it: any text that tells its projects apart. */
+export const projectSchema = z.string().min(1).max(500);
+
 export const renderJobSchema = z.strictObject({
   files: z.record(z.string(), fileContent).refine((f) => Object.keys(f).length > 0, 'at least one file is needed'),
   entry: z.string().optional(),
   scenes: z.array(sceneName).default([]),
   options: renderOptionsFields.partial().default({}),
   priority: prioritySchema.default(0),
+  project: projectSchema.optional(),
 });
 
 export const functionJobSchema = z.strictObject({
@@ -54,7 +58,7 @@ function pickEntry(files: BundleFile[], entry: string | undefined): string {
 }
 
 /** A render job from files, checked and with the defaults and a seed filled in, as POST /jobs makes it. */
-export function renderRequest(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions, priority = 0): JobRequest {
+export function renderRequest(files: BundleFile[], entry: string | undefined, scenes: string[], options: unknown, defaults: RenderOptions, { priority = 0, project }: { priority?: number; project?: string } = {}): JobRequest {
   if (files.length > MAX_BUNDLE_FILES) throw new RequestError(`files: more than ${MAX_BUNDLE_FILES} files`);
   const seen = new Set<string>();
   for (const f of files) {
@@ -76,6 +80,6 @@ export function renderRequest(files: BundleFile[], entry: string | undefined, sc
   // gets one, recorded in its options, so `manim render --seed <it>` reproduces the video.
   const seed = given.seed ?? defaults.seed ?? randomInt(2 ** 31);
   const merged = checked(renderOptionsSchema, { ...defaults, ...given, seed, ...(format ? { format } : {}) });
-  return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged, priority };
+  return { kind: 'render', files, entry: pickEntry(files, entry), scenes, options: merged, priority, ...(project ? { project } : {}) };
 }
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { jobs, scenes } from '../db/schema.ts';
 import { isServed, type Play, type ScenePlan } from '../model/plan.ts';
@@ -44,9 +44,9 @@ export interface SceneOf {
 /** A play as the cost model sees it, at its position. */
 const shape = (p: Play) => [p.index, p.frames, p.runTime, p.frozen, p.timeBased, p.mobjects, p.points].join(' ');
 
-/** The job's bundle, entry and options: what decides whether an earlier render is the same scene. */
+/** The job's bundle, entry, project and options: what decides whether an earlier render is the same scene. */
 async function jobOf(db: Tx, jobId: string) {
-  const [job] = await db.select({ bundleId: jobs.bundleId, entry: jobs.entry, options: jobs.options }).from(jobs).where(eq(jobs.id, jobId));
+  const [job] = await db.select({ bundleId: jobs.bundleId, entry: jobs.entry, project: jobs.project, options: jobs.options }).from(jobs).where(eq(jobs.id, jobId));
   return job;
 }
 
@@ -120,8 +120,8 @@ const sameRender = (a: RenderOptions, b: RenderOptions) => {
  * times and files random numbers could choose without changing a frame count.
  *
  * With `editable` (every render slot has LaTeX) the scene's files may have changed since, as they do
- * between an author's renders, a push's and a night's: the latest render of the same entry file is
- * taken (`earlierVersion`, not exact, so a mismatch replans). What no frame count shows, its sections
+ * between an author's renders, a push's and a night's: the latest render of the same entry file in
+ * the same project (the CLI's folder, the trigger; none named is a project of its own) is taken (`earlierVersion`, not exact, so a mismatch replans). What no frame count shows, its sections
  * and sounds, is checked by the render that runs the scene's code to its end (finish.ts), and TeX an
  * edit added is compiled by the renders that meet it.
  */
@@ -132,7 +132,17 @@ export async function rememberedPlan(db: Tx, scene: SceneOf, { editable }: { edi
     .select({ plan: scenes.plan, options: jobs.options, bundleId: jobs.bundleId })
     .from(scenes)
     .innerJoin(jobs, eq(jobs.id, scenes.jobId))
-    .where(and(eq(scenes.name, scene.name), eq(scenes.state, 'succeeded'), eq(jobs.entry, job.entry ?? ''), isNotNull(scenes.plan), editable ? undefined : eq(jobs.bundleId, job.bundleId)))
+    .where(
+      and(
+        eq(scenes.name, scene.name),
+        eq(scenes.state, 'succeeded'),
+        eq(jobs.entry, job.entry ?? ''),
+        isNotNull(scenes.plan),
+        // another version of the files only from the same project: one that renders a scene of the
+        // same name from a file of the same name would be checked and replanned, its work lost
+        editable ? or(eq(jobs.bundleId, job.bundleId), sql`${jobs.project} is not distinct from ${job.project}`) : eq(jobs.bundleId, job.bundleId),
+      ),
+    )
     .orderBy(desc(scenes.startedAt))
     .limit(RECENT);
   for (const { plan, options, bundleId } of rows) {

@@ -30,7 +30,7 @@ export async function createJob(db: Tx, queue: Queue, req: JobRequest, source = 
       return job!.id;
     }
     const bundleId = await putBundle(tx, req.files);
-    return enqueueRenderJob(tx, queue, { source, ...origin, bundleId, entry: req.entry, sceneNames: req.scenes, options: req.options, priority: req.priority });
+    return enqueueRenderJob(tx, queue, { source, ...origin, bundleId, entry: req.entry, project: req.project, sceneNames: req.scenes, options: req.options, priority: req.priority });
   });
 }
 
@@ -38,7 +38,7 @@ export async function createJob(db: Tx, queue: Queue, req: JobRequest, source = 
 export async function enqueueRenderJob(
   tx: Tx,
   queue: Queue,
-  job: { source: string; trigger?: string; commit?: string; bundleId: string; entry: string; sceneNames: string[]; options: RenderOptions; priority: number; retryOf?: string },
+  job: { source: string; trigger?: string; commit?: string; bundleId: string; entry: string; project?: string | null; sceneNames: string[]; options: RenderOptions; priority: number; retryOf?: string },
 ): Promise<string> {
   const [row] = await tx.insert(jobs).values({ kind: 'render', ...job }).returning({ id: jobs.id });
   await appendEvent(tx, row!.id, 'job.queued', { entry: job.entry, scenes: job.sceneNames, options: job.options, ...(job.retryOf ? { retryOf: job.retryOf } : {}) });

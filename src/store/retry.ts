@@ -33,7 +33,7 @@ export async function retryJob(db: Db, queue: Queue, id: string, which: RetrySce
     const asked = job.sceneNames ?? [];
     const names = which === 'all' || !rows.length ? asked : rows.filter((r) => r.state !== 'succeeded').map((r) => r.name);
     const retry = await enqueueRenderJob(tx, queue, {
-      source, bundleId: job.bundleId, entry: job.entry, sceneNames: names, options: job.options, priority: job.priority, retryOf: id,
+      source, bundleId: job.bundleId, entry: job.entry, project: job.project, sceneNames: names, options: job.options, priority: job.priority, retryOf: id,
     });
     await appendEvent(tx, id, 'job.retried', { retry, scenes: which });
     return { outcome: 'retried', id: retry, scenes: names };

@@ -45,7 +45,7 @@ export async function renderSceneFiles(env: TriggerEnv, run: TriggerRunContext, 
     return recordFailure(env, run, `the files to render are ${size} bytes, over the ${env.config.maxUploadBytes} an upload may have (config maxUploadBytes)`);
   }
   try {
-    const requests = entries.map((entry) => renderRequest(files, entry, [], run.trigger.render, env.config.render));
+    const requests = entries.map((entry) => renderRequest(files, entry, [], run.trigger.render, env.config.render, { project: `trigger ${run.trigger.name}` }));
     const jobIds = await db.transaction(async (tx) => {
       const ids = [];
       for (const req of requests) ids.push(await createJob(tx, env.queue, req, run.kind, { trigger: run.trigger.name, commit: run.commit }));
