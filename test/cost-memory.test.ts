@@ -145,6 +145,7 @@ describe('costs remembered', () => {
     // The same file and scene names in another project: not a version of this one, so planned.
     const elsewhere = await render({ last: 2, colour: 'GREEN' }, 'another project');
     expect(elsewhere.planned).toEqual([expect.not.objectContaining({ plan: expect.anything() })]);
+    expect((await (await call()(`/jobs/${elsewhere.id}`)).json()).project).toBe('another project');
 
     // A section before the slow play changes no frame count; the render that ran the scene to its
     // end saw it, and the stitch takes the sections of the plan made again.

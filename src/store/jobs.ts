@@ -77,6 +77,7 @@ export async function getJobDetail(db: Db, id: string) {
     trigger: job.trigger,
     commit: job.commit,
     entry: job.entry,
+    project: job.project,
     function: job.functionName,
     options: job.options,
     priority: job.priority,
