@@ -192,7 +192,7 @@ class SceneTap:
                 return
             self.exact = self.exact and self._pure
             if self.shortcut == "all":  # a frame drawn and stepped in its middle, timed (see the render hook)
-                self._sample = sample_middle(scene, writer.output_spec.is_video, draw_timed, orig_get_frame)
+                self._sample = sample_middle(scene, writer.output_spec.is_video, draw_timed, orig_get_frame, self._pure)
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:

@@ -4,9 +4,10 @@ The pass takes manim's skip path (one step over the whole run time), so it meets
 at its ends. In the middle of the play, reached by a render's own steps (update_to_time at frame
 times), it also times a frame's step and its drawing, and measures how much a frame changes:
 
-- A frame's step is what every later segment's fast-forward pays per frame in Python. The cheaper of
-  two counts: a step may carry a one-off (a font loaded, a glyph built for the first time, a garbage
-  collection), which a render pays once, not every frame.
+- A frame's step is what every later segment's fast-forward pays per frame in Python. The cheapest
+  of two (of IMPURE_STEPS in a play with updaters) counts: a step may carry a one-off (a font
+  loaded, a glyph built for the first time, a garbage collection), which a render pays once, not
+  every frame.
 - A frame's drawing (Cairo), the cheaper of two: the first frames drawn of new mobjects carry
   one-offs (a font's glyphs, a path cache) that a render spreads over all of them, and a play's ends
   are rarely its typical frame. On the lab, the Benchmark scene's `Create(axes)` drew its first frame
@@ -42,6 +43,13 @@ class Sample:
 
 NO_SAMPLE = Sample(None, 0.0, None, 0.0)
 
+# Steps timed in a play with updaters, whose step every later segment pays frame by frame. A
+# scene's first plays meet first uses on many of them: the short updater scene's live readout
+# stepped in 32, 30, 21, 19, 21, 20, 23, then 12-13 ms once each digit's glyph had been built, as a
+# render steps it all along; the cheaper of two weighed that play's fast-forward at twice what a
+# render's took. A pure play's frames are reached without stepping, and two suffice.
+IMPURE_STEPS = 8
+
 
 def changed_share(first: Any, second: Any) -> float:
     """The share of pixels that differ between two frames, sampled every other row and column (a
@@ -51,9 +59,10 @@ def changed_share(first: Any, second: Any) -> float:
     return float(np.any(first[::2, ::2] != second[::2, ::2], axis=-1).mean())
 
 
-def sample_middle(scene: Any, video: bool, draw: Callable[[], float], frame: Callable[[], Any]) -> Sample:
-    """Steps the scene's running play to its middle frame and two frames on: `draw` rasterises the
-    scene (returning the CPU seconds it took), `frame` copies the camera's pixels out."""
+def sample_middle(scene: Any, video: bool, draw: Callable[[], float], frame: Callable[[], Any], pure: bool) -> Sample:
+    """Steps the scene's running play to its middle frame and two frames on (IMPURE_STEPS for a play
+    with updaters): `draw` rasterises the scene (returning the CPU seconds it took), `frame` copies
+    the camera's pixels out."""
     import numpy as np
     from manim import config
 
@@ -67,7 +76,7 @@ def sample_middle(scene: Any, video: bool, draw: Callable[[], float], frame: Cal
     draws = [draw()]
     first = frame() if video else None
     steps, motion = [], 0.0
-    for j in range(k + 1, min(k + 3, n)):
+    for j in range(k + 1, min(k + 1 + (2 if pure else IMPURE_STEPS), n)):
         stepped = process_time()
         scene.update_to_time(j * dt)
         steps.append(process_time() - stepped)
