@@ -19,23 +19,30 @@ class Motion(Scene):
         self.wait(0.5)  # nothing changes
 
 
+def warming(scene, costly_calls, seconds, run_time):
+    """A play of `run_time` beside a dot whose updater's first `costly_calls` calls each cost
+    `seconds` of CPU, then nothing. Another mobject is animated: an animated one's updaters are
+    suspended."""
+    dot = Dot()
+    calls = []
+
+    def warm(m, dt):
+        if len(calls) < costly_calls:
+            end = process_time() + seconds
+            while process_time() < end:
+                pass
+        calls.append(dt)
+
+    dot.add_updater(warm)
+    scene.add(dot)
+    scene.play(FadeIn(Square()), run_time=run_time)
+
+
 class OneOff(Scene):
     """An updater whose first call costs 0.3 s of CPU (a font loaded, a cache filled), then nothing."""
 
     def construct(self):
-        dot = Dot()
-        calls = []
-
-        def warm(m, dt):
-            if not calls:
-                end = process_time() + 0.3
-                while process_time() < end:
-                    pass
-            calls.append(dt)
-
-        dot.add_updater(warm)
-        self.add(dot)
-        self.play(dot.animate.shift(RIGHT), run_time=1)
+        warming(self, 1, 0.3, 1)
 
 
 class Warming(Scene):
@@ -43,20 +50,7 @@ class Warming(Scene):
     time, each glyph built once), then nothing."""
 
     def construct(self):
-        dot = Dot()
-        calls = []
-
-        def warm(m, dt):
-            if len(calls) < 6:
-                end = process_time() + 0.03
-                while process_time() < end:
-                    pass
-            calls.append(dt)
-
-        dot.add_updater(warm)
-        self.add(dot)
-        # another mobject animated: an animated one's updaters are suspended
-        self.play(FadeIn(Square()), run_time=2)
+        warming(self, 6, 0.03, 2)
 
 
 class FirstDraw(Scene):
