@@ -10,13 +10,14 @@ import { join } from 'node:path';
  */
 const FILE = 'written-outputs';
 
-/** The recorded outputs that still exist (the rest are dropped from the record as it is read). */
+/** The recorded outputs that still exist (the record keeps only those, once each, as it is read). */
 export function writtenOutputs(home: string): string[] {
   const file = join(home, FILE);
   if (!existsSync(file)) return [];
-  const listed = [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))];
-  const present = listed.filter((p) => existsSync(p));
-  if (present.length !== listed.length) writeFileSync(file, present.map((p) => p + '\n').join(''), { mode: 0o600 });
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  // a render to the same place again records it again: kept once
+  const present = [...new Set(lines)].filter((p) => existsSync(p));
+  if (present.length !== lines.length) writeFileSync(file, present.map((p) => p + '\n').join(''), { mode: 0o600 });
   return present;
 }
 
