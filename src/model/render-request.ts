@@ -18,8 +18,9 @@ export const sceneName = z.string().regex(/^[\p{ID_Start}_]\p{ID_Continue}*$/u, 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not valid base64').refine((b) => b.length % 4 === 0, 'not valid base64 (its length is not a multiple of 4)');
 const fileContent = z.union([z.string(), z.strictObject({ base64 })]);
 
-/** A project's name as a client gives it: any text that tells its projects apart. */
-export const projectSchema = z.string().min(1).max(500);
+/** A project's name as a client gives it: any text that tells its projects apart. As long as a host
+ *  name and a Linux path (the CLI's), at most. */
+export const projectSchema = z.string().min(1).max(255 + 1 + 4096);
 
 export const renderJobSchema = z.strictObject({
   files: z.record(z.string(), fileContent).refine((f) => Object.keys(f).length > 0, 'at least one file is needed'),
