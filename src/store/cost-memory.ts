@@ -121,8 +121,9 @@ const sameRender = (a: RenderOptions, b: RenderOptions) => {
  *
  * With `editable` (every render slot has LaTeX) the scene's files may have changed since, as they do
  * between an author's renders, a push's and a night's: the latest render of the same entry file in
- * the same project (the CLI's folder, the trigger; none named is a project of its own) is taken (`earlierVersion`, not exact, so a mismatch replans). What no frame count shows, its sections
- * and sounds, is checked by the render that runs the scene's code to its end (finish.ts), and TeX an
+ * the same project (the CLI's folder, the trigger; jobs that name none are one project) is taken
+ * (`earlierVersion`, not exact, so a mismatch replans). What no frame count shows, its sections and
+ * sounds, is checked by the render that runs the scene's code to its end (finish.ts), and TeX an
  * edit added is compiled by the renders that meet it.
  */
 export async function rememberedPlan(db: Tx, scene: SceneOf, { editable }: { editable: boolean }): Promise<ScenePlan | undefined> {
