@@ -36,6 +36,12 @@ class WorkerCrashed(DriverError):
     type_name = "WorkerCrashed"
 
 
+class Cancelled(DriverError):
+    """The node cancelled the request: the answer to its cancel, once the request's child is gone."""
+
+    type_name = "Cancelled"
+
+
 class LimitExceeded(DriverError):
     """The scene went past one of the node's configured render limits (limits.py): its own doing,
     so it fails at once on every node alike, unlike a machine fault that another node may not have."""

@@ -7,7 +7,8 @@ requests; a child that crashes becomes an error result, never a dead server.
 Requests run side by side, each in its own child, and are answered by id as they
 end: a node runs all its render slots on one server, so Python imports manim
 once per node, not once per slot (two imports at once take twice the CPU, and a
-node's start waits for them). ``{"cancel": id}`` kills a request's child.
+node's start waits for them). ``{"cancel": id}`` kills a request's child and is answered, under
+the request's id, once the child is gone.
 """
 
 from __future__ import annotations
@@ -66,16 +67,20 @@ def _run_child(cmd: str, req: dict[str, Any], limits: Limits, wfd: int) -> None:
 
 
 def _start(line: str) -> dict[str, Any] | None:
-    """Forks a request's child, or cancels one; a reply at once only for a bad request."""
+    """Forks a request's child, or cancels one; a reply at once only for a bad request or a cancel."""
     req_id: Any = None
     try:
         req = read_request(line)
         req_id = req.pop("id", None)
         if "cancel" in req:
-            # the node gave up on that request: no reply is owed for it any more
+            # The node gave up on that request. It is answered once its child is dead (it may have
+            # been writing into the request's folders, which the node deletes next); a request that
+            # already ended is answered too, and the node drops what comes second.
             for child in [c for c in _running.values() if c.req_id == req["cancel"]]:
                 _reap(child, killed=True)
-            return None
+            from .errors import Cancelled
+
+            return {"id": req["cancel"], **error_payload(Cancelled("cancelled by the node"), None)}
         cmd = req.pop("cmd", None)
         limits = Limits.parse(req.pop("limits", None))
         if not isinstance(cmd, str):

@@ -16,6 +16,9 @@ const replySchema = z.union([
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
+/** Longest a cancelled call waits for the driver to say the request's child is gone. */
+const CANCEL_MS = 5000;
+
 /** The warm `python -m nn_driver serve`: manim imported once, a forked child per request, several
  *  at once, each answered by its id. */
 class WarmDriver {
@@ -61,15 +64,24 @@ class WarmDriver {
   }
 
   /** A request's reply; `signal` cancels it: its child is killed with what it started, and the
-   *  call rejects at once with the signal's reason. */
+   *  call rejects with the signal's reason once the driver says the child is gone. Until then it
+   *  may still write into the request's folders, which a caller deletes next (a stitch cancelled
+   *  mid-way failed with ENOTEMPTY). A driver that does not answer within CANCEL_MS is not waited for. */
   call(cmd: string, request: object, signal?: AbortSignal): Promise<unknown> {
     if (this.exited) return Promise.reject(new Error('the Python driver is not running'));
     const id = randomUUID();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
-        this.pending.delete(id);
-        if (!this.exited) this.child.stdin!.write(JSON.stringify({ cancel: id }) + '\n');
-        reject(signal!.reason instanceof Error ? signal!.reason : new Error('the render was cancelled'));
+        const cancelled = () => {
+          clearTimeout(late);
+          this.pending.delete(id);
+          reject(signal!.reason instanceof Error ? signal!.reason : new Error('the render was cancelled'));
+        };
+        // whatever answers first, the request's own reply or the cancel's, ends it as cancelled
+        this.pending.set(id, { resolve: cancelled, reject: cancelled });
+        const late = setTimeout(cancelled, CANCEL_MS);
+        if (this.exited) cancelled();
+        else this.child.stdin!.write(JSON.stringify({ cancel: id }) + '\n');
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
