@@ -12,6 +12,8 @@ import { claimSegment, deferSegment, sceneProgress, segmentWithJob, type Segment
 import { finishSegment } from '../src/store/segments/finish.ts';
 import { retryOrFail } from '../src/store/segments/retry.ts';
 import { settleEnd } from '../src/store/segments/running.ts';
+import { askSplit } from '../src/store/segments/split.ts';
+import { log } from '../src/lib/log.ts';
 import { replanScene } from '../src/store/segments/replan.ts';
 import { OPEN_END, UNKNOWN_START } from '../src/store/segments/range.ts';
 import { RangeFiles } from '../src/driver/range-files.ts';
@@ -184,6 +186,9 @@ export default defineFunction({
         started,
         ...(handOff ? { handOff: [handOff] } : {}),
       });
+      // This slot is free: when no segment is left to take, the render that ends last may end early (split.ts).
+      // (After the segment is done: a failed ask is no failure of it.)
+      if (env.config.segments.rebalance) await askFreeSlotSplit(env);
       return { partials: result.partials.length, frames: result.frames.length };
     } catch (err) {
       // Shutting down: the queue gives this segment to another node; it is not this node's failure.
@@ -206,6 +211,15 @@ export default defineFunction({
     }
   },
 });
+
+async function askFreeSlotSplit(env: FunctionEnv): Promise<void> {
+  const { db } = env.database;
+  try {
+    if (await takesWork(db, env.nodeId)) await askSplit(db, env.config.segments.setupSeconds);
+  } catch (err) {
+    log.warn({ err }, 'asking a running segment to split failed');
+  }
+}
 
 /**
  * A segment that ends inside its last play encodes the play's partial movie file: its own first

@@ -24,7 +24,8 @@ export interface Opts {
   scene: string;
   quality: string;
   lab?: number;
-  cpu: number;
+  /** Lab: each machine's share of a core, or one share for all. */
+  cpu: number[];
   runs: number;
   edit?: boolean;
   /** Lab: render the scene a second time on the same cluster, as an author renders again. */

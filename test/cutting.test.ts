@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { cutScene as plan } from '../src/cutting/cut.ts';
 import { shouldSteal } from '../src/cutting/steal.ts';
+import { splitPoint } from '../src/cutting/split.ts';
 import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { withForwardSeconds } from '../src/cutting/forwarded.ts';
@@ -230,6 +231,34 @@ describe('a free render slot and a queued segment a running render will reach', 
   it('takes it when the render before it stops at its end: done, or on a paused node', () => {
     expect(shouldSteal(plays, PIXELS, segment, running(7, false), 2.5)).toEqual({ take: true });
     expect(shouldSteal(plays, PIXELS, segment, [{ toPlay: 7, state: 'done', atPlay: 7, goesOn: true }], 2.5)).toEqual({ take: true });
+  });
+});
+
+describe('splitting a running segment for a free slot', () => {
+  // ten pure plays of a second each, drawn at 20 ms a frame: about 0.7 s of drawing each
+  const plays = Array.from({ length: 10 }, (_, i) => play(i, 30, { drawSeconds: 0.02 }));
+  const drawn = (a: number, b: number) => plays.slice(a, b + 1).reduce((t, p) => t + playCost(p, PIXELS), 0) / 1e6;
+
+  it('ends the running render about halfway through what it has left, so that both end together', () => {
+    const split = splitPoint(plays, PIXELS, { fromPlay: 0, toPlay: 9, atPlay: 2, framesDone: 0 }, 0.5)!;
+    expect(split.at).toBeGreaterThanOrEqual(5);
+    expect(split.at).toBeLessThanOrEqual(6);
+    expect(split.saves).toBeGreaterThan(drawn(2, 9) / 3);
+  });
+
+  it('leaves a render alone when what it has left is not worth a set-up', () => {
+    expect(splitPoint(plays, PIXELS, { fromPlay: 0, toPlay: 9, atPlay: 8, framesDone: 0 }, 0.5)).toBeUndefined();
+    expect(splitPoint(plays, PIXELS, { fromPlay: 0, toPlay: 9, atPlay: 2, framesDone: 0 }, drawn(2, 9))).toBeUndefined();
+  });
+
+  it('splits later behind plays with updaters, whose fast-forward steps every frame', () => {
+    const stepped = plays.map((p) => ({ ...p, pure: false, stepSeconds: 0.015 }));
+    const pure = splitPoint(plays, PIXELS, { fromPlay: 0, toPlay: 9, atPlay: 0, framesDone: 0 }, 0.5)!;
+    const slow = splitPoint(stepped, PIXELS, { fromPlay: 0, toPlay: 9, atPlay: 0, framesDone: 0 }, 0.5)!;
+    expect(slow.at).toBeGreaterThan(pure.at);
+    // a smaller share of what is left
+    const left = (ps: Play[]) => ps.reduce((t, p) => t + playCost(p, PIXELS), 0) / 1e6;
+    expect(slow.saves / left(stepped)).toBeLessThan(pure.saves / left(plays));
   });
 });
 

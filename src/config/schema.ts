@@ -88,7 +88,8 @@ export const configSchema = z.strictObject({
       setupSeconds: z.number().min(0).max(600).default(2.5),
       /** Most plays in one cut, like a render farm's chunk size; 0 = as the cutter sees fit. */
       maxPlays: z.number().int().min(0).default(0),
-      /** A render that reaches the end of its segment goes on into the next one while it is queued. */
+      /** A render that reaches the end of its segment goes on into the next one while it is queued, and a
+       *  slot with nothing left to take may end a running render early and take the rest (split.ts). */
       rebalance: z.boolean().default(true),
       /** Draw a play that alone would bound a scene's wall time in slices of its frames on
        *  several slots (src/cutting/slice.ts). */

@@ -94,6 +94,9 @@ export const segments = pgTable('segments', {
   /** A scout's exact fast-forward over plays 0, 1, … so far: the CPU seconds each took (its code
    *  before the play too). The cutter weighs the plays before a share by them (cutting/forwarded.ts). */
   forwarded: real().array(),
+  /** A free slot asks the running render to end after this play, so that it draws the rest: its
+   *  node answers (store/segments/split.ts), since only it knows whether the render is past it. */
+  splitAt: integer(),
   /** A scout that is the scene's planning pass: it records the plan, then renders a share. */
   plans: boolean().notNull().default(false),
   /** Its order within its job's queue band (job-priority.ts), kept for every time it is queued again. */

@@ -8,6 +8,7 @@ import type { RangeFiles } from '../driver/range-files.ts';
 import { recordPlan } from '../store/plans.ts';
 import { OPEN_END, UNKNOWN_START } from '../store/segments/range.ts';
 import { extendSegment, recordProgress, segmentHead, segmentRange } from '../store/segments/running.ts';
+import { answerSplit } from '../store/segments/split.ts';
 import { storeHead } from '../store/slices.ts';
 import { log } from '../lib/log.ts';
 
@@ -59,6 +60,21 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
   let check = end === OPEN_END;
   let planned = !planning;
   let reported = { play: -1, frames: 0, at: 0 };
+  // A free slot asked the render to end after play `at` (store/segments/split.ts). The stop file is
+  // set to end there before the progress file is read: a render that has not started a later play
+  // by then stops there. One that has goes on to its end, and the stop file says so again.
+  const answerSplitAt = async (at: number) => {
+    const open = !final && end !== OPEN_END && tail === undefined && at < end;
+    if (open) await files.setEnd(at, false);
+    let split = false;
+    try {
+      const now = open ? await files.progress() : undefined;
+      split = await answerSplit(db, env.queue, segmentId, env.nodeId, { at, past: !open || (now?.play ?? -1) > at });
+    } finally {
+      if (split) end = at;
+      else if (open) await files.setEnd(end, false);
+    }
+  };
   const tick = async () => {
     if (!planned && planning) {
       const text = await readFile(planning.file, 'utf8').catch(() => undefined);
@@ -84,6 +100,7 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       if (row.toPlay !== OPEN_END) end = row.toPlay;
       tail = segmentPieces(row).tail;
       head = headOf(row);
+      if (row.splitAt !== null) await answerSplitAt(row.splitAt);
     }
     // An end inside a play is final, and the render must know it before it starts that play.
     if (tail !== undefined && !final && end !== OPEN_END) {
@@ -127,8 +144,9 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       } while (again && !stopped);
     })().finally(() => (ticking = undefined));
   };
+  // Any event of the job may be the plan's cut, or a split asked of this render.
   const onEvent = () => {
-    if (end === OPEN_END || !started) check = true;
+    check = true;
     kick();
   };
   env.events.on(jobId, onEvent);

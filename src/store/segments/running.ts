@@ -16,9 +16,9 @@ export async function lockOwnSegment(tx: Tx, segmentId: string, nodeId: string) 
   return seg;
 }
 
-/** A running segment's range, state and node, as its render's steering reads it. */
+/** A running segment's range, state and node, and a split asked of it, as its render's steering reads it. */
 export async function segmentRange(db: Tx, segmentId: string) {
-  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame, encodes: segments.encodes, state: segments.state, nodeId: segments.nodeId }).from(segments).where(eq(segments.id, segmentId));
+  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame, encodes: segments.encodes, state: segments.state, nodeId: segments.nodeId, splitAt: segments.splitAt }).from(segments).where(eq(segments.id, segmentId));
   return row;
 }
 
@@ -78,10 +78,10 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
 }
 
 /**
- * A render that stopped before its segment's last play (it waited too long for its node's answer)
- * keeps what it drew; the rest becomes a queued segment of its own.
+ * A render that stopped before its segment's last play (it waited too long for its node's answer,
+ * or its segment was split) keeps what it drew; the rest becomes a queued segment of its own.
  */
-async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, drawn: number, plays: Play[]): Promise<void> {
+export async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, drawn: number, plays: Play[]): Promise<void> {
   const rest = plays.filter((p) => p.index > drawn && p.index <= seg.toPlay);
   const frames = rest.reduce((n, p) => n + p.frames, 0);
   const position = await nextPosition(tx, seg.sceneId);

@@ -1,0 +1,83 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { freshDatabase, databaseWithQueue } from './helpers/database.ts';
+import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
+import { manimRender, frameHashes } from './helpers/media.ts';
+import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
+import { answerSplit } from '../src/store/segments/split.ts';
+import { segmentKey } from '../src/store/queue-keys.ts';
+import type { ScenePlan } from '../src/model/plan.ts';
+
+const SCENES = fileURLToPath(new URL('./scenes/', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'nn-split-'));
+
+describe('a slot with nothing left to take', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let node: Awaited<ReturnType<typeof testNode>>;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    // Every scene one segment (no lead, a floor of frames no scene reaches), so that nothing is
+    // queued once both scenes run: the slot that ends the brief scene can only split the long one.
+    node = await testNode(db.url, { concurrency: 2, segments: { lead: false, minFrames: 100_000, perWorker: 1, setupSeconds: 0.01, slices: false, insidePlays: false } }, 'split-node');
+  }, 180_000);
+  afterAll(async () => {
+    await node?.stop();
+    await db?.drop();
+  });
+
+  it('takes over the end of the segment that ends last: the scene in two segments, the same frames as manim', async () => {
+    const call = api(node.url);
+    const id = await submitJob(call, { files: { 'uneven.py': readFileSync(join(SCENES, 'uneven.py'), 'utf8') }, scenes: ['Lengthy', 'Brief'], options: { resolution: [640, 360], fps: 30 } });
+    const job = await jobFinished(call, id, 600_000);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const history = await (await call(`/jobs/${id}/events`)).text();
+    expect(history).toMatch(/event: segment.split-asked/);
+    expect(history).toMatch(/event: segment.split\n/);
+    const lengthy = job.scenes.find((s: { name: string }) => s.name === 'Lengthy') as { segments: { plays: [number, number] }[] };
+    // cut as one segment, ended early: the plays after the split are a segment of their own
+    expect(lengthy.segments.length).toBe(2);
+    expect(lengthy.segments[1]!.plays[0]).toBe(lengthy.segments[0]!.plays[1] + 1);
+    const ref = join(tmp, 'ref');
+    await manimRender(join(SCENES, 'uneven.py'), ['Lengthy'], ['-r', '640,360', '--fps', '30'], ref);
+    const out = join(tmp, 'Lengthy.mp4');
+    writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/Lengthy`)).arrayBuffer()));
+    expect(await frameHashes(out)).toEqual(await frameHashes(join(ref, 'videos', 'uneven', '360p30', 'Lengthy.mp4')));
+  }, 900_000);
+});
+
+describe('a split asked of a running render', () => {
+  const env = databaseWithQueue();
+
+  async function runningSegment() {
+    const { db } = env.database;
+    const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
+    const plan = { plays: [0, 1, 2, 3].map((index) => ({ index, frames: 10 })) } as unknown as ScenePlan;
+    const [scene] = await db.insert(scenes).values({ jobId: job!.id, name: 'Asked', position: 0, state: 'rendering', plan }).returning();
+    const nodeId = `node-${scene!.id.slice(0, 8)}`;
+    await db.insert(nodes).values({ id: nodeId, name: nodeId, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1, functions: ['render-segment'], workerIds: [], lastSeen: new Date() });
+    const [seg] = await db.insert(segments).values({ jobId: job!.id, sceneId: scene!.id, position: 0, fromPlay: 0, toPlay: 3, frames: 40, cost: 1, state: 'running', nodeId, splitAt: 1 }).returning();
+    return { segmentId: seg!.id, sceneId: scene!.id, nodeId };
+  }
+  const rowsOf = (sceneId: string) => env.database.db.select().from(segments).where(sql`${segments.sceneId} = ${sceneId}`).orderBy(segments.position);
+
+  it('is declined when the render has started a play after it: the segment keeps its plays', async () => {
+    const { segmentId, sceneId, nodeId } = await runningSegment();
+    expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, past: true })).toBe(false);
+    expect((await rowsOf(sceneId)).map((r) => [r.fromPlay, r.toPlay, r.state, r.splitAt])).toEqual([[0, 3, 'running', null]]);
+  });
+
+  it('ends the segment after the play when the render is not past it; the rest is queued for a free slot', async () => {
+    const { segmentId, sceneId, nodeId } = await runningSegment();
+    // asked by another node than the one rendering it: that node's answer counts, not another's
+    expect(await answerSplit(env.database.db, env.queue, segmentId, 'another-node', { at: 1, past: false })).toBe(false);
+    expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, past: false })).toBe(true);
+    const rows = await rowsOf(sceneId);
+    expect(rows.map((r) => [r.fromPlay, r.toPlay, r.state, r.frames, r.splitAt])).toEqual([[0, 1, 'running', 20, null], [2, 3, 'queued', 20, null]]);
+    const queued = await env.database.db.execute<{ key: string }>(sql`select key from graphile_worker._private_jobs where key = ${segmentKey(rows[1]!.id)}`);
+    expect(queued.length).toBe(1);
+  });
+});
