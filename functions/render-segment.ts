@@ -215,7 +215,7 @@ export default defineFunction({
 async function askFreeSlotSplit(env: FunctionEnv): Promise<void> {
   const { db } = env.database;
   try {
-    if (await takesWork(db, env.nodeId)) await askSplit(db, env.config.segments.setupSeconds);
+    if (await takesWork(db, env.nodeId)) await askSplit(db, env.nodeId, env.config.segments.setupSeconds);
   } catch (err) {
     log.warn({ err }, 'asking a running segment to split failed');
   }

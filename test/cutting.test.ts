@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { cutScene as plan } from '../src/cutting/cut.ts';
 import { shouldSteal } from '../src/cutting/steal.ts';
 import { splitPoint } from '../src/cutting/split.ts';
+import { drawingRate, relativeRates } from '../src/cutting/rate.ts';
 import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { withForwardSeconds } from '../src/cutting/forwarded.ts';
@@ -106,6 +107,23 @@ describe('cutting a scene into segments', () => {
     };
     expect(shareEnd(rest)).toBeGreaterThan(shareEnd(fresh));
     expect(rest.at(-1)!.toPlay).toBe(19);
+  });
+
+  it('gives a machine measured slower a smaller share, and one measured faster a larger one', () => {
+    const plays = Array.from({ length: 40 }, (_, i) => play(i, 60));
+    const opts4 = { workers: 4, perWorker: 1, minFrames: 30, setupSeconds: 0.5 };
+    const lead = (rate?: number) => {
+      const cut = plan(plays, PIXELS, opts4, { lead: { at: 2, rate }, scouts: [{ at: 20, rate: 0.45 }, { at: 20, rate: 0.45 }, { at: 20, rate: 0.45 }] });
+      return cut.lead!.toPlay;
+    };
+    expect(lead(0.2)).toBeLessThan(lead(0.45));
+    expect(lead(0.9)).toBeGreaterThan(lead(0.45));
+    // unmeasured, it counts as the mean of those measured
+    expect(lead(undefined)).toBe(lead(0.45));
+    expect(relativeRates([0.25, undefined, 0.75])).toEqual([0.5, 1, 1.5]);
+    // rates that differ by what a measure over a few plays errs by: machines alike
+    expect(lead(0.4)).toBe(lead(0.45));
+    expect(relativeRates([0.4, 0.45, 0.5])).toEqual([1, 1, 1]);
   });
 
   it('counts what a lead has drawn of the long play it is in: the further in, the longer its share', () => {
@@ -249,6 +267,20 @@ describe('splitting a running segment for a free slot', () => {
   it('leaves a render alone when what it has left is not worth a set-up', () => {
     expect(splitPoint(plays, PIXELS, { fromPlay: 0, toPlay: 9, atPlay: 8, framesDone: 0 }, 0.5)).toBeUndefined();
     expect(splitPoint(plays, PIXELS, { fromPlay: 0, toPlay: 9, atPlay: 2, framesDone: 0 }, drawn(2, 9))).toBeUndefined();
+  });
+
+  it('weighs each machine at its rate: a fast free slot takes more of a slow machine\'s segment, and splits what would not pay between machines alike', () => {
+    const seg = { fromPlay: 0, toPlay: 9, atPlay: 6, framesDone: 0 };
+    const alike = splitPoint(plays, PIXELS, seg, 0.5);
+    const slowOwner = splitPoint(plays, PIXELS, seg, 0.5, { owner: 0.2, free: 0.9 })!;
+    expect(alike).toBeUndefined();
+    expect(slowOwner.at).toBeLessThanOrEqual(7);
+    expect(slowOwner.saves).toBeGreaterThan(drawn(6, 9) / 0.2 / 2);
+  });
+
+  it('measures a machine\'s rate as the model\'s work it drew per second', () => {
+    expect(drawingRate(plays, PIXELS, 2, 5, 2 * drawn(2, 5))).toBeCloseTo(0.5);
+    expect(drawingRate(plays, PIXELS, 2, 1, 10)).toBeUndefined();
   });
 
   it('splits later behind plays with updaters, whose fast-forward steps every frame', () => {

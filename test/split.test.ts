@@ -52,14 +52,15 @@ describe('a slot with nothing left to take', () => {
 describe('a split asked of a running render', () => {
   const env = databaseWithQueue();
 
-  async function runningSegment() {
+  async function runningSegment(tail?: number) {
     const { db } = env.database;
     const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
     const plan = { plays: [0, 1, 2, 3].map((index) => ({ index, frames: 10 })) } as unknown as ScenePlan;
     const [scene] = await db.insert(scenes).values({ jobId: job!.id, name: 'Asked', position: 0, state: 'rendering', plan }).returning();
     const nodeId = `node-${scene!.id.slice(0, 8)}`;
     await db.insert(nodes).values({ id: nodeId, name: nodeId, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1, functions: ['render-segment'], workerIds: [], lastSeen: new Date() });
-    const [seg] = await db.insert(segments).values({ jobId: job!.id, sceneId: scene!.id, position: 0, fromPlay: 0, toPlay: 3, frames: 40, cost: 1, state: 'running', nodeId, splitAt: 1 }).returning();
+    const frames = 30 + (tail ?? 10);
+    const [seg] = await db.insert(segments).values({ jobId: job!.id, sceneId: scene!.id, position: 0, fromPlay: 0, toPlay: 3, toFrame: tail ?? null, frames, cost: 1, state: 'running', nodeId, splitAt: 1 }).returning();
     return { segmentId: seg!.id, sceneId: scene!.id, nodeId };
   }
   const rowsOf = (sceneId: string) => env.database.db.select().from(segments).where(sql`${segments.sceneId} = ${sceneId}`).orderBy(segments.position);
@@ -79,5 +80,12 @@ describe('a split asked of a running render', () => {
     expect(rows.map((r) => [r.fromPlay, r.toPlay, r.state, r.frames, r.splitAt])).toEqual([[0, 1, 'running', 20, null], [2, 3, 'queued', 20, null]]);
     const queued = await env.database.db.execute<{ key: string }>(sql`select key from graphile_worker._private_jobs where key = ${segmentKey(rows[1]!.id)}`);
     expect(queued.length).toBe(1);
+  });
+
+  it('gives the rest the tail of a segment that ends inside its last play: the free slot draws those frames and encodes the play', async () => {
+    const { segmentId, sceneId, nodeId } = await runningSegment(4);
+    expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, past: false })).toBe(true);
+    const rows = await rowsOf(sceneId);
+    expect(rows.map((r) => [r.fromPlay, r.toPlay, r.toFrame, r.frames])).toEqual([[0, 1, null, 20], [2, 3, 4, 14]]);
   });
 });

@@ -1,6 +1,7 @@
 import { drawnElsewhere, type Play, type SegmentCut } from '../model/plan.ts';
 import { fastForwardCost, playCost } from './cost.ts';
 import { cutInsidePlays, shareCost as piecesCost, type Share } from './boundary.ts';
+import { relativeRates } from './rate.ts';
 
 export interface CutOptions {
   workers: number;
@@ -23,11 +24,12 @@ export interface CutContext {
   /** Plays another segment already rendered: every segment fast-forwards over them. */
   before?: Play[];
   /** A lead segment is drawing `plays[at]` now, `frames` of it drawn: the first share is its, at
-   *  no set-up. */
-  lead?: { at: number; frames?: number };
+   *  no set-up. With `rate` (how fast its machine was measured to work, cutting/rate.ts) its share
+   *  is weighed at that rate against the mean of those measured; queued shares at the mean. */
+  lead?: { at: number; frames?: number; rate?: number };
   /** Scouting segments (running the exact fast-forward, a paused copy at every play) that have
-   *  got to `plays[at]`: the next shares are theirs, at no set-up. */
-  scouts?: { at: number }[];
+   *  got to `plays[at]`: the next shares are theirs, at no set-up; `rate` as the lead's. */
+  scouts?: { at: number; rate?: number }[];
 }
 
 /** Splits plays lo..hi into at least `parts` contiguous runs (more if `maxPlays` demands it) whose
@@ -89,8 +91,11 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   const clamp = (i: number) => Math.min(Math.max(0, i), n - 1);
   const at = ctx.lead ? clamp(ctx.lead.at) : 0;
   // Farther shares to the scouts that have got farther.
-  const scouts = scoutsIn.map((s, i) => ({ i, at: clamp(s.at) })).sort((x, y) => x.at - y.at);
+  const scouts = scoutsIn.map((s, i) => ({ i, at: clamp(s.at), rate: s.rate })).sort((x, y) => x.at - y.at);
   const firstScout = ctx.lead ? 1 : 0;
+  // each running share's machine against the mean of those measured; queued shares at the mean
+  const rates = relativeRates([...(ctx.lead ? [ctx.lead.rate] : []), ...scouts.map((s) => s.rate)]);
+  const rate = (k: number) => rates[k] ?? 1;
   // What is left to draw of plays a..b: a lead has drawn the plays before `at`, and part of that one.
   const leadDrew = ctx.lead?.frames ? playCost(plays[at]!, pixels) * Math.min(1, ctx.lead.frames / Math.max(1, plays[at]!.frames)) : 0;
   const draw = (a: number, b: number) => {
@@ -103,7 +108,7 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
     const scout = scouts[k - firstScout];
     return scout ? Math.max(0, ffPrefix[a]! - ffPrefix[scout.at]!) : setup + ffPrefix[a]!;
   };
-  const shareCost = (a: number, b: number, k: number) => start(a, k) + draw(a, b);
+  const shareCost = (a: number, b: number, k: number) => (start(a, k) + draw(a, b)) / rate(k);
   const counted = (a: number, b: number) => b - (ctx.lead && a === 0 ? Math.max(a, at) : a) + 1;
 
   const total = draw(0, n - 1);

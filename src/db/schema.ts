@@ -94,6 +94,11 @@ export const segments = pgTable('segments', {
   /** A scout's exact fast-forward over plays 0, 1, … so far: the CPU seconds each took (its code
    *  before the play too). The cutter weighs the plays before a share by them (cutting/forwarded.ts). */
   forwarded: real().array(),
+  /** When its render reported its last play start, when it started drawing (past any fast-forward
+   *  or scouting) and from which play: how fast its machine draws, for a split (split.ts). */
+  progressAt: at(),
+  drawingSince: at(),
+  drawingFrom: integer(),
   /** A free slot asks the running render to end after this play, so that it draws the rest: its
    *  node answers (store/segments/split.ts), since only it knows whether the render is past it. */
   splitAt: integer(),

@@ -62,17 +62,18 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
   let reported = { play: -1, frames: 0, at: 0 };
   // A free slot asked the render to end after play `at` (store/segments/split.ts). The stop file is
   // set to end there before the progress file is read: a render that has not started a later play
-  // by then stops there. One that has goes on to its end, and the stop file says so again.
+  // by then stops there. One that has goes on to its end, and the stop file says so again. The plays
+  // after it (and a tail of the last) are the free slot's; at `at` the render may still go on into them.
   const answerSplitAt = async (at: number) => {
-    const open = !final && end !== OPEN_END && tail === undefined && at < end;
+    const open = end !== OPEN_END && at < end;
     if (open) await files.setEnd(at, false);
     let split = false;
     try {
       const now = open ? await files.progress() : undefined;
       split = await answerSplit(db, env.queue, segmentId, env.nodeId, { at, past: !open || (now?.play ?? -1) > at });
     } finally {
-      if (split) end = at;
-      else if (open) await files.setEnd(end, false);
+      if (split) [end, final, tail] = [at, false, undefined];
+      else if (open) await files.setEnd(end, final, tail);
     }
   };
   const tick = async () => {
@@ -121,7 +122,7 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
     const moved = at.play !== reported.play || (end === OPEN_END && at.frames !== reported.frames);
     if (moved && Date.now() - reported.at > 500) {
       reported = { play: at.play, frames: at.frames, at: Date.now() };
-      await recordProgress(db, segmentId, env.nodeId, at.play, at.frames, at.forwarded);
+      await recordProgress(db, segmentId, env.nodeId, at);
     }
     if (end === OPEN_END || final || at.scouting || at.play < end) return;
     const next = env.config.segments.rebalance && tail === undefined ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;

@@ -18,6 +18,7 @@ import { endBeforeSlices, slicePlays, type LeadAt, type SliceOptions } from '../
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 import { withForwardSeconds } from '../cutting/forwarded.ts';
+import { startedRate } from '../cutting/rate.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -95,7 +96,12 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const video = job.options.format !== 'png-sequence';
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers, video })
-      : cutScene(rest, pixels, { ...cut, workers, video }, { before, lead: lead ? { at: at(lead), frames: framesInto(lead, plan.plays) } : undefined, scouts: scouts.map((s) => ({ at: at(s) })) });
+      : cutScene(rest, pixels, { ...cut, workers, video }, {
+          before,
+          lead: lead ? { at: at(lead), frames: framesInto(lead, plan.plays), rate: rateSoFar(lead, plan.plays, pixels, true) } : undefined,
+          // a planning scout's pass takes shortcuts: how fast it went says little of its machine
+          scouts: scouts.map((s) => ({ at: at(s), rate: s.plans ? undefined : rateSoFar(s, plan.plays, pixels, false) })),
+        });
     // a play cut between two shares is drawn in two pieces: no whole-play segment draws it
     plan.plays = plan.plays.map((p) => (cuts.inside.includes(p.index) ? { ...p, sliced: 2 } : p));
     if (cuts.lead) {
@@ -113,6 +119,13 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count, { slots: workers, rememberedPlan });
     await stitchIfComplete(tx, queue, sceneId);
   });
+}
+
+/** How fast a lead (drawing) or a scout (fast-forwarding) has gone since it started (cutting/rate.ts). */
+function rateSoFar(seg: { atPlay: number | null; framesDone: number; startedAt: Date | null; progressAt: Date | null }, plays: Play[], pixels: number, drawing: boolean): number | undefined {
+  if (seg.atPlay === null || !seg.startedAt || !seg.progressAt) return undefined;
+  const seconds = (seg.progressAt.getTime() - seg.startedAt.getTime()) / 1000;
+  return startedRate(plays, pixels, { at: seg.atPlay, frames: drawing ? framesInto(seg, plays) : 0, seconds, drawing });
 }
 
 /** Frames a lead from play 0 has drawn of the play it is at: what it drew in all, less the plays before. */

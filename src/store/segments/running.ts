@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { nodes, scenes, segments } from '../../db/schema.ts';
@@ -33,9 +33,21 @@ export async function segmentHead(db: Tx, segmentId: string): Promise<{ first: n
 
 /** Where a running segment is and the frames it has drawn, for the cutter and the dashboard (from
  *  the node rendering it: not from one taken for dead, whose segment another node renders now); a
- *  scout's fast-forward seconds per play so far too. */
-export async function recordProgress(db: Tx, segmentId: string, nodeId: string, atPlay: number, framesDone: number, forwarded: number[] = []): Promise<void> {
-  await db.update(segments).set({ atPlay, framesDone, ...(forwarded.length ? { forwarded } : {}) }).where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)));
+ *  scout's fast-forward seconds per play so far too. The first report from its first play on (past
+ *  its fast-forward, not scouting) marks when it started drawing: how fast it draws (split.ts). */
+export async function recordProgress(db: Tx, segmentId: string, nodeId: string, at: { play: number; frames: number; scouting: boolean; forwarded: number[] }): Promise<void> {
+  const drawing = sql`${segments.drawingSince} is null and ${!at.scouting} and ${segments.fromPlay} >= 0 and ${at.play} >= ${segments.fromPlay}`;
+  await db
+    .update(segments)
+    .set({
+      atPlay: at.play,
+      framesDone: at.frames,
+      progressAt: sql`now()`,
+      drawingSince: sql`case when ${drawing} then now() else ${segments.drawingSince} end`,
+      drawingFrom: sql`case when ${drawing} then ${at.play}::int else ${segments.drawingFrom} end`,
+      ...(at.forwarded.length ? { forwarded: at.forwarded } : {}),
+    })
+    .where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)));
 }
 
 /** Gives a running lead or scout its first share; its node reads this when the event arrives.
@@ -83,7 +95,8 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
  */
 export async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, drawn: number, plays: Play[]): Promise<void> {
   const rest = plays.filter((p) => p.index > drawn && p.index <= seg.toPlay);
-  const frames = rest.reduce((n, p) => n + p.frames, 0);
+  // of a last play it ends inside, only its tail's frames
+  const frames = rest.reduce((n, p) => n + (p.index === seg.toPlay && seg.toFrame !== null ? seg.toFrame : p.frames), 0);
   const position = await nextPosition(tx, seg.sceneId);
   await tx.update(segments).set({ toPlay: drawn, toFrame: null, frames: seg.frames - frames }).where(eq(segments.id, seg.id));
   // the rest ends where this one did, inside a play or not

@@ -1,8 +1,10 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { splitPoint } from '../../cutting/split.ts';
+import { drawingRate } from '../../cutting/rate.ts';
+import type { ScenePlan } from '../../model/plan.ts';
 import { appendEvent } from '../events.ts';
 import { handBack, lockOwnSegment } from './running.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
@@ -17,33 +19,61 @@ import { OPEN_END, UNKNOWN_START } from './range.ts';
  * queued segment of their own, which the free slot takes.
  */
 
-/** Asks the running segment whose split gains most to end early; whether one was asked. Not while
- *  any segment is queued: a free slot takes that first. */
-export async function askSplit(db: Db, setupSeconds: number): Promise<boolean> {
+/** How fast the machine of a segment draws (cutting/split.ts): a running one over the plays it has
+ *  drawn so far, a finished one over all it drew. */
+function rateOf(seg: { drawingFrom: number | null; drawingSince: Date | null; atPlay: number | null; progressAt: Date | null; toPlay: number; finishedAt: Date | null }, plan: ScenePlan): number | undefined {
+  if (seg.drawingFrom === null || !seg.drawingSince) return undefined;
+  const [to, until] = seg.finishedAt ? [seg.toPlay, seg.finishedAt] : [(seg.atPlay ?? seg.drawingFrom) - 1, seg.progressAt];
+  if (!until) return undefined;
+  return drawingRate(plan.plays, plan.width * plan.height, seg.drawingFrom, to, (until.getTime() - seg.drawingSince.getTime()) / 1000);
+}
+
+/** A node's rate from the segment it finished last (undefined before it finished one it drew). */
+async function nodeRate(db: Db, nodeId: string): Promise<number | undefined> {
+  const [last] = await db
+    .select({ seg: segments, plan: scenes.plan })
+    .from(segments)
+    .innerJoin(scenes, eq(scenes.id, segments.sceneId))
+    .where(and(eq(segments.nodeId, nodeId), eq(segments.state, 'done'), isNotNull(segments.drawingSince)))
+    .orderBy(desc(segments.finishedAt))
+    .limit(1);
+  return last?.plan ? rateOf(last.seg, last.plan) : undefined;
+}
+
+/** Asks the running segment whose split gains most to end early, for `nodeId`'s free slot; whether
+ *  one was asked. Not while any segment is queued: a free slot takes that first. */
+export async function askSplit(db: Db, nodeId: string, setupSeconds: number): Promise<boolean> {
   const [queued] = await db.select({ id: segments.id }).from(segments).innerJoin(jobs, eq(jobs.id, segments.jobId)).where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'))).limit(1);
   if (queued) return false;
   const running = await db
-    .select({ id: segments.id, jobId: segments.jobId, position: segments.position, fromPlay: segments.fromPlay, toPlay: segments.toPlay, atPlay: segments.atPlay, framesDone: segments.framesDone, scene: scenes.name, plan: scenes.plan })
+    .select({ seg: segments, scene: scenes.name, plan: scenes.plan })
     .from(segments)
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
     .innerJoin(nodes, eq(nodes.id, segments.nodeId))
-    // whole plays to its end, with its range and a plan known, on a node that is not going away
-    .where(and(eq(segments.state, 'running'), isNull(segments.splitAt), isNull(segments.toFrame), eq(segments.encodes, false), ne(segments.toPlay, OPEN_END), ne(segments.fromPlay, UNKNOWN_START), eq(nodes.state, 'online')));
-  const splits = running.flatMap((r) => {
-    const split = r.plan && splitPoint(r.plan.plays, r.plan.width * r.plan.height, r, setupSeconds);
-    return split ? [{ ...r, split }] : [];
-  });
+    // its range and a plan known (a slice of one play has no play to end after), on a node that is
+    // not going away
+    .where(and(eq(segments.state, 'running'), isNull(segments.splitAt), eq(segments.encodes, false), ne(segments.toPlay, OPEN_END), ne(segments.fromPlay, UNKNOWN_START), eq(nodes.state, 'online')));
+  if (!running.length) return false;
+  const free = (await nodeRate(db, nodeId)) ?? 1;
+  const splits = [];
+  for (const { seg, scene, plan } of running) {
+    if (!plan) continue;
+    const owner = rateOf(seg, plan) ?? (await nodeRate(db, seg.nodeId!)) ?? free;
+    const split = splitPoint(plan.plays, plan.width * plan.height, seg, setupSeconds, { owner, free });
+    if (split) splits.push({ seg, scene, split });
+  }
   const best = splits.sort((x, y) => y.split.saves - x.split.saves)[0];
   if (!best) return false;
+  const { seg, scene, split } = best;
   return db.transaction(async (tx) => {
     const asked = await tx
       .update(segments)
-      .set({ splitAt: best.split.at })
-      .where(and(eq(segments.id, best.id), eq(segments.state, 'running'), isNull(segments.splitAt), eq(segments.toPlay, best.toPlay)))
+      .set({ splitAt: split.at })
+      .where(and(eq(segments.id, seg.id), eq(segments.state, 'running'), isNull(segments.splitAt), eq(segments.toPlay, seg.toPlay)))
       .returning({ id: segments.id });
     if (!asked.length) return false;
     // the event wakes the render's node (steerRender)
-    await appendEvent(tx, best.jobId, 'segment.split-asked', { scene: best.scene, segment: best.position, plays: [best.fromPlay, best.toPlay], after: best.split.at, saves: Math.round(best.split.saves * 10) / 10 });
+    await appendEvent(tx, seg.jobId, 'segment.split-asked', { scene, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], after: split.at, saves: Math.round(split.saves * 10) / 10 });
     return true;
   });
 }
@@ -60,7 +90,7 @@ export async function answerSplit(db: Db, queue: Queue, segmentId: string, nodeI
     if (!seg || seg.splitAt !== at) return false;
     const [scene] = await tx.select({ name: scenes.name, plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
     await tx.update(segments).set({ splitAt: null }).where(eq(segments.id, segmentId));
-    if (past || at < seg.fromPlay || at >= seg.toPlay || seg.toFrame !== null || !scene?.plan) {
+    if (past || at < seg.fromPlay || at >= seg.toPlay || !scene?.plan) {
       await appendEvent(tx, seg.jobId, 'segment.split-declined', { scene: scene?.name, segment: seg.position, after: at });
       return false;
     }

@@ -1,0 +1,45 @@
+import { fastForwardCost, playCost } from './cost.ts';
+import type { Play } from '../model/plan.ts';
+
+/**
+ * How fast a machine works: the cost model's seconds of work per second on the wall clock. The
+ * model counts seconds of the machine that planned; a home's machines are unlike (a desktop, a
+ * laptop, a mini PC: on the lab, shares of 0.9, 0.45 and 0.2 of a core), and a cut that gives each
+ * the same work ends on the slowest. Measured on the render itself, a rate also takes in what the
+ * model gets wrong about the scene.
+ */
+
+/** The model's seconds of plays `from`..`to` drawn per second on the wall clock, from `seconds` a
+ *  render took over them; undefined for less than a play or a second, too little to tell. */
+export function drawingRate(plays: Play[], pixels: number, from: number, to: number, seconds: number): number | undefined {
+  const drawn = plays.filter((p) => p.index >= from && p.index <= to);
+  if (!drawn.length || seconds < 1) return undefined;
+  return drawn.reduce((t, p) => t + playCost(p, pixels), 0) / 1e6 / seconds;
+}
+
+/** The rate of a render that started before the plan, from how far it got in `seconds`: a lead
+ *  from play 0 over what it drew (`frames` of play `at` too), a scout over what it fast-forwarded
+ *  (the same machine, on the model's other measure). Undefined for less than a second or a play. */
+export function startedRate(plays: Play[], pixels: number, r: { at: number; frames?: number; seconds: number; drawing: boolean }): number | undefined {
+  if (r.seconds < 1) return undefined;
+  let work = 0;
+  for (const p of plays) {
+    if (p.index < r.at) work += r.drawing ? playCost(p, pixels) : fastForwardCost(p, pixels);
+    else if (p.index === r.at && r.drawing && r.frames) work += (playCost(p, pixels) * Math.min(1, r.frames / Math.max(1, p.frames)));
+  }
+  return work > 0 ? work / 1e6 / r.seconds : undefined;
+}
+
+/** Machines whose rates are within this factor of each other are taken as alike: a rate measured
+ *  over the first plays of a render errs by 10-20 % (a set-up in it, the model's errors), which
+ *  would unbalance a farm of like machines. */
+const ALIKE = 1.5;
+
+/** Rates as shares of their mean, for a cutter that weighs a share's cost on its machine: a
+ *  machine not measured counts as the mean one (1), and so does every one of machines alike. */
+export function relativeRates(rates: (number | undefined)[]): number[] {
+  const known = rates.filter((r): r is number => r !== undefined && r > 0);
+  if (!known.length || Math.max(...known) < ALIKE * Math.min(...known)) return rates.map(() => 1);
+  const mean = known.reduce((a, b) => a + b, 0) / known.length;
+  return rates.map((r) => (r !== undefined && r > 0 ? r / mean : 1));
+}
