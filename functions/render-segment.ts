@@ -8,7 +8,7 @@ import { drawnElsewhere, segmentPieces, type ScenePlan, type SegmentCut } from '
 import { sliceName } from '../src/store/slices.ts';
 import { SceneError, isSceneFault } from '../src/model/errors.ts';
 import { materializeBundle } from '../src/store/bundles.ts';
-import { claimSegment, deferSegment, sceneProgress, segmentWithJob, type SegmentWithJob } from '../src/store/segments/claim.ts';
+import { claimSegment, deferSegment, segmentWithJob, stealable, type SegmentWithJob } from '../src/store/segments/claim.ts';
 import { finishSegment } from '../src/store/segments/finish.ts';
 import { retryOrFail } from '../src/store/segments/retry.ts';
 import { settleEnd } from '../src/store/segments/running.ts';
@@ -20,7 +20,6 @@ import { RangeFiles } from '../src/driver/range-files.ts';
 import { renderResultSchema } from '../src/driver/protocol.ts';
 import { errorDetail } from '../src/driver/errors.ts';
 import { segmentWallSeconds } from '../src/driver/limits.ts';
-import { shouldSteal } from '../src/cutting/steal.ts';
 import { HEARTBEAT_MS, takesWork } from '../src/store/nodes.ts';
 import { steerRender } from '../src/render/steer.ts';
 import { posterFrom } from '../src/video/poster.ts';
@@ -34,15 +33,13 @@ import { encodeSlices, EncoderHandedOff, EncoderYielded, type Encoded } from '..
  * this slot would after its set-up and fast-forward (the queue offers it again later, in case that
  * render stops); see shouldSteal.
  */
-async function deferred(env: FunctionEnv, { seg, scene }: SegmentWithJob, plan: ScenePlan | undefined): Promise<boolean> {
+async function deferred(env: FunctionEnv, { seg }: SegmentWithJob, plan: ScenePlan | undefined): Promise<boolean> {
   if (!(await takesWork(env.database.db, env.nodeId))) {
     await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + HEARTBEAT_MS), env.lease);
     return true;
   }
-  // a slice is the scene's critical path: no render goes on into it
-  if (!env.config.segments.rebalance || seg.fromPlay <= 0 || seg.fromFrame !== null || !plan) return false;
-  const before = await sceneProgress(env.database.db, scene.id);
-  const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, env.config.segments.setupSeconds);
+  if (!env.config.segments.rebalance) return false;
+  const steal = await stealable(env.database.db, seg, plan, env.config.segments.setupSeconds);
   if (steal.take) return false;
   await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + steal.retryInSeconds * 1000), env.lease);
   return true;

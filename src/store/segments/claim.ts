@@ -6,6 +6,8 @@ import type { Queue, QueueLease } from '../../queue/queue.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { appendEvent } from '../events.ts';
 import { enqueueSegment } from './create.ts';
+import { shouldSteal, type Steal } from '../../cutting/steal.ts';
+import type { ScenePlan } from '../../model/plan.ts';
 
 /** A segment with its scene and job, as a render reads them before it claims it. */
 export async function segmentWithJob(db: Db, segmentId: string) {
@@ -49,6 +51,14 @@ export async function sceneProgress(db: Db, sceneId: string) {
     .from(segments)
     .leftJoin(nodes, eq(nodes.id, segments.nodeId))
     .where(eq(segments.sceneId, sceneId));
+}
+
+/** Whether a free slot should take a queued segment now (cutting/steal.ts): not when a running
+ *  render reaches it sooner by going on into it. A slice (the scene's critical path), a segment from
+ *  play 0 and one with no plan yet are always taken: no render goes on into them. */
+export async function stealable(db: Db, seg: { sceneId: string; fromPlay: number; toPlay: number; fromFrame: number | null }, plan: ScenePlan | null | undefined, setupSeconds: number): Promise<Steal> {
+  if (seg.fromPlay <= 0 || seg.fromFrame !== null || !plan) return { take: true };
+  return shouldSteal(plan.plays, plan.width * plan.height, seg, await sceneProgress(db, seg.sceneId), setupSeconds);
 }
 
 /**

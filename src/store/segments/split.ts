@@ -7,19 +7,20 @@ import { drawingRate } from '../../cutting/rate.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { appendEvent } from '../events.ts';
 import { handBack, lockOwnSegment } from './running.ts';
+import { stealable } from './claim.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
 
 /**
  * Splitting a running segment for a slot that has nothing left to take. A cut is an estimate: when
- * it errs, one machine ends the scene alone while the others wait (a first render of the Benchmark
- * scene on the lab: the lead idle for its last 30 s), and by then every segment is taken. So a slot
- * that finished asks the running render that ends last, by the cost model, to end early
- * (`askSplit`), and that render's node answers (`answerSplit`): only it knows whether its render is
- * past the play, and only its stop file can keep it from going past. The plays after it become a
- * queued segment of their own, which the free slot takes.
+ * it errs, or a machine is slower than the others, one machine ends the scene alone while the
+ * others wait, and by then every segment is taken. So a slot that finished asks the running render
+ * that ends last (by the cost model, at each machine's measured rate) to end early (`askSplit`),
+ * and that render's node answers (`answerSplit`): only it knows whether its render is past the
+ * play, and only its stop file can keep it from going past. The plays after it become a queued
+ * segment of their own, which the free slot takes.
  */
 
-/** How fast the machine of a segment draws (cutting/split.ts): a running one over the plays it has
+/** How fast the machine of a segment draws (cutting/rate.ts): a running one over the plays it has
  *  drawn so far, a finished one over all it drew. */
 function rateOf(seg: { drawingFrom: number | null; drawingSince: Date | null; atPlay: number | null; progressAt: Date | null; toPlay: number; finishedAt: Date | null }, plan: ScenePlan): number | undefined {
   if (seg.drawingFrom === null || !seg.drawingSince) return undefined;
@@ -40,11 +41,23 @@ async function nodeRate(db: Db, nodeId: string): Promise<number | undefined> {
   return last?.plan ? rateOf(last.seg, last.plan) : undefined;
 }
 
+/** Whether a free slot has a queued segment to take: one that no running render reaches sooner by
+ *  going on into it (cutting/steal.ts; such a one waits for that render). */
+async function queuedToTake(db: Db, setupSeconds: number): Promise<boolean> {
+  const queued = await db
+    .select({ seg: segments, plan: scenes.plan })
+    .from(segments)
+    .innerJoin(jobs, eq(jobs.id, segments.jobId))
+    .innerJoin(scenes, eq(scenes.id, segments.sceneId))
+    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running')));
+  for (const { seg, plan } of queued) if ((await stealable(db, seg, plan, setupSeconds)).take) return true;
+  return false;
+}
+
 /** Asks the running segment whose split gains most to end early, for `nodeId`'s free slot; whether
- *  one was asked. Not while any segment is queued: a free slot takes that first. */
+ *  one was asked. Not while a queued segment is there to take: a free slot takes that first. */
 export async function askSplit(db: Db, nodeId: string, setupSeconds: number): Promise<boolean> {
-  const [queued] = await db.select({ id: segments.id }).from(segments).innerJoin(jobs, eq(jobs.id, segments.jobId)).where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'))).limit(1);
-  if (queued) return false;
+  if (await queuedToTake(db, setupSeconds)) return false;
   const running = await db
     .select({ seg: segments, scene: scenes.name, plan: scenes.plan })
     .from(segments)
