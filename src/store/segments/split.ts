@@ -1,9 +1,10 @@
-import { and, desc, eq, isNotNull, isNull, ne } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { splitPoint } from '../../cutting/split.ts';
 import { drawingRate } from '../../cutting/rate.ts';
+import { playCost } from '../../cutting/cost.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { appendEvent } from '../events.ts';
 import { handBack, lockOwnSegment } from './running.ts';
@@ -59,7 +60,8 @@ async function queuedToTake(db: Db, setupSeconds: number): Promise<boolean> {
 export async function askSplit(db: Db, nodeId: string, setupSeconds: number): Promise<boolean> {
   if (await queuedToTake(db, setupSeconds)) return false;
   const running = await db
-    .select({ seg: segments, scene: scenes.name, plan: scenes.plan })
+    // seconds since its last report, on the database's clock (the nodes' clocks may differ)
+    .select({ seg: segments, scene: scenes.name, plan: scenes.plan, since: sql<number | null>`extract(epoch from now() - ${segments.progressAt})::float8` })
     .from(segments)
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
     .innerJoin(nodes, eq(nodes.id, segments.nodeId))
@@ -69,9 +71,13 @@ export async function askSplit(db: Db, nodeId: string, setupSeconds: number): Pr
   if (!running.length) return false;
   const free = (await nodeRate(db, nodeId)) ?? 1;
   const splits = [];
-  for (const { seg, scene, plan } of running) {
+  for (const { seg, scene, plan, since } of running) {
     if (!plan) continue;
-    const owner = rateOf(seg, plan) ?? (await nodeRate(db, seg.nodeId!)) ?? free;
+    // A render that has not ended its play after so long works at most that play's cost per second
+    // since it started it: a slow machine in its first long play has no other measure yet.
+    const current = plan.plays.find((p) => p.index === seg.atPlay);
+    const bound = current && since && since >= 1 && seg.atPlay! >= seg.fromPlay ? playCost(current, plan.width * plan.height) / 1e6 / since : Infinity;
+    const owner = Math.min(rateOf(seg, plan) ?? (await nodeRate(db, seg.nodeId!)) ?? free, bound);
     const split = splitPoint(plan.plays, plan.width * plan.height, seg, setupSeconds, { owner, free });
     if (split) splits.push({ seg, scene, split });
   }
