@@ -35,6 +35,12 @@ export function startedRate(plays: Play[], pixels: number, r: { at: number; fram
  *  would unbalance a farm of like machines. */
 const ALIKE = 1.5;
 
+/** The most a render still in play `play` can be working at, `since` seconds after it began that
+ *  play: the play's cost per second. A slow machine in its first long play has no other measure. */
+export function rateBound(play: Play | undefined, pixels: number, since: number | null): number {
+  return play && since !== null && since >= 1 ? playCost(play, pixels) / 1e6 / since : Infinity;
+}
+
 /** Rates as shares of their mean, for a cutter that weighs a share's cost on its machine: a
  *  machine not measured counts as the mean one (1), and so does every one of machines alike. */
 export function relativeRates(rates: (number | undefined)[]): number[] {

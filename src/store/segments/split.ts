@@ -3,8 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { splitPoint } from '../../cutting/split.ts';
-import { drawingRate } from '../../cutting/rate.ts';
-import { playCost } from '../../cutting/cost.ts';
+import { drawingRate, rateBound } from '../../cutting/rate.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { appendEvent } from '../events.ts';
 import { handBack, lockOwnSegment } from './running.ts';
@@ -73,11 +72,9 @@ export async function askSplit(db: Db, nodeId: string, setupSeconds: number): Pr
   const splits = [];
   for (const { seg, scene, plan, since } of running) {
     if (!plan) continue;
-    // A render that has not ended its play after so long works at most that play's cost per second
-    // since it started it: a slow machine in its first long play has no other measure yet.
-    const current = plan.plays.find((p) => p.index === seg.atPlay);
-    const bound = current && since && since >= 1 && seg.atPlay! >= seg.fromPlay ? playCost(current, plan.width * plan.height) / 1e6 / since : Infinity;
-    const owner = Math.min(rateOf(seg, plan) ?? (await nodeRate(db, seg.nodeId!)) ?? free, bound);
+    // (a scout still fast-forwarding to its start is not in a play of its own yet)
+    const current = seg.atPlay !== null && seg.atPlay >= seg.fromPlay ? plan.plays.find((p) => p.index === seg.atPlay) : undefined;
+    const owner = Math.min(rateOf(seg, plan) ?? (await nodeRate(db, seg.nodeId!)) ?? free, rateBound(current, plan.width * plan.height, since));
     const split = splitPoint(plan.plays, plan.width * plan.height, seg, setupSeconds, { owner, free });
     if (split) splits.push({ seg, scene, split });
   }
