@@ -29,9 +29,9 @@ import { encodeSlices, EncoderHandedOff, EncoderYielded, type Encoded } from '..
 
 /**
  * A queued segment waits in the queue when this node was told to pause or drain (its runner stops
- * only at its next heartbeat), or when a running render reaches it sooner by going on into it than
- * this slot would after its set-up and fast-forward (the queue offers it again later, in case that
- * render stops); see shouldSteal.
+ * only at its next heartbeat), or when a running render ends it sooner than this slot would after
+ * its set-up and fast-forward: by going on into it, or, on a faster machine, once it is free (the
+ * queue offers it again about then, and that machine's free slot wakes it); see shouldSteal.
  */
 async function deferred(env: FunctionEnv, { seg }: SegmentWithJob, plan: ScenePlan | undefined): Promise<boolean> {
   if (!(await takesWork(env.database.db, env.nodeId))) {
@@ -39,7 +39,7 @@ async function deferred(env: FunctionEnv, { seg }: SegmentWithJob, plan: ScenePl
     return true;
   }
   if (!env.config.segments.rebalance) return false;
-  const steal = await stealable(env.database.db, seg, plan, env.config.segments.setupSeconds);
+  const steal = await stealable(env.database.db, seg, plan, env.config.segments.setupSeconds, env.nodeId);
   if (steal.take) return false;
   await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + steal.retryInSeconds * 1000), env.lease);
   return true;
@@ -212,7 +212,7 @@ export default defineFunction({
 async function askFreeSlotSplit(env: FunctionEnv): Promise<void> {
   const { db } = env.database;
   try {
-    if (await takesWork(db, env.nodeId)) await askSplit(db, env.nodeId, env.config.segments.setupSeconds);
+    if (await takesWork(db, env.nodeId)) await askSplit(db, env.queue, env.nodeId, env.config.segments.setupSeconds);
   } catch (err) {
     log.warn({ err }, 'asking a running segment to split failed');
   }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { cutScene as plan } from '../src/cutting/cut.ts';
-import { shouldSteal } from '../src/cutting/steal.ts';
+import { shouldGoOn, shouldSteal } from '../src/cutting/steal.ts';
 import { splitPoint } from '../src/cutting/split.ts';
 import { drawingRate, relativeRates } from '../src/cutting/rate.ts';
 import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
@@ -249,6 +249,30 @@ describe('a free render slot and a queued segment a running render will reach', 
   it('takes it when the render before it stops at its end: done, or on a paused node', () => {
     expect(shouldSteal(plays, PIXELS, segment, running(7, false), 2.5)).toEqual({ take: true });
     expect(shouldSteal(plays, PIXELS, segment, [{ toPlay: 7, state: 'done', atPlay: 7, goesOn: true }], 2.5)).toEqual({ take: true });
+  });
+
+  // the segment's two plays drawn at 0.1 s a frame: 12 s of work
+  const heavy = plays.map((p) => (p.index >= 8 ? { ...p, drawSeconds: 0.1 } : p));
+
+  it('weighs each machine at its rate: a slow slot leaves it to a fast render that is about to free', () => {
+    const fastSoon = { rate: 0.2, busy: [{ left: 0.5, rate: 1 }] };
+    const steal = shouldSteal(heavy, PIXELS, segment, [], 2.5, fastSoon);
+    expect(steal.take).toBe(false);
+    // and a slow render that would go on into it, to a fast free slot
+    expect(shouldSteal(heavy, PIXELS, segment, running(7).map((b) => ({ ...b, rate: 0.2 })), 2.5, { rate: 1, busy: [] })).toEqual({ take: true });
+  });
+
+  it('takes it from machines alike, from one busy for long, and when its own rate is not measured yet', () => {
+    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.8, busy: [{ left: 0.5, rate: 1 }] })).toEqual({ take: true });
+    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.2, busy: [{ left: 1000, rate: 1 }] })).toEqual({ take: true });
+    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: undefined, busy: [{ left: 0.5, rate: 1 }] })).toEqual({ take: true });
+  });
+
+  it('a slow render at its end goes on into the next segment unless a faster one, once free, ends it sooner', () => {
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, busy: [{ left: 0.5, rate: 1 }] })).toBe(false);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, busy: [{ left: 1000, rate: 1 }] })).toBe(true);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.9, busy: [{ left: 0, rate: 1 }] })).toBe(true);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: undefined, busy: [{ left: 0, rate: 1 }] })).toBe(true);
   });
 });
 

@@ -27,6 +27,21 @@ export interface Split {
   saves: number;
 }
 
+/** What a running render has left to draw, in the model's seconds, up to the end of each play of
+ *  its segment: a scout still fast-forwarding to its start, then the plays it draws, less what it
+ *  drew of the one it is in. */
+export function leftToEach(plays: Play[], pixels: number, seg: Running): Map<number, number> {
+  const at = Math.max(seg.fromPlay, seg.atPlay ?? seg.fromPlay);
+  let left = 0;
+  const to = new Map<number, number>();
+  for (const p of plays.filter((q) => q.index >= Math.min(at, seg.atPlay ?? at) && q.index <= seg.toPlay).sort((x, y) => x.index - y.index)) {
+    if (p.index < at) left += fastForwardCost(p, pixels) / 1e6;
+    else left += (playCost(p, pixels) / 1e6) * (p.index === seg.atPlay ? 1 - Math.min(1, seg.framesDone / Math.max(1, p.frames)) : 1);
+    to.set(p.index, left);
+  }
+  return to;
+}
+
 /**
  * Where a free slot should take over the end of a running segment: the render stops after play
  * `at`, and the slot draws the plays after it, paying a set-up and a fast-forward over every play
@@ -38,24 +53,16 @@ export interface Split {
  */
 export function splitPoint(plays: Play[], pixels: number, seg: Running, setupSeconds: number, rates: Rates = { owner: 1, free: 1 }): Split | undefined {
   const at = Math.max(seg.fromPlay, seg.atPlay ?? seg.fromPlay);
-  const range = plays.filter((p) => p.index >= Math.min(at, seg.atPlay ?? at) && p.index <= seg.toPlay).sort((x, y) => x.index - y.index);
   const before = plays.filter((p) => p.index < at).reduce((t, p) => t + fastForwardCost(p, pixels), 0) / 1e6;
   const draw = (p: Play) => playCost(p, pixels) / 1e6;
-  // What the running render has left up to each play: a scout still fast-forwarding to its start,
-  // then the plays it draws, less what it drew of the one it is in.
-  let owner = 0;
-  const ownerTo = new Map<number, number>();
-  for (const p of range) {
-    if (p.index < at) owner += fastForwardCost(p, pixels) / 1e6;
-    else owner += draw(p) * (p.index === seg.atPlay ? 1 - Math.min(1, seg.framesDone / Math.max(1, p.frames)) : 1);
-    ownerTo.set(p.index, owner);
-  }
-  const whole = owner / rates.owner;
+  const ownerTo = leftToEach(plays, pixels, seg);
+  const whole = (ownerTo.get(seg.toPlay) ?? 0) / rates.owner;
   // The slot's part after each play: a set-up, the fast-forward to the play after it, its drawing.
   let best: Split | undefined;
   let forward = before;
-  let rest = range.filter((p) => p.index >= at).reduce((t, p) => t + draw(p), 0);
-  for (const p of range.filter((q) => q.index >= at && q.index < seg.toPlay)) {
+  const range = plays.filter((p) => p.index >= at && p.index <= seg.toPlay).sort((x, y) => x.index - y.index);
+  let rest = range.reduce((t, p) => t + draw(p), 0);
+  for (const p of range.filter((q) => q.index < seg.toPlay)) {
     forward += fastForwardCost(p, pixels) / 1e6;
     rest -= draw(p);
     const end = Math.max(ownerTo.get(p.index)! / rates.owner, (setupSeconds + forward + rest) / rates.free);

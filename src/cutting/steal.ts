@@ -1,5 +1,14 @@
 import { fastForwardCost, playCost } from './cost.ts';
+import { relativeRates } from './rate.ts';
 import type { Play } from '../model/plan.ts';
+
+/**
+ * Who should render a queued segment: the machine that ends it first at its rate. A free slot pays
+ * a set-up and a fast-forward over every play before the segment (with updaters, a step per frame);
+ * the running render just before it pays neither by going on into it (extendSegment); a render busy
+ * elsewhere pays both once it is free. On unlike machines (a desktop, a mini PC) the fast one that
+ * frees in a moment can end a segment long before the slow one that could start it now.
+ */
 
 /** A segment before the one a slot is about to take, in play order. */
 export interface Before {
@@ -9,31 +18,81 @@ export interface Before {
   atPlay: number | null;
   /** Whether its node goes on into queued segments (not when draining or paused). */
   goesOn: boolean;
+  /** How fast its machine draws (rate.ts); undefined when not known. */
+  rate?: number | undefined;
+}
+
+/** A render slot busy with other work, a candidate for the segment once it is free. */
+export interface Busy {
+  /** The model's seconds of work it has before it is free. */
+  left: number;
+  rate: number;
+}
+
+/** The machine that decides, and the others. */
+export interface Farm {
+  /** The deciding machine's rate; undefined when not measured yet (it then defers to none of `busy`). */
+  rate: number | undefined;
+  busy: Busy[];
 }
 
 export type Steal = { take: true } | { take: false; retryInSeconds: number };
 
+/** A busy machine is waited for only when it ends the segment sooner by this share of the deciding
+ *  machine's time: it may be later than the model says, or take other work once free. */
+const MARGIN = 0.2;
+
+const costOf = (plays: Play[], from: number, to: number, cost: (p: Play) => number) =>
+  plays.filter((p) => p.index >= from && p.index <= to).reduce((t, p) => t + cost(p), 0) / 1e6;
+
+/** The machines that end the segment sooner than `mine` (the deciding one's wall seconds), each
+ *  with when it starts on it: busy ones by the margin. `rates` are relative, the decider's first. */
+function sooner(mine: number, reach: number, draw: number, farm: Farm, rates: number[]): { freeIn: number }[] {
+  return farm.busy
+    .map((b, i) => ({ end: (b.left + reach + draw) / rates[i + 1]!, freeIn: b.left / rates[i + 1]! }))
+    .filter((b) => b.end < mine * (1 - MARGIN));
+}
+
+const retryIn = (seconds: number) => Math.min(60, Math.max(5, seconds));
+
 /**
- * Whether a free render slot should take a queued segment that a running render would reach by
- * going on (extendSegment): only when the slot would finish it sooner. The slot pays a set-up and a
- * fast-forward over every play before the segment (with updaters, a per-frame step each); the
- * running render pays neither, only the plays it has left before the segment. Taking the last
- * segment of a share behind a scene's expensive updater plays can cost more than drawing it. When
- * the slot should not take it, the segment waits about until the running render gets there.
+ * Whether a free render slot should take a queued segment now: not when the running render before
+ * it reaches it by going on and ends it sooner, nor when a render busy elsewhere ends it sooner
+ * once free. Taking the last segment of a share behind a scene's expensive updater plays can cost
+ * more than drawing it. When the slot should not take it, it is offered again about when the other
+ * gets there.
  */
-export function shouldSteal(plays: Play[], pixels: number, segment: { fromPlay: number; toPlay: number }, before: Before[], setupSeconds: number): Steal {
+export function shouldSteal(plays: Play[], pixels: number, segment: { fromPlay: number; toPlay: number }, before: Before[], setupSeconds: number, farm: Farm = { rate: undefined, busy: [] }): Steal {
   // The running render that would go on into it: every segment between them is still queued.
   let owner: Before | undefined;
   for (const b of [...before].filter((b) => b.toPlay < segment.fromPlay).sort((x, y) => y.toPlay - x.toPlay)) {
     if (b.state === 'running' && b.goesOn) owner = b;
     if (b.state !== 'queued') break;
   }
-  if (!owner || owner.atPlay === null) return { take: true };
-  const sum = (from: number, to: number, cost: (p: Play) => number) =>
-    plays.filter((p) => p.index >= from && p.index <= to).reduce((t, p) => t + cost(p), 0) / 1e6;
-  const draw = (p: Play) => playCost(p, pixels);
-  const mine = setupSeconds + sum(0, segment.fromPlay - 1, (p) => fastForwardCost(p, pixels));
-  const theirs = sum(owner.atPlay, segment.fromPlay - 1, draw);
-  if (mine < theirs) return { take: true };
-  return { take: false, retryInSeconds: Math.min(60, Math.max(5, theirs)) };
+  const reach = setupSeconds + costOf(plays, 0, segment.fromPlay - 1, (p) => fastForwardCost(p, pixels));
+  const draw = costOf(plays, segment.fromPlay, segment.toPlay, (p) => playCost(p, pixels));
+  // a machine not measured counts as the decider; the decider not measured weighs none busy
+  const known = farm.rate === undefined ? { ...farm, busy: [] } : farm;
+  const rates = relativeRates([known.rate, ...known.busy.map((b) => b.rate), owner?.rate ?? known.rate]);
+  const mine = (reach + draw) / rates[0]!;
+  if (owner && owner.atPlay !== null) {
+    const ownerRate = rates.at(-1)!;
+    const theirs = costOf(plays, owner.atPlay, segment.fromPlay - 1, (p) => playCost(p, pixels));
+    if ((theirs + draw) / ownerRate <= mine) return { take: false, retryInSeconds: retryIn(theirs / ownerRate) };
+  }
+  const first = sooner(mine, reach, draw, known, rates).sort((x, y) => x.freeIn - y.freeIn)[0];
+  return first ? { take: false, retryInSeconds: retryIn(first.freeIn) } : { take: true };
+}
+
+/**
+ * Whether a render at the end of its segment should go on into the next one, still queued: not
+ * when a render busy elsewhere, once free, would end it sooner by the margin, as a desktop would a
+ * mini PC's next share. The render then stops at its end and the segment waits for that machine.
+ */
+export function shouldGoOn(plays: Play[], pixels: number, segment: { fromPlay: number; toPlay: number }, setupSeconds: number, farm: Farm): boolean {
+  if (farm.rate === undefined || !farm.busy.length) return true;
+  const reach = setupSeconds + costOf(plays, 0, segment.fromPlay - 1, (p) => fastForwardCost(p, pixels));
+  const draw = costOf(plays, segment.fromPlay, segment.toPlay, (p) => playCost(p, pixels));
+  const rates = relativeRates([farm.rate, ...farm.busy.map((b) => b.rate)]);
+  return sooner(draw / rates[0]!, reach, draw, farm, rates).length === 0;
 }

@@ -32,6 +32,8 @@ export interface Queue {
   utils: WorkerUtils;
   /** Enqueues inside the caller's transaction, so work appears exactly when its records commit. */
   add(tx: Tx, task: string, payload: unknown, opts?: EnqueueOptions): Promise<void>;
+  /** Jobs with these keys that wait for a later run-at, not fetched by anyone, run now. */
+  wake(tx: Tx, jobKeys: string[]): Promise<void>;
   /** Removes the queued job with this key inside the caller's transaction (a running one is left to end). */
   remove(tx: Tx, jobKey: string): Promise<void>;
   /**
@@ -112,6 +114,11 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
         run_at => ${opts.runAt?.toISOString() ?? null}::timestamptz,
         flags => ${opts.flags?.length ? sql`${`{${opts.flags.map((f) => `"${f}"`).join(',')}}`}::text[]` : sql`null`}
       )`);
+    },
+    async wake(tx, jobKeys) {
+      await tx.execute(sql`with woken as (update graphile_worker._private_jobs set run_at = now()
+          where key = any(${textArray(jobKeys)}::text[]) and locked_at is null and run_at > now() returning 1)
+        select pg_notify(${JOBS_INSERT_CHANNEL}, json_build_object('count', count(*))::text) from woken having count(*) > 0`);
     },
     async remove(tx, jobKey) {
       await tx.execute(sql`select graphile_worker.remove_job(${jobKey})`);

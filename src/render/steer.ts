@@ -125,7 +125,7 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       await recordProgress(db, segmentId, env.nodeId, at);
     }
     if (end === OPEN_END || final || at.scouting || at.play < end) return;
-    const next = env.config.segments.rebalance && tail === undefined ? await extendSegment(db, env.queue, segmentId, env.nodeId) : null;
+    const next = env.config.segments.rebalance && tail === undefined ? await extendSegment(db, env.queue, segmentId, env.nodeId, env.config.segments.setupSeconds) : null;
     final = next === null || next.tail !== undefined;
     end = next?.toPlay ?? end;
     tail = next ? next.tail : tail;

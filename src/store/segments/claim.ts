@@ -8,6 +8,7 @@ import { appendEvent } from '../events.ts';
 import { enqueueSegment } from './create.ts';
 import { shouldSteal, type Steal } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
+import { busySlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
 
 /** A segment with its scene and job, as a render reads them before it claims it. */
 export async function segmentWithJob(db: Db, segmentId: string) {
@@ -45,20 +46,30 @@ export async function claimSegment(db: Tx, queue: Queue, { seg, scene, job }: Se
 /** The segments of a scene with where each running one is and whether it goes on into the next
  *  (its node online: not draining or paused; never a slice of a play), to decide whether a free
  *  slot should take a queued one. */
-export async function sceneProgress(db: Db, sceneId: string) {
+async function sceneProgress(db: Db, sceneId: string) {
   return db
-    .select({ toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online' and ${segments.toFrame} is null, false)` })
+    .select({ id: segments.id, toPlay: segments.toPlay, state: segments.state, atPlay: segments.atPlay, goesOn: sql<boolean>`coalesce(${nodes.state} = 'online' and ${segments.toFrame} is null, false)` })
     .from(segments)
     .leftJoin(nodes, eq(nodes.id, segments.nodeId))
     .where(eq(segments.sceneId, sceneId));
 }
 
-/** Whether a free slot should take a queued segment now (cutting/steal.ts): not when a running
- *  render reaches it sooner by going on into it. A slice (the scene's critical path), a segment from
- *  play 0 and one with no plan yet are always taken: no render goes on into them. */
-export async function stealable(db: Db, seg: { sceneId: string; fromPlay: number; toPlay: number; fromFrame: number | null }, plan: ScenePlan | null | undefined, setupSeconds: number): Promise<Steal> {
+/** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when a
+ *  running render ends it sooner, by going on into it or once free. A slice (the scene's critical
+ *  path), a segment from play 0 and one with no plan yet are always taken: no render goes on into
+ *  them. `renders`: the farm's running renders, when the caller has them. */
+export async function stealable(db: Db, seg: { id: string; sceneId: string; fromPlay: number; toPlay: number; fromFrame: number | null }, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, renders?: Render[]): Promise<Steal> {
   if (seg.fromPlay <= 0 || seg.fromFrame !== null || !plan) return { take: true };
-  return shouldSteal(plan.plays, plan.width * plan.height, seg, await sceneProgress(db, seg.sceneId), setupSeconds);
+  const farm = renders ?? (await runningRenders(db));
+  const rate = await nodeRate(db, nodeId);
+  const before = (await sceneProgress(db, seg.sceneId)).map((b) => {
+    const render = farm.find((r) => r.seg.id === b.id);
+    return { ...b, rate: render && rate !== undefined ? rateOr(render.rate, rate) : undefined };
+  });
+  // the render that would go on into it is weighed as the owner, not as a busy slot
+  const owner = before.filter((b) => b.state === 'running' && b.toPlay < seg.fromPlay).sort((x, y) => y.toPlay - x.toPlay)[0];
+  const busy = rate === undefined ? [] : await busySlots(db, farm.filter((r) => r.seg.id !== owner?.id), seg.id);
+  return shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, busy });
 }
 
 /**

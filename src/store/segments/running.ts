@@ -3,7 +3,9 @@ import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
-import { segmentPieces, type Play, type SegmentCut } from '../../model/plan.ts';
+import { segmentPieces, type Play, type ScenePlan, type SegmentCut } from '../../model/plan.ts';
+import { shouldGoOn } from '../../cutting/steal.ts';
+import { busySlots, rateOr, runningRenders } from './farm.ts';
 import { appendEvent } from '../events.ts';
 import { createCutSegments, nextPosition } from './create.ts';
 import { dropSegment } from './drop.ts';
@@ -63,9 +65,10 @@ export async function assignShare(tx: Tx, jobId: string, id: string, share: Segm
  * on into those plays with no new set-up and no fast-forward. The next segment's row and queue job
  * go; this one grows. Returns the new end (with `tail`, it ends inside that play), or null when
  * there is nothing to take (the next segment is running elsewhere, is done, failed on this node
- * before, starts inside a play, or does not exist, or this node is draining or paused).
+ * before, starts inside a play, or does not exist, or this node is draining or paused), or when a
+ * faster machine busy elsewhere would end it sooner once free (`segment.left`: it waits for that one).
  */
-export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string): Promise<{ toPlay: number; tail?: number } | null> {
+export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string, setupSeconds: number): Promise<{ toPlay: number; tail?: number } | null> {
   return db.transaction(async (tx) => {
     const seg = await lockOwnSegment(tx, segmentId, nodeId);
     // a segment that ends inside a play (a slice of it too) ends with those frames
@@ -80,13 +83,28 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
       .where(and(eq(segments.sceneId, seg.sceneId), eq(segments.fromPlay, seg.toPlay + 1), isNull(segments.fromFrame), eq(segments.state, 'queued')))
       .for('update', { skipLocked: true });
     if (!next || next.failures.some((f) => f.node === nodeId)) return null;
+    const [scene] = await tx.select({ name: scenes.name, plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
+    if (scene?.plan && !(await goesOn(tx, scene.plan, seg.id, next, setupSeconds))) {
+      await appendEvent(tx, seg.jobId, 'segment.left', { scene: scene.name, segment: next.position, plays: [next.fromPlay, next.toPlay], node: nodeId });
+      return null;
+    }
     // A node that already fetched its queue job finds no segment and lets it go.
     await dropSegment(tx, queue, next.id);
     await tx.update(segments).set({ toPlay: next.toPlay, toFrame: next.toFrame, frames: seg.frames + next.frames, cost: seg.cost + next.cost }).where(eq(segments.id, seg.id));
-    const [scene] = await tx.select({ name: scenes.name }).from(scenes).where(eq(scenes.id, seg.sceneId));
     await appendEvent(tx, seg.jobId, 'segment.extended', { scene: scene?.name, segment: seg.position, plays: [seg.fromPlay, next.toPlay], node: nodeId });
     return { toPlay: next.toPlay, ...(next.toFrame !== null ? { tail: next.toFrame } : {}) };
   });
+}
+
+/** Whether the render of segment `own` goes on into `next` (cutting/steal.ts's shouldGoOn): at its
+ *  machine's rate so far, against the renders busy elsewhere at theirs. */
+async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: { id: string; fromPlay: number; toPlay: number }, setupSeconds: number): Promise<boolean> {
+  const renders = await runningRenders(tx);
+  const mine = renders.find((r) => r.seg.id === own);
+  const rate = mine?.rate.measured === undefined ? undefined : rateOr(mine.rate, Infinity);
+  if (rate === undefined) return true;
+  const busy = await busySlots(tx, renders.filter((r) => r !== mine), next.id);
+  return shouldGoOn(plan.plays, plan.width * plan.height, next, setupSeconds, { rate, busy });
 }
 
 /**

@@ -1,14 +1,13 @@
-import { and, desc, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
+import { jobs, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { splitPoint } from '../../cutting/split.ts';
-import { drawingRate, rateBound } from '../../cutting/rate.ts';
-import type { ScenePlan } from '../../model/plan.ts';
 import { appendEvent } from '../events.ts';
 import { handBack, lockOwnSegment } from './running.ts';
 import { stealable } from './claim.ts';
-import { OPEN_END, UNKNOWN_START } from './range.ts';
+import { nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
+import { segmentKey } from '../queue-keys.ts';
 
 /**
  * Splitting a running segment for a slot that has nothing left to take. A cut is an estimate: when
@@ -20,62 +19,34 @@ import { OPEN_END, UNKNOWN_START } from './range.ts';
  * segment of their own, which the free slot takes.
  */
 
-/** How fast the machine of a segment draws (cutting/rate.ts): a running one over the plays it has
- *  drawn so far, a finished one over all it drew. */
-function rateOf(seg: { drawingFrom: number | null; drawingSince: Date | null; atPlay: number | null; progressAt: Date | null; toPlay: number; finishedAt: Date | null }, plan: ScenePlan): number | undefined {
-  if (seg.drawingFrom === null || !seg.drawingSince) return undefined;
-  const [to, until] = seg.finishedAt ? [seg.toPlay, seg.finishedAt] : [(seg.atPlay ?? seg.drawingFrom) - 1, seg.progressAt];
-  if (!until) return undefined;
-  return drawingRate(plan.plays, plan.width * plan.height, seg.drawingFrom, to, (until.getTime() - seg.drawingSince.getTime()) / 1000);
-}
-
-/** A node's rate from the segment it finished last (undefined before it finished one it drew). */
-async function nodeRate(db: Db, nodeId: string): Promise<number | undefined> {
-  const [last] = await db
-    .select({ seg: segments, plan: scenes.plan })
-    .from(segments)
-    .innerJoin(scenes, eq(scenes.id, segments.sceneId))
-    .where(and(eq(segments.nodeId, nodeId), eq(segments.state, 'done'), isNotNull(segments.drawingSince)))
-    .orderBy(desc(segments.finishedAt))
-    .limit(1);
-  return last?.plan ? rateOf(last.seg, last.plan) : undefined;
-}
-
-/** Whether a free slot has a queued segment to take: one that no running render reaches sooner by
- *  going on into it (cutting/steal.ts; such a one waits for that render). */
-async function queuedToTake(db: Db, setupSeconds: number): Promise<boolean> {
+/** The queued segments a free slot on `nodeId` should take now (claim.ts's stealable): those no
+ *  running render ends sooner. One waiting in the queue for a render that is no longer coming is
+ *  offered now, so that this slot's runner fetches it next. Whether there is one. */
+async function takeQueued(db: Db, queue: Queue, nodeId: string, setupSeconds: number, renders: Render[]): Promise<boolean> {
   const queued = await db
     .select({ seg: segments, plan: scenes.plan })
     .from(segments)
     .innerJoin(jobs, eq(jobs.id, segments.jobId))
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
     .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running')));
-  for (const { seg, plan } of queued) if ((await stealable(db, seg, plan, setupSeconds)).take) return true;
-  return false;
+  const take: string[] = [];
+  for (const { seg, plan } of queued) if ((await stealable(db, seg, plan, setupSeconds, nodeId, renders)).take) take.push(segmentKey(seg.id));
+  if (take.length) await db.transaction((tx) => queue.wake(tx, take));
+  return take.length > 0;
 }
 
 /** Asks the running segment whose split gains most to end early, for `nodeId`'s free slot; whether
  *  one was asked. Not while a queued segment is there to take: a free slot takes that first. */
-export async function askSplit(db: Db, nodeId: string, setupSeconds: number): Promise<boolean> {
-  if (await queuedToTake(db, setupSeconds)) return false;
-  const running = await db
-    // seconds since its last report, on the database's clock (the nodes' clocks may differ)
-    .select({ seg: segments, scene: scenes.name, plan: scenes.plan, since: sql<number | null>`extract(epoch from now() - ${segments.progressAt})::float8` })
-    .from(segments)
-    .innerJoin(scenes, eq(scenes.id, segments.sceneId))
-    .innerJoin(nodes, eq(nodes.id, segments.nodeId))
-    // its range and a plan known (a slice of one play has no play to end after), on a node that is
-    // not going away
-    .where(and(eq(segments.state, 'running'), isNull(segments.splitAt), eq(segments.encodes, false), ne(segments.toPlay, OPEN_END), ne(segments.fromPlay, UNKNOWN_START), eq(nodes.state, 'online')));
+export async function askSplit(db: Db, queue: Queue, nodeId: string, setupSeconds: number): Promise<boolean> {
+  const renders = await runningRenders(db);
+  if (await takeQueued(db, queue, nodeId, setupSeconds, renders)) return false;
+  // not an encoder of a sliced play (it draws nothing), nor on a node that is going away
+  const running = renders.filter((r) => r.seg.splitAt === null && !r.seg.encodes && r.online);
   if (!running.length) return false;
   const free = (await nodeRate(db, nodeId)) ?? 1;
   const splits = [];
-  for (const { seg, scene, plan, since } of running) {
-    if (!plan) continue;
-    // (a scout still fast-forwarding to its start is not in a play of its own yet)
-    const current = seg.atPlay !== null && seg.atPlay >= seg.fromPlay ? plan.plays.find((p) => p.index === seg.atPlay) : undefined;
-    const owner = Math.min(rateOf(seg, plan) ?? (await nodeRate(db, seg.nodeId!)) ?? free, rateBound(current, plan.width * plan.height, since));
-    const split = splitPoint(plan.plays, plan.width * plan.height, seg, setupSeconds, { owner, free });
+  for (const { seg, scene, plan, rate } of running) {
+    const split = splitPoint(plan.plays, plan.width * plan.height, seg, setupSeconds, { owner: rateOr(rate, free), free });
     if (split) splits.push({ seg, scene, split });
   }
   const best = splits.sort((x, y) => y.split.saves - x.split.saves)[0];

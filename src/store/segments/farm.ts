@@ -1,0 +1,101 @@
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/tx.ts';
+import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
+import { drawingRate, rateBound } from '../../cutting/rate.ts';
+import { leftToEach } from '../../cutting/split.ts';
+import type { Busy } from '../../cutting/steal.ts';
+import type { ScenePlan } from '../../model/plan.ts';
+import { OPEN_END, UNKNOWN_START } from './range.ts';
+
+/**
+ * The farm's renders as a slot weighs them before it takes, leaves or splits work: where each
+ * running one is, how fast its machine draws (cutting/rate.ts), and how soon it is free.
+ */
+
+type SegmentRow = typeof segments.$inferSelect;
+
+/** How fast the machine of a segment draws: a running one over the plays it has drawn so far, a
+ *  finished one over all it drew. */
+function rateOf(seg: Pick<SegmentRow, 'drawingFrom' | 'drawingSince' | 'atPlay' | 'progressAt' | 'toPlay' | 'finishedAt'>, plan: ScenePlan): number | undefined {
+  if (seg.drawingFrom === null || !seg.drawingSince) return undefined;
+  const [to, until] = seg.finishedAt ? [seg.toPlay, seg.finishedAt] : [(seg.atPlay ?? seg.drawingFrom) - 1, seg.progressAt];
+  if (!until) return undefined;
+  return drawingRate(plan.plays, plan.width * plan.height, seg.drawingFrom, to, (until.getTime() - seg.drawingSince.getTime()) / 1000);
+}
+
+/** A node's rate from the segment it finished last (undefined before it finished one it drew). */
+export async function nodeRate(db: Tx, nodeId: string): Promise<number | undefined> {
+  const [last] = await db
+    .select({ seg: segments, plan: scenes.plan })
+    .from(segments)
+    .innerJoin(scenes, eq(scenes.id, segments.sceneId))
+    .where(and(eq(segments.nodeId, nodeId), eq(segments.state, 'done'), isNotNull(segments.drawingSince)))
+    .orderBy(desc(segments.finishedAt))
+    .limit(1);
+  return last?.plan ? rateOf(last.seg, last.plan) : undefined;
+}
+
+/** A running render of a scene with a plan and a known range (a lead or scout the plan has not
+ *  cut yet has neither). */
+export interface Render {
+  seg: SegmentRow;
+  scene: string;
+  plan: ScenePlan;
+  /** Its node takes work: not draining, paused or gone. */
+  online: boolean;
+  /** Its machine's rate as far as measured: this render's drawing so far, or else the node's last
+   *  segment; never above its current play's cost per second since it began it (rateBound). */
+  rate: { measured: number | undefined; bound: number };
+}
+
+/** The rate to weigh a render at, counting a machine not measured yet as `fallback`. */
+export const rateOr = (r: Render['rate'], fallback: number) => Math.min(r.measured ?? fallback, r.bound);
+
+/** Every running render with a plan and a known range. */
+export async function runningRenders(db: Tx): Promise<Render[]> {
+  const rows = await db
+    // seconds since its last report, on the database's clock (the nodes' clocks may differ)
+    .select({ seg: segments, scene: scenes.name, plan: scenes.plan, node: nodes.state, since: sql<number | null>`extract(epoch from now() - ${segments.progressAt})::float8` })
+    .from(segments)
+    .innerJoin(scenes, eq(scenes.id, segments.sceneId))
+    .leftJoin(nodes, eq(nodes.id, segments.nodeId))
+    .where(eq(segments.state, 'running'));
+  const renders: Render[] = [];
+  for (const { seg, scene, plan, node, since } of rows) {
+    if (!plan || seg.toPlay === OPEN_END || seg.fromPlay === UNKNOWN_START) continue;
+    // (a scout still fast-forwarding to its start is not in a play of its own yet)
+    const current = seg.atPlay !== null && seg.atPlay >= seg.fromPlay ? plan.plays.find((p) => p.index === seg.atPlay) : undefined;
+    const measured = rateOf(seg, plan) ?? (seg.nodeId ? await nodeRate(db, seg.nodeId) : undefined);
+    renders.push({ seg, scene, plan, online: node === 'online', rate: { measured, bound: rateBound(current, plan.width * plan.height, since) } });
+  }
+  return renders;
+}
+
+/**
+ * The render slots busy with other work, as candidates for segment `not` once free: the model's
+ * work each has left, counting the queued segments right after its own that it would go on into,
+ * and its rate. Left out: renders not measured yet (nothing to weigh them at), encoders and slices
+ * of a play (their end depends on other renders).
+ */
+export async function busySlots(db: Tx, renders: Render[], not: string): Promise<Busy[]> {
+  const measured = renders.filter((r) => r.rate.measured !== undefined && !r.seg.encodes && r.seg.fromFrame === null && r.seg.id !== not);
+  if (!measured.length) return [];
+  const queued = await db
+    .select({ id: segments.id, sceneId: segments.sceneId, fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame })
+    .from(segments)
+    .innerJoin(jobs, eq(jobs.id, segments.jobId))
+    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'), inArray(segments.sceneId, [...new Set(measured.map((r) => r.seg.sceneId))])));
+  return measured.map(({ seg, plan, online, rate }) => {
+    const pixels = plan.width * plan.height;
+    let left = leftToEach(plan.plays, pixels, seg).get(seg.toPlay) ?? 0;
+    // what it goes on into: the queued segments right after it, up to the one weighed
+    let [end, goesOn] = [seg.toPlay, online && seg.toFrame === null];
+    while (goesOn) {
+      const next = queued.find((q) => q.sceneId === seg.sceneId && q.fromPlay === end + 1 && q.fromFrame === null);
+      if (!next || next.id === not) break;
+      left += leftToEach(plan.plays, pixels, { fromPlay: next.fromPlay, toPlay: next.toPlay, atPlay: null, framesDone: 0 }).get(next.toPlay) ?? 0;
+      [end, goesOn] = [next.toPlay, next.toFrame === null];
+    }
+    return { left, rate: rateOr(rate, Infinity) };
+  });
+}

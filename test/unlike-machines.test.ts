@@ -1,0 +1,71 @@
+import { describe, it, expect } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { databaseWithQueue } from './helpers/database.ts';
+import { events, jobs, nodes, scenes, segments } from '../src/db/schema.ts';
+import { extendSegment } from '../src/store/segments/running.ts';
+import { deferSegment, stealable } from '../src/store/segments/claim.ts';
+import { askSplit } from '../src/store/segments/split.ts';
+import { segmentKey } from '../src/store/queue-keys.ts';
+import { playCost } from '../src/cutting/cost.ts';
+import type { Play, ScenePlan } from '../src/model/plan.ts';
+
+// A desktop and a mini PC: each node's rate is what its last finished segment showed.
+describe('a queued segment between a slow machine and a fast one', () => {
+  const env = databaseWithQueue();
+  const SETUP = 2.5;
+  // eight plays of two seconds, drawn at 0.1 s a frame: about 6 s of work each
+  const plays = Array.from({ length: 8 }, (_, index): Play => ({
+    index, frames: 60, runTime: 2, frozen: false, section: 0, skipped: false, timeBased: false, pure: true, mobjects: 1, points: 16, stepSeconds: 0, drawSeconds: 0.1, motion: 0, encodeSeconds: 0, codeSeconds: 0, seconds: 0,
+  }));
+  const plan = { plays, width: 640, height: 360 } as unknown as ScenePlan;
+  const work = (from: number, to: number) => plays.slice(from, to + 1).reduce((t, p) => t + playCost(p, 640 * 360), 0) / 1e6;
+
+  /** A node that drew plays 0..1 of an earlier job at `rate` of the model's seconds per second. */
+  async function machine(name: string, rate: number) {
+    const { db } = env.database;
+    const id = `${name}-${Math.random().toString(36).slice(2, 8)}`;
+    await db.insert(nodes).values({ id, name: id, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1, functions: ['render-segment'], workerIds: [], lastSeen: new Date() });
+    const [job] = await db.insert(jobs).values({ kind: 'render', state: 'succeeded' }).returning();
+    const [scene] = await db.insert(scenes).values({ jobId: job!.id, name: 'Earlier', position: 0, state: 'succeeded', plan }).returning();
+    const finished = new Date();
+    await db.insert(segments).values({ jobId: job!.id, sceneId: scene!.id, position: 0, fromPlay: 0, toPlay: 1, frames: 120, cost: 1, state: 'done', nodeId: id, drawingFrom: 0, drawingSince: new Date(finished.getTime() - (work(0, 1) / rate) * 1000), finishedAt: finished });
+    return id;
+  }
+
+  /** The slow machine draws plays 0..2 (in its last play), plays 3..4 are queued, the fast one is
+   *  near the end of plays 5..7. */
+  async function scene(slowRate: number, fastRate: number) {
+    const { db } = env.database;
+    const [slow, fast] = [await machine('slow', slowRate), await machine('fast', fastRate)];
+    const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
+    const [row] = await db.insert(scenes).values({ jobId: job!.id, name: 'Unlike', position: 0, state: 'rendering', plan }).returning();
+    const base = { jobId: job!.id, sceneId: row!.id, cost: 1 };
+    const [own] = await db.insert(segments).values({ ...base, position: 0, fromPlay: 0, toPlay: 2, frames: 180, state: 'running', nodeId: slow, atPlay: 2 }).returning();
+    const [queued] = await db.insert(segments).values({ ...base, position: 1, fromPlay: 3, toPlay: 4, frames: 120 }).returning();
+    const [other] = await db.insert(segments).values({ ...base, position: 2, fromPlay: 5, toPlay: 7, frames: 180, state: 'running', nodeId: fast, atPlay: 7, framesDone: 50 }).returning();
+    return { jobId: job!.id, slow, fast, own: own!.id, queued: queued!, other: other!.id };
+  }
+  const eventTypes = async (jobId: string) => (await env.database.db.select({ type: events.type }).from(events).where(sql`${events.jobId} = ${jobId}`)).map((e) => e.type);
+
+  it('the slow render does not go on into it, nor takes it, when the fast machine about to free ends it sooner', async () => {
+    const { db } = env.database;
+    const s = await scene(0.2, 1);
+    expect(await extendSegment(db, env.queue, s.own, s.slow, SETUP)).toBeNull();
+    expect(await eventTypes(s.jobId)).toContain('segment.left');
+    expect((await stealable(db, s.queued, plan, SETUP, s.slow)).take).toBe(false);
+    // It waits in the queue; when the fast machine's slot frees, that slot has it offered at once.
+    await deferSegment(db, env.queue, s.queued.id, new Date(Date.now() + 60_000));
+    await db.update(segments).set({ state: 'done', finishedAt: new Date() }).where(sql`${segments.id} = ${s.other}`);
+    expect((await stealable(db, s.queued, plan, SETUP, s.fast)).take).toBe(true);
+    expect(await askSplit(db, env.queue, s.fast, SETUP)).toBe(false);
+    const [job] = await db.execute<{ due: boolean }>(sql`select run_at <= now() as due from graphile_worker._private_jobs where key = ${segmentKey(s.queued.id)}`);
+    expect(job?.due).toBe(true);
+  });
+
+  it('machines alike: the render goes on into it, with no set-up and no fast-forward', async () => {
+    const { db } = env.database;
+    const s = await scene(0.2, 0.25);
+    expect(await extendSegment(db, env.queue, s.own, s.slow, SETUP)).toEqual({ toPlay: 4 });
+    expect(await eventTypes(s.jobId)).toContain('segment.extended');
+  });
+});
