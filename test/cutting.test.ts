@@ -255,24 +255,24 @@ describe('a free render slot and a queued segment a running render will reach', 
   const heavy = plays.map((p) => (p.index >= 8 ? { ...p, drawSeconds: 0.1 } : p));
 
   it('weighs each machine at its rate: a slow slot leaves it to a fast render that is about to free', () => {
-    const fastSoon = { rate: 0.2, busy: [{ left: 0.5, rate: 1 }] };
+    const fastSoon = { rate: 0.2, slots: [{ left: 0.5, rate: 1 }] };
     const steal = shouldSteal(heavy, PIXELS, segment, [], 2.5, fastSoon);
     expect(steal.take).toBe(false);
     // and a slow render that would go on into it, to a fast free slot
-    expect(shouldSteal(heavy, PIXELS, segment, running(7).map((b) => ({ ...b, rate: 0.2 })), 2.5, { rate: 1, busy: [] })).toEqual({ take: true });
+    expect(shouldSteal(heavy, PIXELS, segment, running(7).map((b) => ({ ...b, rate: 0.2 })), 2.5, { rate: 1, slots: [] })).toEqual({ take: true });
   });
 
   it('takes it from machines alike, from one busy for long, and when its own rate is not measured yet', () => {
-    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.8, busy: [{ left: 0.5, rate: 1 }] })).toEqual({ take: true });
-    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.2, busy: [{ left: 1000, rate: 1 }] })).toEqual({ take: true });
-    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: undefined, busy: [{ left: 0.5, rate: 1 }] })).toEqual({ take: true });
+    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.8, slots: [{ left: 0.5, rate: 1 }] })).toEqual({ take: true });
+    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.2, slots: [{ left: 1000, rate: 1 }] })).toEqual({ take: true });
+    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: undefined, slots: [{ left: 0.5, rate: 1 }] })).toEqual({ take: true });
   });
 
   it('a slow render at its end goes on into the next segment unless a faster one, once free, ends it sooner', () => {
-    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, busy: [{ left: 0.5, rate: 1 }] })).toBe(false);
-    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, busy: [{ left: 1000, rate: 1 }] })).toBe(true);
-    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.9, busy: [{ left: 0, rate: 1 }] })).toBe(true);
-    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: undefined, busy: [{ left: 0, rate: 1 }] })).toBe(true);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, slots: [{ left: 0.5, rate: 1 }] })).toBe(false);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, slots: [{ left: 1000, rate: 1 }] })).toBe(true);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.9, slots: [{ left: 0, rate: 1 }] })).toBe(true);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: undefined, slots: [{ left: 0, rate: 1 }] })).toBe(true);
   });
 });
 

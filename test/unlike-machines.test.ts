@@ -36,6 +36,8 @@ describe('a queued segment between a slow machine and a fast one', () => {
    *  near the end of plays 5..7. */
   async function scene(slowRate: number, fastRate: number) {
     const { db } = env.database;
+    // the machines of earlier tests are gone
+    await db.update(nodes).set({ lastSeen: new Date(0) });
     const [slow, fast] = [await machine('slow', slowRate), await machine('fast', fastRate)];
     const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
     const [row] = await db.insert(scenes).values({ jobId: job!.id, name: 'Unlike', position: 0, state: 'rendering', plan }).returning();
@@ -60,6 +62,19 @@ describe('a queued segment between a slow machine and a fast one', () => {
     expect(await askSplit(db, env.queue, s.fast, SETUP)).toBe(false);
     const [job] = await db.execute<{ due: boolean }>(sql`select run_at <= now() as due from graphile_worker._private_jobs where key = ${segmentKey(s.queued.id)}`);
     expect(job?.due).toBe(true);
+  });
+
+  it('the slow render leaves it to a fast machine with a free slot, which has it offered at once', async () => {
+    const { db } = env.database;
+    const s = await scene(0.2, 1);
+    await db.update(segments).set({ state: 'done', finishedAt: new Date() }).where(sql`${segments.id} = ${s.other}`);
+    await deferSegment(db, env.queue, s.queued.id, new Date(Date.now() + 60_000));
+    expect(await extendSegment(db, env.queue, s.own, s.slow, SETUP)).toBeNull();
+    const [job] = await db.execute<{ due: boolean }>(sql`select run_at <= now() as due from graphile_worker._private_jobs where key = ${segmentKey(s.queued.id)}`);
+    expect(job?.due).toBe(true);
+    // a slow free slot leaves it too, and looks again in a moment
+    const steal = await stealable(db, s.queued, plan, SETUP, s.slow);
+    expect(steal).toEqual({ take: false, retryInSeconds: 1 });
   });
 
   it('machines alike: the render goes on into it, with no set-up and no fast-forward', async () => {

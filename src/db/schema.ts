@@ -99,6 +99,9 @@ export const segments = pgTable('segments', {
   progressAt: at(),
   drawingSince: at(),
   drawingFrom: integer(),
+  /** The rate the cut weighed a lead's or scout's machine at (cutting/rate.ts: its drawing, or its
+   *  fast-forward, so far): its rate until it has drawn a play of its share. */
+  cutRate: real(),
   /** A free slot asks the running render to end after this play, so that it draws the rest: its
    *  node answers (store/segments/split.ts), since only it knows whether the render is past it. */
   splitAt: integer(),

@@ -94,13 +94,15 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
     const video = job.options.format !== 'png-sequence';
+    const leadRate = lead && rateSoFar(lead, plan.plays, pixels, true);
+    // a planning scout's pass takes shortcuts: how fast it went says little of its machine
+    const scoutRates = scouts.map((s) => (s.plans ? undefined : rateSoFar(s, plan.plays, pixels, false)));
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers, video })
       : cutScene(rest, pixels, { ...cut, workers, video }, {
           before,
-          lead: lead ? { at: at(lead), frames: framesInto(lead, plan.plays), rate: rateSoFar(lead, plan.plays, pixels, true) } : undefined,
-          // a planning scout's pass takes shortcuts: how fast it went says little of its machine
-          scouts: scouts.map((s) => ({ at: at(s), rate: s.plans ? undefined : rateSoFar(s, plan.plays, pixels, false) })),
+          lead: lead ? { at: at(lead), frames: framesInto(lead, plan.plays), rate: leadRate } : undefined,
+          scouts: scouts.map((s, i) => ({ at: at(s), rate: scoutRates[i] })),
         });
     // a play cut between two shares is drawn in two pieces: no whole-play segment draws it
     plan.plays = plan.plays.map((p) => (cuts.inside.includes(p.index) ? { ...p, sliced: 2 } : p));
@@ -111,10 +113,10 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     }
     cuts.scouts = cuts.scouts.map((share) => share && endBeforeSlices(share, rest, cuts.queued));
     cuts.queued.unshift(...sliced.slices);
-    if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead);
+    if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead, leadRate);
     for (const [i, s] of scouts.entries()) {
       const share = cuts.scouts[i];
-      await (share ? assignShare(tx, jobId, s.id, share) : dropSegment(tx, queue, s.id));
+      await (share ? assignShare(tx, jobId, s.id, share, scoutRates[i]) : dropSegment(tx, queue, s.id));
     }
     await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count, { slots: workers, rememberedPlan });
     await stitchIfComplete(tx, queue, sceneId);

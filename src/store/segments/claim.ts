@@ -8,7 +8,7 @@ import { appendEvent } from '../events.ts';
 import { enqueueSegment } from './create.ts';
 import { shouldSteal, type Steal } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
-import { busySlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
+import { otherSlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
 
 /** A segment with its scene and job, as a render reads them before it claims it. */
 export async function segmentWithJob(db: Db, segmentId: string) {
@@ -66,10 +66,10 @@ export async function stealable(db: Db, seg: { id: string; sceneId: string; from
     const render = farm.find((r) => r.seg.id === b.id);
     return { ...b, rate: render && rate !== undefined ? rateOr(render.rate, rate) : undefined };
   });
-  // the render that would go on into it is weighed as the owner, not as a busy slot
+  // the render that would go on into it is weighed as the owner, not as another slot
   const owner = before.filter((b) => b.state === 'running' && b.toPlay < seg.fromPlay).sort((x, y) => y.toPlay - x.toPlay)[0];
-  const busy = rate === undefined ? [] : await busySlots(db, farm.filter((r) => r.seg.id !== owner?.id), seg.id);
-  return shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, busy });
+  const slots = rate === undefined ? [] : await otherSlots(db, farm.filter((r) => r.seg.id !== owner?.id), seg.id);
+  return shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots });
 }
 
 /**

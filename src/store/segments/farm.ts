@@ -3,9 +3,10 @@ import type { Tx } from '../../db/tx.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
 import { drawingRate, rateBound } from '../../cutting/rate.ts';
 import { leftToEach } from '../../cutting/split.ts';
-import type { Busy } from '../../cutting/steal.ts';
+import type { Slot } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
+import { liveNodes } from '../nodes.ts';
 
 /**
  * The farm's renders as a slot weighs them before it takes, leaves or splits work: where each
@@ -43,8 +44,8 @@ export interface Render {
   plan: ScenePlan;
   /** Its node takes work: not draining, paused or gone. */
   online: boolean;
-  /** Its machine's rate as far as measured: this render's drawing so far, or else the node's last
-   *  segment; never above its current play's cost per second since it began it (rateBound). */
+  /** Its machine's rate as far as measured: this render's drawing so far, or else what the cut
+   *  weighed it at (a lead or scout), or else the node's last segment; never above its current play's cost per second since it began it (rateBound). */
   rate: { measured: number | undefined; bound: number };
 }
 
@@ -65,19 +66,24 @@ export async function runningRenders(db: Tx): Promise<Render[]> {
     if (!plan || seg.toPlay === OPEN_END || seg.fromPlay === UNKNOWN_START) continue;
     // (a scout still fast-forwarding to its start is not in a play of its own yet)
     const current = seg.atPlay !== null && seg.atPlay >= seg.fromPlay ? plan.plays.find((p) => p.index === seg.atPlay) : undefined;
-    const measured = rateOf(seg, plan) ?? (seg.nodeId ? await nodeRate(db, seg.nodeId) : undefined);
+    const measured = rateOf(seg, plan) ?? seg.cutRate ?? (seg.nodeId ? await nodeRate(db, seg.nodeId) : undefined);
     renders.push({ seg, scene, plan, online: node === 'online', rate: { measured, bound: rateBound(current, plan.width * plan.height, since) } });
   }
   return renders;
 }
 
 /**
- * The render slots busy with other work, as candidates for segment `not` once free: the model's
- * work each has left, counting the queued segments right after its own that it would go on into,
- * and its rate. Left out: renders not measured yet (nothing to weigh them at), encoders and slices
- * of a play (their end depends on other renders).
+ * The other render slots, as candidates for segment `not`: the model's work each has left before
+ * it is free, and its rate. A busy one counts the queued segments right after its own that it
+ * would go on into; an idle one (a node with a slot free) has none. Left out: machines not
+ * measured yet (nothing to weigh them at), encoders and slices of a play (their end depends on
+ * other renders).
  */
-export async function busySlots(db: Tx, renders: Render[], not: string): Promise<Busy[]> {
+export async function otherSlots(db: Tx, renders: Render[], not: string): Promise<Slot[]> {
+  return [...(await busySlots(db, renders, not)), ...(await idleSlots(db))];
+}
+
+async function busySlots(db: Tx, renders: Render[], not: string): Promise<Slot[]> {
   const measured = renders.filter((r) => r.rate.measured !== undefined && !r.seg.encodes && r.seg.fromFrame === null && r.seg.id !== not);
   if (!measured.length) return [];
   const queued = await db
@@ -98,4 +104,17 @@ export async function busySlots(db: Tx, renders: Render[], not: string): Promise
     }
     return { left, rate: rateOr(rate, Infinity) };
   });
+}
+
+/** Nodes taking work with a render slot free, at the rate each showed last. */
+async function idleSlots(db: Tx): Promise<Slot[]> {
+  const running = await db.select({ nodeId: segments.nodeId, count: sql<number>`count(*)::int` }).from(segments).where(eq(segments.state, 'running')).groupBy(segments.nodeId);
+  const idle = [];
+  for (const n of await liveNodes(db)) {
+    if (!n.functions.includes('render-segment') || n.state !== 'online' || n.offWork !== null || n.power !== 'awake') continue;
+    if ((running.find((r) => r.nodeId === n.id)?.count ?? 0) >= n.concurrency) continue;
+    const rate = await nodeRate(db, n.id);
+    if (rate !== undefined) idle.push({ left: 0, rate });
+  }
+  return idle;
 }

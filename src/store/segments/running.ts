@@ -5,10 +5,11 @@ import { nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { segmentPieces, type Play, type ScenePlan, type SegmentCut } from '../../model/plan.ts';
 import { shouldGoOn } from '../../cutting/steal.ts';
-import { busySlots, rateOr, runningRenders } from './farm.ts';
+import { otherSlots, rateOr, runningRenders } from './farm.ts';
 import { appendEvent } from '../events.ts';
 import { createCutSegments, nextPosition } from './create.ts';
 import { dropSegment } from './drop.ts';
+import { segmentKey } from '../queue-keys.ts';
 import { OPEN_END } from './range.ts';
 
 /** The segment, locked, while it is running on this node; undefined once it is not (done, cancelled,
@@ -52,11 +53,11 @@ export async function recordProgress(db: Tx, segmentId: string, nodeId: string, 
     .where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)));
 }
 
-/** Gives a running lead or scout its first share; its node reads this when the event arrives.
- *  It may go on into the next segment (extendSegment). */
-export async function assignShare(tx: Tx, jobId: string, id: string, share: SegmentCut): Promise<void> {
+/** Gives a running lead or scout its first share, and the rate the cut weighed its machine at;
+ *  its node reads this when the event arrives. It may go on into the next segment (extendSegment). */
+export async function assignShare(tx: Tx, jobId: string, id: string, share: SegmentCut, rate: number | undefined): Promise<void> {
   const { priority: _, ...range } = share;
-  await tx.update(segments).set(range).where(eq(segments.id, id));
+  await tx.update(segments).set({ ...range, cutRate: rate ?? null }).where(eq(segments.id, id));
   await appendEvent(tx, jobId, 'segment.cut', { plays: [share.fromPlay, share.toPlay] });
 }
 
@@ -66,7 +67,7 @@ export async function assignShare(tx: Tx, jobId: string, id: string, share: Segm
  * go; this one grows. Returns the new end (with `tail`, it ends inside that play), or null when
  * there is nothing to take (the next segment is running elsewhere, is done, failed on this node
  * before, starts inside a play, or does not exist, or this node is draining or paused), or when a
- * faster machine busy elsewhere would end it sooner once free (`segment.left`: it waits for that one).
+ * faster machine, idle or once free, would end it sooner (`segment.left`: it waits for that one).
  */
 export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string, setupSeconds: number): Promise<{ toPlay: number; tail?: number } | null> {
   return db.transaction(async (tx) => {
@@ -86,6 +87,8 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
     const [scene] = await tx.select({ name: scenes.name, plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
     if (scene?.plan && !(await goesOn(tx, scene.plan, seg.id, next, setupSeconds))) {
       await appendEvent(tx, seg.jobId, 'segment.left', { scene: scene.name, segment: next.position, plays: [next.fromPlay, next.toPlay], node: nodeId });
+      // it may wait in the queue for this render: offered now, to a slot that is free
+      await queue.wake(tx, [segmentKey(next.id)]);
       return null;
     }
     // A node that already fetched its queue job finds no segment and lets it go.
@@ -97,14 +100,14 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
 }
 
 /** Whether the render of segment `own` goes on into `next` (cutting/steal.ts's shouldGoOn): at its
- *  machine's rate so far, against the renders busy elsewhere at theirs. */
+ *  machine's rate so far, against the other slots at theirs. */
 async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: { id: string; fromPlay: number; toPlay: number }, setupSeconds: number): Promise<boolean> {
   const renders = await runningRenders(tx);
   const mine = renders.find((r) => r.seg.id === own);
   const rate = mine?.rate.measured === undefined ? undefined : rateOr(mine.rate, Infinity);
   if (rate === undefined) return true;
-  const busy = await busySlots(tx, renders.filter((r) => r !== mine), next.id);
-  return shouldGoOn(plan.plays, plan.width * plan.height, next, setupSeconds, { rate, busy });
+  const slots = await otherSlots(tx, renders.filter((r) => r !== mine), next.id);
+  return shouldGoOn(plan.plays, plan.width * plan.height, next, setupSeconds, { rate, slots });
 }
 
 /**

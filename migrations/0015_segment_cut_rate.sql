@@ -1,0 +1,1 @@
+ALTER TABLE "segments" ADD COLUMN "cut_rate" real;
