@@ -27,6 +27,7 @@ export interface Slot {
   /** The model's seconds of work it has before it is free. */
   left: number;
   rate: number;
+  idle?: boolean;
 }
 
 /** The machine that decides, and the others. */
@@ -39,8 +40,9 @@ export interface Farm {
 export type Steal = { take: true } | { take: false; retryInSeconds: number };
 
 /** Another slot is waited for only when it ends the segment sooner by this share of the deciding
- *  machine's time: it may be later than the model says, or take other work once free. */
-const MARGIN = 0.2;
+ *  machine's time: an idle one by a fifth (the model's errors per play), a busy one by half, since
+ *  when it frees is an estimate too (on the lab, 10 s off in 15), and it may take other work then. */
+const MARGIN = { idle: 0.2, busy: 0.5 };
 
 const costOf = (plays: Play[], from: number, to: number, cost: (p: Play) => number) =>
   plays.filter((p) => p.index >= from && p.index <= to).reduce((t, p) => t + cost(p), 0) / 1e6;
@@ -57,8 +59,8 @@ function weigh(plays: Play[], pixels: number, segment: { fromPlay: number; toPla
  *  margin, each with when it is free. `rates` are relative, the decider's first. */
 function sooner(mine: number, reach: number, draw: number, farm: Farm, rates: number[]): { freeIn: number }[] {
   return farm.slots
-    .map((b, i) => ({ end: (b.left + reach + draw) / rates[i + 1]!, freeIn: b.left / rates[i + 1]! }))
-    .filter((b) => b.end < mine * (1 - MARGIN));
+    .map((b, i) => ({ end: (b.left + reach + draw) / rates[i + 1]!, freeIn: b.left / rates[i + 1]!, margin: b.idle ? MARGIN.idle : MARGIN.busy }))
+    .filter((b) => b.end < mine * (1 - b.margin));
 }
 
 /** When a segment left to another is offered again: about when that one gets to it, not before

@@ -114,7 +114,7 @@ async function idleSlots(db: Tx): Promise<Slot[]> {
     if (!n.functions.includes('render-segment') || n.state !== 'online' || n.offWork !== null || n.power !== 'awake') continue;
     if ((running.find((r) => r.nodeId === n.id)?.count ?? 0) >= n.concurrency) continue;
     const rate = await nodeRate(db, n.id);
-    if (rate !== undefined) idle.push({ left: 0, rate });
+    if (rate !== undefined) idle.push({ left: 0, rate, idle: true });
   }
   return idle;
 }
