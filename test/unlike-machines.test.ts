@@ -83,4 +83,24 @@ describe('a queued segment between a slow machine and a fast one', () => {
     expect(await extendSegment(db, env.queue, s.own, s.slow, SETUP)).toEqual({ toPlay: 4 });
     expect(await eventTypes(s.jobId)).toContain('segment.extended');
   });
+
+  it('a new scene\'s planning pass waits for a faster machine with a free slot, for the job\'s first seconds', async () => {
+    const { db } = env.database;
+    await db.update(nodes).set({ lastSeen: new Date(0) });
+    const [slow, fast] = [await machine('slow', 0.2), await machine('fast', 1)];
+    await db.update(nodes).set({ speed: 10 }).where(sql`${nodes.id} = ${slow}`);
+    await db.update(nodes).set({ speed: 40 }).where(sql`${nodes.id} = ${fast}`);
+    const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running', startedAt: new Date() }).returning();
+    const [row] = await db.insert(scenes).values({ jobId: job!.id, name: 'New', position: 0, state: 'planning' }).returning();
+    const [planning] = await db.insert(segments).values({ jobId: job!.id, sceneId: row!.id, position: 1, fromPlay: -1, toPlay: -1, frames: 0, cost: 0, plans: true }).returning();
+    expect(await stealable(db, planning!, undefined, SETUP, slow)).toEqual({ take: false, retryInSeconds: 1 });
+    expect(await stealable(db, planning!, undefined, SETUP, fast)).toEqual({ take: true });
+    // the fast machine busy: the slow one plans
+    const [busy] = await db.insert(segments).values({ jobId: job!.id, sceneId: row!.id, position: 0, fromPlay: 0, toPlay: -1, frames: 0, cost: 0, state: 'running', nodeId: fast }).returning();
+    expect(await stealable(db, planning!, undefined, SETUP, slow)).toEqual({ take: true });
+    // free again, but the job is past its first seconds: nothing waits any more
+    await db.update(segments).set({ state: 'done' }).where(sql`${segments.id} = ${busy!.id}`);
+    await db.update(jobs).set({ startedAt: new Date(Date.now() - 60_000) }).where(sql`${jobs.id} = ${job!.id}`);
+    expect(await stealable(db, planning!, undefined, SETUP, slow)).toEqual({ take: true });
+  });
 });

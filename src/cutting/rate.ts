@@ -33,7 +33,7 @@ export function startedRate(plays: Play[], pixels: number, r: { at: number; fram
 /** Machines whose rates are within this factor of each other are taken as alike: a rate measured
  *  over the first plays of a render errs by 10-20 % (a set-up in it, the model's errors), which
  *  would unbalance a farm of like machines. */
-const ALIKE = 1.5;
+export const ALIKE = 1.5;
 
 /** The most a render still in play `play` can be working at, `since` seconds after it began that
  *  play: the play's cost per second. A slow machine in its first long play has no other measure. */

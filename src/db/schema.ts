@@ -165,6 +165,9 @@ export const nodes = pgTable('nodes', {
   versions: jsonb().$type<Record<string, unknown>>().notNull().default({}),
   functions: jsonb().$type<string[]>().notNull().default([]),
   concurrency: integer().notNull(),
+  /** How fast it computed as it started (runtime/speed.ts): which machine takes a new scene's
+   *  planning pass, before any render measured a rate. */
+  speed: real(),
   state: text().$type<NodeState>().notNull().default('online'),
   coordinator: boolean().notNull().default(false),
   url: text(),

@@ -10,6 +10,7 @@ import { queuePoolOver, jobsInserted, JOBS_INSERT_CHANNEL } from '../queue/pool.
 import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.ts';
 import { EventHub } from '../store/events.ts';
 import { TexShare } from '../store/tex-share.ts';
+import { probeSpeed } from './speed.ts';
 import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
 import { announceAsleep } from '../store/power.ts';
 import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
@@ -162,7 +163,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
   let lastBusy = Date.now();
   let offWork = await availability.offWork(new Date(), lastBusy);
   await registerNode(database.db, {
-    id, name, concurrency, functions: [...functions.keys()], versions, coordinator: !!opts.coordinator, reason, offWork,
+    id, name, concurrency, speed: probeSpeed(), functions: [...functions.keys()], versions, coordinator: !!opts.coordinator, reason, offWork,
     mac, broadcast, wakeable: config.wake.enabled && !!mac && !!broadcast, schedule: config.schedule,
   });
   if (reason) log.warn({ reason }, 'this node takes no render work');

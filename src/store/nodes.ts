@@ -14,6 +14,8 @@ export interface NodeInfo {
   id: string;
   name: string;
   concurrency: number;
+  /** runtime/speed.ts's probe. */
+  speed?: number;
   functions: string[];
   versions: Record<string, unknown>;
   coordinator: boolean;
@@ -33,6 +35,7 @@ export async function registerNode(db: Tx, info: NodeInfo): Promise<void> {
   const row = {
     ...info,
     reason: info.reason ?? null,
+    speed: info.speed ?? null,
     offWork: info.offWork ?? null,
     mac: info.mac ?? null,
     broadcast: info.broadcast ?? null,

@@ -6,9 +6,10 @@ import type { Queue, QueueLease } from '../../queue/queue.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { appendEvent } from '../events.ts';
 import { enqueueSegment } from './create.ts';
+import { UNKNOWN_START } from './range.ts';
 import { shouldSteal, type Steal } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
-import { otherSlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
+import { fasterIdle, otherSlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
 
 /** A segment with its scene and job, as a render reads them before it claims it. */
 export async function segmentWithJob(db: Db, segmentId: string) {
@@ -54,11 +55,24 @@ async function sceneProgress(db: Db, sceneId: string) {
     .where(eq(segments.sceneId, sceneId));
 }
 
+/** How long a new scene's planning pass waits for a faster machine at most. */
+const OPEN_WAIT_S = 10;
+
+type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | 'fromPlay' | 'toPlay' | 'fromFrame' | 'plans' | 'failures'>;
+
 /** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when a
  *  running render ends it sooner, by going on into it or once free. A slice (the scene's critical
  *  path), a segment from play 0 and one with no plan yet are always taken: no render goes on into
  *  them. `renders`: the farm's running renders, when the caller has them. */
-export async function stealable(db: Db, seg: { id: string; sceneId: string; fromPlay: number; toPlay: number; fromFrame: number | null }, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, renders?: Render[]): Promise<Steal> {
+export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, renders?: Render[]): Promise<Steal> {
+  // A new scene's planning pass goes to the fastest machine free (every share waits for its cut;
+  // on the lab a 0.2-CPU machine planned for 33 s where a 0.45 one took 15): no render has measured
+  // a rate yet, so by their probe as they started. For the job's first seconds only: a node that
+  // looks free but does not fetch it holds nothing up.
+  if (seg.fromPlay === UNKNOWN_START && seg.plans) {
+    const [job] = await db.select({ young: sql<boolean>`coalesce(${jobs.startedAt} > now() - make_interval(secs => ${OPEN_WAIT_S}), true)` }).from(jobs).where(eq(jobs.id, seg.jobId));
+    return job?.young && (await fasterIdle(db, nodeId, seg)) ? { take: false, retryInSeconds: 1 } : { take: true };
+  }
   if (seg.fromPlay <= 0 || seg.fromFrame !== null || !plan) return { take: true };
   const farm = renders ?? (await runningRenders(db));
   const rate = await nodeRate(db, nodeId);

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/tx.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
-import { drawingRate, rateBound } from '../../cutting/rate.ts';
+import { ALIKE, drawingRate, rateBound } from '../../cutting/rate.ts';
 import { leftToEach } from '../../cutting/split.ts';
 import type { Slot } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
@@ -106,15 +106,32 @@ async function busySlots(db: Tx, renders: Render[], not: string): Promise<Slot[]
   });
 }
 
-/** Nodes taking work with a render slot free, at the rate each showed last. */
-async function idleSlots(db: Tx): Promise<Slot[]> {
+/** Nodes taking work with a render slot free. */
+async function idleNodes(db: Tx) {
   const running = await db.select({ nodeId: segments.nodeId, count: sql<number>`count(*)::int` }).from(segments).where(eq(segments.state, 'running')).groupBy(segments.nodeId);
+  return (await liveNodes(db)).filter(
+    (n) => n.functions.includes('render-segment') && n.state === 'online' && n.offWork === null && n.power === 'awake' && (running.find((r) => r.nodeId === n.id)?.count ?? 0) < n.concurrency,
+  );
+}
+
+/** The idle nodes' slots, at the rate each showed last. */
+async function idleSlots(db: Tx): Promise<Slot[]> {
   const idle = [];
-  for (const n of await liveNodes(db)) {
-    if (!n.functions.includes('render-segment') || n.state !== 'online' || n.offWork !== null || n.power !== 'awake') continue;
-    if ((running.find((r) => r.nodeId === n.id)?.count ?? 0) >= n.concurrency) continue;
+  for (const n of await idleNodes(db)) {
     const rate = await nodeRate(db, n.id);
     if (rate !== undefined) idle.push({ left: 0, rate, idle: true });
   }
   return idle;
+}
+
+/** Whether a node with a free slot that may take `seg` (with LaTeX for one that starts before its
+ *  plan, one that did not fail it)
+ *  computed faster than `nodeId` as it started (runtime/speed.ts), by the factor machines alike are
+ *  within. */
+export async function fasterIdle(db: Tx, nodeId: string, seg: { toPlay: number; failures: { node: string }[] }): Promise<boolean> {
+  const [me] = await db.select({ speed: nodes.speed }).from(nodes).where(eq(nodes.id, nodeId));
+  if (!me?.speed) return false;
+  return (await idleNodes(db)).some(
+    (n) => n.id !== nodeId && (n.speed ?? 0) > ALIKE * me.speed! && !(seg.toPlay === OPEN_END && n.versions.latex === false) && !seg.failures.some((f) => f.node === n.id),
+  );
 }
