@@ -142,9 +142,11 @@ describe('costs remembered', () => {
     expect(recoloured.history).not.toContain('scene.replanning');
     await sameAsManim(recoloured.id, { last: 2, colour: 'RED' });
 
-    // The same file and scene names in another project: not a version of this one, so planned.
+    // The same file and scene names in another project: not a version of this one, so planned,
+    // and weighed by the model: no play of this project's renders counts as one of its plays.
     const elsewhere = await render({ last: 2, colour: 'GREEN' }, 'another project');
     expect(elsewhere.planned).toEqual([expect.not.objectContaining({ plan: expect.anything() })]);
+    expect(elsewhere.planned).toEqual([expect.objectContaining({ costs: 'model' })]);
     expect((await (await call()(`/jobs/${elsewhere.id}`)).json()).project).toBe('another project');
 
     // A section before the slow play changes no frame count; the render that ran the scene to its

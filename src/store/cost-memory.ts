@@ -14,7 +14,8 @@ import { storedTex } from './tex-cache.ts';
  * (the play cache's: a play an edit did not change has the key it had, wherever it now stands) or,
  * for a play without one (a job with the cache off keys nothing), by its position and what it looks
  * like to the cost model: the same run time, frames and drawing load (mobjects and points) as the
- * play that stood there. An unedited scene so remembers every play; an edited one every play that
+ * play that stood there in a render of the same project (another project's `Main` in `scene.py`
+ * is another scene, however alike its plays look). An unedited scene so remembers every play; an edited one every play that
  * still looks the same, which costs what it cost. A scene whose whole job is the same (files and
  * options), or of the same entry file when its edits can be checked, is cut from its remembered plan
  * before any planning pass runs (rememberedPlan). Memory
@@ -56,7 +57,7 @@ export async function rememberCosts(db: Tx, scene: SceneOf, width: number, heigh
   const job = await jobOf(db, scene.jobId);
   if (!job?.entry) return memory;
   const rows = await db
-    .select({ plan: scenes.plan })
+    .select({ plan: scenes.plan, project: jobs.project, bundleId: jobs.bundleId })
     .from(scenes)
     .innerJoin(jobs, eq(jobs.id, scenes.jobId))
     .where(
@@ -77,11 +78,13 @@ export async function rememberCosts(db: Tx, scene: SceneOf, width: number, heigh
     const forward = known.forward ?? p.forwardSeconds;
     if (perFrame !== undefined || forward !== undefined) map.set(id, { ...(perFrame === undefined ? {} : { perFrame }), ...(forward === undefined ? {} : { forward }) });
   };
-  for (const { plan } of rows) {
+  for (const { plan, project, bundleId } of rows) {
+    // the same files are the same scene in any project
+    const sameScene = bundleId === job.bundleId || project === job.project;
     for (const p of plan?.plays ?? []) {
       if (p.frames === 0) continue;
       if (p.key) learn(memory.byKey, p.key, p);
-      learn(memory.byShape, shape(p), p);
+      if (sameScene) learn(memory.byShape, shape(p), p);
     }
   }
   return memory;
