@@ -61,9 +61,10 @@ const OPEN_WAIT_S = 10;
 type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | 'fromPlay' | 'toPlay' | 'fromFrame' | 'plans' | 'failures'>;
 
 /** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when a
- *  running render ends it sooner, by going on into it or once free. A slice (the scene's critical
- *  path), a segment from play 0 and one with no plan yet are always taken: no render goes on into
- *  them. `renders`: the farm's running renders, when the caller has them. */
+ *  running render ends it sooner, by going on into it or once free, nor a new scene's planning pass
+ *  while a faster machine is free. A slice (the scene's critical path), a segment from play 0 and
+ *  one with no plan yet are otherwise always taken: no render goes on into them. `renders`: the
+ *  farm's running renders, when the caller has them. */
 export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, renders?: Render[]): Promise<Steal> {
   // A new scene's planning pass goes to the fastest machine free (every share waits for its cut;
   // on the lab a 0.2-CPU machine planned for 33 s where a 0.45 one took 15): no render has measured
