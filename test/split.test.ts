@@ -38,9 +38,13 @@ describe('a slot with nothing left to take', () => {
     expect(history).toMatch(/event: segment.split-asked/);
     expect(history).toMatch(/event: segment.split\n/);
     const lengthy = job.scenes.find((s: { name: string }) => s.name === 'Lengthy') as { segments: { plays: [number, number] }[] };
-    // cut as one segment, ended early: the plays after the split are a segment of their own
-    expect(lengthy.segments.length).toBe(2);
-    expect(lengthy.segments[1]!.plays[0]).toBe(lengthy.segments[0]!.plays[1] + 1);
+    // cut as one segment, ended early: the plays after the split are a segment of their own (which
+    // the slot freed by the first part may split again: a set-up costs next to nothing here)
+    const plays = lengthy.segments.map((s) => s.plays).sort((a, b) => a[0] - b[0]);
+    expect(plays.length, JSON.stringify(plays)).toBeGreaterThanOrEqual(2);
+    expect(plays[0]![0]).toBe(0);
+    for (let i = 1; i < plays.length; i++) expect(plays[i]![0], JSON.stringify(plays)).toBe(plays[i - 1]![1] + 1);
+    expect(plays.at(-1)![1]).toBe(19);
     const ref = join(tmp, 'ref');
     await manimRender(join(SCENES, 'uneven.py'), ['Lengthy'], ['-r', '640,360', '--fps', '30'], ref);
     const out = join(tmp, 'Lengthy.mp4');
