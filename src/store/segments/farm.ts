@@ -45,7 +45,8 @@ export interface Render {
   /** Its node takes work: not draining, paused or gone. */
   online: boolean;
   /** Its machine's rate as far as measured: this render's drawing so far, or else what the cut
-   *  weighed it at (a lead or scout), or else the node's last segment; never above its current play's cost per second since it began it (rateBound). */
+   *  weighed it at (a lead or scout), or else the node's last segment; never above its current
+   *  play's cost per second since it began it (rateBound). */
   rate: { measured: number | undefined; bound: number };
 }
 
