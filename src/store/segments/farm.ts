@@ -24,16 +24,27 @@ function rateOf(seg: Pick<SegmentRow, 'drawingFrom' | 'drawingSince' | 'atPlay' 
   return drawingRate(plan.plays, plan.width * plan.height, seg.drawingFrom, to, (until.getTime() - seg.drawingSince.getTime()) / 1000);
 }
 
-/** A node's rate from the segment it finished last (undefined before it finished one it drew). */
-export async function nodeRate(db: Tx, nodeId: string): Promise<number | undefined> {
-  const [last] = await db
-    .select({ seg: segments, plan: scenes.plan })
+/** Nodes' rates from the segment each finished last (none before it finished one it drew): one
+ *  query for any number of nodes, since every claim weighs the whole farm. */
+async function nodeRates(db: Tx, ids: string[]): Promise<Map<string, number>> {
+  const rates = new Map<string, number>();
+  if (!ids.length) return rates;
+  const last = await db
+    .selectDistinctOn([segments.nodeId], { seg: segments, plan: scenes.plan })
     .from(segments)
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
-    .where(and(eq(segments.nodeId, nodeId), eq(segments.state, 'done'), isNotNull(segments.drawingSince)))
-    .orderBy(desc(segments.finishedAt))
-    .limit(1);
-  return last?.plan ? rateOf(last.seg, last.plan) : undefined;
+    .where(and(inArray(segments.nodeId, ids), eq(segments.state, 'done'), isNotNull(segments.drawingSince)))
+    .orderBy(segments.nodeId, desc(segments.finishedAt));
+  for (const { seg, plan } of last) {
+    const rate = plan && seg.nodeId ? rateOf(seg, plan) : undefined;
+    if (rate !== undefined) rates.set(seg.nodeId!, rate);
+  }
+  return rates;
+}
+
+/** A node's rate from the segment it finished last (undefined before it finished one it drew). */
+export async function nodeRate(db: Tx, nodeId: string): Promise<number | undefined> {
+  return (await nodeRates(db, [nodeId])).get(nodeId);
 }
 
 /** A running render of a scene with a plan and a known range (a lead or scout the plan has not
@@ -63,11 +74,12 @@ export async function runningRenders(db: Tx): Promise<Render[]> {
     .leftJoin(nodes, eq(nodes.id, segments.nodeId))
     .where(eq(segments.state, 'running'));
   const renders: Render[] = [];
+  const nodeRate = await nodeRates(db, rows.flatMap((r) => (r.seg.nodeId ? [r.seg.nodeId] : [])));
   for (const { seg, scene, plan, node, since } of rows) {
     if (!plan || seg.toPlay === OPEN_END || seg.fromPlay === UNKNOWN_START) continue;
     // (a scout still fast-forwarding to its start is not in a play of its own yet)
     const current = seg.atPlay !== null && seg.atPlay >= seg.fromPlay ? plan.plays.find((p) => p.index === seg.atPlay) : undefined;
-    const measured = rateOf(seg, plan) ?? seg.cutRate ?? (seg.nodeId ? await nodeRate(db, seg.nodeId) : undefined);
+    const measured = rateOf(seg, plan) ?? seg.cutRate ?? (seg.nodeId ? nodeRate.get(seg.nodeId) : undefined);
     renders.push({ seg, scene, plan, online: node === 'online', rate: { measured, bound: rateBound(current, plan.width * plan.height, since) } });
   }
   return renders;
@@ -117,12 +129,8 @@ async function idleNodes(db: Tx) {
 
 /** The idle nodes' slots, at the rate each showed last. */
 async function idleSlots(db: Tx): Promise<Slot[]> {
-  const idle = [];
-  for (const n of await idleNodes(db)) {
-    const rate = await nodeRate(db, n.id);
-    if (rate !== undefined) idle.push({ left: 0, rate, idle: true });
-  }
-  return idle;
+  const rates = await nodeRates(db, (await idleNodes(db)).map((n) => n.id));
+  return [...rates.values()].map((rate) => ({ left: 0, rate, idle: true }));
 }
 
 /** Whether a node with a free slot that may take `seg` (with LaTeX for one that starts before its
