@@ -254,25 +254,23 @@ describe('a free render slot and a queued segment a running render will reach', 
   // the segment's two plays drawn at 0.1 s a frame: 12 s of work
   const heavy = plays.map((p) => (p.index >= 8 ? { ...p, drawSeconds: 0.1 } : p));
 
-  it('weighs each machine at its rate: a slow slot leaves it to a fast render that is about to free', () => {
-    const fastSoon = { rate: 0.2, slots: [{ left: 0.5, rate: 1 }] };
-    const steal = shouldSteal(heavy, PIXELS, segment, [], 2.5, fastSoon);
-    expect(steal.take).toBe(false);
-    // and a slow render that would go on into it, to a fast free slot
+  it('weighs each machine at its rate: a slow slot leaves it to a fast free machine, a fast slot takes it from a slow render', () => {
+    const steal = shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.2, slots: [{ rate: 1 }] });
+    expect(steal).toEqual({ take: false, retryInSeconds: 1 });
+    // a slow render that would go on into it does not keep it from a fast free slot
     expect(shouldSteal(heavy, PIXELS, segment, running(7).map((b) => ({ ...b, rate: 0.2 })), 2.5, { rate: 1, slots: [] })).toEqual({ take: true });
   });
 
-  it('takes it from machines alike, from one busy for long, and when its own rate is not measured yet', () => {
-    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.8, slots: [{ left: 0.5, rate: 1 }] })).toEqual({ take: true });
-    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.2, slots: [{ left: 1000, rate: 1 }] })).toEqual({ take: true });
-    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: undefined, slots: [{ left: 0.5, rate: 1 }] })).toEqual({ take: true });
+  it('takes it among machines alike, and when its own rate is not measured yet', () => {
+    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.8, slots: [{ rate: 1 }] })).toEqual({ take: true });
+    expect(shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: undefined, slots: [{ rate: 1 }] })).toEqual({ take: true });
   });
 
-  it('a slow render at its end goes on into the next segment unless a faster one, once free, ends it sooner', () => {
-    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, slots: [{ left: 0.5, rate: 1 }] })).toBe(false);
-    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, slots: [{ left: 1000, rate: 1 }] })).toBe(true);
-    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.9, slots: [{ left: 0, rate: 1 }] })).toBe(true);
-    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: undefined, slots: [{ left: 0, rate: 1 }] })).toBe(true);
+  it('a slow render at its end goes on into the next segment unless a faster machine with a free slot ends it sooner', () => {
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, slots: [{ rate: 1 }] })).toBe(false);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.2, slots: [] })).toBe(true);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: 0.9, slots: [{ rate: 1 }] })).toBe(true);
+    expect(shouldGoOn(heavy, PIXELS, segment, 2.5, { rate: undefined, slots: [{ rate: 1 }] })).toBe(true);
   });
 });
 

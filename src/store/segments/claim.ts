@@ -9,7 +9,7 @@ import { enqueueSegment } from './create.ts';
 import { UNKNOWN_START } from './range.ts';
 import { shouldSteal, type Steal } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
-import { fasterIdle, otherSlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
+import { fasterIdle, idleSlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
 
 /** A segment with its scene and job, as a render reads them before it claims it. */
 export async function segmentWithJob(db: Db, segmentId: string) {
@@ -60,8 +60,8 @@ const OPEN_WAIT_S = 10;
 
 type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | 'fromPlay' | 'toPlay' | 'fromFrame' | 'plans' | 'failures'>;
 
-/** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when a
- *  running render ends it sooner, by going on into it or once free, nor a new scene's planning pass
+/** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when the
+ *  render before it ends it sooner by going on into it, or another free machine does, nor a new scene's planning pass
  *  while a faster machine is free. A slice (the scene's critical path), a segment from play 0 and
  *  one with no plan yet are otherwise always taken: no render goes on into them. `renders`: the
  *  farm's running renders, when the caller has them. */
@@ -81,9 +81,7 @@ export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | u
     const render = farm.find((r) => r.seg.id === b.id);
     return { ...b, rate: render && rate !== undefined ? rateOr(render.rate, rate) : undefined };
   });
-  // the render that would go on into it is weighed as the owner, not as another slot
-  const owner = before.filter((b) => b.state === 'running' && b.toPlay < seg.fromPlay).sort((x, y) => y.toPlay - x.toPlay)[0];
-  const slots = rate === undefined ? [] : await otherSlots(db, farm.filter((r) => r.seg.id !== owner?.id), seg.id);
+  const slots = rate === undefined ? [] : await idleSlots(db);
   return shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots });
 }
 

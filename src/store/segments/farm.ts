@@ -1,16 +1,16 @@
 import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/tx.ts';
-import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
+import { nodes, scenes, segments } from '../../db/schema.ts';
 import { ALIKE, drawingRate, rateBound } from '../../cutting/rate.ts';
-import { leftToEach } from '../../cutting/split.ts';
 import type { Slot } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
 import { liveNodes } from '../nodes.ts';
 
 /**
- * The farm's renders as a slot weighs them before it takes, leaves or splits work: where each
- * running one is, how fast its machine draws (cutting/rate.ts), and how soon it is free.
+ * The farm's renders and machines as a slot weighs them before it takes, leaves or splits work:
+ * where each running render is, how fast its machine draws (cutting/rate.ts), and which machines
+ * have a slot free.
  */
 
 type SegmentRow = typeof segments.$inferSelect;
@@ -85,40 +85,6 @@ export async function runningRenders(db: Tx): Promise<Render[]> {
   return renders;
 }
 
-/**
- * The other render slots, as candidates for segment `not`: the model's work each has left before
- * it is free, and its rate. A busy one counts the queued segments right after its own that it
- * would go on into; an idle one (a node with a slot free) has none. Left out: machines not
- * measured yet (nothing to weigh them at), encoders and slices of a play (their end depends on
- * other renders).
- */
-export async function otherSlots(db: Tx, renders: Render[], not: string): Promise<Slot[]> {
-  return [...(await busySlots(db, renders, not)), ...(await idleSlots(db))];
-}
-
-async function busySlots(db: Tx, renders: Render[], not: string): Promise<Slot[]> {
-  const measured = renders.filter((r) => r.rate.measured !== undefined && !r.seg.encodes && r.seg.fromFrame === null && r.seg.id !== not);
-  if (!measured.length) return [];
-  const queued = await db
-    .select({ id: segments.id, sceneId: segments.sceneId, fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame })
-    .from(segments)
-    .innerJoin(jobs, eq(jobs.id, segments.jobId))
-    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'), inArray(segments.sceneId, [...new Set(measured.map((r) => r.seg.sceneId))])));
-  return measured.map(({ seg, plan, online, rate }) => {
-    const pixels = plan.width * plan.height;
-    let left = leftToEach(plan.plays, pixels, seg).get(seg.toPlay) ?? 0;
-    // what it goes on into: the queued segments right after it, up to the one weighed
-    let [end, goesOn] = [seg.toPlay, online && seg.toFrame === null];
-    while (goesOn) {
-      const next = queued.find((q) => q.sceneId === seg.sceneId && q.fromPlay === end + 1 && q.fromFrame === null);
-      if (!next || next.id === not) break;
-      left += leftToEach(plan.plays, pixels, { fromPlay: next.fromPlay, toPlay: next.toPlay, atPlay: null, framesDone: 0 }).get(next.toPlay) ?? 0;
-      [end, goesOn] = [next.toPlay, next.toFrame === null];
-    }
-    return { left, rate: rateOr(rate, Infinity) };
-  });
-}
-
 /** Nodes taking work with a render slot free. */
 async function idleNodes(db: Tx) {
   const running = await db.select({ nodeId: segments.nodeId, count: sql<number>`count(*)::int` }).from(segments).where(eq(segments.state, 'running')).groupBy(segments.nodeId);
@@ -127,10 +93,11 @@ async function idleNodes(db: Tx) {
   );
 }
 
-/** The idle nodes' slots, at the rate each showed last. */
-async function idleSlots(db: Tx): Promise<Slot[]> {
+/** The machines with a render slot free, at the rate each showed last: candidates for a queued
+ *  segment (cutting/steal.ts). Not one that has not shown a rate yet: nothing to weigh it at. */
+export async function idleSlots(db: Tx): Promise<Slot[]> {
   const rates = await nodeRates(db, (await idleNodes(db)).map((n) => n.id));
-  return [...rates.values()].map((rate) => ({ left: 0, rate, idle: true }));
+  return [...rates.values()].map((rate) => ({ rate }));
 }
 
 /** Whether a node with a free slot that may take `seg` (with LaTeX for one that starts before its

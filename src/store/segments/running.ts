@@ -5,7 +5,7 @@ import { nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { segmentPieces, type Play, type ScenePlan, type SegmentCut } from '../../model/plan.ts';
 import { shouldGoOn } from '../../cutting/steal.ts';
-import { otherSlots, rateOr, runningRenders } from './farm.ts';
+import { idleSlots, rateOr, runningRenders } from './farm.ts';
 import { appendEvent } from '../events.ts';
 import { createCutSegments, nextPosition } from './create.ts';
 import { dropSegment } from './drop.ts';
@@ -67,7 +67,7 @@ export async function assignShare(tx: Tx, jobId: string, id: string, share: Segm
  * go; this one grows. Returns the new end (with `tail`, it ends inside that play), or null when
  * there is nothing to take (the next segment is running elsewhere, is done, failed on this node
  * before, starts inside a play, or does not exist, or this node is draining or paused), or when a
- * faster machine, idle or once free, would end it sooner (`segment.left`: it waits for that one).
+ * faster machine with a free slot would end it sooner (`segment.left`: that one takes it).
  */
 export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string, setupSeconds: number): Promise<{ toPlay: number; tail?: number } | null> {
   return db.transaction(async (tx) => {
@@ -100,13 +100,13 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
 }
 
 /** Whether the render of segment `own` goes on into `next` (cutting/steal.ts's shouldGoOn): at its
- *  machine's rate so far, against the other slots at theirs. */
+ *  machine's rate so far, against the machines with a free slot at theirs. */
 async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: { id: string; fromPlay: number; toPlay: number }, setupSeconds: number): Promise<boolean> {
   const renders = await runningRenders(tx);
   const mine = renders.find((r) => r.seg.id === own);
   const rate = mine?.rate.measured === undefined ? undefined : rateOr(mine.rate, Infinity);
   if (rate === undefined) return true;
-  const slots = await otherSlots(tx, renders.filter((r) => r !== mine), next.id);
+  const slots = await idleSlots(tx);
   return shouldGoOn(plan.plays, plan.width * plan.height, next, setupSeconds, { rate, slots });
 }
 
