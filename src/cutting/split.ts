@@ -30,7 +30,7 @@ export interface Split {
 /** What a running render has left to draw, in the model's seconds, up to the end of each play of
  *  its segment: a scout still fast-forwarding to its start, then the plays it draws, less what it
  *  drew of the one it is in. */
-export function leftToEach(plays: Play[], pixels: number, seg: Running): Map<number, number> {
+function leftToEach(plays: Play[], pixels: number, seg: Running): Map<number, number> {
   const at = Math.max(seg.fromPlay, seg.atPlay ?? seg.fromPlay);
   let left = 0;
   const to = new Map<number, number>();

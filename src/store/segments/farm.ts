@@ -64,15 +64,15 @@ export interface Render {
 /** The rate to weigh a render at, counting a machine not measured yet as `fallback`. */
 export const rateOr = (r: Render['rate'], fallback: number) => Math.min(r.measured ?? fallback, r.bound);
 
-/** Every running render with a plan and a known range. */
-export async function runningRenders(db: Tx): Promise<Render[]> {
+/** Every running render with a plan and a known range; with `id`, that one only. */
+export async function runningRenders(db: Tx, id?: string): Promise<Render[]> {
   const rows = await db
     // seconds since its last report, on the database's clock (the nodes' clocks may differ)
     .select({ seg: segments, scene: scenes.name, plan: scenes.plan, node: nodes.state, since: sql<number | null>`extract(epoch from now() - ${segments.progressAt})::float8` })
     .from(segments)
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
     .leftJoin(nodes, eq(nodes.id, segments.nodeId))
-    .where(eq(segments.state, 'running'));
+    .where(and(eq(segments.state, 'running'), id ? eq(segments.id, id) : undefined));
   const renders: Render[] = [];
   const nodeRate = await nodeRates(db, rows.flatMap((r) => (r.seg.nodeId ? [r.seg.nodeId] : [])));
   for (const { seg, scene, plan, node, since } of rows) {

@@ -102,8 +102,7 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
 /** Whether the render of segment `own` goes on into `next` (cutting/steal.ts's shouldGoOn): at its
  *  machine's rate so far, against the machines with a free slot at theirs. */
 async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: { id: string; fromPlay: number; toPlay: number }, setupSeconds: number): Promise<boolean> {
-  const renders = await runningRenders(tx);
-  const mine = renders.find((r) => r.seg.id === own);
+  const [mine] = await runningRenders(tx, own);
   const rate = mine?.rate.measured === undefined ? undefined : rateOr(mine.rate, Infinity);
   if (rate === undefined) return true;
   const slots = await idleSlots(tx);
