@@ -7,7 +7,7 @@ import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { appendEvent } from '../events.ts';
 import { enqueueSegment } from './create.ts';
 import { UNKNOWN_START } from './range.ts';
-import { shouldSteal, type Steal } from '../../cutting/steal.ts';
+import { shouldSteal, type Slot, type Steal } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { fasterIdle, idleSlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
 
@@ -55,6 +55,20 @@ async function sceneProgress(db: Db, sceneId: string) {
     .where(eq(segments.sceneId, sceneId));
 }
 
+/** What a free slot on `nodeId` weighs a queued segment against: the running renders, its own
+ *  machine's rate, and the machines with a free slot (none when its own rate is not known). Read
+ *  once for all the queued segments a slot looks at. */
+export interface FarmView {
+  renders: Render[];
+  rate: number | undefined;
+  slots: Slot[];
+}
+
+export async function farmView(db: Db, nodeId: string, renders?: Render[]): Promise<FarmView> {
+  const rate = await nodeRate(db, nodeId);
+  return { renders: renders ?? (await runningRenders(db)), rate, slots: rate === undefined ? [] : await idleSlots(db) };
+}
+
 /** How long a new scene's planning pass waits for a faster machine at most. */
 const OPEN_WAIT_S = 10;
 
@@ -63,9 +77,9 @@ type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | '
 /** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when the
  *  render before it ends it sooner by going on into it, or another free machine does, nor a new scene's planning pass
  *  while a faster machine is free. A slice (the scene's critical path), a segment from play 0 and
- *  one with no plan yet are otherwise always taken: no render goes on into them. `renders`: the
- *  farm's running renders, when the caller has them. */
-export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, renders?: Render[]): Promise<Steal> {
+ *  one with no plan yet are otherwise always taken: no render goes on into them. `farm`: what
+ *  farmView reads, when the caller has it. */
+export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, farm?: FarmView): Promise<Steal> {
   // A new scene's planning pass goes to the fastest machine free (every share waits for its cut;
   // on the lab a 0.2-CPU machine planned for 33 s where a 0.45 one took 15): no render has measured
   // a rate yet, so by their probe as they started. For the job's first seconds only: a node that
@@ -75,13 +89,11 @@ export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | u
     return job?.young && (await fasterIdle(db, nodeId, seg)) ? { take: false, retryInSeconds: 1 } : { take: true };
   }
   if (seg.fromPlay <= 0 || seg.fromFrame !== null || !plan) return { take: true };
-  const farm = renders ?? (await runningRenders(db));
-  const rate = await nodeRate(db, nodeId);
+  const { renders, rate, slots } = farm ?? (await farmView(db, nodeId));
   const before = (await sceneProgress(db, seg.sceneId)).map((b) => {
-    const render = farm.find((r) => r.seg.id === b.id);
+    const render = renders.find((r) => r.seg.id === b.id);
     return { ...b, rate: render && rate !== undefined ? rateOr(render.rate, rate) : undefined };
   });
-  const slots = rate === undefined ? [] : await idleSlots(db);
   return shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots });
 }
 

@@ -5,7 +5,7 @@ import type { Queue } from '../../queue/queue.ts';
 import { splitPoint } from '../../cutting/split.ts';
 import { appendEvent } from '../events.ts';
 import { handBack, lockOwnSegment } from './running.ts';
-import { stealable } from './claim.ts';
+import { farmView, stealable } from './claim.ts';
 import { nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
 import { segmentKey } from '../queue-keys.ts';
 
@@ -30,7 +30,8 @@ async function takeQueued(db: Db, queue: Queue, nodeId: string, setupSeconds: nu
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
     .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running')));
   const take: string[] = [];
-  for (const { seg, plan } of queued) if ((await stealable(db, seg, plan, setupSeconds, nodeId, renders)).take) take.push(segmentKey(seg.id));
+  const farm = await farmView(db, nodeId, renders);
+  for (const { seg, plan } of queued) if ((await stealable(db, seg, plan, setupSeconds, nodeId, farm)).take) take.push(segmentKey(seg.id));
   if (take.length) await db.transaction((tx) => queue.wake(tx, take));
   return take.length > 0;
 }
