@@ -25,10 +25,12 @@ from time import process_time
 from typing import TYPE_CHECKING, Any, Literal
 
 from .describe import describe
+from .errors import BadRequest
 from .plan_check import check_play, check_unplanned
 from .encode_play import EncodeSamples
 from .middle import NO_SAMPLE, Sample, sample_middle
 from .frame_slice import Window, Windows, draw_window_frame
+from .live_cut import LiveCut, check_joined, feed_rest
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
 from .records import PlayRecord, SectionRecord, SoundRecord, drawing_load
@@ -65,6 +67,7 @@ class SceneTap:
     scout: Scout | None = None
     skip: frozenset[int] = frozenset()  # plays fast-forwarded after fast_until too (cached ones)
     windows: Windows = field(default_factory=Windows)  # slices of plays, drawn alone (frame_slice.py)
+    live_cut: LiveCut = field(default_factory=LiveCut)  # a cut asked inside the play being drawn (live_cut.py)
     stopped: bool = False
     # Whether the scene's state is still the one a full render has: not after an impure play took
     # the skip path ("all"). A scout leaves paused copies only of an exact state.
@@ -87,6 +90,8 @@ class SceneTap:
     _ended: float = field(default_factory=process_time)  # when the previous play ended, in this process's CPU time (restarts in a forked child)
     _flip_on_render: bool = False
     _window: Window | None = None  # the window of the play being run
+    _play_first: int = 0  # self.frames when the play being run began
+    _cut: tuple[int, int | None] | None = None  # the play being run was cut: at that frame, and the frames fed in (video)
 
     def install(self) -> None:
         renderer = self.scene.renderer
@@ -121,11 +126,15 @@ class SceneTap:
 
                 check_unplanned(self.expect, index)
                 raise EndSceneEarlyException()
+            if self.plays and self.plays[-1].cut is not None:
+                # the scene was not stepped past the cut: its state is not the one the next play starts from
+                raise BadRequest(f"a render cut inside play {index - 1} ends with it, but its stop file says it goes on")
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = has_time_based_updaters(self.scene)
             # a window's play writes no partial movie file: only its window's frames are drawn
             self._window = self.windows.at_play(index, self.range_files.tail(index), self.expect, self.fast_until)
             self.fast = index < self.fast_until or index in self.skip or self._window is not None
+            self._play_first, self._cut = self.frames, None
             self._pure = None
             self._step, self._draw, self._drawn, self._sample = 0.0, 0.0, None, NO_SAMPLE
             try:
@@ -136,6 +145,7 @@ class SceneTap:
                 if self._window is not None:  # its frames complete: a head's node stores them now
                     self._window.close()
                 self._window = None
+                self.live_cut.end_play()
             if self._pure is None:  # a frozen wait: play_internal did not run
                 self._pure = is_pure(scene)
             load = drawing_load(scene)
@@ -166,8 +176,11 @@ class SceneTap:
                     planned=self.shortcut == "all",
                     code_seconds=began - self._ended,
                     seconds=process_time() - began - self._sample.seconds,
+                    cut=self._cut[0] if self._cut else None,
                 )
             )
+            if self._cut:
+                check_joined(index, self.plays[-1].frames, *self._cut)
             self.encode_samples.offer(self.plays[-1], self._drawn, writer)
             self._ended = process_time()
             check_play(self.expect, self.plays[-1])
@@ -214,7 +227,9 @@ class SceneTap:
             if self._window is not None:
                 draw_window_frame(self._window, self, scene, moving_mobjects, orig_update_frame, orig_get_frame)
                 return
-            orig_render(scene, time, moving_mobjects)
+            if not self.fast and self.live_cut.stops_at(renderer.num_plays, self.frames - self._play_first) and self.live_cut.joined():
+                self._join()
+            orig_render(scene, time, moving_mobjects)  # past a cut: counted, not drawn (self.fast)
 
         def update_to_time(t: float) -> None:
             w = self._window
@@ -222,6 +237,8 @@ class SceneTap:
                 # a pure play's frame depends only on its time: frames before the slice need no step
                 self.scene.last_t = t
                 return
+            if self._cut is not None:
+                return  # the rest of the play is another node's, and the render ends with the play
             orig_update_to_time(t)
 
         # A window's play draws for real (its static mobjects too: manim draws them once per play,
@@ -260,9 +277,19 @@ class SceneTap:
         renderer.get_frame = get_frame  # type: ignore[method-assign]
         renderer.add_frame = add_frame  # type: ignore[method-assign]
         renderer.scene_finished = scene_finished  # type: ignore[method-assign]
-        if self.windows.head is not None or self.scout is not None:  # a tail has no frames before it to skip
+        # (a tail has no frames before it to skip)
+        if self.windows.head is not None or self.scout is not None or self.live_cut.cut_file is not None:
             self.scene.update_to_time = update_to_time  # type: ignore[method-assign]
         patch_writer(writer, renderer, self)
+
+    def _join(self) -> None:
+        """At a cut inside the play being drawn (live_cut.py): a video's frames after it go into the
+        play's encoder from the join file; the play's other frames are only counted from here."""
+        writer = self.scene.renderer.file_writer
+        at = self.frames - self._play_first
+        fed = feed_rest(writer, str(self.live_cut.join_file)) if writer.output_spec.is_video else None
+        self._cut = (at, fed)
+        self.fast = True  # no drawing or writing; the patched end_animation leaves the closed file be
 
     def _skip_path(self, orig_play_internal: Any) -> None:
         """manim's skip path for one play, with the clock and frame count of a rendered play.

@@ -136,6 +136,9 @@ class RenderRequest:
     tail_file: str | None = None
     # video: where a scout's head goes, when its start file asks one (scout.py); png: None
     head_file: str | None = None
+    # a cut inside the play being drawn: where the node asks it, and where the rest of the play lands (live_cut.py)
+    cut_file: str | None = None
+    join_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,10 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         raise BadRequest("a head is asked through the start file: headFile needs a scouting render (startFile)")
     if tail_file is not None and last != -1:
         raise BadRequest("a tail is asked through the stop file: tailFile needs an open-ended render (to=-1)")
+    cut_file = abs_path_field(req, "cutFile", required=False)
+    join_file = abs_path_field(req, "joinFile", required=False)
+    if (cut_file is None) != (join_file is None):
+        raise BadRequest("a cut inside a play needs both cutFile (the node asks it) and joinFile (the rest of the play lands there)")
     return RenderRequest(
         plan,
         first,
@@ -226,6 +233,8 @@ def parse_render(req: dict[str, Any]) -> RenderRequest:
         _parse_slice(req, plan.options),
         tail_file if plan.options.is_video else None,  # a png tail's frames are written as images
         head_file if plan.options.is_video else None,
+        cut_file,
+        join_file,
     )
 
 

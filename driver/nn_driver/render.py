@@ -12,6 +12,7 @@ from .describe import sections_and_sounds
 from .errors import BadRequest
 from .fast_forward import NeedExactPlan, Shortcut
 from .frame_slice import Window, Windows
+from .live_cut import LiveCut
 from .plan_check import check_expected
 from .protocol import CacheFile, RenderRequest
 from .range_files import RangeFiles
@@ -43,6 +44,7 @@ def render(req: RenderRequest) -> dict[str, Any]:
             scout=scout,
             skip=req.skip,
             windows=Windows(_head(req), req.tail_file, req.plan.options.is_video, head_file=req.head_file),
+            live_cut=LiveCut(req.cut_file, req.join_file),
         )
 
     scout = Scout(req.start_file, req.plan_file) if req.start_file else None
@@ -108,14 +110,16 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         result["plan"] = run.describe(True, Path(req.plan.media_dir))
     if video:
         result["partials"] = [
-            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.cpu_seconds}
+            # a cut play's seconds drew only its first frames: not what the play costs
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.cpu_seconds if p.cut is None else 0}
             for p in whole
             if p.partial is not None
         ]
     else:
         path = run.scene.renderer.file_writer.output_plan.image_frame_path
         # a skipped play's frames were only counted (they are served or drawn in slices elsewhere)
-        drawn = (i for p in whole if p.index not in req.skip for i in range(p.image_start, p.image_start + p.images))
+        # (of a play cut while it was drawn, the images before the cut: live_cut.py)
+        drawn = (i for p in whole if p.index not in req.skip for i in range(p.image_start, p.image_start + (p.images if p.cut is None else p.cut)))
         images = [*(head.images if head else ()), *drawn, *(tail.images if tail else ())]
         result["frames"] = [{"index": i, "path": str(path(i))} for i in images]
     return result

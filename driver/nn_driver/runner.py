@@ -12,6 +12,7 @@ from .describe import describe
 from .errors import BadRequest, DriverError, SceneError
 from .fast_forward import NeedExactPlan, SceneTap, Shortcut
 from .frame_slice import Windows
+from .live_cut import LiveCut
 from .key_tap import KeyTap
 from .protocol import PlanRequest
 from .range_files import RangeFiles
@@ -61,13 +62,14 @@ def run_scene(
     scout: Scout | None = None,
     skip: frozenset[int] = frozenset(),
     windows: Windows | None = None,
+    live_cut: LiveCut | None = None,
 ) -> SceneRun:
     """Construct and render ``req.scene``; plays before ``fast_until`` are fast-forwarded.
 
     ``upto`` >= 0 stops the scene at the start of play ``upto + 1`` through manim's
     own upto_animation_number (EndSceneEarlyException). ``shortcut``, ``expect`` and
-    ``skip`` (plays fast-forwarded wherever they are) and ``windows`` (slices of plays): see
-    SceneTap.
+    ``skip`` (plays fast-forwarded wherever they are), ``windows`` (slices of plays) and
+    ``live_cut`` (a cut asked while a play is drawn): see SceneTap.
     """
     from manim import config
     from manim.manager import Manager
@@ -76,7 +78,7 @@ def run_scene(
     config.upto_animation_number = upto
     try:
         scene = scene_cls()
-        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip, windows=windows or Windows())
+        tap = SceneTap(scene, fast_until, shortcut, expect, range_files or RangeFiles(None), scout, skip=skip, windows=windows or Windows(), live_cut=live_cut or LiveCut())
         tap.install()
         keys = KeyTap(scene, tap, active=req.keyed, serve=req.serve, budget=req.draw_frames)
         keys.install()
