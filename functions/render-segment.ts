@@ -92,7 +92,7 @@ export default defineFunction({
         // the plays this render keys for the play cache start from a full render's state to the bit
         keyed: job.options.cache !== 'off',
       };
-      const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'));
+      const range = new RangeFiles(join(work, 'stop'), join(work, 'progress'), join(work, 'start'), join(work, 'cut'), join(work, 'join.bin'));
       await mkdir(work, { recursive: true });
       if (seg.encodes) {
         // a sliced play's encoder: its partial movie file, from the slices as they land
@@ -112,7 +112,7 @@ export default defineFunction({
       // Plays of its range the play cache holds are served from it, not drawn: a scene cut from an
       // earlier render's plan learns which only as each play is keyed (a warm pass marked them in `skip`).
       const serve = plan && video && !pieces.slice && job.options.cache !== 'off' ? await cachedKeys(db, scene.name) : [];
-      const steering = steerRender(env, { jobId: job.id, segmentId, files: range, seg, drop, planning, ...(video && !pieces.slice ? { headFile } : {}) });
+      const steering = steerRender(env, { jobId: job.id, sceneId: scene.id, segmentId, files: range, seg, video, drop, planning, ...(video && !pieces.slice ? { headFile } : {}) });
       const result = await env.driver
         .call(
           'render',
@@ -134,6 +134,8 @@ export default defineFunction({
             ...(serve.length ? { serve } : {}),
             // where its last play's first frames go when it ends inside that play (told by the stop file)
             ...(video && !pieces.slice ? { tailFile: join(work, 'tail.bin') } : {}),
+            // a split inside the play it draws (steerRender asks it): not of a slice, which ends where it says
+            ...(!pieces.slice ? { cutFile: range.cutFile, joinFile: range.joinFile } : {}),
           },
           renderResultSchema,
           AbortSignal.any([cancel.signal, drop.signal]),

@@ -53,6 +53,38 @@ describe('a slot with nothing left to take', () => {
   }, 900_000);
 });
 
+describe('a slot with nothing left to take, and a render in its last play', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let node: Awaited<ReturnType<typeof testNode>>;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    node = await testNode(db.url, { concurrency: 2, segments: { lead: false, minFrames: 100_000, perWorker: 1, setupSeconds: 0.01, slices: false, insidePlays: false } }, 'cut-node');
+  }, 180_000);
+  afterAll(async () => {
+    await node?.stop();
+    await db?.drop();
+  });
+
+  it('takes over the last frames of the play it draws: the play encoded once, the same frames as manim', async () => {
+    const call = api(node.url);
+    const id = await submitJob(call, { files: { 'uneven.py': readFileSync(join(SCENES, 'uneven.py'), 'utf8') }, scenes: ['OneLong', 'Brief'], options: { resolution: [640, 360], fps: 30 } });
+    const job = await jobFinished(call, id, 600_000);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const history = await (await call(`/jobs/${id}/events`)).text();
+    const split = history.split('\n').find((l) => l.includes('"frame"') && l.includes('"rest"'));
+    expect(split, history).toBeDefined();
+    const { plays, rest, frame } = (JSON.parse(split!.replace(/^data: /, '')) as { data: { plays: number[]; rest: number[]; frame: number } }).data;
+    expect([plays, rest]).toEqual([[0, 1], [1, 1]]);
+    expect(frame).toBeGreaterThan(0);
+    expect(frame).toBeLessThan(360);
+    const ref = join(tmp, 'ref-long');
+    await manimRender(join(SCENES, 'uneven.py'), ['OneLong'], ['-r', '640,360', '--fps', '30'], ref);
+    const out = join(tmp, 'OneLong.mp4');
+    writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/OneLong`)).arrayBuffer()));
+    expect(await frameHashes(out)).toEqual(await frameHashes(join(ref, 'videos', 'uneven', '360p30', 'OneLong.mp4')));
+  }, 900_000);
+});
+
 describe('a split asked of a running render', () => {
   const env = databaseWithQueue();
 

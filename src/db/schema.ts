@@ -105,6 +105,10 @@ export const segments = pgTable('segments', {
   /** A free slot asks the running render to end after this play, so that it draws the rest: its
    *  node answers (store/segments/split.ts), since only it knows whether the render is past it. */
   splitAt: integer(),
+  /** With `splitAt`: the render ends inside that play, the one it is drawing, at about this frame
+   *  and not after `splitLatest` (driver/nn_driver/live_cut.py); its node picks the frame. */
+  splitFrame: integer(),
+  splitLatest: integer(),
   /** A scout that is the scene's planning pass: it records the plan, then renders a share. */
   plans: boolean().notNull().default(false),
   /** Its order within its job's queue band (job-priority.ts), kept for every time it is queued again. */

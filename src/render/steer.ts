@@ -8,23 +8,30 @@ import type { RangeFiles } from '../driver/range-files.ts';
 import { recordPlan } from '../store/plans.ts';
 import { OPEN_END, UNKNOWN_START } from '../store/segments/range.ts';
 import { extendSegment, recordProgress, segmentHead, segmentRange } from '../store/segments/running.ts';
-import { answerSplit } from '../store/segments/split.ts';
-import { storeHead } from '../store/slices.ts';
+import { answerSplit, takeCutBack } from '../store/segments/split.ts';
+import { fetchSlice, sliceStored, storeHead } from '../store/slices.ts';
 import { log } from '../lib/log.ts';
 
 /** How often a render is looked at when its files report no change. */
 const FALLBACK_MS = 1_000;
 /** Longest a stopped steering waits for its last tick. */
 const STOP_WAIT_MS = 5_000;
+/** How often a render cut inside a play looks for the rest of the play. */
+const JOIN_LOOK_MS = 250;
+/** A cut whose rest no slot has taken after this long is taken back: the render draws on. */
+const UNTAKEN_MS = 10_000;
 
 /** What a planning scout writes when its pass reaches the end: the plan and how far its copies go. */
 const planFileSchema = planSchema.extend({ reach: z.number().int() });
 
 export interface Steering {
   jobId: string;
+  sceneId: string;
   segmentId: string;
   files: RangeFiles;
   seg: { fromPlay: number; toPlay: number; fromFrame: number | null; toFrame: number | null; encodes: boolean };
+  /** It makes a video (a cut play's rest lands as frames for its encoder), not PNG frames. */
+  video: boolean;
   drop: AbortController;
   /** A planning scout's plan file, and the scene it plans. */
   planning?: { file: string; mediaDir: string; sceneId: string; name: string };
@@ -43,7 +50,7 @@ export interface Steering {
  * meanwhile aborts `drop`. Returns the function that stops steering (once a tick under way ends),
  * and whether the head was stored.
  */
-export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, drop, planning, headFile }: Steering): { stop: () => Promise<void>; headStored: () => boolean } {
+export function steerRender(env: FunctionEnv, { jobId, sceneId, segmentId, files, seg, video, drop, planning, headFile }: Steering): { stop: () => Promise<void>; headStored: () => boolean } {
   const { db } = env.database;
   let end = seg.toPlay;
   // it ends inside its last play: the render draws that play's frames before this one (boundary.ts)
@@ -76,6 +83,44 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       else if (open) await files.setEnd(end, final, tail);
     }
   };
+  // A split inside the play the render is drawing (live_cut.py): asked of the render itself, which
+  // stops drawing at the frame it answers with; the rest is queued, and its first frames, once
+  // stored, go to the render for the play's encoder. Taken back when no slot takes the rest.
+  let joining: Promise<void> | undefined;
+  const answerCutAt = async (at: number, frame: number, latest: number) => {
+    const made = await files.askCut(at, frame, latest);
+    let split = false;
+    const before = { end, final, tail };
+    try {
+      if (made !== undefined) await files.setEnd(at, true);
+      split = await answerSplit(db, env.queue, segmentId, env.nodeId, { at, frame: made ?? frame, past: made === undefined });
+    } finally {
+      if (!split) {
+        if (made !== undefined) await files.setEnd(before.end, before.final, before.tail);
+        await files.takeCutBack();
+      }
+    }
+    if (!split) return;
+    [end, final, tail] = [at, true, undefined];
+    joining = joinRest(at, made!, before);
+  };
+  const joinRest = async (play: number, frame: number, before: { end: number; final: boolean; tail: number | undefined }) => {
+    if (!video) return files.join();
+    const since = Date.now();
+    while (!stopped) {
+      try {
+        if (await sliceStored(db, sceneId, play, frame)) return await fetchSlice(db, sceneId, play, frame, files.joinFile);
+        if (Date.now() - since > UNTAKEN_MS && (await takeCutBack(db, env.queue, segmentId, env.nodeId, { at: play, frame }))) {
+          [end, final, tail] = [before.end, before.final, before.tail];
+          await files.setEnd(end, final, tail);
+          return await files.takeCutBack();
+        }
+      } catch (err) {
+        log.warn({ err, segmentId }, 'joining the rest of a cut play failed; trying again');
+      }
+      await new Promise((r) => setTimeout(r, JOIN_LOOK_MS));
+    }
+  };
   const tick = async () => {
     if (!planned && planning) {
       const text = await readFile(planning.file, 'utf8').catch(() => undefined);
@@ -101,7 +146,8 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
       if (row.toPlay !== OPEN_END) end = row.toPlay;
       tail = segmentPieces(row).tail;
       head = headOf(row);
-      if (row.splitAt !== null) await answerSplitAt(row.splitAt);
+      if (row.splitAt !== null && row.splitFrame !== null) await answerCutAt(row.splitAt, row.splitFrame, row.splitLatest ?? row.splitFrame);
+      else if (row.splitAt !== null) await answerSplitAt(row.splitAt);
     }
     // An end inside a play is final, and the render must know it before it starts that play.
     if (tail !== undefined && !final && end !== OPEN_END) {
@@ -167,7 +213,7 @@ export function steerRender(env: FunctionEnv, { jobId, segmentId, files, seg, dr
     clearInterval(timer);
     watcher.close();
     env.events.off(jobId, onEvent);
-    await Promise.race([ticking, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+    await Promise.race([Promise.all([ticking, joining]), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
   };
   return { stop, headStored: () => headStored };
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/tx.ts';
-import { nodes, scenes, segments } from '../../db/schema.ts';
+import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
 import { ALIKE, drawingRate, rateBound } from '../../cutting/rate.ts';
 import type { Slot } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
@@ -59,6 +59,10 @@ export interface Render {
    *  weighed it at (a lead or scout), or else the node's last segment; never above its current
    *  play's cost per second since it began it (rateBound). */
   rate: { measured: number | undefined; bound: number };
+  /** Seconds since it last reported (at its play starts), on the database's clock. */
+  since: number | null;
+  /** It makes a video, not PNG frames. */
+  video: boolean;
 }
 
 /** The rate to weigh a render at, counting a machine not measured yet as `fallback`. */
@@ -68,19 +72,20 @@ export const rateOr = (r: Render['rate'], fallback: number) => Math.min(r.measur
 export async function runningRenders(db: Tx, id?: string): Promise<Render[]> {
   const rows = await db
     // seconds since its last report, on the database's clock (the nodes' clocks may differ)
-    .select({ seg: segments, scene: scenes.name, plan: scenes.plan, node: nodes.state, since: sql<number | null>`extract(epoch from now() - ${segments.progressAt})::float8` })
+    .select({ seg: segments, scene: scenes.name, plan: scenes.plan, node: nodes.state, format: sql<string | null>`${jobs.options}->>'format'`, since: sql<number | null>`extract(epoch from now() - ${segments.progressAt})::float8` })
     .from(segments)
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
+    .innerJoin(jobs, eq(jobs.id, segments.jobId))
     .leftJoin(nodes, eq(nodes.id, segments.nodeId))
     .where(and(eq(segments.state, 'running'), id ? eq(segments.id, id) : undefined));
   const renders: Render[] = [];
   const nodeRate = await nodeRates(db, rows.flatMap((r) => (r.seg.nodeId ? [r.seg.nodeId] : [])));
-  for (const { seg, scene, plan, node, since } of rows) {
+  for (const { seg, scene, plan, node, format, since } of rows) {
     if (!plan || seg.toPlay === OPEN_END || seg.fromPlay === UNKNOWN_START) continue;
     // (a scout still fast-forwarding to its start is not in a play of its own yet)
     const current = seg.atPlay !== null && seg.atPlay >= seg.fromPlay ? plan.plays.find((p) => p.index === seg.atPlay) : undefined;
     const measured = rateOf(seg, plan) ?? seg.cutRate ?? (seg.nodeId ? nodeRate.get(seg.nodeId) : undefined);
-    renders.push({ seg, scene, plan, online: node === 'online', rate: { measured, bound: rateBound(current, plan.width * plan.height, since) } });
+    renders.push({ seg, scene, plan, online: node === 'online', rate: { measured, bound: rateBound(current, plan.width * plan.height, since) }, since, video: format !== 'png-sequence' });
   }
   return renders;
 }

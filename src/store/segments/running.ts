@@ -21,7 +21,7 @@ export async function lockOwnSegment(tx: Tx, segmentId: string, nodeId: string) 
 
 /** A running segment's range, state and node, and a split asked of it, as its render's steering reads it. */
 export async function segmentRange(db: Tx, segmentId: string) {
-  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame, encodes: segments.encodes, state: segments.state, nodeId: segments.nodeId, splitAt: segments.splitAt }).from(segments).where(eq(segments.id, segmentId));
+  const [row] = await db.select({ fromPlay: segments.fromPlay, toPlay: segments.toPlay, fromFrame: segments.fromFrame, toFrame: segments.toFrame, encodes: segments.encodes, state: segments.state, nodeId: segments.nodeId, splitAt: segments.splitAt, splitFrame: segments.splitFrame, splitLatest: segments.splitLatest }).from(segments).where(eq(segments.id, segmentId));
   return row;
 }
 
@@ -111,16 +111,21 @@ async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: { id: string; 
 
 /**
  * A render that stopped before its segment's last play (it waited too long for its node's answer,
- * or its segment was split) keeps what it drew; the rest becomes a queued segment of its own.
+ * or its segment was split) keeps what it drew; the rest becomes a queued segment of its own. With
+ * `frame`, it ends inside play `drawn` at that frame (a cut inside the play it was drawing): the
+ * rest starts there, first in the queue, since the render waits for those frames to encode the play.
  */
-export async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, drawn: number, plays: Play[]): Promise<void> {
-  const rest = plays.filter((p) => p.index > drawn && p.index <= seg.toPlay);
-  // of a last play it ends inside, only its tail's frames
-  const frames = rest.reduce((n, p) => n + (p.index === seg.toPlay && seg.toFrame !== null ? seg.toFrame : p.frames), 0);
+export async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, drawn: number, plays: Play[], frame?: number): Promise<void> {
+  const first = frame === undefined ? drawn + 1 : drawn;
+  const rest = plays.filter((p) => p.index >= first && p.index <= seg.toPlay);
+  // of a last play it ends inside, only its tail's frames; of a play cut, the frames after the cut
+  const framesOf = (p: Play) => (p.index === seg.toPlay && seg.toFrame !== null ? seg.toFrame : p.frames) - (p.index === drawn ? (frame ?? 0) : 0);
+  const frames = rest.reduce((n, p) => n + framesOf(p), 0);
   const position = await nextPosition(tx, seg.sceneId);
-  await tx.update(segments).set({ toPlay: drawn, toFrame: null, frames: seg.frames - frames }).where(eq(segments.id, seg.id));
+  await tx.update(segments).set({ toPlay: drawn, toFrame: frame ?? null, frames: seg.frames - frames }).where(eq(segments.id, seg.id));
   // the rest ends where this one did, inside a play or not
-  await createCutSegments(tx, queue, seg.jobId, seg.sceneId, [{ fromPlay: drawn + 1, toPlay: seg.toPlay, ...(seg.toFrame !== null ? { toFrame: seg.toFrame } : {}), frames, cost: 0, priority: 0 }], position);
+  const cut = { fromPlay: first, ...(frame !== undefined ? { fromFrame: frame } : {}), toPlay: seg.toPlay, ...(seg.toFrame !== null ? { toFrame: seg.toFrame } : {}) };
+  await createCutSegments(tx, queue, seg.jobId, seg.sceneId, [{ ...cut, frames, cost: 0, priority: frame === undefined ? 0 : -1 }], position);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Queue } from '../../queue/queue.ts';
 import { splitPoint } from '../../cutting/split.ts';
 import { appendEvent } from '../events.ts';
 import { handBack, lockOwnSegment } from './running.ts';
+import { dropSegment } from './drop.ts';
 import { farmView, stealable } from './claim.ts';
 import { nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
 import { segmentKey } from '../queue-keys.ts';
@@ -46,8 +47,8 @@ export async function askSplit(db: Db, queue: Queue, nodeId: string, setupSecond
   if (!running.length) return false;
   const free = (await nodeRate(db, nodeId)) ?? 1;
   const splits = [];
-  for (const { seg, scene, plan, rate } of running) {
-    const split = splitPoint(plan.plays, plan.width * plan.height, seg, setupSeconds, { owner: rateOr(rate, free), free });
+  for (const { seg, scene, plan, rate, since, video } of running) {
+    const split = splitPoint(plan.plays, plan.width * plan.height, { ...seg, since }, setupSeconds, { owner: rateOr(rate, free), free }, video);
     if (split) splits.push({ seg, scene, split });
   }
   const best = splits.sort((x, y) => y.split.saves - x.split.saves)[0];
@@ -56,12 +57,12 @@ export async function askSplit(db: Db, queue: Queue, nodeId: string, setupSecond
   return db.transaction(async (tx) => {
     const asked = await tx
       .update(segments)
-      .set({ splitAt: split.at })
+      .set({ splitAt: split.at, splitFrame: split.inside?.frame ?? null, splitLatest: split.inside?.latest ?? null })
       .where(and(eq(segments.id, seg.id), eq(segments.state, 'running'), isNull(segments.splitAt), eq(segments.toPlay, seg.toPlay)))
       .returning({ id: segments.id });
     if (!asked.length) return false;
     // the event wakes the render's node (steerRender)
-    await appendEvent(tx, seg.jobId, 'segment.split-asked', { scene, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], after: split.at, saves: Math.round(split.saves * 10) / 10 });
+    await appendEvent(tx, seg.jobId, 'segment.split-asked', { scene, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], after: split.at, ...(split.inside ? { frame: split.inside.frame } : {}), saves: Math.round(split.saves * 10) / 10 });
     return true;
   });
 }
@@ -70,20 +71,48 @@ export async function askSplit(db: Db, queue: Queue, nodeId: string, setupSecond
  * The render's node answers the split asked of its segment after play `at`: `past` says whether its
  * render has started a later play already (read after its stop file was set to end at `at`, so the
  * render cannot have gone on since). Unless it has, the segment ends after `at` and the plays after
- * it are queued as a segment of their own. Whether the split was made.
+ * it are queued as a segment of their own. With `frame`, the split is inside play `at`, which the
+ * render is drawing: it stops drawing there (its node asked it, and `past` says it could not), and
+ * the rest of the play and the plays after it are queued. Whether the split was made.
  */
-export async function answerSplit(db: Db, queue: Queue, segmentId: string, nodeId: string, { at, past }: { at: number; past: boolean }): Promise<boolean> {
+export async function answerSplit(db: Db, queue: Queue, segmentId: string, nodeId: string, { at, past, frame }: { at: number; past: boolean; frame?: number }): Promise<boolean> {
   return db.transaction(async (tx) => {
     const seg = await lockOwnSegment(tx, segmentId, nodeId);
     if (!seg || seg.splitAt !== at) return false;
     const [scene] = await tx.select({ name: scenes.name, plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
-    await tx.update(segments).set({ splitAt: null }).where(eq(segments.id, segmentId));
-    if (past || at < seg.fromPlay || at >= seg.toPlay || !scene?.plan) {
-      await appendEvent(tx, seg.jobId, 'segment.split-declined', { scene: scene?.name, segment: seg.position, after: at });
+    await tx.update(segments).set({ splitAt: null, splitFrame: null, splitLatest: null }).where(eq(segments.id, segmentId));
+    const beyond = frame === undefined ? at >= seg.toPlay : at > seg.toPlay || (at === seg.toPlay && seg.toFrame !== null);
+    if (past || at < seg.fromPlay || beyond || !scene?.plan) {
+      await appendEvent(tx, seg.jobId, 'segment.split-declined', { scene: scene?.name, segment: seg.position, after: at, ...(frame !== undefined ? { frame } : {}) });
       return false;
     }
-    await handBack(tx, queue, seg, at, scene.plan.plays);
-    await appendEvent(tx, seg.jobId, 'segment.split', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, at], rest: [at + 1, seg.toPlay], node: nodeId });
+    await handBack(tx, queue, seg, at, scene.plan.plays, frame);
+    const inside = frame !== undefined ? { frame } : {};
+    await appendEvent(tx, seg.jobId, 'segment.split', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, at], rest: [frame === undefined ? at + 1 : at, seg.toPlay], ...inside, node: nodeId });
+    return true;
+  });
+}
+
+/**
+ * A cut inside a play taken back (live_cut.py): its rest is still queued a while after the cut (no
+ * slot took it), and the render that waits for those frames draws them itself. The rest's row and
+ * queue job go, and the segment ends where it did before. Whether it was taken back: not when a
+ * slot has taken the rest meanwhile (the render waits for its frames then).
+ */
+export async function takeCutBack(db: Db, queue: Queue, segmentId: string, nodeId: string, { at, frame }: { at: number; frame: number }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const seg = await lockOwnSegment(tx, segmentId, nodeId);
+    if (!seg || seg.toPlay !== at || seg.toFrame !== frame) return false;
+    const [rest] = await tx
+      .select()
+      .from(segments)
+      .where(and(eq(segments.sceneId, seg.sceneId), eq(segments.fromPlay, at), eq(segments.fromFrame, frame), eq(segments.state, 'queued')))
+      .for('update', { skipLocked: true });
+    if (!rest) return false;
+    await dropSegment(tx, queue, rest.id);
+    await tx.update(segments).set({ toPlay: rest.toPlay, toFrame: rest.toFrame, frames: seg.frames + rest.frames }).where(eq(segments.id, seg.id));
+    const [scene] = await tx.select({ name: scenes.name }).from(scenes).where(eq(scenes.id, seg.sceneId));
+    await appendEvent(tx, seg.jobId, 'segment.split-taken-back', { scene: scene?.name, segment: seg.position, plays: [seg.fromPlay, rest.toPlay], frame, node: nodeId });
     return true;
   });
 }
