@@ -305,6 +305,37 @@ describe('splitting a running segment for a free slot', () => {
     expect(drawingRate(plays, PIXELS, 2, 1, 10)).toBeUndefined();
   });
 
+  // its last play a long one: 20 s drawn at 20 ms a frame
+  const longLast = [...plays.slice(0, 3), play(3, 600, { drawSeconds: 0.02 })];
+
+  it('splits inside the play a render is drawing when that is its last: about where both end together, after the frames it draws before it hears', () => {
+    const split = splitPoint(longLast, PIXELS, { fromPlay: 0, toPlay: 3, atPlay: 3, framesDone: 90, since: 2 }, 0.5)!;
+    expect(split.at).toBe(3);
+    const { frame, latest } = split.inside!;
+    // ~2 s into the play of ~0.04 s a frame, and 1.5 s more before the render reads the ask
+    expect(frame).toBeGreaterThan(80);
+    expect(frame).toBeLessThan(400);
+    expect(latest).toBeGreaterThanOrEqual(frame);
+    expect(latest).toBeLessThan(600);
+    expect(split.saves).toBeGreaterThan(drawn(3, 3) / 4);
+  });
+
+  it('cuts a slow machine\'s play later for a fast free slot, and not a play it draws only a piece of, nor near its end', () => {
+    const seg = { fromPlay: 0, toPlay: 3, atPlay: 3, framesDone: 90, since: 1 };
+    const alike = splitPoint(longLast, PIXELS, seg, 0.5)!.inside!.frame;
+    expect(splitPoint(longLast, PIXELS, seg, 0.5, { owner: 0.2, free: 0.9 })!.inside!.frame).toBeLessThan(alike);
+    expect(splitPoint(longLast, PIXELS, { ...seg, toFrame: 400 }, 0.5)?.inside).toBeUndefined();
+    expect(splitPoint(longLast, PIXELS, { ...seg, fromPlay: 3, fromFrame: 100 }, 0.5)?.inside).toBeUndefined();
+    expect(splitPoint(longLast, PIXELS, { ...seg, framesDone: 90 + 560 }, 0.5)).toBeUndefined();
+  });
+
+  it('counts the frames of the play a render is in beyond those of its earlier plays', () => {
+    // framesDone counts every frame it drew: plays 0-2 (90) and 300 of play 3; without that, half of
+    // play 3 would be counted as left and the cut put where the render already is
+    const halfway = splitPoint(longLast, PIXELS, { fromPlay: 0, toPlay: 3, atPlay: 3, framesDone: 390 }, 0.5)!;
+    expect(halfway.inside!.frame).toBeGreaterThan(300);
+  });
+
   it('splits later behind plays with updaters, whose fast-forward steps every frame', () => {
     const stepped = plays.map((p) => ({ ...p, pure: false, stepSeconds: 0.015 }));
     const pure = splitPoint(plays, PIXELS, { fromPlay: 0, toPlay: 9, atPlay: 0, framesDone: 0 }, 0.5)!;

@@ -8,7 +8,7 @@ import { freshDatabase, databaseWithQueue } from './helpers/database.ts';
 import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
 import { manimRender, frameHashes } from './helpers/media.ts';
 import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
-import { answerSplit } from '../src/store/segments/split.ts';
+import { answerSplit, takeCutBack } from '../src/store/segments/split.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
 import type { ScenePlan } from '../src/model/plan.ts';
 
@@ -116,6 +116,33 @@ describe('a split asked of a running render', () => {
     expect(rows.map((r) => [r.fromPlay, r.toPlay, r.state, r.frames, r.splitAt])).toEqual([[0, 1, 'running', 20, null], [2, 3, 'queued', 20, null]]);
     const queued = await env.database.db.execute<{ key: string }>(sql`select key from graphile_worker._private_jobs where key = ${segmentKey(rows[1]!.id)}`);
     expect(queued.length).toBe(1);
+  });
+
+  it('ends the render inside the play it draws at the frame the render answered; the rest of the play and the plays after it are queued first', async () => {
+    const { segmentId, sceneId, nodeId } = await runningSegment();
+    expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, frame: 6, past: false })).toBe(true);
+    const rows = await rowsOf(sceneId);
+    expect(rows.map((r) => [r.fromPlay, r.fromFrame, r.toPlay, r.toFrame, r.state, r.frames, r.priority])).toEqual([[0, null, 1, 6, 'running', 16, 0], [1, 6, 3, null, 'queued', 24, -1]]);
+  });
+
+  it('takes a cut back while its rest is queued: the render draws on, and the rest leaves the queue', async () => {
+    const { segmentId, sceneId, nodeId } = await runningSegment();
+    expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, frame: 6, past: false })).toBe(true);
+    const rest = (await rowsOf(sceneId))[1]!;
+    expect(await takeCutBack(env.database.db, env.queue, segmentId, 'another-node', { at: 1, frame: 6 })).toBe(false);
+    expect(await takeCutBack(env.database.db, env.queue, segmentId, nodeId, { at: 1, frame: 6 })).toBe(true);
+    expect((await rowsOf(sceneId)).map((r) => [r.fromPlay, r.toPlay, r.toFrame, r.state, r.frames])).toEqual([[0, 3, null, 'running', 40]]);
+    const queued = await env.database.db.execute<{ key: string }>(sql`select key from graphile_worker._private_jobs where key = ${segmentKey(rest.id)}`);
+    expect(queued.length).toBe(0);
+  });
+
+  it('keeps a cut whose rest a slot has taken: the render waits for those frames', async () => {
+    const { segmentId, sceneId, nodeId } = await runningSegment();
+    expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, frame: 6, past: false })).toBe(true);
+    const rest = (await rowsOf(sceneId))[1]!;
+    await env.database.db.update(segments).set({ state: 'running', nodeId: 'another-node' }).where(sql`${segments.id} = ${rest.id}`);
+    expect(await takeCutBack(env.database.db, env.queue, segmentId, nodeId, { at: 1, frame: 6 })).toBe(false);
+    expect((await rowsOf(sceneId)).map((r) => [r.toPlay, r.toFrame])).toEqual([[1, 6], [3, null]]);
   });
 
   it('gives the rest the tail of a segment that ends inside its last play: the free slot draws those frames and encodes the play', async () => {
