@@ -250,7 +250,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     // A slot still free a beat later asks again for a split: a render that had too little left when
     // the slot freed may since have begun a long last play, which it can now share (store/segments/split.ts).
     if (runner && state === 'online' && !offWork && config.segments.rebalance && functions.has('render-segment') && runner.running.size < concurrency) {
-      await askSplit(database.db, queue, id, config.segments.setupSeconds);
+      await askSplit(database.db, queue, id, config.segments.setupSeconds).catch((err: unknown) => log.warn({ err: String(err) }, 'asking a running segment to split failed'));
     }
     await reapDeadNodes(database, queue);
     await sweepGivenUp(database, queue);
