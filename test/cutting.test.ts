@@ -329,6 +329,14 @@ describe('splitting a running segment for a free slot', () => {
     expect(splitPoint(longLast, PIXELS, { ...seg, framesDone: 90 + 560 }, 0.5)).toBeUndefined();
   });
 
+  it('takes a whole share over from a slow render still fast-forwarding to it, not from one about to draw it', () => {
+    const stepped = plays.map((p) => ({ ...p, pure: false, stepSeconds: 0.01 }));
+    const over = splitPoint(stepped, PIXELS, { fromPlay: 7, toPlay: 9, atPlay: 1, framesDone: 0 }, 0.5, { owner: 0.2, free: 0.9 })!;
+    expect(over.at).toBe(6);
+    expect(over.saves).toBeGreaterThan(0);
+    expect(splitPoint(stepped, PIXELS, { fromPlay: 7, toPlay: 9, atPlay: 6, framesDone: 0 }, 0.5)?.at ?? 7).toBeGreaterThanOrEqual(7);
+  });
+
   it('counts the frames of the play a render is in beyond those of its earlier plays', () => {
     // framesDone counts every frame it drew: plays 0-2 (90) and 300 of play 3; without that, half of
     // play 3 would be counted as left and the cut put where the render already is

@@ -118,6 +118,16 @@ describe('a split asked of a running render', () => {
     expect(queued.length).toBe(1);
   });
 
+  it('gives the whole segment back to the queue for the free slot when the render has not reached its first play', async () => {
+    const { segmentId, sceneId, nodeId } = await runningSegment();
+    await env.database.db.update(segments).set({ fromPlay: 2, splitAt: 1, attempts: 1 }).where(sql`${segments.id} = ${segmentId}`);
+    expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, past: false })).toBe(true);
+    const rows = await rowsOf(sceneId);
+    expect(rows.map((r) => [r.fromPlay, r.toPlay, r.state, r.nodeId, r.attempts, r.splitAt])).toEqual([[2, 3, 'queued', null, 0, null]]);
+    const queued = await env.database.db.execute<{ key: string }>(sql`select key from graphile_worker._private_jobs where key = ${segmentKey(segmentId)}`);
+    expect(queued.length).toBe(1);
+  });
+
   it('ends the render inside the play it draws at the frame the render answered; the rest of the play and the plays after it are queued first', async () => {
     const { segmentId, sceneId, nodeId } = await runningSegment();
     expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, frame: 6, past: false })).toBe(true);

@@ -71,7 +71,7 @@ export function steerRender(env: FunctionEnv, { jobId, sceneId, segmentId, files
   // set to end there before the progress file is read: a render that has not started a later play
   // by then stops there. One that has goes on to its end, and the stop file says so again. The plays
   // after it (and a tail of the last) are the free slot's; at `at` the render may still go on into them.
-  const answerSplitAt = async (at: number) => {
+  const answerSplitAt = async (at: number, from: number) => {
     const open = end !== OPEN_END && at < end;
     if (open) await files.setEnd(at, false);
     let split = false;
@@ -82,6 +82,8 @@ export function steerRender(env: FunctionEnv, { jobId, sceneId, segmentId, files
       if (split) [end, final, tail] = [at, false, undefined];
       else if (open) await files.setEnd(end, final, tail);
     }
+    // taken over whole while it was still fast-forwarding to its share: it stops here
+    if (split && at < from) drop.abort();
   };
   // A split inside the play the render is drawing (live_cut.py): asked of the render itself, which
   // stops drawing at the frame it answers with; the rest is queued, and its first frames, once
@@ -147,7 +149,7 @@ export function steerRender(env: FunctionEnv, { jobId, sceneId, segmentId, files
       tail = segmentPieces(row).tail;
       head = headOf(row);
       if (row.splitAt !== null && row.splitFrame !== null) await answerCutAt(row.splitAt, row.splitFrame, row.splitLatest ?? row.splitFrame);
-      else if (row.splitAt !== null) await answerSplitAt(row.splitAt);
+      else if (row.splitAt !== null) await answerSplitAt(row.splitAt, row.fromPlay);
     }
     // An end inside a play is final, and the render must know it before it starts that play.
     if (tail !== undefined && !final && end !== OPEN_END) {

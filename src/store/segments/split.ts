@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { jobs, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
@@ -6,6 +6,7 @@ import { splitPoint } from '../../cutting/split.ts';
 import { appendEvent } from '../events.ts';
 import { handBack, lockOwnSegment } from './running.ts';
 import { dropSegment } from './drop.ts';
+import { enqueueSegment } from './create.ts';
 import { farmView, stealable } from './claim.ts';
 import { nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
 import { segmentKey } from '../queue-keys.ts';
@@ -71,7 +72,8 @@ export async function askSplit(db: Db, queue: Queue, nodeId: string, setupSecond
  * The render's node answers the split asked of its segment after play `at`: `past` says whether its
  * render has started a later play already (read after its stop file was set to end at `at`, so the
  * render cannot have gone on since). Unless it has, the segment ends after `at` and the plays after
- * it are queued as a segment of their own. With `frame`, the split is inside play `at`, which the
+ * it are queued as a segment of their own; before its first play, the whole segment goes back to
+ * the queue for the free slot, and the render's node stops it. With `frame`, the split is inside play `at`, which the
  * render is drawing: it stops drawing there (its node asked it, and `past` says it could not), and
  * the rest of the play and the plays after it are queued. Whether the split was made.
  */
@@ -82,9 +84,18 @@ export async function answerSplit(db: Db, queue: Queue, segmentId: string, nodeI
     const [scene] = await tx.select({ name: scenes.name, plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
     await tx.update(segments).set({ splitAt: null, splitFrame: null, splitLatest: null }).where(eq(segments.id, segmentId));
     const beyond = frame === undefined ? at >= seg.toPlay : at > seg.toPlay || (at === seg.toPlay && seg.toFrame !== null);
-    if (past || at < seg.fromPlay || beyond || !scene?.plan) {
+    // before its first play: the render has drawn none of its share, which goes to the free slot
+    const over = frame === undefined && at === seg.fromPlay - 1;
+    if (past || (at < seg.fromPlay && !over) || beyond || !scene?.plan) {
       await appendEvent(tx, seg.jobId, 'segment.split-declined', { scene: scene?.name, segment: seg.position, after: at, ...(frame !== undefined ? { frame } : {}) });
       return false;
+    }
+    if (over) {
+      // not a try: the segment never failed (its render is stopped by its node: steerRender)
+      await tx.update(segments).set({ state: 'queued', nodeId: null, startedAt: null, attempts: sql`${segments.attempts} - 1`, atPlay: null, framesDone: 0, progressAt: null, drawingSince: null, drawingFrom: null }).where(eq(segments.id, segmentId));
+      await enqueueSegment(tx, queue, segmentId);
+      await appendEvent(tx, seg.jobId, 'segment.taken-over', { scene: scene.name, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], node: nodeId });
+      return true;
     }
     await handBack(tx, queue, seg, at, scene.plan.plays, frame);
     const inside = frame !== undefined ? { frame } : {};
