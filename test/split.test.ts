@@ -29,59 +29,44 @@ describe('a slot with nothing left to take', () => {
     await db?.drop();
   });
 
-  it('takes over the end of the segment that ends last: the scene in two segments, the same frames as manim', async () => {
+  /** Renders `scene` beside Brief (which ends first); its job and events, once its video is checked
+   *  frame for frame against manim's. */
+  async function renderedAsManim(scene: string) {
     const call = api(node.url);
-    const id = await submitJob(call, { files: { 'uneven.py': readFileSync(join(SCENES, 'uneven.py'), 'utf8') }, scenes: ['Lengthy', 'Brief'], options: { resolution: [640, 360], fps: 30 } });
+    const id = await submitJob(call, { files: { 'uneven.py': readFileSync(join(SCENES, 'uneven.py'), 'utf8') }, scenes: [scene, 'Brief'], options: { resolution: [640, 360], fps: 30 } });
     const job = await jobFinished(call, id, 600_000);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-    const history = await (await call(`/jobs/${id}/events`)).text();
+    const ref = join(tmp, `ref-${scene}`);
+    await manimRender(join(SCENES, 'uneven.py'), [scene], ['-r', '640,360', '--fps', '30'], ref);
+    const out = join(tmp, `${scene}.mp4`);
+    writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/${scene}`)).arrayBuffer()));
+    expect(await frameHashes(out)).toEqual(await frameHashes(join(ref, 'videos', 'uneven', '360p30', `${scene}.mp4`)));
+    return { job, history: await (await call(`/jobs/${id}/events`)).text() };
+  }
+
+  it('takes over the end of the segment that ends last: the scene in two segments, the same frames as manim', async () => {
+    const { job, history } = await renderedAsManim('Lengthy');
     expect(history).toMatch(/event: segment.split-asked/);
     expect(history).toMatch(/event: segment.split\n/);
-    const lengthy = job.scenes.find((s: { name: string }) => s.name === 'Lengthy') as { segments: { plays: [number, number] }[] };
+    const lengthy = job.scenes.find((s: { name: string }) => s.name === 'Lengthy') as { segments: { plays: [number, number]; head: number | null }[] };
     // cut as one segment, ended early: the plays after the split are a segment of their own (which
-    // the slot freed by the first part may split again: a set-up costs next to nothing here)
-    const plays = lengthy.segments.map((s) => s.plays).sort((a, b) => a[0] - b[0]);
-    expect(plays.length, JSON.stringify(plays)).toBeGreaterThanOrEqual(2);
-    expect(plays[0]![0]).toBe(0);
-    for (let i = 1; i < plays.length; i++) expect(plays[i]![0], JSON.stringify(plays)).toBe(plays[i - 1]![1] + 1);
-    expect(plays.at(-1)![1]).toBe(19);
-    const ref = join(tmp, 'ref');
-    await manimRender(join(SCENES, 'uneven.py'), ['Lengthy'], ['-r', '640,360', '--fps', '30'], ref);
-    const out = join(tmp, 'Lengthy.mp4');
-    writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/Lengthy`)).arrayBuffer()));
-    expect(await frameHashes(out)).toEqual(await frameHashes(join(ref, 'videos', 'uneven', '360p30', 'Lengthy.mp4')));
+    // the slot freed by the first part may split again, after a play or inside one: a set-up costs
+    // next to nothing here)
+    const segs = lengthy.segments.sort((a, b) => a.plays[0] - b.plays[0] || (a.head ?? 0) - (b.head ?? 0));
+    expect(segs.length, JSON.stringify(segs)).toBeGreaterThanOrEqual(2);
+    expect(segs[0]!.plays[0]).toBe(0);
+    for (let i = 1; i < segs.length; i++) expect(segs[i]!.plays[0], JSON.stringify(segs)).toBe(segs[i - 1]!.plays[1] + (segs[i]!.head === null ? 1 : 0));
+    expect(segs.at(-1)!.plays[1]).toBe(19);
   }, 900_000);
-});
-
-describe('a slot with nothing left to take, and a render in its last play', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let node: Awaited<ReturnType<typeof testNode>>;
-  beforeAll(async () => {
-    db = await freshDatabase();
-    node = await testNode(db.url, { concurrency: 2, segments: { lead: false, minFrames: 100_000, perWorker: 1, setupSeconds: 0.01, slices: false, insidePlays: false } }, 'cut-node');
-  }, 180_000);
-  afterAll(async () => {
-    await node?.stop();
-    await db?.drop();
-  });
 
   it('takes over the last frames of the play it draws: the play encoded once, the same frames as manim', async () => {
-    const call = api(node.url);
-    const id = await submitJob(call, { files: { 'uneven.py': readFileSync(join(SCENES, 'uneven.py'), 'utf8') }, scenes: ['OneLong', 'Brief'], options: { resolution: [640, 360], fps: 30 } });
-    const job = await jobFinished(call, id, 600_000);
-    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-    const history = await (await call(`/jobs/${id}/events`)).text();
+    const { history } = await renderedAsManim('OneLong');
     const split = history.split('\n').find((l) => l.includes('"frame"') && l.includes('"rest"'));
     expect(split, history).toBeDefined();
     const { plays, rest, frame } = (JSON.parse(split!.replace(/^data: /, '')) as { data: { plays: number[]; rest: number[]; frame: number } }).data;
     expect([plays, rest]).toEqual([[0, 1], [1, 1]]);
     expect(frame).toBeGreaterThan(0);
     expect(frame).toBeLessThan(360);
-    const ref = join(tmp, 'ref-long');
-    await manimRender(join(SCENES, 'uneven.py'), ['OneLong'], ['-r', '640,360', '--fps', '30'], ref);
-    const out = join(tmp, 'OneLong.mp4');
-    writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/OneLong`)).arrayBuffer()));
-    expect(await frameHashes(out)).toEqual(await frameHashes(join(ref, 'videos', 'uneven', '360p30', 'OneLong.mp4')));
   }, 900_000);
 });
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/tx.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
-import { ALIKE, drawingRate, rateBound } from '../../cutting/rate.ts';
+import { ALIKE, drawingRate, rateBound, startedRate } from '../../cutting/rate.ts';
 import type { Slot } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
@@ -22,6 +22,17 @@ function rateOf(seg: Pick<SegmentRow, 'drawingFrom' | 'drawingSince' | 'atPlay' 
   const [to, until] = seg.finishedAt ? [seg.toPlay, seg.finishedAt] : [(seg.atPlay ?? seg.drawingFrom) - 1, seg.progressAt];
   if (!until) return undefined;
   return drawingRate(plan.plays, plan.width * plan.height, seg.drawingFrom, to, (until.getTime() - seg.drawingSince.getTime()) / 1000);
+}
+
+/** A scout still stepping to its share, `running` seconds after it started: how fast it stepped
+ *  through the plays before the one it reached `since` seconds ago, and at most, by now, through
+ *  that one too (a slow machine stepping through a scene's updaters falls behind its first rate). */
+function steppingRate(seg: Pick<SegmentRow, 'atPlay'>, plan: ScenePlan, running: number | null, since: number | null): Render['rate'] {
+  const at = seg.atPlay ?? 0;
+  const pixels = plan.width * plan.height;
+  const measured = running !== null && since !== null ? startedRate(plan.plays, pixels, { at, seconds: running - since, drawing: false }) : undefined;
+  const bound = running !== null ? startedRate(plan.plays, pixels, { at: at + 1, seconds: running, drawing: false }) : undefined;
+  return { measured, bound: bound ?? Infinity };
 }
 
 /** Nodes' rates from the segment each finished last (none before it finished one it drew): one
@@ -57,7 +68,8 @@ export interface Render {
   online: boolean;
   /** Its machine's rate as far as measured: this render's drawing so far, or else what the cut
    *  weighed it at (a lead or scout), or else the node's last segment; never above its current
-   *  play's cost per second since it began it (rateBound). */
+   *  play's cost per second since it began it (rateBound). A scout still stepping to its share:
+   *  its stepping so far, and at most through the play it is in by now. */
   rate: { measured: number | undefined; bound: number };
   /** Seconds since it last reported (at its play starts), on the database's clock. */
   since: number | null;
@@ -72,7 +84,7 @@ export const rateOr = (r: Render['rate'], fallback: number) => Math.min(r.measur
 export async function runningRenders(db: Tx, id?: string): Promise<Render[]> {
   const rows = await db
     // seconds since its last report, on the database's clock (the nodes' clocks may differ)
-    .select({ seg: segments, scene: scenes.name, plan: scenes.plan, node: nodes.state, format: sql<string | null>`${jobs.options}->>'format'`, since: sql<number | null>`extract(epoch from now() - ${segments.progressAt})::float8` })
+    .select({ seg: segments, scene: scenes.name, plan: scenes.plan, node: nodes.state, format: sql<string | null>`${jobs.options}->>'format'`, since: sql<number | null>`extract(epoch from now() - ${segments.progressAt})::float8`, running: sql<number | null>`extract(epoch from now() - ${segments.startedAt})::float8` })
     .from(segments)
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
     .innerJoin(jobs, eq(jobs.id, segments.jobId))
@@ -80,12 +92,19 @@ export async function runningRenders(db: Tx, id?: string): Promise<Render[]> {
     .where(and(eq(segments.state, 'running'), id ? eq(segments.id, id) : undefined));
   const renders: Render[] = [];
   const nodeRate = await nodeRates(db, rows.flatMap((r) => (r.seg.nodeId ? [r.seg.nodeId] : [])));
-  for (const { seg, scene, plan, node, format, since } of rows) {
+  for (const { seg, scene, plan, node, format, since, running } of rows) {
     if (!plan || seg.toPlay === OPEN_END || seg.fromPlay === UNKNOWN_START) continue;
-    // (a scout still fast-forwarding to its start is not in a play of its own yet)
-    const current = seg.atPlay !== null && seg.atPlay >= seg.fromPlay ? plan.plays.find((p) => p.index === seg.atPlay) : undefined;
-    const measured = rateOf(seg, plan) ?? seg.cutRate ?? (seg.nodeId ? nodeRate.get(seg.nodeId) : undefined);
-    renders.push({ seg, scene, plan, online: node === 'online', rate: { measured, bound: rateBound(current, plan.width * plan.height, since) }, since, video: format !== 'png-sequence' });
+    const fallback = seg.cutRate ?? (seg.nodeId ? nodeRate.get(seg.nodeId) : undefined);
+    let rate: Render['rate'];
+    if (seg.atPlay !== null && seg.atPlay < seg.fromPlay) {
+      // a scout still stepping to its start: nothing drawn to measure, and not in a play of its own
+      const stepped = steppingRate(seg, plan, running, since);
+      rate = { measured: stepped.measured ?? fallback, bound: stepped.bound };
+    } else {
+      const current = seg.atPlay !== null ? plan.plays.find((p) => p.index === seg.atPlay) : undefined;
+      rate = { measured: rateOf(seg, plan) ?? fallback, bound: rateBound(current, plan.width * plan.height, since) };
+    }
+    renders.push({ seg, scene, plan, online: node === 'online', rate, since, video: format !== 'png-sequence' });
   }
   return renders;
 }
