@@ -108,4 +108,24 @@ describe('a queued segment between a slow machine and a fast one', () => {
     await db.update(jobs).set({ startedAt: new Date(Date.now() - 60_000) }).where(sql`${jobs.id} = ${job!.id}`);
     expect(await stealable(db, planning!, undefined, SETUP, slow)).toEqual({ take: true });
   });
+
+  it('a slow scout still stepping through updaters to its share is taken over whole by a fast free machine', async () => {
+    const { db } = env.database;
+    // the machines, jobs and renders of earlier tests are gone
+    await db.update(nodes).set({ lastSeen: new Date(0) });
+    await db.update(jobs).set({ state: 'succeeded' });
+    await db.update(segments).set({ state: 'done' }).where(sql`${segments.state} <> 'done'`);
+    const [slow, fast] = [await machine('slow', 0.2), await machine('fast', 1)];
+    // plays with updaters: a scout steps every frame (3 s of work a play)
+    const stepped = { ...plan, plays: plays.map((p) => ({ ...p, pure: false, stepSeconds: 0.05 })) } as ScenePlan;
+    const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
+    const [row] = await db.insert(scenes).values({ jobId: job!.id, name: 'Stepping', position: 0, state: 'rendering', plan: stepped }).returning();
+    const ago = (s: number) => new Date(Date.now() - s * 1000);
+    // 40 s in, it reached play 1 20 s ago: one play of stepping in 20 s; the cut weighed it at a
+    // rate it no longer shows (its first seconds)
+    const [scout] = await db.insert(segments).values({ jobId: job!.id, sceneId: row!.id, cost: 1, position: 0, fromPlay: 5, toPlay: 7, frames: 180, state: 'running', nodeId: slow, atPlay: 1, startedAt: ago(40), progressAt: ago(20), attempts: 1, cutRate: 0.9 }).returning();
+    expect(await askSplit(db, env.queue, fast, SETUP)).toBe(true);
+    expect((await db.select().from(segments).where(sql`${segments.id} = ${scout!.id}`))[0]!.splitAt).toBe(4);
+    expect(await eventTypes(job!.id)).toContain('segment.split-asked');
+  });
 });
