@@ -9,6 +9,7 @@ import { testNode, api, submitJob, jobFinished } from './helpers/node.ts';
 import { manimRender, frameHashes } from './helpers/media.ts';
 import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { answerSplit, takeCutBack } from '../src/store/segments/split.ts';
+import { extendSegment } from '../src/store/segments/running.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
 import type { ScenePlan } from '../src/model/plan.ts';
 
@@ -101,6 +102,13 @@ describe('a split asked of a running render', () => {
     expect(rows.map((r) => [r.fromPlay, r.toPlay, r.state, r.frames, r.splitAt])).toEqual([[0, 1, 'running', 20, null], [2, 3, 'queued', 20, null]]);
     const queued = await env.database.db.execute<{ key: string }>(sql`select key from graphile_worker._private_jobs where key = ${segmentKey(rows[1]!.id)}`);
     expect(queued.length).toBe(1);
+  });
+
+  it('does not let the render go on into the plays split off it: that would undo the split', async () => {
+    const { segmentId, sceneId, nodeId } = await runningSegment();
+    expect(await answerSplit(env.database.db, env.queue, segmentId, nodeId, { at: 1, past: false })).toBe(true);
+    expect(await extendSegment(env.database.db, env.queue, segmentId, nodeId, 2.5)).toBeNull();
+    expect((await rowsOf(sceneId)).map((r) => [r.fromPlay, r.toPlay, r.state])).toEqual([[0, 1, 'running'], [2, 3, 'queued']]);
   });
 
   it('gives the whole segment back to the queue for the free slot when the render has not reached its first play', async () => {

@@ -109,6 +109,8 @@ export const segments = pgTable('segments', {
    *  and not after `splitLatest` (driver/nn_driver/live_cut.py); its node picks the frame. */
   splitFrame: integer(),
   splitLatest: integer(),
+  /** The running segment a split took this one's plays from: that render does not go on into it. */
+  splitFrom: uuid(),
   /** A scout that is the scene's planning pass: it records the plan, then renders a share. */
   plans: boolean().notNull().default(false),
   /** Its order within its job's queue band (job-priority.ts), kept for every time it is queued again. */

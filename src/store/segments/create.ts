@@ -74,12 +74,13 @@ export async function openSegments(tx: Tx, sceneId: string) {
   return { lead: rows.find((r) => r.fromPlay === 0), scouts: rows.filter((r) => r.fromPlay === UNKNOWN_START), count: rows.length };
 }
 
-/** The plan's cuts become queued segments, in the cutter's order. */
-export async function createCutSegments(tx: Tx, queue: Queue, jobId: string, sceneId: string, cuts: SegmentCut[], firstPosition: number): Promise<void> {
+/** The plan's cuts become queued segments, in the cutter's order (`from`: the running segment a
+ *  split took them from). */
+export async function createCutSegments(tx: Tx, queue: Queue, jobId: string, sceneId: string, cuts: SegmentCut[], firstPosition: number, from?: string): Promise<void> {
   const rows = cuts.length
     ? await tx
         .insert(segments)
-        .values(cuts.map((c, i) => ({ jobId, sceneId, position: firstPosition + i, ...c })))
+        .values(cuts.map((c, i) => ({ jobId, sceneId, position: firstPosition + i, ...c, splitFrom: from ?? null })))
         .returning()
     : [];
   for (const seg of rows) await enqueueRow(tx, queue, seg);

@@ -66,7 +66,7 @@ export async function assignShare(tx: Tx, jobId: string, id: string, share: Segm
  * on into those plays with no new set-up and no fast-forward. The next segment's row and queue job
  * go; this one grows. Returns the new end (with `tail`, it ends inside that play), or null when
  * there is nothing to take (the next segment is running elsewhere, is done, failed on this node
- * before, starts inside a play, or does not exist, or this node is draining or paused), or when a
+ * before, was split off this one, starts inside a play, or does not exist, or this node is draining or paused), or when a
  * faster machine with a free slot would end it sooner (`segment.left`: that one takes it).
  */
 export async function extendSegment(db: Db, queue: Queue, segmentId: string, nodeId: string, setupSeconds: number): Promise<{ toPlay: number; tail?: number } | null> {
@@ -83,7 +83,8 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
       .from(segments)
       .where(and(eq(segments.sceneId, seg.sceneId), eq(segments.fromPlay, seg.toPlay + 1), isNull(segments.fromFrame), eq(segments.state, 'queued')))
       .for('update', { skipLocked: true });
-    if (!next || next.failures.some((f) => f.node === nodeId)) return null;
+    // (nor plays split off it for a free slot: going on into them would undo the split)
+    if (!next || next.failures.some((f) => f.node === nodeId) || next.splitFrom === seg.id) return null;
     const [scene] = await tx.select({ name: scenes.name, plan: scenes.plan }).from(scenes).where(eq(scenes.id, seg.sceneId));
     if (scene?.plan && !(await goesOn(tx, scene.plan, seg.id, next, setupSeconds))) {
       await appendEvent(tx, seg.jobId, 'segment.left', { scene: scene.name, segment: next.position, plays: [next.fromPlay, next.toPlay], node: nodeId });
@@ -125,7 +126,7 @@ export async function handBack(tx: Tx, queue: Queue, seg: typeof segments.$infer
   await tx.update(segments).set({ toPlay: drawn, toFrame: frame ?? null, frames: seg.frames - frames }).where(eq(segments.id, seg.id));
   // the rest ends where this one did, inside a play or not
   const cut = { fromPlay: first, ...(frame !== undefined ? { fromFrame: frame } : {}), toPlay: seg.toPlay, ...(seg.toFrame !== null ? { toFrame: seg.toFrame } : {}) };
-  await createCutSegments(tx, queue, seg.jobId, seg.sceneId, [{ ...cut, frames, cost: 0, priority: frame === undefined ? 0 : -1 }], position);
+  await createCutSegments(tx, queue, seg.jobId, seg.sceneId, [{ ...cut, frames, cost: 0, priority: frame === undefined ? 0 : -1 }], position, seg.id);
 }
 
 /**
