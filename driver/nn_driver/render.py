@@ -110,8 +110,10 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         result["plan"] = run.describe(True, Path(req.plan.media_dir))
     if video:
         result["partials"] = [
-            # a cut play's seconds drew only its first frames: not what the play costs
-            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key, "seconds": p.cpu_seconds if p.cut is None else 0}
+            # A cut play (live_cut.py): its seconds drew only its first frames, not what the play
+            # costs; and its key is not sure (a play's random numbers drawn after the cut are not
+            # seen), so the play cache does not take it from here.
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key if p.cut is None else None, "seconds": p.cpu_seconds if p.cut is None else 0}
             for p in whole
             if p.partial is not None
         ]

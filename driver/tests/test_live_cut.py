@@ -59,7 +59,7 @@ def test_a_play_cut_while_drawn_is_the_full_renders_file(file: Path, scene: str,
     assert (media / "cut.txt.ack").read_text() == f"7 {at}"
     assert [p["index"] for p in res["partials"]] == [play["index"]]
     mine = res["partials"][0]
-    assert mine["frames"] == play["frames"] and mine["seconds"] == 0
+    assert mine["frames"] == play["frames"] and mine["seconds"] == 0 and mine["key"] is None
     ref = next(p for p in whole["partials"] if p["index"] == play["index"])
     assert Path(mine["path"]).read_bytes() == Path(ref["path"]).read_bytes()
 

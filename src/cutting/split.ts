@@ -113,7 +113,7 @@ export function splitPoint(plays: Play[], pixels: number, seg: Running, setupSec
 
 /** The best cut inside the play the render is drawing (see splitPoint), with the latest frame that
  *  still gains enough; undefined where there is none. The render draws on to the frame, then
- *  encodes the slot's frames of the play after it own once they land: the slot sets up,
+ *  encodes the slot's frames of the play after its own once they land: the slot sets up,
  *  fast-forwards to the play, steps to the frame (a play with updaters, frame by frame) and draws
  *  the rest of the play first, then the plays after it. */
 function insideSplit(plays: Play[], pixels: number, seg: Running, o: { setupSeconds: number; rates: Rates; video: boolean; into: number; whole: number; forward: number; enough: (saves: number) => boolean }): Split | undefined {
@@ -142,5 +142,5 @@ function insideSplit(plays: Play[], pixels: number, seg: Running, o: { setupSeco
     if (o.enough(gain)) latest = frame;
     if (!best || gain > best.saves) best = { at: p.index, saves: gain, inside: { frame, latest: frame } };
   }
-  return best && latest >= best.inside!.frame ? { ...best, inside: { frame: best.inside!.frame, latest } } : best;
+  return best && { ...best, inside: { frame: best.inside!.frame, latest: Math.max(latest, best.inside!.frame) } };
 }
