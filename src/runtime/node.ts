@@ -12,7 +12,7 @@ import { EventHub } from '../store/events.ts';
 import { TexShare } from '../store/tex-share.ts';
 import { probeSpeed } from './speed.ts';
 import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
-import { askSplit } from '../store/segments/split.ts';
+import { askAgain } from '../store/segments/split.ts';
 import { announceAsleep } from '../store/power.ts';
 import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
 import { avoidFlag, NEEDS_LATEX, SCOUTS } from '../store/queue-keys.ts';
@@ -247,11 +247,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       // Nothing more this beat: the sleep command may stop this process inside a transaction.
       return;
     }
-    // A slot still free a beat later asks again for a split: a render that had too little left when
-    // the slot freed may since have begun a long last play, which it can now share (store/segments/split.ts).
-    if (runner && state === 'online' && !offWork && config.segments.rebalance && functions.has('render-segment') && runner.running.size < concurrency) {
-      await askSplit(database.db, queue, id, config.segments.setupSeconds).catch((err: unknown) => log.warn({ err: String(err) }, 'asking a running segment to split failed'));
-    }
+    if (runner && state === 'online' && !offWork && config.segments.rebalance && functions.has('render-segment') && runner.running.size < concurrency) await askAgain(database.db, queue, id, config.segments.setupSeconds);
     await reapDeadNodes(database, queue);
     await sweepGivenUp(database, queue);
     if (opts.coordinator) await wakeSleepers(database, queue, config.wake.timeoutSeconds);

@@ -117,6 +117,11 @@ async function idleNodes(db: Tx) {
   );
 }
 
+/** How many machines have a render slot free. */
+export async function idleNodeCount(db: Tx): Promise<number> {
+  return (await idleNodes(db)).length;
+}
+
 /** The machines with a render slot free, at the rate each showed last: candidates for a queued
  *  segment (cutting/steal.ts). Not one that has not shown a rate yet: nothing to weigh it at. */
 export async function idleSlots(db: Tx): Promise<Slot[]> {

@@ -8,7 +8,8 @@ import { handBack, lockOwnSegment } from './running.ts';
 import { dropSegment } from './drop.ts';
 import { enqueueSegment } from './create.ts';
 import { farmView, stealable } from './claim.ts';
-import { nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
+import { idleNodeCount, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
+import { log } from '../../lib/log.ts';
 import { segmentKey } from '../queue-keys.ts';
 
 /**
@@ -31,6 +32,7 @@ async function takeQueued(db: Db, queue: Queue, nodeId: string, setupSeconds: nu
     .innerJoin(jobs, eq(jobs.id, segments.jobId))
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
     .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running')));
+  if (!queued.length) return false;
   const take: string[] = [];
   const farm = await farmView(db, nodeId, renders);
   for (const { seg, plan } of queued) if ((await stealable(db, seg, plan, setupSeconds, nodeId, farm)).take) take.push(segmentKey(seg.id));
@@ -66,6 +68,20 @@ export async function askSplit(db: Db, queue: Queue, nodeId: string, setupSecond
     await appendEvent(tx, seg.jobId, 'segment.split-asked', { scene, segment: seg.position, plays: [seg.fromPlay, seg.toPlay], after: split.at, ...(split.inside ? { frame: split.inside.frame } : {}), saves: Math.round(split.saves * 10) / 10 });
     return true;
   });
+}
+
+/**
+ * A slot still free a heartbeat after it freed asks again: a render that had too little left then
+ * may since have begun a long play, or fallen behind. One ask a beat serves the whole farm
+ * (whichever slot is free takes what a split frees), and an ask reads every running render, so each
+ * machine with a slot free asks at odds of one in their number. A failed ask is only logged.
+ */
+export async function askAgain(db: Db, queue: Queue, nodeId: string, setupSeconds: number): Promise<void> {
+  try {
+    if (Math.random() * (await idleNodeCount(db)) < 1) await askSplit(db, queue, nodeId, setupSeconds);
+  } catch (err) {
+    log.warn({ err: String(err) }, 'asking a running segment to split failed');
+  }
 }
 
 /**
