@@ -25,12 +25,11 @@ from time import process_time
 from typing import TYPE_CHECKING, Any, Literal
 
 from .describe import describe
-from .errors import BadRequest
 from .plan_check import check_play, check_unplanned
 from .encode_play import EncodeSamples
 from .middle import NO_SAMPLE, Sample, sample_middle
 from .frame_slice import Window, Windows, draw_window_frame
-from .live_cut import LiveCut, check_joined, feed_rest
+from .live_cut import LiveCut
 from .purity import has_time_based_updaters, is_pure
 from .range_files import RangeFiles
 from .records import PlayRecord, SectionRecord, SoundRecord, drawing_load
@@ -90,8 +89,6 @@ class SceneTap:
     _ended: float = field(default_factory=process_time)  # when the previous play ended, in this process's CPU time (restarts in a forked child)
     _flip_on_render: bool = False
     _window: Window | None = None  # the window of the play being run
-    _play_first: int = 0  # self.frames when the play being run began
-    _cut: tuple[int, int | None] | None = None  # the play being run was cut: at that frame, and the frames fed in (video)
 
     def install(self) -> None:
         renderer = self.scene.renderer
@@ -126,15 +123,12 @@ class SceneTap:
 
                 check_unplanned(self.expect, index)
                 raise EndSceneEarlyException()
-            if self.plays and self.plays[-1].cut is not None:
-                # the scene was not stepped past the cut: its state is not the one the next play starts from
-                raise BadRequest(f"a render cut inside play {index - 1} ends with it, but its stop file says it goes on")
             start = (renderer.time, self.frames, self.images, len(self.sections) - 1)
             time_based = has_time_based_updaters(self.scene)
             # a window's play writes no partial movie file: only its window's frames are drawn
             self._window = self.windows.at_play(index, self.range_files.tail(index), self.expect, self.fast_until)
             self.fast = index < self.fast_until or index in self.skip or self._window is not None
-            self._play_first, self._cut = self.frames, None
+            self.live_cut.begin_play(index, self.frames)
             self._pure = None
             self._step, self._draw, self._drawn, self._sample = 0.0, 0.0, None, NO_SAMPLE
             try:
@@ -145,7 +139,6 @@ class SceneTap:
                 if self._window is not None:  # its frames complete: a head's node stores them now
                     self._window.close()
                 self._window = None
-                self.live_cut.end_play()
             if self._pure is None:  # a frozen wait: play_internal did not run
                 self._pure = is_pure(scene)
             load = drawing_load(scene)
@@ -176,11 +169,8 @@ class SceneTap:
                     planned=self.shortcut == "all",
                     code_seconds=began - self._ended,
                     seconds=process_time() - began - self._sample.seconds,
-                    cut=self._cut[0] if self._cut else None,
                 )
             )
-            if self._cut:
-                check_joined(index, self.plays[-1].frames, *self._cut)
             self.encode_samples.offer(self.plays[-1], self._drawn, writer)
             self._ended = process_time()
             check_play(self.expect, self.plays[-1])
@@ -227,18 +217,17 @@ class SceneTap:
             if self._window is not None:
                 draw_window_frame(self._window, self, scene, moving_mobjects, orig_update_frame, orig_get_frame)
                 return
-            if not self.fast and self.live_cut.stops_at(renderer.num_plays, self.frames - self._play_first) and self.live_cut.joined():
-                self._join()
-            orig_render(scene, time, moving_mobjects)  # past a cut: counted, not drawn (self.fast)
+            if not self.fast and self.live_cut.stops_at(renderer.num_plays, self.frames) and self.live_cut.joined():
+                self.fast = self.live_cut.join(writer, self.frames)  # the patched end_animation leaves the closed file be
+            orig_render(scene, time, moving_mobjects)
 
         def update_to_time(t: float) -> None:
             w = self._window
-            if w is not None and self._pure and w.frame < w.first:
-                # a pure play's frame depends only on its time: frames before the slice need no step
+            # a pure play's frame depends only on its time: frames before the slice need no step; past
+            # a cut (live_cut.py) the play's frames are another node's, and the render ends with the play
+            if (w is not None and self._pure and w.frame < w.first) or self.live_cut.cut_at is not None:
                 self.scene.last_t = t
                 return
-            if self._cut is not None:
-                return  # the rest of the play is another node's, and the render ends with the play
             orig_update_to_time(t)
 
         # A window's play draws for real (its static mobjects too: manim draws them once per play,
@@ -277,34 +266,21 @@ class SceneTap:
         renderer.get_frame = get_frame  # type: ignore[method-assign]
         renderer.add_frame = add_frame  # type: ignore[method-assign]
         renderer.scene_finished = scene_finished  # type: ignore[method-assign]
-        # (a tail has no frames before it to skip)
-        if self.windows.head is not None or self.scout is not None or self.live_cut.cut_file is not None:
+        if self.windows.head is not None or self.scout is not None or self.live_cut.cut_file:  # a tail has no frames before it to skip
             self.scene.update_to_time = update_to_time  # type: ignore[method-assign]
         patch_writer(writer, renderer, self)
-
-    def _join(self) -> None:
-        """At a cut inside the play being drawn (live_cut.py): a video's frames after it go into the
-        play's encoder from the join file; the play's other frames are only counted from here."""
-        writer = self.scene.renderer.file_writer
-        at = self.frames - self._play_first
-        fed = feed_rest(writer, str(self.live_cut.join_file)) if writer.output_spec.is_video else None
-        self._cut = (at, fed)
-        self.fast = True  # no drawing or writing; the patched end_animation leaves the closed file be
 
     def _skip_path(self, orig_play_internal: Any) -> None:
         """manim's skip path for one play, with the clock and frame count of a rendered play.
 
-        A rendered play's clock advances one dt per frame in add_frame, frames
-        being np.arange(0, run_time, 1/fps) as in get_time_progression; the last
-        update_to_time sees n-1 of them, finish() and update_mobjects(0) all n.
-        Same float additions here: n-1 frames, manim's skip step (one
-        update_to_time(run_time)), the last frame from the render hook, then the
-        rest of manim's play_internal, which runs update_mobjects(0) because the
-        hook has cleared skip_animations again.
+        A rendered play's clock advances one dt per frame in add_frame, frames being np.arange(0,
+        run_time, 1/fps) as in get_time_progression; the last update_to_time sees n-1 of them,
+        finish() and update_mobjects(0) all n. Same float additions here: n-1 frames, manim's skip
+        step (one update_to_time(run_time)), the last frame from the render hook, then the rest of
+        manim's play_internal, which runs update_mobjects(0) because the hook cleared skip_animations.
         """
         import numpy as np
         from manim import config
-
         renderer = self.scene.renderer
         n = len(np.arange(0, self.scene.duration, 1 / config["frame_rate"]))
         for _ in range(n - 1):
@@ -320,8 +296,5 @@ class SceneTap:
                 self._flip_on_render = False
                 renderer.skip_animations = False
 
-    def finished_sections(self) -> list[SectionRecord]:
-        sections = list(self.sections)
-        if len(sections) > 1 and sections[-1].plays == 0:
-            sections.pop()
-        return sections
+    def finished_sections(self) -> list[SectionRecord]:  # a last section without plays is dropped, as manim drops it
+        return self.sections[:-1] if len(self.sections) > 1 and self.sections[-1].plays == 0 else list(self.sections)

@@ -34,6 +34,20 @@ class LiveCut:
     join_file: str | None = None
     at: int | None = None  # the frame of the current play where the render stops drawing
     _answered: str | None = None  # the id of the last request answered
+    _first: int = 0  # the render's frame count when the current play began
+    _cut: tuple[int, int | None] | None = None  # the current play was cut: at that frame, and the frames fed in (video)
+
+    @property
+    def cut_at(self) -> int | None:
+        """Where the current play was cut, if it was."""
+        return self._cut[0] if self._cut else None
+
+    def begin_play(self, index: int, frames: int) -> None:
+        """A play begins, ``frames`` counted before it. Not after a cut play: the scene was not stepped
+        past the cut, so its state is not the one the next play starts from."""
+        if self._cut:
+            raise BadRequest(f"a render cut inside play {index - 1} ends with it, but its stop file says it goes on")
+        self._first, self.at = frames, None
 
     def _read(self) -> tuple[str, int, int, int] | None:
         try:
@@ -52,11 +66,13 @@ class LiveCut:
             f.write(text)
         os.replace(f"{path}.tmp", path)  # never half an answer for the node to read
 
-    def stops_at(self, play: int, frame: int) -> bool:
-        """Before frame ``frame`` of play ``play`` (a whole play this render draws and encodes) is
-        drawn: answers a new request, and says whether the render stops drawing here."""
+    def stops_at(self, play: int, frames: int) -> bool:
+        """Before the next frame of play ``play`` (a whole play this render draws and encodes) is
+        drawn, ``frames`` counted before it: answers a new request, and says whether the render
+        stops drawing here."""
         if not self.cut_file:
             return False
+        frame = frames - self._first
         asked = self._read()
         if asked is None or asked[0] != self._answered:
             self.at = None  # taken back, or replaced by a new request
@@ -79,8 +95,17 @@ class LiveCut:
                 return False
             sleep(_LOOK_SECONDS)
 
-    def end_play(self) -> None:
-        self.at = None
+    def join(self, writer: Any, frames: int) -> bool:
+        """At the cut, ``frames`` counted: a video's frames after it go into the play's encoder from
+        the join file (feed_rest). True: the play's other frames are only counted from here."""
+        fed = feed_rest(writer, str(self.join_file)) if writer.output_spec.is_video else None
+        self._cut = (frames - self._first, fed)
+        return True
+
+    def check_joined(self, play: Any) -> None:
+        """After the render: a cut play's frames fed in are its frames after the cut (video)."""
+        if self._cut and self._cut[1] is not None and self._cut[1] != play.frames - self._cut[0]:
+            raise plan_mismatch(f"play {play.index} has {play.frames} frames: {self._cut[0]} drawn here and {self._cut[1]} from the other node do not make them")
 
 
 def feed_rest(writer: Any, path: str) -> int:
@@ -119,9 +144,3 @@ def feed_rest(writer: Any, path: str) -> int:
         fed += 1
     writer.close_partial_movie_stream()
     return fed
-
-
-def check_joined(play: int, frames: int, at: int, fed: int | None) -> None:
-    """After a cut play: the frames fed in are the play's frames after the cut (video)."""
-    if fed is not None and fed != frames - at:
-        raise plan_mismatch(f"play {play} has {frames} frames: {at} drawn here and {fed} from the other node do not make them")

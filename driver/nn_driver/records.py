@@ -48,8 +48,6 @@ class PlayRecord:
     motion: float = 0.0
     # taken by a planning pass's shortcut and timings: its seconds are not what a segment pays
     planned: bool = False
-    # cut while it was drawn (live_cut.py): the frames drawn here, the play's first; the rest came from another node
-    cut: int | None = None
 
     @property
     def cpu_seconds(self) -> float:

@@ -71,6 +71,11 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
     windows = [w for w in (head, tail) if w is not None]
     for w in windows:
         w.check()
+    # a play cut while it was drawn (live_cut.py) ends the render: the last, its first frames drawn here
+    cut = tap.live_cut.cut_at
+    if cut is not None:
+        tap.live_cut.check_joined(tap.plays[-1])
+    cut_play = tap.plays[-1].index if cut is not None else None
     # where the render ended inside a play: a tail, or a slice short of its play's end
     inside = tail if tail is not None else head if head is not None and not head.last else None
     last = inside.play - 1 if inside else req.last if req.last >= 0 else len(tap.plays) - 1
@@ -113,7 +118,7 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
             # A cut play (live_cut.py): its seconds drew only its first frames, not what the play
             # costs; and its key is not sure (a play's random numbers drawn after the cut are not
             # seen), so the play cache does not take it from here.
-            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key if p.cut is None else None, "seconds": p.cpu_seconds if p.cut is None else 0}
+            {"index": p.index, "path": p.partial, "frames": p.frames, "key": p.key if p.index != cut_play else None, "seconds": p.cpu_seconds if p.index != cut_play else 0}
             for p in whole
             if p.partial is not None
         ]
@@ -121,7 +126,7 @@ def _result(req: RenderRequest, run: SceneRun) -> dict[str, Any]:
         path = run.scene.renderer.file_writer.output_plan.image_frame_path
         # a skipped play's frames were only counted (they are served or drawn in slices elsewhere)
         # (of a play cut while it was drawn, the images before the cut: live_cut.py)
-        drawn = (i for p in whole if p.index not in req.skip for i in range(p.image_start, p.image_start + (p.images if p.cut is None else p.cut)))
+        drawn = (i for p in whole if p.index not in req.skip for i in range(p.image_start, p.image_start + (p.images if p.index != cut_play else cut or 0)))
         images = [*(head.images if head else ()), *drawn, *(tail.images if tail else ())]
         result["frames"] = [{"index": i, "path": str(path(i))} for i in images]
     return result
