@@ -86,7 +86,8 @@ function leftToEach(plays: Play[], pixels: number, seg: Running, into: number): 
  */
 export function splitPoint(plays: Play[], pixels: number, seg: Running, setupSeconds: number, rates: Rates = { owner: 1, free: 1 }, video = true): Split | undefined {
   const at = Math.max(seg.fromPlay, seg.atPlay ?? seg.fromPlay);
-  const forwardTo = (index: number) => plays.filter((p) => p.index < index).reduce((t, p) => t + fastForwardCost(p, pixels), 0) / 1e6;
+  // the fast-forward to the play it is at, which every split's slot pays first
+  const reach = plays.filter((p) => p.index < at).reduce((t, p) => t + fastForwardCost(p, pixels), 0) / 1e6;
   const draw = (p: Play) => playCost(p, pixels) / 1e6;
   const into = framesInto(plays, pixels, seg, rates.owner);
   const ownerTo = leftToEach(plays, pixels, seg, into);
@@ -94,7 +95,7 @@ export function splitPoint(plays: Play[], pixels: number, seg: Running, setupSec
   const enough = (saves: number) => saves >= setupSeconds / rates.free + whole / 5;
   // The slot's part after each play: a set-up, the fast-forward to the play after it, its drawing.
   let best: Split | undefined;
-  let forward = forwardTo(at);
+  let forward = reach;
   const range = plays.filter((p) => p.index >= at && p.index <= seg.toPlay).sort((x, y) => x.index - y.index);
   let rest = range.reduce((t, p) => t + draw(p), 0);
   // Still fast-forwarding to its share (a slow scout given a late one steps through every play
@@ -106,7 +107,7 @@ export function splitPoint(plays: Play[], pixels: number, seg: Running, setupSec
     const end = Math.max(ownerTo.get(p.index)! / rates.owner, (setupSeconds + forward + rest) / rates.free);
     if (!best || whole - end > best.saves) best = { at: p.index, saves: whole - end };
   }
-  const cut = insideSplit(plays, pixels, seg, { setupSeconds, rates, video, into, whole, forward: forwardTo(at), enough });
+  const cut = insideSplit(plays, pixels, seg, { setupSeconds, rates, video, into, whole, forward: reach, enough });
   if (cut && (!best || cut.saves > best.saves)) best = cut;
   return best && enough(best.saves) ? best : undefined;
 }
