@@ -21,6 +21,7 @@ const BIN = join(PROJECT_ROOT, 'bin', 'networknodes.js');
 const why = labUnavailable() ?? (existsSync(SSHD) ? undefined : `no ${SSHD} (Debian openssh-server; .ci/run installs it)`);
 if (why) console.warn(`test/deploy.test.ts skipped: ${why}`);
 const PREFIX = 'nndep';
+const SUBNET = '10.77.64'; // each lab test its own /24: test files run side by side
 const tmp = mkdtempSync(join(tmpdir(), 'nn-deploy-test-'));
 /** The remote's install directory: the lab's hosts share this machine's filesystem. */
 const remoteDir = join(tmp, 'remote');
@@ -118,7 +119,7 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
       execFileSync(join(PROJECT_ROOT, '.venv', 'bin', 'python'), ['-m', 'pip', 'wheel', '-q', '--disable-pip-version-check', '-r', lockFile, '-w', WHEELS], { stdio: 'pipe' });
       writeFileSync(marker, readFileSync(lockFile, 'utf8'));
     }
-    lab = await createLab({ hosts: 2, cpu: null, prefix: PREFIX });
+    lab = await createLab({ hosts: 2, cpu: null, prefix: PREFIX, subnet: SUBNET });
     [coordinator, sshHost] = lab.hosts as [LabHost, LabHost];
 
     // The coordinator plans and stitches; segments can only render on the deployed node.
@@ -162,7 +163,7 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
     expect(wrongUser.stderr).toMatch(/cannot log in to nosuchuser@10\.77\.0\.\d+ over SSH: .*Permission denied/);
 
     // An address on the lab's bridge where no machine answers.
-    const unreachable = await cli(['deploy', 'root@10.77.0.99', '--join', joinString, '--dir', remoteDir, ...sshOptions(), '-o', 'ConnectTimeout=5']);
+    const unreachable = await cli(['deploy', `root@${SUBNET}.99`, '--join', joinString, '--dir', remoteDir, ...sshOptions(), '-o', 'ConnectTimeout=5']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot log in to root@10\.77\.0\.99 over SSH: .*(No route to host|timed out|unreachable)/);
     expect(existsSync(remoteDir)).toBe(false);

@@ -10,6 +10,7 @@ import { ipBin } from '../scripts/lab/netns.ts';
 
 const reason = labUnavailable();
 const PREFIX = 'nnlabt'; // not the CLI's default, so a test run never tears down a lab in use
+const SUBNET = '10.77.65'; // each lab test its own /24: test files run side by side
 
 /** Resolves with the first stdout line matching `re`, rejects when the child exits first. */
 function waitLine(child: ChildProcess, re: RegExp, ms = 10_000): Promise<string> {
@@ -50,9 +51,9 @@ describe.skipIf(reason)(`lab plumbing${reason ? ` (skipped: ${reason})` : ''}`, 
   });
 
   it('creates hosts with their own addresses, no default route, reaching each other over the bridge', async () => {
-    lab = await createLab({ hosts: 2, cpu: 0.45, prefix: PREFIX });
+    lab = await createLab({ hosts: 2, cpu: 0.45, prefix: PREFIX, subnet: SUBNET });
     const [h0, h1] = lab.hosts as [LabHost, LabHost];
-    expect([h0.ip, h1.ip]).toEqual(['10.77.0.10', '10.77.0.11']);
+    expect([h0.ip, h1.ip]).toEqual([`${SUBNET}.10`, `${SUBNET}.11`]);
     for (const h of lab.hosts) {
       expect(ipIn(h.ns, '-o', '-4', 'addr', 'show', 'dev', 'eth0')).toContain(`inet ${h.ip}/24`);
       const routes = ipIn(h.ns, 'route', 'show');

@@ -24,6 +24,7 @@ const why = labUnavailable();
 if (why) console.warn(`test/lab.test.ts skipped: ${why}`);
 const tmp = mkdtempSync(join(tmpdir(), 'nn-lab-test-'));
 const PREFIX = 'nntest';
+const SUBNET = '10.77.63'; // each lab test its own /24: test files run side by side
 
 let lab: Lab;
 let url = '';
@@ -99,7 +100,7 @@ const LONG_ARGS = ['-r', '854,480', '--fps', '30'];
 
 describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: ${why})` : ''}`, () => {
   beforeAll(async () => {
-    lab = await createLab({ hosts: 7, cpu: null, prefix: PREFIX });
+    lab = await createLab({ hosts: 7, cpu: null, prefix: PREFIX, subnet: SUBNET });
     const h0 = lab.hosts[0]!;
     const up = start(h0, ['-c', configFile('h0', ['plan', 'stitch']), 'up', '--host', h0.ip, '--port', '8787', '--workers', '1']);
     joinString = (await waitFor(async () => logs.get('h0')!.match(/networknodes join (nn1:\S+)/)?.[1], 120_000, `the coordinator: ${logs.get('h0')}`)) as string;
