@@ -5,6 +5,9 @@ import { events, jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { extendSegment } from '../src/store/segments/running.ts';
 import { deferSegment, stealable } from '../src/store/segments/claim.ts';
 import { askSplit } from '../src/store/segments/split.ts';
+import { recordPlan } from '../src/store/plans.ts';
+import { OPEN_END, UNKNOWN_START } from '../src/store/segments/range.ts';
+import { parseConfig } from '../src/config/load.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
 import { playCost } from '../src/cutting/cost.ts';
 import type { Play, ScenePlan } from '../src/model/plan.ts';
@@ -127,5 +130,31 @@ describe('a queued segment between a slow machine and a fast one', () => {
     expect(await askSplit(db, env.queue, fast, SETUP)).toBe(true);
     expect((await db.select().from(segments).where(sql`${segments.id} = ${scout!.id}`))[0]!.splitAt).toBe(4);
     expect(await eventTypes(job!.id)).toContain('segment.split-asked');
+  });
+
+  it('a scout that has not reported by the cut is weighed by its machine\'s start-up probe: a slow one gets the shorter share', async () => {
+    const { db } = env.database;
+    await db.update(nodes).set({ lastSeen: new Date(0) });
+    await db.update(jobs).set({ state: 'succeeded' });
+    await db.update(segments).set({ state: 'done' }).where(sql`${segments.state} <> 'done'`);
+    // three machines new to the farm (no segment finished): only their probes tell them apart
+    const probe = async (name: string, speed: number) => {
+      const id = `${name}-${Math.random().toString(36).slice(2, 8)}`;
+      await db.insert(nodes).values({ id, name: id, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1, speed, functions: ['render-segment'], workerIds: [], lastSeen: new Date() });
+      return id;
+    };
+    const [leadNode, fastNode, slowNode] = [await probe('lead', 10), await probe('fast', 10), await probe('slow', 2)];
+    const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
+    const [row] = await db.insert(scenes).values({ jobId: job!.id, name: 'New', position: 0, state: 'planning' }).returning();
+    const base = { jobId: job!.id, sceneId: row!.id, cost: 0, frames: 0, state: 'running' as const, startedAt: new Date(), toPlay: OPEN_END };
+    await db.insert(segments).values({ ...base, position: 0, fromPlay: 0, nodeId: leadNode });
+    const [fast] = await db.insert(segments).values({ ...base, position: 1, fromPlay: UNKNOWN_START, nodeId: fastNode }).returning();
+    const [slow] = await db.insert(segments).values({ ...base, position: 2, fromPlay: UNKNOWN_START, nodeId: slowNode }).returning();
+    await recordPlan(db, env.queue, parseConfig({}).segments, job!.id, row!.id, 'New', { ...plan, fps: 30, sections: [], sounds: [], totalFrames: 480, texFiles: [], exact: true, keySeconds: 0 });
+    // its share's frames (none: it was given no share, and its render stops)
+    const share = async (id: string) => (await db.select().from(segments).where(sql`${segments.id} = ${id}`))[0]?.frames ?? 0;
+    const [fastFrames, slowFrames] = [await share(fast!.id), await share(slow!.id)];
+    expect(fastFrames).toBeGreaterThan(0);
+    expect(slowFrames).toBeLessThan(fastFrames);
   });
 });

@@ -49,3 +49,16 @@ export function relativeRates(rates: (number | undefined)[]): number[] {
   const mean = known.reduce((a, b) => a + b, 0) / known.length;
   return rates.map((r) => (r !== undefined && r > 0 ? r / mean : 1));
 }
+
+/** Rates with each machine not measured yet put at its start-up probe (runtime/speed.ts), in the
+ *  measured ones' units by the least rate per probe among them (erring slow: a share too short
+ *  costs a split later, one too long costs the wall time); with none measured, the probes alone,
+ *  since only their ratios count. A slow scout that has not reported by the cut would otherwise
+ *  count as the mean machine and get a share as long as a fast one's. */
+export function withProbedRates(rates: (number | undefined)[], probes: (number | null | undefined)[]): (number | undefined)[] {
+  const measured = rates.some((r) => r !== undefined && r > 0);
+  const perProbe = rates.flatMap((r, i) => (r !== undefined && r > 0 && probes[i] ? [r / probes[i]!] : []));
+  if (measured && !perProbe.length) return rates;
+  const scale = perProbe.length ? Math.min(...perProbe) : 1;
+  return rates.map((r, i) => (r !== undefined && r > 0 ? r : probes[i] ? probes[i]! * scale : undefined));
+}

@@ -43,17 +43,25 @@ const AHEAD_SECONDS = 1.5;
 /** The fewest frames of the play a cut inside it leaves to the free slot. */
 const LEAST_REST = 2;
 
-/** Frames of play `atPlay` a render has drawn: its count beyond the plays before it, and what its
- *  rate drew since it last reported (a render reports at play starts); at most all but one. */
-function framesInto(plays: Play[], pixels: number, seg: Running, rate: number): number {
+/** Frames of play `atPlay` a render had drawn at its last report: its count beyond the plays of its
+ *  segment before that one (at most all but one). */
+export function framesCounted(plays: Play[], seg: Pick<Running, 'fromPlay' | 'fromFrame' | 'atPlay' | 'framesDone'>): number {
   const p = plays.find((q) => q.index === seg.atPlay);
   if (!p || seg.atPlay === null || seg.atPlay < seg.fromPlay) return 0;
   const head = p.index === seg.fromPlay && seg.fromFrame != null ? seg.fromFrame : 0;
   const before = plays
     .filter((q) => q.index >= seg.fromPlay && q.index < p.index && !q.skipped && !drawnElsewhere(q))
     .reduce((n, q) => n + (q.index === seg.fromPlay && seg.fromFrame != null ? q.frames - seg.fromFrame : q.frames), 0);
+  return Math.min(p.frames - 1, head + Math.max(0, seg.framesDone - before));
+}
+
+/** Frames of play `atPlay` a render has drawn: what it counted, and what its rate drew since it
+ *  last reported (a render reports at play starts); at most all but one. */
+function framesInto(plays: Play[], pixels: number, seg: Running, rate: number): number {
+  const p = plays.find((q) => q.index === seg.atPlay);
+  if (!p) return 0;
   const timed = seg.since ? (seg.since * rate * 1e6 * p.frames) / Math.max(1, playCost(p, pixels)) : 0;
-  return Math.min(p.frames - 1, Math.round(head + Math.max(0, seg.framesDone - before) + timed));
+  return Math.min(p.frames - 1, Math.round(framesCounted(plays, seg) + timed));
 }
 
 /** What a running render has left to draw, in the model's seconds, up to the end of each play of

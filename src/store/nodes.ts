@@ -1,6 +1,6 @@
 import { hostname, platform, release, cpus, totalmem } from 'node:os';
 import { externalInterfaces } from '../lib/hosts.ts';
-import { and, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/tx.ts';
 import { nodes } from '../db/schema.ts';
 import type { NodePower, NodeState } from '../model/states.ts';
@@ -139,4 +139,11 @@ export async function recordNodeUrl(db: Tx, id: string, url: string): Promise<vo
 /** A node whose queue locks were released: it holds none any more. */
 export async function clearWorkerIds(db: Tx, id: string): Promise<void> {
   await db.update(nodes).set({ workerIds: [] }).where(eq(nodes.id, id));
+}
+
+/** Each node's start-up probe (runtime/speed.ts), by id. */
+export async function nodeProbes(db: Tx, ids: string[]): Promise<Map<string, number>> {
+  if (!ids.length) return new Map();
+  const rows = await db.select({ id: nodes.id, speed: nodes.speed }).from(nodes).where(inArray(nodes.id, ids));
+  return new Map(rows.flatMap((r) => (r.speed ? [[r.id, r.speed] as const] : [])));
 }

@@ -5,7 +5,7 @@ import type { Queue } from '../queue/queue.ts';
 import { cutScene, type CutOptions } from '../cutting/cut.ts';
 import { OPEN_SEGMENT_STATES, TERMINAL_JOB_STATES, TERMINAL_SCENE_STATES, type SegmentState } from '../model/states.ts';
 import { addPlan, failScene, stitchIfComplete } from './scenes.ts';
-import { renderSlots } from './nodes.ts';
+import { nodeProbes, renderSlots } from './nodes.ts';
 import { openSegments } from './segments/create.ts';
 import { dropSegment } from './segments/drop.ts';
 import { OPEN_END } from './segments/range.ts';
@@ -18,7 +18,8 @@ import { endBeforeSlices, slicePlays, type LeadAt, type SliceOptions } from '../
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 import { withForwardSeconds } from '../cutting/forwarded.ts';
-import { startedRate } from '../cutting/rate.ts';
+import { framesCounted } from '../cutting/split.ts';
+import { startedRate, withProbedRates } from '../cutting/rate.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -94,14 +95,15 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
     const video = job.options.format !== 'png-sequence';
-    const leadRate = lead && rateSoFar(lead, plan.plays, pixels, true);
     // a planning scout's pass takes shortcuts: how fast it went says little of its machine
-    const scoutRates = scouts.map((s) => (s.plans ? undefined : rateSoFar(s, plan.plays, pixels, false)));
+    const measured = [lead && rateSoFar(lead, plan.plays, pixels, true), ...scouts.map((s) => (s.plans ? undefined : rateSoFar(s, plan.plays, pixels, false)))];
+    const probes = await nodeProbes(tx, [lead, ...scouts].flatMap((s) => (s?.nodeId ? [s.nodeId] : [])));
+    const [leadRate, ...scoutRates] = withProbedRates(measured, [lead, ...scouts].map((s) => (s?.nodeId ? probes.get(s.nodeId) : undefined)));
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers, video })
       : cutScene(rest, pixels, { ...cut, workers, video }, {
           before,
-          lead: lead ? { at: at(lead), frames: framesInto(lead, plan.plays), rate: leadRate } : undefined,
+          lead: lead ? { at: at(lead), frames: framesCounted(plan.plays, lead), rate: leadRate } : undefined,
           scouts: scouts.map((s, i) => ({ at: at(s), rate: scoutRates[i] })),
         });
     // a play cut between two shares is drawn in two pieces: no whole-play segment draws it
@@ -124,17 +126,10 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
 }
 
 /** How fast a lead (drawing) or a scout (fast-forwarding) has gone since it started (cutting/rate.ts). */
-function rateSoFar(seg: { atPlay: number | null; framesDone: number; startedAt: Date | null; progressAt: Date | null }, plays: Play[], pixels: number, drawing: boolean): number | undefined {
+function rateSoFar(seg: { fromPlay: number; fromFrame: number | null; atPlay: number | null; framesDone: number; startedAt: Date | null; progressAt: Date | null }, plays: Play[], pixels: number, drawing: boolean): number | undefined {
   if (seg.atPlay === null || !seg.startedAt || !seg.progressAt) return undefined;
   const seconds = (seg.progressAt.getTime() - seg.startedAt.getTime()) / 1000;
-  return startedRate(plays, pixels, { at: seg.atPlay, frames: drawing ? framesInto(seg, plays) : 0, seconds, drawing });
-}
-
-/** Frames a lead from play 0 has drawn of the play it is at: what it drew in all, less the plays before. */
-function framesInto(lead: { atPlay: number | null; framesDone: number }, plays: Play[]): number {
-  const at = lead.atPlay ?? 0;
-  const before = plays.filter((p) => p.index < at && !p.skipped).reduce((t, p) => t + p.frames, 0);
-  return Math.max(0, lead.framesDone - before);
+  return startedRate(plays, pixels, { at: seg.atPlay, frames: drawing ? framesCounted(plays, seg) : 0, seconds, drawing });
 }
 
 /** Where a running lead is: still in its first play, it may give that play up to slices. */
