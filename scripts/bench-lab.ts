@@ -115,6 +115,9 @@ async function labRound(o: Opts, cpus: number[], floorByPlay: number[], tmp: str
       await printShareCpu(lab, h0, result, plan);
       const events = join(tmp, `${out}-events.txt`);
       await client.download(`/jobs/${result.job}/events`, events);
+      // the cut: each running render's share, where it was and the rate the cut weighed it at
+      const cuts = readFileSync(events, 'utf8').split('\n').filter((l) => l.includes('"type":"segment.cut"')).map((l) => z.object({ data: z.object({ plays: z.tuple([z.number(), z.number()]), at: z.number().nullish(), rate: z.number().nullish() }), at: z.string() }).parse(JSON.parse(l.slice('data: '.length))));
+      if (cuts.length) console.log(`  the cut, ${((Date.parse(cuts[0]!.at) - Date.parse(detail.createdAt)) / 1000).toFixed(1)} s in: ${cuts.map((c) => `plays ${c.data.plays.join('-')} to a render at play ${c.data.at ?? '?'} weighed at ${c.data.rate ?? '?'}`).join('; ')}`);
       console.log(`  the job's events: ${events}; its scene's plan: ${plan}`);
       const t0 = Date.parse(detail.createdAt);
       const t1 = Date.parse(detail.finishedAt);

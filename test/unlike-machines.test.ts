@@ -132,29 +132,47 @@ describe('a queued segment between a slow machine and a fast one', () => {
     expect(await eventTypes(job!.id)).toContain('segment.split-asked');
   });
 
-  it('a scout that has not reported by the cut is weighed by its machine\'s start-up probe: a slow one gets the shorter share', async () => {
+  /** A new scene of eight 4-second plays cut as its plan lands: a lead 20 s into drawing it (at
+   *  play 1, half of it drawn), and scouts stepping through its updaters (6 s of work a play), on machines new to the farm
+   *  with these start-up probes; `at` null: a scout that has not reported yet. Returns each
+   *  render's share (frames) and the rate the cut weighed it at. */
+  async function firstCut(renders: { probe: number; at?: number | null }[]) {
     const { db } = env.database;
     await db.update(nodes).set({ lastSeen: new Date(0) });
     await db.update(jobs).set({ state: 'succeeded' });
     await db.update(segments).set({ state: 'done' }).where(sql`${segments.state} <> 'done'`);
-    // three machines new to the farm (no segment finished): only their probes tell them apart
-    const probe = async (name: string, speed: number) => {
-      const id = `${name}-${Math.random().toString(36).slice(2, 8)}`;
-      await db.insert(nodes).values({ id, name: id, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1, speed, functions: ['render-segment'], workerIds: [], lastSeen: new Date() });
-      return id;
-    };
-    const [leadNode, fastNode, slowNode] = [await probe('lead', 10), await probe('fast', 10), await probe('slow', 2)];
+    const stepped = { ...plan, plays: plays.map((p) => ({ ...p, frames: 120, runTime: 4, pure: false, stepSeconds: 0.05 })), fps: 30, sections: [], sounds: [], totalFrames: 960, texFiles: [], exact: true, keySeconds: 0 } as ScenePlan;
     const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
     const [row] = await db.insert(scenes).values({ jobId: job!.id, name: 'New', position: 0, state: 'planning' }).returning();
-    const base = { jobId: job!.id, sceneId: row!.id, cost: 0, frames: 0, state: 'running' as const, startedAt: new Date(), toPlay: OPEN_END };
-    await db.insert(segments).values({ ...base, position: 0, fromPlay: 0, nodeId: leadNode });
-    const [fast] = await db.insert(segments).values({ ...base, position: 1, fromPlay: UNKNOWN_START, nodeId: fastNode }).returning();
-    const [slow] = await db.insert(segments).values({ ...base, position: 2, fromPlay: UNKNOWN_START, nodeId: slowNode }).returning();
-    await recordPlan(db, env.queue, parseConfig({}).segments, job!.id, row!.id, 'New', { ...plan, fps: 30, sections: [], sounds: [], totalFrames: 480, texFiles: [], exact: true, keySeconds: 0 });
-    // its share's frames (none: it was given no share, and its render stops)
-    const share = async (id: string) => (await db.select().from(segments).where(sql`${segments.id} = ${id}`))[0]?.frames ?? 0;
-    const [fastFrames, slowFrames] = [await share(fast!.id), await share(slow!.id)];
-    expect(fastFrames).toBeGreaterThan(0);
-    expect(slowFrames).toBeLessThan(fastFrames);
+    const ago = (s: number) => new Date(Date.now() - s * 1000);
+    const ids: string[] = [];
+    for (const [i, r] of renders.entries()) {
+      const id = `m${i}-${Math.random().toString(36).slice(2, 8)}`;
+      await db.insert(nodes).values({ id, name: id, hostname: 'h', os: 'linux', cores: 1, memoryBytes: 1, concurrency: 1, speed: r.probe, functions: ['render-segment'], workerIds: [], lastSeen: new Date() });
+      const lead = i === 0;
+      const [seg] = await db
+        .insert(segments)
+        .values({ jobId: job!.id, sceneId: row!.id, cost: 0, frames: 0, state: 'running', nodeId: id, position: i, fromPlay: lead ? 0 : UNKNOWN_START, toPlay: OPEN_END, startedAt: ago(20), progressAt: ago(0), atPlay: lead ? 1 : (r.at ?? null), framesDone: lead ? 180 : 0 })
+        .returning();
+      ids.push(seg!.id);
+    }
+    await recordPlan(db, env.queue, parseConfig({}).segments, job!.id, row!.id, 'New', stepped);
+    const rows = await db.select().from(segments).where(sql`${segments.jobId} = ${job!.id}`);
+    // a render given no share stops: its row goes
+    return ids.map((id) => rows.find((r) => r.id === id)).map((r) => ({ frames: r?.frames ?? 0, rate: r?.cutRate ?? null }));
+  }
+
+  it('weighs like machines alike at the first cut, though a lead drawing and a scout stepping measure apart in their first seconds', async () => {
+    // the lead's drawing comes to 0.45 of the model's seconds a second, the scouts' stepping to 0.3
+    const [lead, ...scouts] = await firstCut([{ probe: 10 }, { probe: 10, at: 2 }, { probe: 10, at: 2 }]);
+    expect(scouts.map((s) => s.rate)).toEqual([lead!.rate, lead!.rate]);
+    expect(lead!.rate).toBeGreaterThan(0);
+  });
+
+  it('weighs a scout that has not reported by the cut by its machine\'s start-up probe: one five times slower is left out of the cut rather than hold the others back', async () => {
+    const [, fast, slow] = await firstCut([{ probe: 10 }, { probe: 10, at: 2 }, { probe: 2, at: null }]);
+    expect(fast!.frames).toBeGreaterThan(0);
+    // five times slower, stepping from the start: any share of its would end last, so it has none
+    expect(slow!.frames).toBe(0);
   });
 });

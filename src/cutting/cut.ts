@@ -90,12 +90,11 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   for (const p of plays) renderPrefix.push(renderPrefix.at(-1)! + playCost(p, pixels));
   const clamp = (i: number) => Math.min(Math.max(0, i), n - 1);
   const at = ctx.lead ? clamp(ctx.lead.at) : 0;
-  // Farther shares to the scouts that have got farther.
-  const scouts = scoutsIn.map((s, i) => ({ i, at: clamp(s.at), rate: s.rate })).sort((x, y) => x.at - y.at);
-  const firstScout = ctx.lead ? 1 : 0;
   // each running share's machine against the mean of those measured; queued shares at the mean
-  const rates = relativeRates([...(ctx.lead ? [ctx.lead.rate] : []), ...scouts.map((s) => s.rate)]);
-  const rate = (k: number) => rates[k] ?? 1;
+  const rates = relativeRates([...(ctx.lead ? [ctx.lead.rate] : []), ...scoutsIn.map((s) => s.rate)]);
+  const firstScout = ctx.lead ? 1 : 0;
+  // Farther shares to the scouts that have got farther.
+  const all = scoutsIn.map((s, i) => ({ i, at: clamp(s.at), rate: rates[firstScout + i]! })).sort((x, y) => x.at - y.at);
   // What is left to draw of plays a..b: a lead has drawn the plays before `at`, and part of that one.
   const leadDrew = ctx.lead?.frames ? playCost(plays[at]!, pixels) * Math.min(1, ctx.lead.frames / Math.max(1, plays[at]!.frames)) : 0;
   const draw = (a: number, b: number) => {
@@ -103,12 +102,6 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
     return b < from ? 0 : renderPrefix[b + 1]! - renderPrefix[from]! - (from === at ? leadDrew : 0);
   };
   const setup = opts.setupSeconds * 1e6;
-  const start = (a: number, k: number) => {
-    if (ctx.lead && k === 0) return 0;
-    const scout = scouts[k - firstScout];
-    return scout ? Math.max(0, ffPrefix[a]! - ffPrefix[scout.at]!) : setup + ffPrefix[a]!;
-  };
-  const shareCost = (a: number, b: number, k: number) => (start(a, k) + draw(a, b)) / rate(k);
   const counted = (a: number, b: number) => b - (ctx.lead && a === 0 ? Math.max(a, at) : a) + 1;
 
   const total = draw(0, n - 1);
@@ -121,22 +114,50 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   const perWorker = opts.workers === 1 ? 1 : opts.perWorker;
   const smallest = Math.max(minChunk, 2 * setup);
   const segmentsOf = (a: number, b: number) => Math.max(1, Math.min(perWorker, Math.floor(draw(a, b) / smallest)));
-  let best: { shares: [number, number][]; wall: number } | undefined;
-  for (let count = 1; count <= mostShares; count++) {
-    const shares = split(0, n - 1, count, shareCost, Infinity, counted);
-    const costs = shares.map(([a, b], k) => shareCost(a, b, k));
-    const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
-    // More shares only for a clearly shorter wall time: each one is a start more of work, unless
-    // the new share is a running scout's, which has started already, or the slot it is for would
-    // take the back segment of a share cut into several anyway, paying that start.
-    const started = scouts[count - 1 - firstScout] !== undefined || (!!best && best.shares.some(([a, b]) => segmentsOf(a, b) > 1));
-    if (!best || wall < Math.min(best.wall * 0.98, best.wall - (started ? 0 : setup / 2))) best = { shares, wall };
+  /** Share k's start and cost with these scouts taking the shares after the lead's. */
+  const costsWith = (scouts: typeof all) => {
+    const start = (a: number, k: number) => {
+      if (ctx.lead && k === 0) return 0;
+      const scout = scouts[k - firstScout];
+      return scout ? Math.max(0, ffPrefix[a]! - ffPrefix[scout.at]!) : setup + ffPrefix[a]!;
+    };
+    const rate = (k: number) => (ctx.lead && k === 0 ? rates[0]! : (scouts[k - firstScout]?.rate ?? 1));
+    return { start, shareCost: (a: number, b: number, k: number) => (start(a, k) + draw(a, b)) / rate(k) };
+  };
+  /** The number of shares with the shortest estimated wall time. */
+  const bestWith = (scouts: typeof all) => {
+    const { shareCost } = costsWith(scouts);
+    let best: { shares: [number, number][]; wall: number; scouts: typeof all } | undefined;
+    for (let count = 1; count <= mostShares; count++) {
+      const shares = split(0, n - 1, count, shareCost, Infinity, counted);
+      const costs = shares.map(([a, b], k) => shareCost(a, b, k));
+      const wall = Math.max(...costs, costs.reduce((x, y) => x + y, 0) / opts.workers);
+      // More shares only for a clearly shorter wall time: each one is a start more of work, unless
+      // the new share is a running scout's, which has started already, or the slot it is for would
+      // take the back segment of a share cut into several anyway, paying that start.
+      const started = scouts[count - 1 - firstScout] !== undefined || (!!best && best.shares.some(([a, b]) => segmentsOf(a, b) > 1));
+      if (!best || wall < Math.min(best.wall * 0.98, best.wall - (started ? 0 : setup / 2))) best = { shares, wall, scouts };
+    }
+    return best!;
+  };
+  // A scout on a machine slow enough that any share of its would end last, placed between the
+  // others by how far it got, would take the share count down with it: the cut is weighed again
+  // without the slowest scouts, one at a time, and a scout left out stops (its machine takes
+  // queued segments like any free slot).
+  let best = bestWith(all);
+  const bySpeed = [...all].sort((x, y) => x.rate - y.rate);
+  for (let d = 1; d <= bySpeed.length; d++) {
+    const left = new Set(bySpeed.slice(0, d));
+    const tried = bestWith(all.filter((s) => !left.has(s)));
+    if (tried.wall < best.wall * 0.98) best = tried;
   }
+  const scouts = best.scouts;
+  const { start } = costsWith(scouts);
   const pieces = { pixels, video: opts.video ?? true };
   const costs = { start, draw };
   const shares: Share[] = opts.insidePlays && opts.workers > 1
-    ? cutInsidePlays(plays, best!.shares, costs, { ...pieces, workers: opts.workers, minFrames: opts.minFrames, setup, drawing: ctx.lead ? at : -1 })
-    : best!.shares.map(([a, b]) => ({ a, b }));
+    ? cutInsidePlays(plays, best.shares, costs, { ...pieces, workers: opts.workers, minFrames: opts.minFrames, setup, drawing: ctx.lead ? at : -1 })
+    : best.shares.map(([a, b]) => ({ a, b }));
 
   const maxPlays = opts.maxPlays || Infinity;
   const ranked = shares.map((s, k) => ({ k, cost: piecesCost(plays, s, k, costs, pieces) })).sort((x, y) => y.cost - x.cost);

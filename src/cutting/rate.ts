@@ -50,15 +50,16 @@ export function relativeRates(rates: (number | undefined)[]): number[] {
   return rates.map((r) => (r !== undefined && r > 0 ? r / mean : 1));
 }
 
-/** Rates with each machine not measured yet put at its start-up probe (runtime/speed.ts), in the
- *  measured ones' units by the least rate per probe among them (erring slow: a share too short
- *  costs a split later, one too long costs the wall time); with none measured, the probes alone,
- *  since only their ratios count. A slow scout that has not reported by the cut would otherwise
- *  count as the mean machine and get a share as long as a fast one's. */
-export function withProbedRates(rates: (number | undefined)[], probes: (number | null | undefined)[]): (number | undefined)[] {
-  const measured = rates.some((r) => r !== undefined && r > 0);
-  const perProbe = rates.flatMap((r, i) => (r !== undefined && r > 0 && probes[i] ? [r / probes[i]!] : []));
-  if (measured && !perProbe.length) return rates;
-  const scale = perProbe.length ? Math.min(...perProbe) : 1;
-  return rates.map((r, i) => (r !== undefined && r > 0 ? r : probes[i] ? probes[i]! * scale : undefined));
+/** The rates a scene's first cut weighs its running renders at: each machine's start-up probe
+ *  (runtime/speed.ts), in the model's units by the ratio of the measured rates to the probes of the
+ *  renders measured. At the cut a render has worked a few seconds, much of it its set-up, and a
+ *  lead's rate (drawing) and a scout's (stepping) rest on different parts of the model: on four
+ *  like machines they came out 1.2-1.6x apart, enough to be taken as unlike and give the lead twice
+ *  a scout's share. A probe misses only load that comes after it. Without a probe for every render,
+ *  or a measured render to set the units, the measured rates as they are. */
+export function cutRates(measured: (number | undefined)[], probes: (number | null | undefined)[]): (number | undefined)[] {
+  const both = measured.flatMap((r, i) => (r !== undefined && r > 0 && probes[i] ? [{ r, probe: probes[i]! }] : []));
+  if (!both.length || probes.some((p) => !p)) return measured;
+  const scale = both.reduce((t, x) => t + x.r, 0) / both.reduce((t, x) => t + x.probe, 0);
+  return probes.map((p) => p! * scale);
 }

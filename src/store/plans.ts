@@ -19,7 +19,7 @@ import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 import { withForwardSeconds } from '../cutting/forwarded.ts';
 import { framesCounted } from '../cutting/split.ts';
-import { startedRate, withProbedRates } from '../cutting/rate.ts';
+import { startedRate, cutRates } from '../cutting/rate.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -95,10 +95,13 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
       return (s.id === planningScout?.segmentId ? Math.min(play, planningScout.reach) : play) - (done + 1);
     };
     const video = job.options.format !== 'png-sequence';
-    // a planning scout's pass takes shortcuts: how fast it went says little of its machine
-    const measured = [lead && rateSoFar(lead, plan.plays, pixels, true), ...scouts.map((s) => (s.plans ? undefined : rateSoFar(s, plan.plays, pixels, false)))];
-    const probes = await nodeProbes(tx, [lead, ...scouts].flatMap((s) => (s?.nodeId ? [s.nodeId] : [])));
-    const [leadRate, ...scoutRates] = withProbedRates(measured, [lead, ...scouts].map((s) => (s?.nodeId ? probes.get(s.nodeId) : undefined)));
+    // the renders running already, the lead first; a planning scout's pass takes shortcuts: how
+    // fast it went says little of its machine
+    const started = [...(lead ? [lead] : []), ...scouts];
+    const probes = await nodeProbes(tx, started.flatMap((s) => (s.nodeId ? [s.nodeId] : [])));
+    const measured = started.map((s) => (s === lead ? rateSoFar(s, plan.plays, pixels, true) : s.plans ? undefined : rateSoFar(s, plan.plays, pixels, false)));
+    const rates = cutRates(measured, started.map((s) => (s.nodeId ? probes.get(s.nodeId) : undefined)));
+    const [leadRate, scoutRates] = lead ? [rates[0], rates.slice(1)] : [undefined, rates];
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers, video })
       : cutScene(rest, pixels, { ...cut, workers, video }, {
@@ -115,10 +118,10 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     }
     cuts.scouts = cuts.scouts.map((share) => share && endBeforeSlices(share, rest, cuts.queued));
     cuts.queued.unshift(...sliced.slices);
-    if (lead && cuts.lead) await assignShare(tx, jobId, lead.id, cuts.lead, leadRate);
+    if (lead && cuts.lead) await assignShare(tx, jobId, lead, cuts.lead, leadRate);
     for (const [i, s] of scouts.entries()) {
       const share = cuts.scouts[i];
-      await (share ? assignShare(tx, jobId, s.id, share, scoutRates[i]) : dropSegment(tx, queue, s.id));
+      await (share ? assignShare(tx, jobId, s, share, scoutRates[i]) : dropSegment(tx, queue, s.id));
     }
     await addPlan(tx, queue, jobId, sceneId, name, { ...plan, totalFrames: rangeOfPlan(plan, range).totalFrames }, cuts.queued, open.count, { slots: workers, rememberedPlan });
     await stitchIfComplete(tx, queue, sceneId);

@@ -55,10 +55,11 @@ export async function recordProgress(db: Tx, segmentId: string, nodeId: string, 
 
 /** Gives a running lead or scout its first share, and the rate the cut weighed its machine at;
  *  its node reads this when the event arrives. It may go on into the next segment (extendSegment). */
-export async function assignShare(tx: Tx, jobId: string, id: string, share: SegmentCut, rate: number | undefined): Promise<void> {
+export async function assignShare(tx: Tx, jobId: string, seg: { id: string; atPlay: number | null }, share: SegmentCut, rate: number | undefined): Promise<void> {
   const { priority: _, ...range } = share;
-  await tx.update(segments).set({ ...range, cutRate: rate ?? null }).where(eq(segments.id, id));
-  await appendEvent(tx, jobId, 'segment.cut', { plays: [share.fromPlay, share.toPlay] });
+  await tx.update(segments).set({ ...range, cutRate: rate ?? null }).where(eq(segments.id, seg.id));
+  // where the render was and the rate it was weighed at: what a cut that went wrong is read from
+  await appendEvent(tx, jobId, 'segment.cut', { plays: [share.fromPlay, share.toPlay], at: seg.atPlay, rate: rate === undefined ? null : Number(rate.toPrecision(3)) });
 }
 
 /**
