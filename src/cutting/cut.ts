@@ -1,7 +1,7 @@
 import { drawnElsewhere, type Play, type SegmentCut } from '../model/plan.ts';
 import { fastForwardCost, playCost } from './cost.ts';
 import { cutInsidePlays, shareCost as piecesCost, type Share } from './boundary.ts';
-import { relativeRates } from './rate.ts';
+import { ALIKE, relativeRates } from './rate.ts';
 
 export interface CutOptions {
   workers: number;
@@ -143,9 +143,11 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   // A scout on a machine slow enough that any share of its would end last, placed between the
   // others by how far it got, would take the share count down with it: the cut is weighed again
   // without the slowest scouts, one at a time, and a scout left out stops (its machine takes
-  // queued segments like any free slot).
+  // queued segments like any free slot). Only scouts clearly slower than the mean: the queued
+  // shares are weighed at the mean machine, and a scout no slower than that left out would only
+  // start again from play 0 (on the mixed lab, a 0.45-CPU scout left out so sat idle 7 s).
   let best = bestWith(all);
-  const bySpeed = [...all].sort((x, y) => x.rate - y.rate);
+  const bySpeed = all.filter((s) => s.rate * ALIKE < 1).sort((x, y) => x.rate - y.rate);
   for (let d = 1; d <= bySpeed.length; d++) {
     const left = new Set(bySpeed.slice(0, d));
     const tried = bestWith(all.filter((s) => !left.has(s)));
