@@ -50,16 +50,26 @@ export function relativeRates(rates: (number | undefined)[]): number[] {
   return rates.map((r) => (r !== undefined && r > 0 ? r / mean : 1));
 }
 
-/** The rates a scene's first cut weighs its running renders at: each machine's start-up probe
- *  (runtime/speed.ts), in the model's units by the ratio of the measured rates to the probes of the
- *  renders measured. At the cut a render has worked a few seconds, much of it its set-up, and a
- *  lead's rate (drawing) and a scout's (stepping) rest on different parts of the model: on four
- *  like machines they came out 1.2-1.6x apart, enough to be taken as unlike and give the lead twice
- *  a scout's share. A probe misses only load that comes after it. Without a probe for every render,
- *  or a measured render to set the units, the measured rates as they are. */
+/** The rates a scene's first cut weighs its running renders at. At the cut a render has worked a
+ *  few seconds, much of it its set-up, and a lead's rate (drawing) and a scout's (stepping) rest
+ *  on different parts of the model: on four like machines they came out 1.2-1.6x apart, enough to
+ *  be taken as unlike and give the lead twice a scout's share. So each machine is weighed at its
+ *  start-up probe (runtime/speed.ts) times the mean rate per probe measured on the machines whose
+ *  probes are alike with its own: like machines alike, while a machine unlike the others keeps
+ *  what was measured on it, which sees load that came after its probe (on the mixed lab the
+ *  0.9-CPU coordinator drew at about a 0.45 one's rate, and weighed by its probe alone it ended
+ *  14 s after the others). A machine with no like one measured: its probe at the least rate per
+ *  probe measured (erring slow: a share too short costs a split later, one too long the wall
+ *  time). Without probes, the measured rates as they are. */
 export function cutRates(measured: (number | undefined)[], probes: (number | null | undefined)[]): (number | undefined)[] {
-  const both = measured.flatMap((r, i) => (r !== undefined && r > 0 && probes[i] ? [{ r, probe: probes[i]! }] : []));
-  if (!both.length || probes.some((p) => !p)) return measured;
-  const scale = both.reduce((t, x) => t + x.r, 0) / both.reduce((t, x) => t + x.probe, 0);
-  return probes.map((p) => p! * scale);
+  const perProbe = measured.map((r, i) => (r !== undefined && r > 0 && probes[i] ? r / probes[i]! : undefined));
+  const known = perProbe.filter((q): q is number => q !== undefined);
+  if (!known.length) return measured;
+  const least = Math.min(...known);
+  return measured.map((r, i) => {
+    const p = probes[i];
+    if (!p) return r;
+    const like = perProbe.filter((q, j): q is number => q !== undefined && probes[j]! < ALIKE * p && p < ALIKE * probes[j]!);
+    return p * (like.length ? like.reduce((a, b) => a + b, 0) / like.length : least);
+  });
 }
