@@ -1,7 +1,7 @@
 import { drawnElsewhere, type Play, type SegmentCut } from '../model/plan.ts';
 import { fastForwardCost, playCost } from './cost.ts';
 import { cutInsidePlays, shareCost as piecesCost, type Share } from './boundary.ts';
-import { ALIKE, relativeRates } from './rate.ts';
+import { relativeRates } from './rate.ts';
 
 export interface CutOptions {
   workers: number;
@@ -28,8 +28,9 @@ export interface CutContext {
    *  is weighed at that rate against the mean of those measured; queued shares at the mean. */
   lead?: { at: number; frames?: number; rate?: number };
   /** Scouting segments (running the exact fast-forward, a paused copy at every play) that have
-   *  got to `plays[at]`: the next shares are theirs, at no set-up; `rate` as the lead's. */
-  scouts?: { at: number; rate?: number }[];
+   *  got to `plays[at]`: the next shares are theirs, at no set-up; `rate` as the lead's. `slow`:
+   *  its machine is clearly slower than the others by their start-up probes (store/plans.ts). */
+  scouts?: { at: number; rate?: number; slow?: boolean }[];
 }
 
 /** Splits plays lo..hi into at least `parts` contiguous runs (more if `maxPlays` demands it) whose
@@ -94,7 +95,7 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   const rates = relativeRates([...(ctx.lead ? [ctx.lead.rate] : []), ...scoutsIn.map((s) => s.rate)]);
   const firstScout = ctx.lead ? 1 : 0;
   // Farther shares to the scouts that have got farther.
-  const all = scoutsIn.map((s, i) => ({ i, at: clamp(s.at), rate: rates[firstScout + i]! })).sort((x, y) => x.at - y.at);
+  const all = scoutsIn.map((s, i) => ({ i, at: clamp(s.at), rate: rates[firstScout + i]!, slow: !!s.slow })).sort((x, y) => x.at - y.at);
   // What is left to draw of plays a..b: a lead has drawn the plays before `at`, and part of that one.
   const leadDrew = ctx.lead?.frames ? playCost(plays[at]!, pixels) * Math.min(1, ctx.lead.frames / Math.max(1, plays[at]!.frames)) : 0;
   const draw = (a: number, b: number) => {
@@ -143,11 +144,12 @@ export function cutScene(plays: Play[], pixels: number, opts: CutOptions, ctx: C
   // A scout on a machine slow enough that any share of its would end last, placed between the
   // others by how far it got, would take the share count down with it: the cut is weighed again
   // without the slowest scouts, one at a time, and a scout left out stops (its machine takes
-  // queued segments like any free slot). Only scouts clearly slower than the mean: the queued
-  // shares are weighed at the mean machine, and a scout no slower than that left out would only
-  // start again from play 0 (on the mixed lab, a 0.45-CPU scout left out so sat idle 7 s).
+  // queued segments like any free slot). Only scouts on machines clearly slower by their probes:
+  // a scout's rate in its first seconds is low beside a lead's (cutting/rate.ts cutRates), and a
+  // scout left out for it only starts again from play 0 (on the mixed lab, 0.45-CPU scouts left
+  // out so sat idle 7-15 s).
   let best = bestWith(all);
-  const bySpeed = all.filter((s) => s.rate * ALIKE < 1).sort((x, y) => x.rate - y.rate);
+  const bySpeed = all.filter((s) => s.slow).sort((x, y) => x.rate - y.rate);
   for (let d = 1; d <= bySpeed.length; d++) {
     const left = new Set(bySpeed.slice(0, d));
     const tried = bestWith(all.filter((s) => !left.has(s)));

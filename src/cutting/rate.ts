@@ -73,3 +73,12 @@ export function cutRates(measured: (number | undefined)[], probes: (number | nul
     return p * (like.length ? like.reduce((a, b) => a + b, 0) / like.length : least);
   });
 }
+
+/** Which machines are clearly slower than the mean of these by their start-up probes (none without
+ *  a probe for each). */
+export function slowProbes(probes: (number | null | undefined)[]): boolean[] {
+  const probed = probes.filter((p): p is number => !!p);
+  if (probed.length !== probes.length || !probed.length) return probes.map(() => false);
+  const mean = probed.reduce((a, b) => a + b, 0) / probed.length;
+  return probed.map((p) => p * ALIKE < mean);
+}

@@ -19,7 +19,7 @@ import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 import { withForwardSeconds } from '../cutting/forwarded.ts';
 import { framesCounted } from '../cutting/split.ts';
-import { startedRate, cutRates } from '../cutting/rate.ts';
+import { cutRates, slowProbes, startedRate } from '../cutting/rate.ts';
 
 /** The planning scout that made the plan: its paused copies reach play `reach` at most. */
 export interface PlanningScout {
@@ -100,14 +100,16 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     const started = [...(lead ? [lead] : []), ...scouts];
     const probes = await nodeProbes(tx, started.flatMap((s) => (s.nodeId ? [s.nodeId] : [])));
     const measured = started.map((s) => (s === lead ? rateSoFar(s, plan.plays, pixels, true) : s.plans ? undefined : rateSoFar(s, plan.plays, pixels, false)));
-    const rates = cutRates(measured, started.map((s) => (s.nodeId ? probes.get(s.nodeId) : undefined)));
+    const probed = started.map((s) => (s.nodeId ? probes.get(s.nodeId) : undefined));
+    const rates = cutRates(measured, probed);
+    const slow = slowProbes(probed).slice(lead ? 1 : 0);
     const [leadRate, scoutRates] = lead ? [rates[0], rates.slice(1)] : [undefined, rates];
     const cuts = plan.plays.some(isServed)
       ? cutUncached(plan.plays, rest, pixels, { ...cut, workers, video })
       : cutScene(rest, pixels, { ...cut, workers, video }, {
           before,
           lead: lead ? { at: at(lead), frames: framesCounted(plan.plays, lead), rate: leadRate } : undefined,
-          scouts: scouts.map((s, i) => ({ at: at(s), rate: scoutRates[i] })),
+          scouts: scouts.map((s, i) => ({ at: at(s), rate: scoutRates[i], slow: slow[i] })),
         });
     // a play cut between two shares is drawn in two pieces: no whole-play segment draws it
     plan.plays = plan.plays.map((p) => (cuts.inside.includes(p.index) ? { ...p, sliced: 2 } : p));
