@@ -22,6 +22,8 @@ const why = labUnavailable() ?? (existsSync(SSHD) ? undefined : `no ${SSHD} (Deb
 if (why) console.warn(`test/deploy.test.ts skipped: ${why}`);
 const PREFIX = 'nndep';
 const SUBNET = '10.77.64'; // each lab test its own /24: test files run side by side
+/** The subnet in a pattern. */
+const NET = SUBNET.replaceAll('.', '\\.');
 const tmp = mkdtempSync(join(tmpdir(), 'nn-deploy-test-'));
 /** The remote's install directory: the lab's hosts share this machine's filesystem. */
 const remoteDir = join(tmp, 'remote');
@@ -160,12 +162,12 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
   it('fails its pre-flight with a clear message and exit code for a wrong user or an unreachable host', async () => {
     const wrongUser = await cli(['deploy', `nosuchuser@${sshHost.ip}`, '--join', joinString, '--dir', remoteDir, ...sshOptions()]);
     expect(wrongUser.code).toBe(1);
-    expect(wrongUser.stderr).toMatch(/cannot log in to nosuchuser@10\.77\.0\.\d+ over SSH: .*Permission denied/);
+    expect(wrongUser.stderr).toMatch(new RegExp(`cannot log in to nosuchuser@${NET}\\.\\d+ over SSH: .*Permission denied`));
 
     // An address on the lab's bridge where no machine answers.
     const unreachable = await cli(['deploy', `root@${SUBNET}.99`, '--join', joinString, '--dir', remoteDir, ...sshOptions(), '-o', 'ConnectTimeout=5']);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(/cannot log in to root@10\.77\.0\.99 over SSH: .*(No route to host|timed out|unreachable)/);
+    expect(unreachable.stderr).toMatch(new RegExp(`cannot log in to root@${NET}\\.99 over SSH: .*(No route to host|timed out|unreachable)`));
     expect(existsSync(remoteDir)).toBe(false);
   });
 
@@ -219,7 +221,7 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
     try {
       const r = await cli(deployArgs());
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/the node process on the remote machine exited before "10\.77\.0\.\d+" came online; the end of its log:\n(  \| .*\n)*  \| networknodes: cannot reach the cluster at https:\/\/10\.77\.0\.\d+:8787/);
+      expect(r.stderr).toMatch(new RegExp(`the node process on the remote machine exited before "${NET}\\.\\d+" came online; the end of its log:\\n(  \\| .*\\n)*  \\| networknodes: cannot reach the cluster at https:\\/\\/${NET}\\.\\d+:8787`));
       expect((await nodes()).some((n) => n.name === sshHost.ip)).toBe(false);
     } finally {
       route('del');
@@ -239,7 +241,7 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
 
     const r = await cli(['undeploy', `root@${sshHost.ip}`, '--drain', '--join', joinString, '--dir', remoteDir, ...sshOptions()]);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stderr).toMatch(/draining node "10\.77\.0\.\d+": it finishes its running segments/);
+    expect(r.stderr).toMatch(new RegExp(`draining node "${NET}\\.\\d+": it finishes its running segments`));
     expect(r.stdout).toMatch(/no longer in the cluster's nodes/);
     // Handed back instead, the segment would wait for a render node that no longer exists.
     const job = await (await call(`/jobs/${id}`)).json();
@@ -252,7 +254,7 @@ describe.skipIf(!!why)(`deploy over SSH to a lab host${why ? ` (skipped: ${why})
     // Nothing is left to remove: said, and not a success.
     const again = await cli(['undeploy', `root@${sshHost.ip}`, '--join', joinString, '--dir', remoteDir, ...sshOptions()]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/nothing deployed in .*remote on 10\.77\.0\.\d+/);
+    expect(again.stderr).toMatch(new RegExp(`nothing deployed in .*remote on ${NET}\\.\\d+`));
   });
 });
 

@@ -119,7 +119,7 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
     start(h1, ['-c', configFile('h1', ['plan', 'render-segment', 'stitch']), 'join', '--workers', '1', '--name', 'h1'], { NN_TOKEN: token });
     // Registered, and the command has said so (it prints once the node runs).
     await waitFor(async () => /joined/.test(logs.get('h1')!) && (await nodes()).some((n) => n.name === 'h1'), 60_000, `h1 to join over mDNS: ${logs.get('h1')}`);
-    expect(logs.get('h1')).toMatch(/joined "home" at https:\/\/10\.77\.0\.10:8787 as h1/);
+    expect(logs.get('h1')).toMatch(new RegExp(`joined "home" at https://${SUBNET.replaceAll('.', '\\.')}\\.10:8787 as h1`));
   });
 
   it('refuses a wrong token with a clear message', async () => {
