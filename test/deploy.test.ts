@@ -21,7 +21,7 @@ const BIN = join(PROJECT_ROOT, 'bin', 'networknodes.js');
 const why = labUnavailable() ?? (existsSync(SSHD) ? undefined : `no ${SSHD} (Debian openssh-server; .ci/run installs it)`);
 if (why) console.warn(`test/deploy.test.ts skipped: ${why}`);
 const PREFIX = 'nndep';
-const SUBNET = '10.77.64'; // each lab test its own /24: test files run side by side
+const SUBNET = '10.77.64'; // each lab test its own /24: a lab one file left up does not take another's
 /** The subnet in a pattern. */
 const NET = SUBNET.replaceAll('.', '\\.');
 const tmp = mkdtempSync(join(tmpdir(), 'nn-deploy-test-'));

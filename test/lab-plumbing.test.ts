@@ -10,7 +10,7 @@ import { ipBin } from '../scripts/lab/netns.ts';
 
 const reason = labUnavailable();
 const PREFIX = 'nnlabt'; // not the CLI's default, so a test run never tears down a lab in use
-const SUBNET = '10.77.65'; // each lab test its own /24: test files run side by side
+const SUBNET = '10.77.65'; // each lab test its own /24: a lab one file left up does not take another's
 
 /** Resolves with the first stdout line matching `re`, rejects when the child exits first. */
 function waitLine(child: ChildProcess, re: RegExp, ms = 10_000): Promise<string> {

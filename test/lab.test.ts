@@ -24,7 +24,7 @@ const why = labUnavailable();
 if (why) console.warn(`test/lab.test.ts skipped: ${why}`);
 const tmp = mkdtempSync(join(tmpdir(), 'nn-lab-test-'));
 const PREFIX = 'nntest';
-const SUBNET = '10.77.63'; // each lab test its own /24: test files run side by side
+const SUBNET = '10.77.63'; // each lab test its own /24: a lab one file left up does not take another's
 
 let lab: Lab;
 let url = '';

@@ -50,17 +50,14 @@ export function relativeRates(rates: (number | undefined)[]): number[] {
   return rates.map((r) => (r !== undefined && r > 0 ? r / mean : 1));
 }
 
-/** The rates a scene's first cut weighs its running renders at. At the cut a render has worked a
- *  few seconds, much of it its set-up, and a lead's rate (drawing) and a scout's (stepping) rest
- *  on different parts of the model: on four like machines they came out 1.2-1.6x apart, enough to
- *  be taken as unlike and give the lead twice a scout's share. So each machine is weighed at its
- *  start-up probe (runtime/speed.ts) times the mean rate per probe measured on the machines whose
- *  probes are alike with its own: like machines alike, while a machine unlike the others keeps
- *  what was measured on it, which sees load that came after its probe (on the mixed lab the
- *  0.9-CPU coordinator drew at about a 0.45 one's rate, and weighed by its probe alone it ended
- *  14 s after the others). A machine with no like one measured: its probe at the least rate per
- *  probe measured (erring slow: a share too short costs a split later, one too long the wall
- *  time). Without probes, the measured rates as they are. */
+/** The rates a scene's first cut weighs its running renders at. A few seconds in, mostly set-up,
+ *  a lead's rate (drawing) and a scout's (stepping) rest on different parts of the model and came
+ *  out 1.2-1.6x apart on like machines, enough to be taken as unlike. So each machine is weighed at
+ *  its start-up probe (runtime/speed.ts) times the mean rate per probe measured on the machines
+ *  whose probes are alike with its own: like machines alike, a machine unlike the others at what
+ *  was measured on it (which sees load after its probe, as a coordinator's), one with no like
+ *  machine measured at the least rate per probe (erring slow: a share too short costs a split, one
+ *  too long the wall time). Without probes, the measured rates as they are. */
 export function cutRates(measured: (number | undefined)[], probes: (number | null | undefined)[]): (number | undefined)[] {
   const perProbe = measured.map((r, i) => (r !== undefined && r > 0 && probes[i] ? r / probes[i]! : undefined));
   const known = perProbe.filter((q): q is number => q !== undefined);
