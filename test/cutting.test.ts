@@ -386,9 +386,9 @@ describe('slicing a play that alone would bound the wall time', () => {
     const drawn = drawnOnly(slices);
     expect(drawn.length).toBeGreaterThanOrEqual(3);
     expect(marked[0]!.sliced).toBe(drawn.length);
-    // one encoder for the play, queued right after the slices the three other slots take first
+    // one encoder for the play, queued right after the first slice: the machines free first take it
     expect(slices.filter((s) => s.encodes)).toMatchObject([{ fromPlay: 0, toPlay: 0, fromFrame: 0, toFrame: 600, frames: 0 }]);
-    expect(slices.findIndex((s) => s.encodes)).toBe(3);
+    expect(slices.findIndex((s) => s.encodes)).toBe(1);
     expect(drawn[0]!.fromFrame).toBe(0);
     expect(drawn.at(-1)!.toFrame).toBe(600);
     for (let i = 1; i < drawn.length; i++) expect(drawn[i]!.fromFrame).toBe(drawn[i - 1]!.toFrame);

@@ -19,11 +19,12 @@ let nodes: Awaited<ReturnType<typeof testNode>>[];
 let call: ReturnType<typeof api>;
 
 // Two nodes, one slot each, and plays cut into slices of 40 frames (a farm's frames per task): the
-// cutter's own choice depends on how fast this machine draws and encodes at the moment.
+// cutter's own choice depends on how fast this machine draws and encodes at the moment. The first
+// is the coordinator, as when a farm is started on one machine and joined from another.
 beforeAll(async () => {
   db = await freshDatabase();
   const config = { concurrency: 1, segments: { setupSeconds: 0.2, lead: false, sliceFrames: 40 } };
-  nodes = [await testNode(db.url, config, 'node-a'), await testNode(db.url, config, 'node-b')];
+  nodes = [await testNode(db.url, config, 'node-a', { coordinator: true }), await testNode(db.url, config, 'node-b')];
   call = api(nodes[0]!.url);
 }, 180_000);
 afterAll(async () => {
@@ -67,6 +68,8 @@ describe('a play that alone would bound the wall time is drawn in slices on seve
     await manimRender(FILE, NAMES, [...ARGS, '--save_sections'], ref);
     for (const scene of job.scenes as SceneDetail[]) {
       expectSliced(scene, 1);
+      // the play's one serial step goes to the machine that does not also serve the store
+      expect(scene.segments.find((s) => s.encodes)?.node, scene.name).toBe('node-b');
       const out = join(tmp, `${scene.name}.mp4`);
       writeFileSync(out, Buffer.from(await (await call(`/jobs/${id}/output/${scene.name}`)).arrayBuffer()));
       const want = join(ref, 'videos', 'sliced', '144p15', `${scene.name}.mp4`);

@@ -191,8 +191,9 @@ export function slicePlays(plays: Play[], pixels: number, opts: SliceOptions, be
       const a = cut[i]!;
       return { fromPlay: p.index, toPlay: p.index, fromFrame: a, toFrame: b, frames: b - a, cost: cost(a, b) / 1e6, priority: -1 };
     });
-    // the encoder right after the slices the other slots take first: it starts as they land
-    if (opts.video) own.splice(opts.workers - 1, 0, { fromPlay: p.index, toPlay: p.index, fromFrame: 0, toFrame: p.frames, frames: 0, cost: (setup + p.frames * encodeFrame) / 1e6, priority: -1, encodes: true });
+    // the encoder right after the first slice: it starts as the slices land, and the machines free
+    // first take it though the coordinator's skips it (store/queue-keys.ts ENCODES)
+    if (opts.video) own.splice(1, 0, { fromPlay: p.index, toPlay: p.index, fromFrame: 0, toFrame: p.frames, frames: 0, cost: (setup + p.frames * encodeFrame) / 1e6, priority: -1, encodes: true });
     slices.push(...own);
     return { ...p, sliced: cut.length - 1 };
   }

@@ -4,7 +4,7 @@ import * as schema from './schema.ts';
 import { postgresJsTarget } from './tls.ts';
 import { withBeforeCommit } from './before-commit.ts';
 
-export type Db = PostgresJsDatabase<typeof schema>;
+export type Db = PostgresJsDatabase<typeof schema> & { $client: Sql };
 export type Sql = postgres.Sql;
 
 /** application_name of each kind of connection, so `pg_stat_activity` says whose it is. */

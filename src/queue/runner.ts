@@ -40,7 +40,8 @@ export async function startRunner(opts: {
   tasks: string[];
   concurrency: number;
   dispatch: Dispatch;
-  forbiddenFlags?: string[];
+  /** Read before each fetch. */
+  forbiddenFlags?: () => Promise<string[]>;
   /** graphile-worker's crontab: identical items on many nodes enqueue each run once. */
   cronItems?: ParsedCronItem[];
 }): Promise<RunnerHandle> {

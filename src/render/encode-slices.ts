@@ -7,8 +7,9 @@ import { segmentRange } from '../store/segments/running.ts';
 import { fetchSlice, playSlices, sliceStored } from '../store/slices.ts';
 import { log } from '../lib/log.ts';
 
-/** How often the encoder looks for the next slice (a slice takes seconds to draw). */
-const LOOK_MS = 250;
+/** The encoder looks for the next slice at each event of its job (a slice stored is one) and at
+ *  least this often: polling four times a second cost its node a second of CPU per sliced play. */
+const LOOK_MS = 1000;
 /** An encoder waits this long for a slice that no slot draws before it gives its own slot up. */
 const UNDRAWN_MS = 10_000;
 
@@ -47,10 +48,23 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
   );
   let yielded = false;
   let handedOff = false;
+  /** Until the job's next event, or LOOK_MS. */
+  const nextLook = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        env.events.off(job.id, done);
+        both.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, LOOK_MS);
+      env.events.on(job.id, done);
+      both.addEventListener('abort', done);
+    });
   const follow = async () => {
     for (const [k, slice] of slices.entries()) {
       if (drewIt(slice)) continue;
-      let undrawn = 0;
+      let undrawnSince: number | undefined;
       for (;;) {
         if (both.aborted) return;
         const now = await playSlices(db, scene.id, play);
@@ -65,12 +79,12 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
           handedOff = true;
           return stop.abort();
         }
-        undrawn = waiting ? undrawn + LOOK_MS : 0;
-        if (undrawn >= UNDRAWN_MS) {
+        undrawnSince = waiting ? (undrawnSince ?? Date.now()) : undefined;
+        if (undrawnSince !== undefined && Date.now() - undrawnSince >= UNDRAWN_MS) {
           yielded = await yieldSegment(db, env.queue, seg.id, env.nodeId, new Date(Date.now() + UNDRAWN_MS));
           return stop.abort();
         }
-        await new Promise((r) => setTimeout(r, LOOK_MS));
+        await nextLook();
       }
       await fetchSlice(db, scene.id, play, slice.fromFrame!, paths[k]!);
     }

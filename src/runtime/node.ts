@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import { serve, type ServerType } from '@hono/node-server';
@@ -11,11 +11,11 @@ import { startRunner, type RunnerHandle, type TaskCall } from '../queue/runner.t
 import { EventHub } from '../store/events.ts';
 import { TexShare } from '../store/tex-share.ts';
 import { probeSpeed } from './speed.ts';
+import { forbiddenFlags } from './forbidden-flags.ts';
 import { registerNode, heartbeat, recordNodeUrl, setNodeState, HEARTBEAT_MS } from '../store/nodes.ts';
 import { askAgain } from '../store/segments/split.ts';
 import { announceAsleep } from '../store/power.ts';
 import { finishJob, markFunctionJobStarted } from '../store/jobs.ts';
-import { avoidFlag, NEEDS_LATEX, SCOUTS } from '../store/queue-keys.ts';
 import { handBackOnStop } from '../store/segments/requeue.ts';
 import { failGivenUpWork } from '../store/given-up.ts';
 import { NodeDriver } from '../driver/node-driver.ts';
@@ -181,9 +181,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       tasks: [...functions.keys()],
       concurrency,
       dispatch,
-      // A segment that failed on this node is re-queued with this flag, so it goes elsewhere; a node
-      // without LaTeX takes no work that needs it; one with more slots than cores no scout.
-      forbiddenFlags: [avoidFlag(id), ...(versions.latex === false ? [NEEDS_LATEX] : []), ...(concurrency > availableParallelism() ? [SCOUTS] : [])],
+      forbiddenFlags: forbiddenFlags(database.db, { id, concurrency, latex: versions.latex !== false, coordinator: !!opts.coordinator }),
       cronItems: cronItems(config),
     });
   };

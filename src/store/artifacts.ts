@@ -2,7 +2,9 @@ import { open } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client.ts';
 import type { Tx } from '../db/tx.ts';
 import { artifactChunks, artifacts, type ArtifactKind } from '../db/schema.ts';
 
@@ -64,28 +66,46 @@ export async function listArtifacts(db: Tx, where: { jobId?: string; sceneId?: s
     .orderBy(asc(artifacts.position), asc(artifacts.name));
 }
 
+/** The signature that opens a binary COPY's output, then its flags and header extension lengths. */
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/** The one bytea field of the one row (or none) of a binary COPY's output. */
+export function copiedField(out: Buffer): Buffer | undefined {
+  if (out.length < 19 || !out.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error('not the output of a binary COPY');
+  const at = 19 + out.readUInt32BE(15);
+  const fields = out.readInt16BE(at);
+  if (fields === -1) return undefined;
+  if (fields !== 1) throw new Error(`a binary COPY row of ${fields} fields, not 1`);
+  const length = out.readInt32BE(at + 2);
+  return length === -1 ? undefined : out.subarray(at + 6, at + 6 + length);
+}
+
 /**
  * Bytes [start, end] inclusive (default: all of it), one chunk per query, so memory stays that of a
- * chunk whatever the file's size. A file deleted meanwhile ends with an error, never short.
+ * chunk whatever the file's size, and no connection is held between chunks (a slow download holds
+ * none). Each chunk comes as a binary COPY: as a query's result, postgres.js reads bytea as hex text,
+ * which cost the node encoding a sliced play 5 times the CPU (0.13-0.23 s per 20 MiB, against
+ * 0.02-0.04). A file deleted meanwhile ends with an error, never short.
  */
-export async function* artifactBytes(db: Tx, id: string, size: number, start = 0, end = size - 1): AsyncGenerator<Buffer> {
+export async function* artifactBytes(db: Db, id: string, size: number, start = 0, end = size - 1): AsyncGenerator<Buffer> {
+  const artifact = z.uuid().parse(id);
   let at = start;
   while (at <= end) {
-    // The chunk holding `at`: the last one that starts at or before it.
-    const [chunk] = await db
-      .select({ offset: artifactChunks.offset, bytes: sql<Buffer>`substring(${artifactChunks.bytes} from (${at}::bigint - ${artifactChunks.offset} + 1)::int for ${Math.min(end - at + 1, 2 ** 31 - 1)}::int)` })
-      .from(artifactChunks)
-      .where(and(eq(artifactChunks.artifactId, id), lte(artifactChunks.offset, at)))
-      .orderBy(sql`${artifactChunks.offset} desc`)
-      .limit(1);
-    if (!chunk || !chunk.bytes.length) throw new Error(`artifact ${id} has no bytes at ${at} (deleted while it was read?)`);
-    yield chunk.bytes;
-    at += chunk.bytes.length;
+    // The chunk holding `at`: the last one that starts at or before it. COPY takes no parameters:
+    // its values are a checked uuid and integers.
+    const chunk = `select substring(bytes from (${at}::bigint - "offset" + 1)::int for ${Math.min(end - at + 1, 2 ** 31 - 1)}::int)
+      from artifact_chunks where artifact_id = '${artifact}' and "offset" <= ${at} order by "offset" desc limit 1`;
+    const parts: Buffer[] = [];
+    for await (const part of await db.$client.unsafe(`copy (${chunk}) to stdout (format binary)`).readable()) parts.push(part as Buffer);
+    const bytes = copiedField(Buffer.concat(parts));
+    if (!bytes?.length) throw new Error(`artifact ${id} has no bytes at ${at} (deleted while it was read?)`);
+    yield bytes;
+    at += bytes.length;
   }
 }
 
 /** A whole artifact written to a file (stitching reads the partial movies from disk). */
-export async function writeArtifactFile(db: Tx, id: string, size: number, path: string): Promise<void> {
+export async function writeArtifactFile(db: Db, id: string, size: number, path: string): Promise<void> {
   await pipeline(Readable.from(artifactBytes(db, id, size)), createWriteStream(path));
 }
 

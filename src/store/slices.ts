@@ -63,7 +63,7 @@ export async function storeHead(db: Db, at: { segmentId: string; nodeId: string;
 
 /** Writes the stored slice of `play` that starts at `fromFrame` (its segment is done, or it is a
  *  head stored early) to `path`, whole: moved into place once written. */
-export async function fetchSlice(db: Tx, sceneId: string, play: number, fromFrame: number, path: string): Promise<void> {
+export async function fetchSlice(db: Db, sceneId: string, play: number, fromFrame: number, path: string): Promise<void> {
   const name = sliceName(play, fromFrame);
   const found = await findSlice(db, sceneId, play, fromFrame);
   if (!found) throw new Error(`slice ${name} is not stored`);

@@ -11,9 +11,9 @@ export const TOKEN = 'test-token-0123456789abcdef';
 export const ECHO = fileURLToPath(new URL('../fixtures/echo-function.ts', import.meta.url));
 
 /** A node on a test database, serving HTTP on a free loopback port. */
-export async function testNode(databaseUrl: string, config: ConfigInput = {}, name = 'test-node'): Promise<NodeHandle & { url: string }> {
+export async function testNode(databaseUrl: string, config: ConfigInput = {}, name = 'test-node', opts: { coordinator?: boolean } = {}): Promise<NodeHandle & { url: string }> {
   const cfg = parseConfig({ http: { port: 0 }, functionModules: [ECHO], home: mkdtempSync(join(tmpdir(), 'nn-home-')), concurrency: 2, ...config }, {});
-  const node = await startNode({ config: cfg, databaseUrl, token: TOKEN, listen: true, name, nice: 0 });
+  const node = await startNode({ config: cfg, databaseUrl, token: TOKEN, listen: true, name, nice: 0, ...opts });
   return Object.assign(node, { url: node.url! });
 }
 

@@ -4,7 +4,7 @@ import { segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import type { SegmentCut } from '../../model/plan.ts';
 import { liveNodes } from '../nodes.ts';
-import { avoidFlag, NEEDS_LATEX, SCOUTS, segmentKey } from '../queue-keys.ts';
+import { avoidFlag, ENCODES, NEEDS_LATEX, SCOUTS, segmentKey } from '../queue-keys.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
 
 /** Scouts come after any other work: they are for render slots that would otherwise wait. */
@@ -35,6 +35,7 @@ async function enqueueRow(tx: Tx, queue: Queue, seg: typeof segments.$inferSelec
     ...(seg.toPlay === OPEN_END ? [NEEDS_LATEX] : []),
     ...(seg.fromPlay === UNKNOWN_START && !seg.plans ? [SCOUTS] : []),
     ...(others ? [...failed].map(avoidFlag) : []),
+    ...(seg.encodes ? [ENCODES] : []),
   ];
   await queue.add(tx, 'render-segment', { segmentId: seg.id }, { jobKey: segmentKey(seg.id), priority: seg.priority, flags, ...opts });
 }
