@@ -70,7 +70,7 @@ export async function listArtifacts(db: Tx, where: { jobId?: string; sceneId?: s
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /** The one bytea field of the one row (or none) of a binary COPY's output. */
-export function copiedField(out: Buffer): Buffer | undefined {
+function copiedField(out: Buffer): Buffer | undefined {
   if (out.length < 19 || !out.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error('not the output of a binary COPY');
   const at = 19 + out.readUInt32BE(15);
   const fields = out.readInt16BE(at);
