@@ -36,10 +36,20 @@ interface SliceCut {
 }
 
 /**
+ * A slice grows only while it would land before the encoder is ready for it even if it cost this
+ * much more than estimated. A slice late stalls the encoder, the play's serial step, for as long as
+ * it is late; one early costs a set-up more on a drawing slot, and those have slack. The estimates
+ * err both ways at once: on the lab, bench_play.py's slices drew at 45 ms a frame on the
+ * coordinator against 36 estimated, and its encoder spent 20 ms a frame against 30; the third slice,
+ * grown to land just in time, came 4-8 s late, and the encoder idled.
+ */
+const LATE = 1.3;
+
+/**
  * The encoder's finish with slices of at least `first` frames, then at least `size`, each grown to
- * land about when the encoder is ready for it (the encoder, a slot of its own, takes the slices in
- * frame order; each goes to the drawing slot free first). The play's wall time is the encoder's:
- * its set-up, its waits and every frame.
+ * land about when the encoder is ready for it, with a margin (LATE; the encoder, a slot of its own,
+ * takes the slices in frame order; each goes to the drawing slot free first). The play's wall time
+ * is the encoder's: its set-up, its waits and every frame.
  */
 function simulate(frames: number, drawers: number, minFrames: number, first: number, size: number, setup: number, encodeFrame: number, cost: (a: number, b: number) => number): { cut: number[]; wall: number } {
   const free = Array.from({ length: drawers }, () => 0);
@@ -53,7 +63,7 @@ function simulate(frames: number, drawers: number, minFrames: number, first: num
     // never more than an even share of what is left per drawing slot: a large last slice on one
     // slot would leave the others idle and the encoder waiting for it (slots differ in speed)
     const most = Math.max(b, a + Math.ceil((frames - a) / drawers));
-    while (b < most && lands(b + 1) <= encoder) b++;
+    while (b < most && free[slot]! + cost(a, b + 1) * LATE <= encoder) b++;
     if (frames - b < minFrames) b = frames; // no slice smaller than minFrames at the end
     free[slot] = lands(b);
     encoder = Math.max(encoder, free[slot]!) + (b - a) * encodeFrame;
