@@ -41,7 +41,7 @@ interface SliceCut {
  * it is late; one early costs a set-up more on a drawing slot, and those have slack. The estimates
  * err both ways at once: on the lab, bench_play.py's slices drew at 45 ms a frame on the
  * coordinator against 36 estimated, and its encoder spent 20 ms a frame against 30; the third slice,
- * grown to land just in time, came 4-8 s late, and the encoder idled.
+ * grown to land just in time, came seconds late, and the encoder idled.
  */
 const LATE = 1.3;
 

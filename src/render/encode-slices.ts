@@ -8,7 +8,8 @@ import { fetchSlice, playSlices, sliceStored } from '../store/slices.ts';
 import { log } from '../lib/log.ts';
 
 /** The encoder looks for the next slice at each event of its job (a slice stored is one) and at
- *  least this often: polling four times a second cost its node a second of CPU per sliced play. */
+ *  least this often: it polled three queries four times a second before, a good part of what its
+ *  node's runtime spent while the play was encoded. */
 const LOOK_MS = 1000;
 /** An encoder waits this long for a slice that no slot draws before it gives its own slot up. */
 const UNDRAWN_MS = 10_000;
