@@ -58,12 +58,12 @@ function simulate(frames: number, drawers: number, minFrames: number, first: num
   while (cut.at(-1)! < frames) {
     const a = cut.at(-1)!;
     const slot = free.indexOf(Math.min(...free));
-    const lands = (b: number) => free[slot]! + cost(a, b);
+    const lands = (b: number, margin = 1) => free[slot]! + cost(a, b) * margin;
     let b = Math.min(frames, a + (a === 0 ? first : size));
     // never more than an even share of what is left per drawing slot: a large last slice on one
     // slot would leave the others idle and the encoder waiting for it (slots differ in speed)
     const most = Math.max(b, a + Math.ceil((frames - a) / drawers));
-    while (b < most && free[slot]! + cost(a, b + 1) * LATE <= encoder) b++;
+    while (b < most && lands(b + 1, LATE) <= encoder) b++;
     if (frames - b < minFrames) b = frames; // no slice smaller than minFrames at the end
     free[slot] = lands(b);
     encoder = Math.max(encoder, free[slot]!) + (b - a) * encodeFrame;

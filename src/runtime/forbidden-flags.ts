@@ -12,15 +12,16 @@ import { avoidFlag, ENCODES, NEEDS_LATEX, SCOUTS } from '../store/queue-keys.ts'
  */
 export function forbiddenFlags(db: Tx, node: { id: string; concurrency: number; latex: boolean; coordinator: boolean }): () => Promise<string[]> {
   const always = [avoidFlag(node.id), ...(node.latex ? [] : [NEEDS_LATEX]), ...(node.concurrency > availableParallelism() ? [SCOUTS] : [])];
-  // read at most once a heartbeat: each of its slots fetches about once a second when idle, on the
-  // machine that serves the store
-  let known: { at: number; like: boolean } | undefined;
+  // A machine alike found is trusted for a heartbeat (each slot fetches about once a second when
+  // idle, on the machine that serves the store); none found is looked up again at the next fetch, so
+  // a machine that just joined is seen at once.
+  let likeSince: number | undefined;
   return async () => {
     if (!node.coordinator) return always;
-    if (!known || Date.now() - known.at > HEARTBEAT_MS) {
+    if (likeSince === undefined || Date.now() - likeSince > HEARTBEAT_MS) {
       // the store away: the coordinator may take the encoder, as with no other machine
-      known = { at: Date.now(), like: await likeWorkerOnline(db, node.id).catch(() => false) };
+      likeSince = (await likeWorkerOnline(db, node.id).catch(() => false)) ? Date.now() : undefined;
     }
-    return known.like ? [...always, ENCODES] : always;
+    return likeSince !== undefined ? [...always, ENCODES] : always;
   };
 }

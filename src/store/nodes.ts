@@ -1,6 +1,6 @@
 import { hostname, platform, release, cpus, totalmem } from 'node:os';
 import { externalInterfaces } from '../lib/hosts.ts';
-import { and, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import { ALIKE } from '../cutting/rate.ts';
 import type { Tx } from '../db/tx.ts';
 import { nodes } from '../db/schema.ts';
@@ -96,20 +96,15 @@ export async function liveNodes(db: Tx) {
   return db.select().from(nodes).where(isLive()).orderBy(nodes.name);
 }
 
+/** Whether a live node takes render work now: it renders, and is online, on its schedule and awake. */
+export const takesRenderWork = (n: typeof nodes.$inferSelect) => n.functions.includes('render-segment') && n.state === 'online' && n.offWork === null && n.power === 'awake';
+
 /** Whether another live machine takes render work now whose start-up probe is alike with `nodeId`'s
  *  or faster (a machine not probed counts as alike). */
 export async function likeWorkerOnline(db: Tx, nodeId: string): Promise<boolean> {
-  const [me] = await db.select({ speed: nodes.speed }).from(nodes).where(eq(nodes.id, nodeId));
-  const others = await db
-    .select({ id: nodes.id })
-    .from(nodes)
-    .where(and(
-      isLive(), ne(nodes.id, nodeId), eq(nodes.state, 'online'), isNull(nodes.offWork), eq(nodes.power, 'awake'),
-      sql`${nodes.functions} ? 'render-segment'`,
-      me?.speed ? sql`coalesce(${nodes.speed}, ${me.speed}) * ${ALIKE} >= ${me.speed}` : undefined,
-    ))
-    .limit(1);
-  return others.length > 0;
+  const live = await liveNodes(db);
+  const mine = live.find((n) => n.id === nodeId)?.speed;
+  return live.some((n) => n.id !== nodeId && takesRenderWork(n) && (!mine || (n.speed ?? mine) * ALIKE >= mine));
 }
 
 /** What `nodes` lists: the live nodes and the wakeable ones that sleep or are being woken. */

@@ -5,7 +5,7 @@ import { ALIKE, drawingRate, rateBound, startedRate } from '../../cutting/rate.t
 import type { Slot } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
-import { liveNodes } from '../nodes.ts';
+import { liveNodes, takesRenderWork } from '../nodes.ts';
 
 /**
  * The farm's renders and machines as a slot weighs them before it takes, leaves or splits work:
@@ -113,7 +113,7 @@ export async function runningRenders(db: Tx, id?: string): Promise<Render[]> {
 async function idleNodes(db: Tx) {
   const running = await db.select({ nodeId: segments.nodeId, count: sql<number>`count(*)::int` }).from(segments).where(eq(segments.state, 'running')).groupBy(segments.nodeId);
   return (await liveNodes(db)).filter(
-    (n) => n.functions.includes('render-segment') && n.state === 'online' && n.offWork === null && n.power === 'awake' && (running.find((r) => r.nodeId === n.id)?.count ?? 0) < n.concurrency,
+    (n) => takesRenderWork(n) && (running.find((r) => r.nodeId === n.id)?.count ?? 0) < n.concurrency,
   );
 }
 
