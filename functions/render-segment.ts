@@ -112,7 +112,7 @@ export default defineFunction({
       // Plays of its range the play cache holds are served from it, not drawn: a scene cut from an
       // earlier render's plan learns which only as each play is keyed (a warm pass marked them in `skip`).
       const serve = plan && video && !pieces.slice && job.options.cache !== 'off' ? await cachedKeys(db, scene.name) : [];
-      const steering = steerRender(env, { jobId: job.id, sceneId: scene.id, segmentId, files: range, seg, video, drop, planning, ...(video && !pieces.slice ? { headFile } : {}) });
+      const steering = steerRender(env, { jobId: job.id, sceneId: scene.id, segmentId, files: range, seg, video, drop, planning, ...(video ? { headFile } : {}) });
       const result = await env.driver
         .call(
           'render',

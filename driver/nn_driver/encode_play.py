@@ -1,8 +1,8 @@
 """encode-play: one sliced play's partial movie file, from its slices' frames in order.
 
-With ``wait`` the slices may not exist yet: each is encoded as soon as its file appears (the node
-moves it into place whole, as it lands in the store), so encoding overlaps the drawing of the
-slices after it.
+With ``wait`` the slices may not exist yet: each is encoded as its frames come, the node appending
+them to its file as they land in the store (frame_file.py: the file is followed to its end
+record), so encoding overlaps the drawing of the slice and of those after it.
 
 The file is opened and encoded as manim's VideoSegmentEncoder does it, with the settings the
 scene's writer resolves (container, codec, pixel format, quality, its pinned encoder threads), and
@@ -152,7 +152,7 @@ def encode_play(req: EncodeRequest) -> dict[str, Any]:
     encoder = PlayEncoder(out, spec)
     try:
         for path in req.slices:
-            for frame in read_frames(_landed(path), spec.width, spec.height):
+            for frame in read_frames(_landed(path), spec.width, spec.height, follow=req.wait):
                 encoder.write(frame)
     except BaseException:
         encoder.abort()

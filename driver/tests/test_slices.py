@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import PY, SCENES, assert_same_frames, env, cli_png_frames, collect_frames, driver, framemd5, manim_cli, scene_req
+from nn_driver.frame_file import END
 
 UPDATERS = SCENES / "updaters.py"
 ZOO = SCENES / "zoo.py"
@@ -60,7 +60,8 @@ def test_png_slices_are_a_full_renders_frames(file: Path, scene: str, opts: dict
 
 def _encoded(file: Path, scene: str, media: Path, play: dict[str, Any], parts: int, landing: bool = False, **opts: Any) -> str:
     """The play's partial encoded from `parts` slices; with `landing`, the encoder starts before any
-    slice file is there and each is moved into place while it runs, as a node does."""
+    slice file is there and each is appended in pieces while it runs, cut anywhere (inside a frame's
+    record too), then ended, as a node streams a slice still drawn."""
     slices = []
     for k, (a, b) in enumerate(_bounds(play["frames"], parts)):
         out = media / f"slice{k}.bin"
@@ -78,9 +79,15 @@ def _encoded(file: Path, scene: str, media: Path, play: dict[str, Any], parts: i
         proc.stdin.write(json.dumps({**req, "slices": landed, "wait": True}))
         proc.stdin.close()
         for path, dest in zip(slices, landed):
-            time.sleep(0.5)
-            assert proc.poll() is None, "the encoder ended before its slices landed"
-            os.rename(path, dest)
+            data = Path(path).read_bytes()
+            cuts = [0, 7, len(data) // 3, len(data) // 3 + 2, len(data)]
+            for a, b in zip(cuts, cuts[1:]):
+                time.sleep(0.3)
+                assert proc.poll() is None, "the encoder ended before its slices landed"
+                with open(dest, "ab") as out:
+                    out.write(data[a:b])
+            with open(dest, "ab") as out:
+                out.write(END)
         assert proc.stdout is not None and proc.wait(timeout=300) == 0
         res = json.loads(proc.stdout.read().strip().splitlines()[-1])
     assert res["frames"] == play["frames"]

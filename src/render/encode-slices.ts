@@ -1,15 +1,17 @@
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import type { FunctionEnv } from '../function/define.ts';
 import { encodedSchema } from '../driver/protocol.ts';
 import { yieldSegment, type SegmentWithJob } from '../store/segments/claim.ts';
 import { segmentRange } from '../store/segments/running.ts';
-import { fetchSlice, playSlices, sliceStored } from '../store/slices.ts';
+import { followSlice, playSlices, SLICE_END, SliceDrawnAgain, type Followed } from '../store/slices.ts';
+import { slicePartsOf } from '../store/events.ts';
 import { log } from '../lib/log.ts';
 
-/** The encoder looks for the next slice at each event of its job (a slice stored is one) and at
- *  least this often: it polled three queries four times a second before, a good part of what its
- *  node's runtime spent while the play was encoded. */
+/** The encoder looks for the next piece of a slice at each event of its job and each part of a
+ *  slice stored, and at least this often: it polled three queries four times a second before, a
+ *  good part of what its node's runtime spent while the play was encoded. */
 const LOOK_MS = 1000;
 /** An encoder waits this long for a slice that no slot draws before it gives its own slot up. */
 const UNDRAWN_MS = 10_000;
@@ -25,8 +27,10 @@ export class EncoderHandedOff extends Error {}
 
 /**
  * An encoder segment: the partial movie file of a play drawn in slices, encoded by the driver from
- * the slices' frames in frame order. Each slice is fetched as it lands in the store and moved into
- * place whole; the driver encodes it while later slices are still drawn (nn_driver/encode_play.py).
+ * the slices' frames in frame order. Each slice's frames are appended to its file as they land in
+ * the store, a part at a time while it is drawn (store/slices.ts); the driver encodes them as they
+ * come (nn_driver/encode_play.py), so a slice that comes late holds the encoder up only as long as
+ * its last frames take.
  * The encoder holds a render slot while it waits: when the slice it waits for stays queued with no
  * slice of the play drawing (every slot taken, by encoders among others), it goes back to the
  * queue for a while, so that slot draws it. A share that drew its last play's first frames
@@ -39,6 +43,9 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
   const slices = await playSlices(db, scene.id, play);
   const drewIt = (s: { id: string }) => tail !== undefined && s.id === seg.id;
   const paths = slices.map((s, k) => (drewIt(s) ? tail!.path : join(request.work, 'slices', `${k}.bin`)));
+  await mkdir(join(request.work, 'slices'), { recursive: true });
+  // the driver follows every file to its end record (its own tail's too)
+  if (tail) await appendFile(tail.path, SLICE_END);
   const stop = new AbortController();
   const both = AbortSignal.any([signal, drop.signal, stop.signal]);
   const encoding = env.driver.call(
@@ -55,23 +62,26 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
       const done = () => {
         clearTimeout(timer);
         env.events.off(job.id, done);
+        env.events.off(slicePartsOf(job.id), done);
         both.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, LOOK_MS);
       env.events.on(job.id, done);
+      env.events.on(slicePartsOf(job.id), done);
       both.addEventListener('abort', done);
     });
   const follow = async () => {
     for (const [k, slice] of slices.entries()) {
       if (drewIt(slice)) continue;
       let undrawnSince: number | undefined;
+      const got: Followed = { at: 0 };
       for (;;) {
         if (both.aborted) return;
         const now = await playSlices(db, scene.id, play);
         const state = now.find((s) => s.id === slice.id)?.state;
-        // stored when its segment ends, or a share's head as soon as its render is past the play
-        if (await sliceStored(db, scene.id, play, slice.fromFrame)) break;
+        // its parts as they are drawn; whole when its segment ends, or a share's head as soon as its render is past the play
+        if (await followSlice(db, scene.id, play, slice.fromFrame!, paths[k]!, got)) break;
         const own = await segmentRange(db, seg.id);
         // cancelled, replanned, or taken back from this node (presumed dead) and given to another
         if (own?.state !== 'running' || own.nodeId !== env.nodeId) return drop.abort();
@@ -87,11 +97,12 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
         }
         await nextLook();
       }
-      await fetchSlice(db, scene.id, play, slice.fromFrame!, paths[k]!);
     }
   };
+  let failed: unknown;
   const following = follow().catch((err: unknown) => {
     log.warn({ err, segmentId: seg.id }, 'following the slices of a play failed');
+    failed = err;
     stop.abort();
   });
   try {
@@ -99,7 +110,7 @@ export async function encodeSlices(env: FunctionEnv, { seg, scene, job }: Segmen
   } catch (err) {
     if (yielded) throw new EncoderYielded(`play ${play}: no slot was free to draw the slice it waits for`);
     if (handedOff) throw new EncoderHandedOff(`play ${play}: a piece of it is not being drawn; an encoder segment encodes it`);
-    throw err;
+    throw failed instanceof SliceDrawnAgain ? failed : err;
   } finally {
     stop.abort();
     await following;

@@ -11,6 +11,7 @@ import { extendSegment, recordProgress, segmentHead, segmentRange } from '../sto
 import { answerSplit, takeCutBack } from '../store/segments/split.ts';
 import { fetchSlice, sliceStored, storeHead } from '../store/slices.ts';
 import { log } from '../lib/log.ts';
+import { sliceStreamer } from './stream-slice.ts';
 
 /** How often a render is looked at when its files report no change. */
 const FALLBACK_MS = 1_000;
@@ -35,8 +36,9 @@ export interface Steering {
   drop: AbortController;
   /** A planning scout's plan file, and the scene it plans. */
   planning?: { file: string; mediaDir: string; sceneId: string; name: string };
-  /** Where a video's share that starts inside a play (now, or a scout told so) draws that play's
-   *  frames: stored as soon as the render goes past the play (storeHead). */
+  /** Where a video's slice, or share that starts inside a play (now, or a scout told so), draws
+   *  that play's frames: streamed to the store as they are drawn, and a share's stored whole as soon
+   *  as the render goes past the play (storeHead). */
   headFile?: string;
 }
 
@@ -55,13 +57,16 @@ export function steerRender(env: FunctionEnv, { jobId, sceneId, segmentId, files
   let end = seg.toPlay;
   // it ends inside its last play: the render draws that play's frames before this one (boundary.ts)
   let tail = segmentPieces(seg).tail;
-  // it starts inside its first play, whose frames from `first` it draws first (boundary.ts)
+  // it starts inside its first play, whose frames from `first` it draws first (boundary.ts), or it
+  // is a slice of one play
   const headOf = (row: Steering['seg']) => {
-    const first = segmentPieces(row).head;
-    return first === undefined ? undefined : { play: row.fromPlay, first };
+    const pieces = segmentPieces(row);
+    const first = pieces.head ?? pieces.slice?.[0];
+    return first === undefined ? undefined : { play: row.fromPlay, first, slice: pieces.slice !== undefined };
   };
   let head = headOf(seg);
   let headStored = false;
+  let streamer: { key: string; push: () => Promise<void> } | undefined;
   let started = seg.fromPlay !== UNKNOWN_START;
   let final = false;
   let check = end === OPEN_END;
@@ -158,10 +163,16 @@ export function steerRender(env: FunctionEnv, { jobId, sceneId, segmentId, files
     }
     const at = await files.progress();
     if (!at) return;
+    // Its head's frames go to the store as they are drawn, for the play's encoder.
+    if (head && headFile && !headStored && !at.scouting) {
+      const key = `${head.play}:${head.first}`;
+      if (streamer?.key !== key) streamer = { key, push: sliceStreamer(db, { segmentId, nodeId: env.nodeId, play: head.play, fromFrame: head.first }, headFile) };
+      await streamer.push();
+    }
     // Past the play it starts inside: that play's frames are complete (the render closed its file).
     // (A failed store, the database away, is tried again next tick; one still under way when the
     // render ends leaves it to the segment's end, which stores the same frames.)
-    if (head && headFile && !headStored && !at.scouting && at.play > head.play) {
+    if (head && !head.slice && headFile && !headStored && !at.scouting && at.play > head.play) {
       headStored = await storeHead(db, { segmentId, nodeId: env.nodeId, play: head.play, fromFrame: head.first }, headFile);
     }
     // Frames drawn inside a play matter only to a lead the scene is not cut for yet (the cut

@@ -35,15 +35,18 @@ export async function putArtifact(tx: Tx, a: NewArtifact & { bytes: Buffer }): P
   }
 }
 
-/** A file of any size, read from disk and stored a chunk at a time. */
-export async function putArtifactFile(tx: Tx, a: NewArtifact, path: string): Promise<void> {
+/** A file of any size, or its bytes [from, to) (default: from 0 to its end), read from disk and
+ *  stored a chunk at a time. */
+export async function putArtifactFile(tx: Tx, a: NewArtifact, path: string, range: { from?: number; to?: number } = {}): Promise<void> {
   const file = await open(path);
   try {
-    const { size } = await file.stat();
-    const id = await insertArtifact(tx, a, size);
-    const buf = Buffer.alloc(Math.min(CHUNK_BYTES, size));
-    for (let offset = 0; offset < size; ) {
-      const { bytesRead } = await file.read(buf, 0, buf.length, offset);
+    const from = range.from ?? 0;
+    const to = range.to ?? (await file.stat()).size;
+    if (to < from) throw new Error(`${path} is shorter than the ${from} bytes stored of it already`);
+    const id = await insertArtifact(tx, a, to - from);
+    const buf = Buffer.alloc(Math.min(CHUNK_BYTES, to - from));
+    for (let offset = 0; offset < to - from; ) {
+      const { bytesRead } = await file.read(buf, 0, Math.min(buf.length, to - from - offset), from + offset);
       if (!bytesRead) throw new Error(`${path} got shorter while it was stored`);
       await tx.insert(artifactChunks).values({ artifactId: id, offset, bytes: buf.subarray(0, bytesRead) });
       offset += bytesRead;
@@ -104,9 +107,10 @@ export async function* artifactBytes(db: Db, id: string, size: number, start = 0
   }
 }
 
-/** A whole artifact written to a file (stitching reads the partial movies from disk). */
-export async function writeArtifactFile(db: Db, id: string, size: number, path: string): Promise<void> {
-  await pipeline(Readable.from(artifactBytes(db, id, size)), createWriteStream(path));
+/** A whole artifact written to a file (stitching reads the partial movies from disk), or with
+ *  `append` added to its end. */
+export async function writeArtifactFile(db: Db, id: string, size: number, path: string, append = false): Promise<void> {
+  await pipeline(Readable.from(artifactBytes(db, id, size)), createWriteStream(path, { flags: append ? 'a' : 'w' }));
 }
 
 /** A range's PNG frames are named from 0000.png on in frame order, as `manim render -n` names them. */

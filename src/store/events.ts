@@ -6,6 +6,12 @@ import { events } from '../db/schema.ts';
 import { beforeCommit } from '../db/before-commit.ts';
 
 export const EVENTS_CHANNEL = 'nn_events';
+/** Notified with a job's id as a part of a slice still drawn is stored (store/slices.ts): no event
+ *  of the job, which every render of it would look at, and a slice stores one about twice a second. */
+export const SLICE_PARTS_CHANNEL = 'nn_slice_parts';
+
+/** The hub's event name for "a job has a new part of a slice stored". */
+export const slicePartsOf = (jobId: string) => `parts:${jobId}`;
 
 export interface JobEvent {
   seq: number;
@@ -90,7 +96,10 @@ export class EventHub extends EventEmitter {
         for (const name of this.eventNames()) this.emit(name, name === ANY_JOB ? '' : name);
       },
     );
-    this.unlisten = unlisten;
+    const parts = await database.listen(SLICE_PARTS_CHANNEL, (jobId) => this.emit(slicePartsOf(jobId)));
+    this.unlisten = async () => {
+      await Promise.all([unlisten(), parts.unlisten()]);
+    };
   }
 
   async stop(): Promise<void> {

@@ -16,6 +16,7 @@ import { createCutSegments, nextPosition, openSegments } from './create.ts';
 import { dropSegment } from './drop.ts';
 import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { lockOwnSegment } from './running.ts';
+import { storeSliceRest } from '../slices.ts';
 
 const mismatch = (message: string, why = "this scene's timing depends on state the planning pass can't see") =>
   new SceneError({ type: 'PlanMismatch', message: `${message}: ${why}`, traceback: '', file: null, line: null });
@@ -101,7 +102,8 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     // The scene first: two segments finishing together would each hold a key-share lock on it
     // (their artifacts reference it) and deadlock upgrading to stitchIfComplete's update lock.
     await tx.select({ id: scenes.id }).from(scenes).where(eq(scenes.id, scene.id)).for('update');
-    if (!(await lockOwnSegment(tx, seg.id, nodeId))) return;
+    const own = await lockOwnSegment(tx, seg.id, nodeId);
+    if (!own) return;
     if (done.open) await checkAgainstPlan(tx, scene.id, done);
     // (the plan the segment was claimed with: a plan is replaced only by replanning, which deletes the segment)
     if (done.ending) checkEnding(scene.plan, done.ending);
@@ -110,7 +112,9 @@ export async function finishSegment(db: Db, queue: Queue, { seg, scene, job }: S
     if (done.served?.length) await serveRendered(tx, { jobId: job.id, sceneId: scene.id }, done.served);
     for (const a of done.artifacts) {
       const meta = { kind: a.kind, name: a.name, position: a.position, contentType: a.contentType, jobId: job.id, sceneId: scene.id, segmentId: seg.id };
-      await ('path' in a ? putArtifactFile(tx, meta, a.path) : putArtifact(tx, { ...meta, bytes: a.bytes }));
+      // a slice's parts stored while it was drawn are its first bytes (store/slices.ts)
+      if ('path' in a) await (a.kind === 'slice' ? storeSliceRest(tx, meta, own.attempts, a.path) : putArtifactFile(tx, meta, a.path));
+      else await putArtifact(tx, { ...meta, bytes: a.bytes });
     }
     const frames = done.frames;
     await tx.update(segments).set({ state: 'done', finishedAt: new Date(), framesDone: frames, ...(done.open ? { frames } : {}) }).where(and(eq(segments.id, seg.id), eq(segments.state, 'running')));
