@@ -62,8 +62,24 @@ function expectSliced(scene: SceneDetail, play: number, video = true): void {
 describe('a play that alone would bound the wall time is drawn in slices on several nodes', () => {
   it('mp4: the stitched video, sound and sections are manim’s, frame for frame', async () => {
     const id = await submitJob(call, body({}));
-    const job = await jobFinished(call, id, 600_000);
+    // a slice's frames reach the store while it is drawn, for its encoder: a part of it stored
+    // while its segment still runs (the parts go with the slice once the scene is stitched)
+    const sql = postgres(db.url, { max: 1 });
+    const streamed = new Set<string>();
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const rows = await sql<{ id: string }[]>`select s.id from artifacts a join segments s on s.id = a.segment_id
+          where s.job_id = ${id} and s.state = 'running' and s.from_frame is not null and a.kind = 'slice' and a.name ~ '[.]bin[.][0-9]+[.][0-9]+$'`;
+        for (const r of rows) streamed.add(r.id);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const job = await jobFinished(call, id, 600_000).finally(() => (watching = false));
+    await watch;
+    await sql.end();
     expect(job.state, JSON.stringify(job.error ?? job.scenes)).toBe('succeeded');
+    expect(streamed.size, 'slices streamed in parts while drawn').toBeGreaterThan(0);
     const ref = join(tmp, 'ref');
     await manimRender(FILE, NAMES, [...ARGS, '--save_sections'], ref);
     for (const scene of job.scenes as SceneDetail[]) {
