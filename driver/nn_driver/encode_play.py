@@ -108,8 +108,11 @@ class EncodeSamples:
     would bound a scene's wall time, so the costliest few suffice; timing every play would slow
     the pass). A lone frame is a key frame, which costs about what the play's frames cost on average
     when they change much from one to the next (measured: 53-62 ms against 54-69), and more when
-    they change little: the estimate errs long, never short. PNG frames and plays under two
-    seconds, which are never sliced, are not sampled."""
+    they change little: the estimate errs long, never short. Each frame is timed twice and the
+    cheaper kept: the first encode in a warm driver's forked child pays x264's set-up in that
+    process (34-39 ms a 720p frame of examples/bench_play.py, against 15-20 for the second, and
+    12-15 a frame in the play's whole stream), and the estimate sizes a sliced play's slices. PNG
+    frames and plays under two seconds, which are never sliced, are not sampled."""
 
     KEEP = 3
 
@@ -127,7 +130,7 @@ class EncodeSamples:
     def time(self) -> None:
         """Sets each sampled play's encode_seconds (once: the samples go)."""
         for _, play, pixels, spec in self._samples:
-            play.encode_seconds = _timed_encode(spec, pixels)
+            play.encode_seconds = min(_timed_encode(spec, pixels) for _ in range(2))
         self._samples.clear()
 
 

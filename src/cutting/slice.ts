@@ -36,20 +36,23 @@ interface SliceCut {
 }
 
 /**
- * A slice grows only while it would land before the encoder is ready for it even if it cost this
- * much more than estimated. A slice late stalls the encoder, the play's serial step, for as long as
- * it is late; one early costs a set-up more on a drawing slot, and those have slack. The estimates
- * err both ways at once: on the lab, bench_play.py's slices drew at 45 ms a frame on the
- * coordinator against 36 estimated, and its encoder spent 20 ms a frame against 30; the third slice,
- * grown to land just in time, came seconds late, and the encoder idled.
+ * A slice grows only while its next frame would reach the encoder before the encoder needs it even
+ * if drawing it cost this much more than estimated. The encoder takes a slice's frames as they are
+ * drawn (they stream to the store a part at a time, store/slices.ts), so a slice can be long as long
+ * as its drawing stays ahead of the encoder; one that falls behind makes the encoder, the play's
+ * serial step, wait for each of its frames. The estimates err both ways: on the lab,
+ * bench_play.py's slices drew at 45 ms a frame on the coordinator against 36 estimated.
  */
 const LATE = 1.3;
+/** A drawn frame reaches the encoder about this long after it is drawn (µs): a part of a slice is
+ *  stored every half second, then fetched. */
+const STREAM_LAG = 0.7e6;
 
 /**
- * The encoder's finish with slices of at least `first` frames, then at least `size`, each grown to
- * land about when the encoder is ready for it, with a margin (LATE; the encoder, a slot of its own,
- * takes the slices in frame order; each goes to the drawing slot free first). The play's wall time
- * is the encoder's: its set-up, its waits and every frame.
+ * The encoder's finish with slices of at least `first` frames, then at least `size`, each on the
+ * drawing slot free first and grown while its drawing stays ahead of the encoder, with a margin
+ * (LATE; the encoder, a slot of its own, takes the frames in order as they come). The play's wall
+ * time is the encoder's: its set-up, its waits and every frame.
  */
 function simulate(frames: number, drawers: number, minFrames: number, first: number, size: number, setup: number, encodeFrame: number, cost: (a: number, b: number) => number): { cut: number[]; wall: number } {
   const free = Array.from({ length: drawers }, () => 0);
@@ -58,15 +61,17 @@ function simulate(frames: number, drawers: number, minFrames: number, first: num
   while (cut.at(-1)! < frames) {
     const a = cut.at(-1)!;
     const slot = free.indexOf(Math.min(...free));
-    const lands = (b: number, margin = 1) => free[slot]! + cost(a, b) * margin;
+    // when frame j of the slice reaches the encoder, and when the encoder would take it
+    const drawn = (j: number, margin = 1) => free[slot]! + cost(a, j + 1) * margin + STREAM_LAG;
+    const needed = (j: number) => Math.max(encoder, drawn(a)) + (j - a) * encodeFrame;
     let b = Math.min(frames, a + (a === 0 ? first : size));
     // never more than an even share of what is left per drawing slot: a large last slice on one
     // slot would leave the others idle and the encoder waiting for it (slots differ in speed)
     const most = Math.max(b, a + Math.ceil((frames - a) / drawers));
-    while (b < most && lands(b + 1, LATE) <= encoder) b++;
+    while (b < most && drawn(b, LATE) <= needed(b)) b++;
     if (frames - b < minFrames) b = frames; // no slice smaller than minFrames at the end
-    free[slot] = lands(b);
-    encoder = Math.max(encoder, free[slot]!) + (b - a) * encodeFrame;
+    for (let j = a; j < b; j++) encoder = Math.max(encoder, drawn(j)) + encodeFrame;
+    free[slot] = free[slot]! + cost(a, b);
     cut.push(b);
   }
   return { cut, wall: encoder };

@@ -6,12 +6,13 @@ import { events } from '../db/schema.ts';
 import { beforeCommit } from '../db/before-commit.ts';
 
 export const EVENTS_CHANNEL = 'nn_events';
-/** Notified with a job's id as a part of a slice still drawn is stored (store/slices.ts): no event
- *  of the job, which every render of it would look at, and a slice stores one about twice a second. */
+/** Notified with a scene's id and a slice's name as a part of the slice, still drawn, is stored
+ *  (store/slices.ts): no event of the job, which every render of it would look at, and a slice
+ *  stores one about twice a second. */
 export const SLICE_PARTS_CHANNEL = 'nn_slice_parts';
 
-/** The hub's event name for "a job has a new part of a slice stored". */
-export const slicePartsOf = (jobId: string) => `parts:${jobId}`;
+/** The hub's event name for "a part of this slice is stored": only its encoder wakes for it. */
+export const slicePartsOf = (sceneId: string, slice: string) => `parts:${sceneId}/${slice}`;
 
 export interface JobEvent {
   seq: number;
@@ -96,7 +97,7 @@ export class EventHub extends EventEmitter {
         for (const name of this.eventNames()) this.emit(name, name === ANY_JOB ? '' : name);
       },
     );
-    const parts = await database.listen(SLICE_PARTS_CHANNEL, (jobId) => this.emit(slicePartsOf(jobId)));
+    const parts = await database.listen(SLICE_PARTS_CHANNEL, (slice) => this.emit(`parts:${slice}`));
     this.unlisten = async () => {
       await Promise.all([unlisten(), parts.unlisten()]);
     };

@@ -88,7 +88,7 @@ export async function storeSlicePart(db: Db, at: SliceAt, path: string, from: nu
     await deleteOtherPieces(tx, seg.sceneId, at.play, at.fromFrame, { segmentId: seg.id, attempt: seg.attempts });
     const name = partName(at.play, at.fromFrame, seg.attempts, from);
     await putArtifactFile(tx, { jobId: seg.jobId, sceneId: seg.sceneId, segmentId: seg.id, kind: 'slice', name, position: at.play, contentType: 'application/octet-stream' }, path, { from, to });
-    await tx.execute(sql`select pg_notify(${SLICE_PARTS_CHANNEL}, ${seg.jobId})`);
+    await tx.execute(sql`select pg_notify(${SLICE_PARTS_CHANNEL}, ${`${seg.sceneId}/${sliceName(at.play, at.fromFrame)}`})`);
     return true;
   });
 }
