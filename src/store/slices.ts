@@ -42,10 +42,8 @@ const partName = (play: number, fromFrame: number, attempt: number, offset: numb
  *  (nn_driver/frame_file.py; a frame's record is never empty). */
 export const SLICE_END = Buffer.alloc(4);
 
-interface Piece {
-  id: string;
-  size: number;
-}
+/** Where a slice's parts end: where its rest starts. */
+const partsEnd = (parts: { offset: number; size: number }[]) => parts.reduce((n, p) => Math.max(n, p.offset + p.size), 0);
 
 /** The stored pieces of the slice of `play` from `fromFrame`: its parts in order, and its rest once
  *  it is complete, which starts where the parts end. */
@@ -60,8 +58,7 @@ async function slicePieces(db: Tx, sceneId: string, play: number, fromFrame: num
     const [attempt, offset] = r.name.slice(name.length + 1).split('.').map(Number);
     return r.name === name ? [] : [{ id: r.id, size: r.size, segmentId: r.segmentId, attempt: attempt!, offset: offset! }];
   });
-  const rest: Piece | undefined = rows.find((r) => r.name === name);
-  return { parts, rest, end: parts.reduce((n, p) => Math.max(n, p.offset + p.size), 0) };
+  return { parts, rest: rows.find((r) => r.name === name), end: partsEnd(parts) };
 }
 
 /** Deletes the pieces of a slice but the parts of one segment's try (the one storing now). */
@@ -98,7 +95,7 @@ export async function storeSlicePart(db: Db, at: SliceAt, path: string, from: nu
 export async function storeSliceRest(tx: Tx, a: NewArtifact & { segmentId: string; sceneId: string }, attempt: number, path: string): Promise<void> {
   const [, play, fromFrame] = /^slice-(\d+)-(\d+)\.bin$/.exec(a.name)!.map(Number);
   const parts = await deleteOtherPieces(tx, a.sceneId, play!, fromFrame!, { segmentId: a.segmentId, attempt });
-  await putArtifactFile(tx, a, path, { from: parts.reduce((n, p) => Math.max(n, p.offset + p.size), 0) });
+  await putArtifactFile(tx, a, path, { from: partsEnd(parts) });
 }
 
 /** Whether the slice of `play` from `fromFrame` is stored whole: at its segment's end, or a head as
