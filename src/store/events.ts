@@ -11,8 +11,11 @@ export const EVENTS_CHANNEL = 'nn_events';
  *  stores one about twice a second. */
 export const SLICE_PARTS_CHANNEL = 'nn_slice_parts';
 
+/** What a part of a slice notifies with: the slice's scene and name. */
+export const slicePartsPayload = (sceneId: string, slice: string) => `${sceneId}/${slice}`;
+const partsEvent = (payload: string) => `parts:${payload}`;
 /** The hub's event name for "a part of this slice is stored": only its encoder wakes for it. */
-export const slicePartsOf = (sceneId: string, slice: string) => `parts:${sceneId}/${slice}`;
+export const slicePartsOf = (sceneId: string, slice: string) => partsEvent(slicePartsPayload(sceneId, slice));
 
 export interface JobEvent {
   seq: number;
@@ -97,7 +100,7 @@ export class EventHub extends EventEmitter {
         for (const name of this.eventNames()) this.emit(name, name === ANY_JOB ? '' : name);
       },
     );
-    const parts = await database.listen(SLICE_PARTS_CHANNEL, (slice) => this.emit(`parts:${slice}`));
+    const parts = await database.listen(SLICE_PARTS_CHANNEL, (payload) => this.emit(partsEvent(payload)));
     this.unlisten = async () => {
       await Promise.all([unlisten(), parts.unlisten()]);
     };

@@ -6,7 +6,7 @@ import type { Tx } from '../db/tx.ts';
 import { artifacts, scenes, segments } from '../db/schema.ts';
 import { contentType } from '../video/content-type.ts';
 import { putArtifactFile, writeArtifactFile, type NewArtifact } from './artifacts.ts';
-import { appendEvent, SLICE_PARTS_CHANNEL } from './events.ts';
+import { appendEvent, SLICE_PARTS_CHANNEL, slicePartsPayload } from './events.ts';
 import { lockOwnSegment } from './segments/running.ts';
 
 /** A slice's artifact name: its play and first frame, zero-padded so that names sort in frame order. */
@@ -47,8 +47,7 @@ const partsEnd = (parts: { offset: number; size: number }[]) => parts.reduce((n,
 
 /** The stored pieces of the slice of `play` from `fromFrame`: its parts in order, and its rest once
  *  it is complete, which starts where the parts end. */
-async function slicePieces(db: Tx, sceneId: string, play: number, fromFrame: number) {
-  const name = sliceName(play, fromFrame);
+async function slicePieces(db: Tx, sceneId: string, name: string) {
   const rows = await db
     .select({ id: artifacts.id, name: artifacts.name, size: artifacts.size, segmentId: artifacts.segmentId })
     .from(artifacts)
@@ -62,8 +61,8 @@ async function slicePieces(db: Tx, sceneId: string, play: number, fromFrame: num
 }
 
 /** Deletes the pieces of a slice but the parts of one segment's try (the one storing now). */
-async function deleteOtherPieces(tx: Tx, sceneId: string, play: number, fromFrame: number, keep: { segmentId: string; attempt: number }) {
-  const { parts, rest } = await slicePieces(tx, sceneId, play, fromFrame);
+async function deleteOtherPieces(tx: Tx, sceneId: string, name: string, keep: { segmentId: string; attempt: number }) {
+  const { parts, rest } = await slicePieces(tx, sceneId, name);
   const gone = [...parts.filter((p) => p.segmentId !== keep.segmentId || p.attempt !== keep.attempt), ...(rest ? [rest] : [])].map((p) => p.id);
   if (gone.length) await tx.delete(artifacts).where(inArray(artifacts.id, gone));
   return parts.filter((p) => !gone.includes(p.id));
@@ -82,10 +81,12 @@ export async function storeSlicePart(db: Db, at: SliceAt, path: string, from: nu
   return db.transaction(async (tx) => {
     const seg = await lockOwnSegment(tx, at.segmentId, at.nodeId);
     if (!seg) return false;
-    await deleteOtherPieces(tx, seg.sceneId, at.play, at.fromFrame, { segmentId: seg.id, attempt: seg.attempts });
+    const slice = sliceName(at.play, at.fromFrame);
+    // a try's first part replaces another try's pieces; its later parts find none
+    if (from === 0) await deleteOtherPieces(tx, seg.sceneId, slice, { segmentId: seg.id, attempt: seg.attempts });
     const name = partName(at.play, at.fromFrame, seg.attempts, from);
     await putArtifactFile(tx, { jobId: seg.jobId, sceneId: seg.sceneId, segmentId: seg.id, kind: 'slice', name, position: at.play, contentType: 'application/octet-stream' }, path, { from, to });
-    await tx.execute(sql`select pg_notify(${SLICE_PARTS_CHANNEL}, ${`${seg.sceneId}/${sliceName(at.play, at.fromFrame)}`})`);
+    await tx.execute(sql`select pg_notify(${SLICE_PARTS_CHANNEL}, ${slicePartsPayload(seg.sceneId, slice)})`);
     return true;
   });
 }
@@ -93,15 +94,14 @@ export async function storeSlicePart(db: Db, at: SliceAt, path: string, from: nu
 /** A complete slice's file, stored as the rest after the parts its segment's try (`attempt`) stored
  *  of it while it was drawn (all of it when there are none). */
 export async function storeSliceRest(tx: Tx, a: NewArtifact & { segmentId: string; sceneId: string }, attempt: number, path: string): Promise<void> {
-  const [, play, fromFrame] = /^slice-(\d+)-(\d+)\.bin$/.exec(a.name)!.map(Number);
-  const parts = await deleteOtherPieces(tx, a.sceneId, play!, fromFrame!, { segmentId: a.segmentId, attempt });
+  const parts = await deleteOtherPieces(tx, a.sceneId, a.name, { segmentId: a.segmentId, attempt });
   await putArtifactFile(tx, a, path, { from: partsEnd(parts) });
 }
 
 /** Whether the slice of `play` from `fromFrame` is stored whole: at its segment's end, or a head as
  *  soon as its render went past its play (storeHead). */
 export async function sliceStored(db: Tx, sceneId: string, play: number, fromFrame: number): Promise<boolean> {
-  return (await slicePieces(db, sceneId, play, fromFrame)).rest !== undefined;
+  return (await slicePieces(db, sceneId, sliceName(play, fromFrame))).rest !== undefined;
 }
 
 /**
@@ -148,7 +148,7 @@ export class SliceDrawnAgain extends Error {}
  * of a try whose pieces were replaced since cannot go on (SliceDrawnAgain).
  */
 export async function followSlice(db: Db, sceneId: string, play: number, fromFrame: number, path: string, got: Followed): Promise<boolean> {
-  const { parts, rest, end } = await slicePieces(db, sceneId, play, fromFrame);
+  const { parts, rest, end } = await slicePieces(db, sceneId, sliceName(play, fromFrame));
   const again = () => new SliceDrawnAgain(`slice ${sliceName(play, fromFrame)} was drawn again after ${got.at} bytes of it were taken; the play is encoded again`);
   for (const p of parts) {
     if (got.from && (p.segmentId !== got.from.segmentId || p.attempt !== got.from.attempt)) throw again();
