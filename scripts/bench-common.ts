@@ -35,6 +35,8 @@ export interface Opts {
   /** Lab: render the edited copy with the play cache on (the default), not --disable_caching. */
   editedCached?: boolean;
   editOnly?: boolean;
+  /** Also run plain manim on every machine (lab) or core (local) at once: how much they slow each other. */
+  sideBySide?: boolean;
 }
 
 function run(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; startedMs: number }> {
@@ -88,6 +90,19 @@ export function printEncoders(r: Result, plainMs: number) {
     const frames = s.segments.filter((x) => x.slice && x.plays[0] === play).reduce((t, x) => t + x.frames, 0);
     console.log(`  play ${play}'s encoder: ${frames} frames in ${(g.ms / 1000).toFixed(1)} s (${(g.ms / Math.max(1, frames)).toFixed(0)} ms a frame); the render ends no sooner: at most ${(plainMs / g.ms).toFixed(2)}× plain manim`);
   }
+}
+
+/**
+ * Plain manim on every machine at once, against plain manim alone on one: the machines share caches
+ * and memory (the lab's four share this box's two cores), so a render beside others is slower than
+ * alone, and a bound drawn from plain manim's lone times is that much too high. Returns the mean of
+ * the side-by-side times over the lone one, printed with each time.
+ */
+export async function sideBySide(runs: Promise<{ ms: number }>[], aloneMs: number, where: string): Promise<number> {
+  const ms = (await Promise.all(runs)).map((r) => r.ms);
+  const factor = ms.reduce((a, b) => a + b, 0) / ms.length / aloneMs;
+  console.log(`plain manim on ${where} at once: ${ms.map((t) => (t / 1000).toFixed(1)).join(', ')} s; a mean ${((factor - 1) * 100).toFixed(1)} % over plain alone`);
+  return factor;
 }
 
 export function median(xs: number[]): number {

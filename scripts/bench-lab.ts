@@ -12,7 +12,7 @@ import { nodesSchema } from '../src/cli/job-schemas.ts';
 import { parseJoinString } from '../src/lib/join-string.ts';
 import { createLab, labUnavailable, type Lab, type LabHost } from './lab/lab.ts';
 import { floorPlays, plainPlays, steppedBound, sum } from './bench-floor.ts';
-import { BIN, MANIM, manimArgs, median, must, printEncoders, printSegments, resultSchema, sameFrames, findVideo, type Opts, type Result } from './bench-common.ts';
+import { BIN, MANIM, manimArgs, median, must, printEncoders, printSegments, resultSchema, sameFrames, findVideo, sideBySide, type Opts, type Result } from './bench-common.ts';
 
 /** Waits for a line matching `re` on the child's stdout. */
 function waitLine(child: ChildProcess, re: RegExp, ms = 120_000): Promise<RegExpMatchArray> {
@@ -75,6 +75,9 @@ async function labRound(o: Opts, cpus: number[], floorByPlay: number[], tmp: str
     const plain = await must(lab.spawn(h0, [MANIM, ...manimArgs(o, join(tmp, 'plain'))], { env: driverEnv() }), 'plain manim');
     const plainVideo = findVideo(join(tmp, 'plain'), o.scene);
     console.log(`plain manim render on ${cpus[0]} CPU: ${(plain.ms / 1000).toFixed(1)} s`);
+    const together = o.sideBySide
+      ? await sideBySide(lab.hosts.map((h) => must(lab.spawn(h, [MANIM, ...manimArgs(o, join(tmp, `together-${h.name}`))], { env: driverEnv() }), `plain manim on ${h.name}`)), plain.ms, `all ${n} machines`)
+      : undefined;
 
     const coordinator = lab.spawn(h0, [process.execPath, BIN, 'up', '--host', h0.ip, '--port', '8787', '--workers', '1'], { env: { NN_HOME: h0.home, NN_LOG_LEVEL: 'warn' } });
     // The join string carries the URL, the token and the certificate's fingerprint (the API is HTTPS).
@@ -134,6 +137,7 @@ async function labRound(o: Opts, cpus: number[], floorByPlay: number[], tmp: str
         console.log(`  ${node.padEnd(12)} busy ${(busy / 1000).toFixed(1)} s in ${spans.length} segment(s); idle before first ${(gaps[0]! / 1000).toFixed(1)} s, between ${(gaps.slice(1).reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, after last ${((t1 - spans.at(-1)!.end) / 1000).toFixed(1)} s`);
       }
       console.log(`  ${(plain.ms / r.ms).toFixed(2)}× faster; ${((bound / r.ms) * 100).toFixed(0)} % of the bound ${(bound / 1000).toFixed(1)} s${alike ? `; ${((stepped / r.ms) * 100).toFixed(0)} % of ${(stepped / 1000).toFixed(1)} s, the bound with each machine stepping to its share` : ''}`);
+      if (alike && together) console.log(`  ${((stepped * together) / r.ms * 100).toFixed(0)} % of ${((stepped * together) / 1000).toFixed(1)} s, that bound at the speed plain manim has on all machines at once (${(plain.ms / (stepped * together)).toFixed(2)}× plain alone)`);
     };
     const r = await render('farm');
     await report('', 'farm', r);
@@ -152,7 +156,7 @@ async function labRound(o: Opts, cpus: number[], floorByPlay: number[], tmp: str
       const cache = o.editedCached ? 'the play cache on' : '--disable_caching';
       await report(`, after the edit (${cache}; against plain of the edited file, ${(plainEdited.ms / 1000).toFixed(1)} s)`, 'edited', await render('edited', o.editedCached ? [] : ['--disable_caching'], edited), findVideo(join(tmp, 'plain-edited'), o.scene));
     }
-    return { speedup: plain.ms / r.ms, bound: bound / r.ms, stepped: stepped / r.ms };
+    return { speedup: plain.ms / r.ms, bound: bound / r.ms, stepped: stepped / r.ms, together: together === undefined ? NaN : stepped * together / r.ms };
   } finally {
     await lab.destroy();
   }
@@ -170,13 +174,14 @@ export async function lab(o: Opts, n: number) {
   // The floor measured on a whole core here, scaled to the first lab machine's share of one (plain manim's).
   const floorByPlay = (await floorPlays(o.file, o.scene, o.quality, join(tmp, 'floor'))).map((s) => s / cpus[0]!);
   console.log(`floor (the exact progression, nothing drawn) ${sum(floorByPlay).toFixed(1)} s on ${cpus[0]} CPU`);
-  const rounds: { speedup: number; bound: number; stepped: number }[] = [];
+  const rounds: { speedup: number; bound: number; stepped: number; together: number }[] = [];
   for (let round = 1; round <= o.runs; round++) {
     if (o.runs > 1) console.log(`round ${round}:`);
     rounds.push(await labRound(o, cpus, floorByPlay, join(tmp, `round${round}`)));
   }
-  const each = (k: 'speedup' | 'bound' | 'stepped') => (o.runs > 1 ? ` (rounds: ${rounds.map((r) => (k === 'speedup' ? r[k].toFixed(2) : `${(r[k] * 100).toFixed(0)} %`)).join(', ')})` : '');
+  const each = (k: 'speedup' | 'bound' | 'stepped' | 'together') => (o.runs > 1 ? ` (rounds: ${rounds.map((r) => (k === 'speedup' ? r[k].toFixed(2) : `${(r[k] * 100).toFixed(0)} %`)).join(', ')})` : '');
   console.log(`\n${machines} vs plain manim on the first: ${median(rounds.map((r) => r.speedup)).toFixed(2)}× faster (target ≥ 3.4 for the benchmark scene, ≥ 2.5 for a single play; limit ${n})${each('speedup')}`);
   console.log(`vs the bound max(floor, plain ÷ ${n}): ${(median(rounds.map((r) => r.bound)) * 100).toFixed(0)} % of it (target ≥ 80 %)${each('bound')}`);
   console.log(`vs the bound with each machine stepping the exact progression to its share: ${(median(rounds.map((r) => r.stepped)) * 100).toFixed(0)} % of it${each('stepped')}`);
+  if (o.sideBySide && cpus.every((c) => c === cpus[0])) console.log(`vs that bound at the speed plain manim has on all machines at once: ${(median(rounds.map((r) => r.together)) * 100).toFixed(0)} % of it${each('together')}`);
 }

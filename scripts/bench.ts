@@ -8,6 +8,8 @@
  *   npm run bench -- --runs 3        # three rounds, median ratios (a shared machine's speed drifts)
  *   npm run bench -- --lab 4         # 4 emulated machines of 0.45 CPU each vs manim on 0.45 CPU (root)
  *   npm run bench -- --lab 4 --again # then each round renders the scene again there, as an author does
+ *   npm run bench -- --side-by-side  # also plain manim on every core (lab: machine) at once: the bound
+ *                                    # at the speed renders have beside each other
  *   npm run bench -- --edit-only     # the edit round alone: full render, one play edited, re-render
  */
 import { spawn } from 'node:child_process';
@@ -22,7 +24,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { homeDir } from '../src/lib/home.ts';
 import { floorPlays, plainPlays, steppedBound, sum } from './bench-floor.ts';
 import { lab } from './bench-lab.ts';
-import { BIN, MANIM, manimArgs, median, must, printEncoders, printSegments, resultSchema, sameFrames, findVideo, type Opts } from './bench-common.ts';
+import { BIN, MANIM, manimArgs, median, must, printEncoders, printSegments, resultSchema, sameFrames, findVideo, sideBySide, type Opts } from './bench-common.ts';
 
 /** How each local farm run is made. */
 const MODES = ['cold', 'kept', 'uncached'] as const;
@@ -61,7 +63,7 @@ async function local(o: Opts) {
   const floorByPlay = await floorPlays(o.file, o.scene, o.quality, join(tmp, 'floor'));
   const floor = sum(floorByPlay);
   console.log(`floor (the exact progression, nothing drawn): ${floor.toFixed(1)} s`);
-  type Ratios = { one: number; two?: number; best?: number; bound?: number; stepped?: number };
+  type Ratios = { one: number; two?: number; best?: number; bound?: number; stepped?: number; together?: number };
   const ratios: Record<Mode, Ratios[]> = { cold: [], kept: [], uncached: [] };
   for (let round = 1; round <= o.runs; round++) {
     const dir = join(tmp, `round${round}`);
@@ -78,6 +80,9 @@ async function local(o: Opts) {
     const bestArgs = ['render', o.file, o.scene, `-q${o.quality}`, '--disable_caching', '--max-inflight-encoders', '4', '--progress_bar', 'none', '--media_dir', join(dir, 'best')];
     const best = await must(spawn('taskset', ['-c', '0,1', MANIM, ...bestArgs], { env: driverEnv() }), 'plain manim, best flags');
     console.log(`plain manim --max-inflight-encoders 4, 2 cores: ${(best.ms / 1000).toFixed(1)} s`);
+    const together = o.sideBySide
+      ? await sideBySide(['0', '1'].map((core) => must(spawn('taskset', ['-c', core, MANIM, ...manimArgs(o, join(dir, `together${core}`))], { env: driverEnv() }), `plain manim on core ${core}`)), plainMs, 'both cores')
+      : undefined;
     // Each worker count twice: a cluster started for the render and stopped after it (`--keep 0`),
     // and the cluster a user has running after the first render of the day (kept; started untimed
     // by rendering another scene, so nothing of this one is remembered). One worker also on that
@@ -114,7 +119,7 @@ async function local(o: Opts) {
     const stepped = steppedBound(floorByPlay, plainByPlay, 2) * 1000;
     for (const mode of MODES) {
       const [one, two] = ms[mode] as [number, number?];
-      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two, stepped: stepped / two } : {}) });
+      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two, stepped: stepped / two, ...(together ? { together: (stepped * together) / two } : {}) } : {}) });
     }
   }
   for (const mode of MODES) {
@@ -128,6 +133,7 @@ async function local(o: Opts) {
     console.log(`  2 workers vs plain's best flags on the same two cores: ${m('best').toFixed(2)}× faster (target ≥ 1.1)${each('best')}`);
     console.log(`  2 workers vs their bound max(floor, plain ÷ 2): ${(m('bound') * 100).toFixed(0)} % of it (target ≥ 80 %)${each('bound')}`);
     console.log(`  2 workers vs their bound with each stepping the exact progression to its share: ${(m('stepped') * 100).toFixed(0)} % of it${each('stepped')}`);
+    if (o.sideBySide) console.log(`  2 workers vs that bound at the speed plain manim has on both cores at once: ${(m('together') * 100).toFixed(0)} % of it${each('together')}`);
   }
 }
 
@@ -185,6 +191,7 @@ const program = new Command('bench')
   .option('--edited-cached', 'lab: render that edited copy with the play cache on, as by default')
   .option('--edit', 'then the edit round: one play edited and rendered again, from the play cache')
   .option('--edit-only', 'only the edit round')
+  .option('--side-by-side', 'also plain manim on every core (lab: every machine) at once, and the bound at that speed')
   .parse();
 const o = program.opts<Opts>();
 if (!o.editOnly) await (o.lab ? lab(o, o.lab) : local(o));
