@@ -35,7 +35,7 @@ export interface Opts {
   /** Lab: render the edited copy with the play cache on (the default), not --disable_caching. */
   editedCached?: boolean;
   editOnly?: boolean;
-  /** Also run plain manim on every machine (lab) or core (local) at once: how much they slow each other. */
+  /** Local: also run plain manim on both cores at once, how much renders slow each other (the lab always does). */
   sideBySide?: boolean;
 }
 
@@ -93,16 +93,16 @@ export function printEncoders(r: Result, plainMs: number) {
 }
 
 /**
- * Plain manim on every machine at once, against plain manim alone on one: the machines share caches
- * and memory (the lab's four share this box's two cores), so a render beside others is slower than
- * alone, and a bound drawn from plain manim's lone times is that much too high. Returns the mean of
- * the side-by-side times over the lone one, printed with each time.
+ * Plain manim on every core (lab: machine) at once, each time printed beside plain manim alone on one:
+ * renders beside each other share the box's caches and memory, and on the lab a CPU quota alone on an
+ * idle box runs slower than beside busy ones. Returns each run's time, in the order given.
  */
-export async function sideBySide(runs: Promise<{ ms: number }>[], aloneMs: number, where: string): Promise<number> {
-  const ms = (await Promise.all(runs)).map((r) => r.ms);
-  const factor = ms.reduce((a, b) => a + b, 0) / ms.length / aloneMs;
-  console.log(`plain manim on ${where} at once: ${ms.map((t) => (t / 1000).toFixed(1)).join(', ')} s; a mean ${((factor - 1) * 100).toFixed(1)} % over plain alone`);
-  return factor;
+export async function sideBySide<R extends { ms: number }>(runs: Promise<R>[], aloneMs: number, where: string): Promise<R[]> {
+  const done = await Promise.all(runs);
+  const ms = done.map((r) => r.ms);
+  const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
+  console.log(`plain manim on ${where} at once: ${ms.map((t) => (t / 1000).toFixed(1)).join(', ')} s; a mean ${((mean / aloneMs - 1) * 100).toFixed(1)} % against plain alone`);
+  return done;
 }
 
 export function median(xs: number[]): number {
