@@ -6,7 +6,8 @@
  *                                    # one); 2 workers on two cores,
  *                                    # also against manim --max-inflight-encoders 4 on the same two
  *   npm run bench -- --runs 3        # three rounds, median ratios (a shared machine's speed drifts)
- *   npm run bench -- --lab 4         # 4 emulated machines of 0.45 CPU each vs manim on 0.45 CPU (root)
+ *   npm run bench -- --lab 4         # 4 emulated machines of 0.45 CPU each vs manim on 0.45 CPU (root;
+ *                                    # alone or beside the others, whichever was faster)
  *   npm run bench -- --lab 4 --again # then each round renders the scene again there, as an author does
  *   npm run bench -- --side-by-side  # also plain manim on both cores at once: the bound at the speed
  *                                    # renders have beside each other
@@ -63,7 +64,7 @@ async function local(o: Opts) {
   const floorByPlay = await floorPlays(o.file, o.scene, o.quality, join(tmp, 'floor'));
   const floor = sum(floorByPlay);
   console.log(`floor (the exact progression, nothing drawn): ${floor.toFixed(1)} s`);
-  type Ratios = { one: number; two?: number; best?: number; bound?: number; stepped?: number; together?: number };
+  type Ratios = { one: number; two?: number; best?: number; bound?: number; stepped?: number; beside?: number };
   const ratios: Record<Mode, Ratios[]> = { cold: [], kept: [], uncached: [] };
   for (let round = 1; round <= o.runs; round++) {
     const dir = join(tmp, `round${round}`);
@@ -81,8 +82,8 @@ async function local(o: Opts) {
     const best = await must(spawn('taskset', ['-c', '0,1', MANIM, ...bestArgs], { env: driverEnv() }), 'plain manim, best flags');
     console.log(`plain manim --max-inflight-encoders 4, 2 cores: ${(best.ms / 1000).toFixed(1)} s`);
     // how much slower renders are beside each other: the bound below, at that speed
-    const together = o.sideBySide
-      ? sum((await sideBySide(['0', '1'].map((core) => must(spawn('taskset', ['-c', core, MANIM, ...manimArgs(o, join(dir, `together${core}`))], { env: driverEnv() }), `plain manim on core ${core}`)), plainMs, 'both cores')).map((r) => r.ms)) / 2 / plainMs
+    const beside = o.sideBySide
+      ? sum((await sideBySide(['0', '1'].map((core) => must(spawn('taskset', ['-c', core, MANIM, ...manimArgs(o, join(dir, `beside${core}`))], { env: driverEnv() }), `plain manim on core ${core}`)), plainMs, 'both cores')).map((r) => r.ms)) / 2 / plainMs
       : undefined;
     // Each worker count twice: a cluster started for the render and stopped after it (`--keep 0`),
     // and the cluster a user has running after the first render of the day (kept; started untimed
@@ -120,7 +121,7 @@ async function local(o: Opts) {
     const stepped = steppedBound(floorByPlay, plainByPlay, 2) * 1000;
     for (const mode of MODES) {
       const [one, two] = ms[mode] as [number, number?];
-      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two, stepped: stepped / two, ...(together ? { together: (stepped * together) / two } : {}) } : {}) });
+      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two, stepped: stepped / two, ...(beside ? { beside: (stepped * beside) / two } : {}) } : {}) });
     }
   }
   for (const mode of MODES) {
@@ -134,7 +135,7 @@ async function local(o: Opts) {
     console.log(`  2 workers vs plain's best flags on the same two cores: ${m('best').toFixed(2)}× faster (target ≥ 1.1)${each('best')}`);
     console.log(`  2 workers vs their bound max(floor, plain ÷ 2): ${(m('bound') * 100).toFixed(0)} % of it (target ≥ 80 %)${each('bound')}`);
     console.log(`  2 workers vs their bound with each stepping the exact progression to its share: ${(m('stepped') * 100).toFixed(0)} % of it${each('stepped')}`);
-    if (o.sideBySide) console.log(`  2 workers vs that bound at the speed plain manim has on both cores at once: ${(m('together') * 100).toFixed(0)} % of it${each('together')}`);
+    if (o.sideBySide) console.log(`  2 workers vs that bound at the speed plain manim has on both cores at once: ${(m('beside') * 100).toFixed(0)} % of it${each('beside')}`);
   }
 }
 
