@@ -95,14 +95,13 @@ export function printEncoders(r: Result, plainMs: number) {
 /**
  * Plain manim on every core (lab: machine) at once, each time printed beside plain manim alone on one:
  * renders beside each other share the box's caches and memory, and on the lab a CPU quota alone on an
- * idle box runs slower than beside busy ones. Returns each run's time, in the order given.
+ * idle box runs slower than beside busy ones. Returns each run, in the order given, and their mean time.
  */
-export async function sideBySide<R extends { ms: number }>(runs: Promise<R>[], aloneMs: number, where: string): Promise<R[]> {
+export async function sideBySide<R extends { ms: number }>(runs: Promise<R>[], aloneMs: number, where: string): Promise<{ runs: R[]; meanMs: number }> {
   const done = await Promise.all(runs);
-  const ms = done.map((r) => r.ms);
-  const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
-  console.log(`plain manim on ${where} at once: ${ms.map((t) => (t / 1000).toFixed(1)).join(', ')} s; a mean ${((mean / aloneMs - 1) * 100).toFixed(1)} % against plain alone`);
-  return done;
+  const meanMs = done.reduce((t, r) => t + r.ms, 0) / done.length;
+  console.log(`plain manim on ${where} at once: ${done.map((r) => (r.ms / 1000).toFixed(1)).join(', ')} s; a mean ${((meanMs / aloneMs - 1) * 100).toFixed(1)} % against plain alone`);
+  return { runs: done, meanMs };
 }
 
 export function median(xs: number[]): number {

@@ -79,7 +79,7 @@ async function labRound(o: Opts, cpus: number[], floorByPlay: number[], tmp: str
     // busy ones (the single play: 90.5 s alone, 73.6-75.3 s four at once). So plain manim runs on
     // every machine at once too, and the first machine's faster time is the baseline: never a
     // handicapped manim.
-    const beside = await sideBySide(lab.hosts.map((h) => must(lab.spawn(h, [MANIM, ...manimArgs(o, join(tmp, `beside-${h.name}`))], { env: driverEnv() }), `plain manim on ${h.name}`)), alone.ms, `all ${n} machines`);
+    const { runs: beside } = await sideBySide(lab.hosts.map((h) => must(lab.spawn(h, [MANIM, ...manimArgs(o, join(tmp, `beside-${h.name}`))], { env: driverEnv() }), `plain manim on ${h.name}`)), alone.ms, `all ${n} machines`);
     const [plain, plainMedia] = beside[0]!.ms < alone.ms ? [beside[0]!, `beside-${h0.name}`] : [alone, 'plain'];
     console.log(`plain manim's time, the faster on the first machine (${plain === alone ? 'alone' : 'beside the others'}): ${(plain.ms / 1000).toFixed(1)} s`);
 

@@ -83,7 +83,7 @@ async function local(o: Opts) {
     console.log(`plain manim --max-inflight-encoders 4, 2 cores: ${(best.ms / 1000).toFixed(1)} s`);
     // how much slower renders are beside each other: the bound below, at that speed
     const beside = o.sideBySide
-      ? sum((await sideBySide(['0', '1'].map((core) => must(spawn('taskset', ['-c', core, MANIM, ...manimArgs(o, join(dir, `beside${core}`))], { env: driverEnv() }), `plain manim on core ${core}`)), plainMs, 'both cores')).map((r) => r.ms)) / 2 / plainMs
+      ? (await sideBySide(['0', '1'].map((core) => must(spawn('taskset', ['-c', core, MANIM, ...manimArgs(o, join(dir, `beside${core}`))], { env: driverEnv() }), `plain manim on core ${core}`)), plainMs, 'both cores')).meanMs / plainMs
       : undefined;
     // Each worker count twice: a cluster started for the render and stopped after it (`--keep 0`),
     // and the cluster a user has running after the first render of the day (kept; started untimed
