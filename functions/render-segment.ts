@@ -33,15 +33,15 @@ import { encodeSlices, EncoderHandedOff, EncoderYielded, type Encoded } from '..
  * its set-up and fast-forward: by going on into it, or, on a faster machine, once it is free (the
  * queue offers it again about then, and that machine's free slot wakes it); see shouldSteal.
  */
-async function deferred(env: FunctionEnv, { seg }: SegmentWithJob, plan: ScenePlan | undefined): Promise<boolean> {
+async function deferred(env: FunctionEnv, { seg }: SegmentWithJob, plan: ScenePlan | undefined, offers: number): Promise<boolean> {
   if (!(await takesWork(env.database.db, env.nodeId))) {
     await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + HEARTBEAT_MS), env.lease);
     return true;
   }
   if (!env.config.segments.rebalance) return false;
-  const steal = await stealable(env.database.db, seg, plan, env.config.segments.setupSeconds, env.nodeId);
+  const steal = await stealable(env.database.db, seg, plan, env.config.segments.setupSeconds, env.nodeId, undefined, offers);
   if (steal.take) return false;
-  await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + steal.retryInSeconds * 1000), env.lease);
+  await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + steal.retryInSeconds * 1000), env.lease, steal.waitsFor === 'machine' ? offers + 1 : 0);
   return true;
 }
 
@@ -53,8 +53,9 @@ async function deferred(env: FunctionEnv, { seg }: SegmentWithJob, plan: ScenePl
  */
 export default defineFunction({
   name: 'render-segment',
-  input: z.object({ segmentId: z.uuid() }),
-  async run({ segmentId }, env) {
+  // offers: how many times in a row it was left to a faster machine (claim.ts's MACHINE_OFFERS)
+  input: z.object({ segmentId: z.uuid(), offers: z.number().int().nonnegative().default(0) }),
+  async run({ segmentId, offers }, env) {
     const { db } = env.database;
     const row = await segmentWithJob(db, segmentId);
     // Gone: another segment's render went on into its plays (extendSegment), or the job was deleted.
@@ -63,7 +64,7 @@ export default defineFunction({
     if (TERMINAL_JOB_STATES.includes(job.state) || !OPEN_SEGMENT_STATES.includes(seg.state)) return { skipped: true };
 
     const plan = scene.plan ?? undefined;
-    if (seg.state === 'queued' && (await deferred(env, row, plan))) return { deferred: true };
+    if (seg.state === 'queued' && (await deferred(env, row, plan, offers))) return { deferred: true };
 
     const started = new Date();
     if (!(await claimSegment(db, env.queue, row, env.nodeId, started, env.lease))) return { skipped: true };

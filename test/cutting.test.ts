@@ -256,7 +256,7 @@ describe('a free render slot and a queued segment a running render will reach', 
 
   it('weighs each machine at its rate: a slow slot leaves it to a fast free machine, a fast slot takes it from a slow render', () => {
     const steal = shouldSteal(heavy, PIXELS, segment, [], 2.5, { rate: 0.2, slots: [{ rate: 1 }] });
-    expect(steal).toEqual({ take: false, retryInSeconds: 1 });
+    expect(steal).toEqual({ take: false, retryInSeconds: 1, waitsFor: 'machine' });
     // a slow render that would go on into it does not keep it from a fast free slot
     expect(shouldSteal(heavy, PIXELS, segment, running(7).map((b) => ({ ...b, rate: 0.2 })), 2.5, { rate: 1, slots: [] })).toEqual({ take: true });
   });

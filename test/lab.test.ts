@@ -66,15 +66,29 @@ async function joinNode(host: LabHost, extra: string[] = [], env: NodeJS.Process
 
 const submit = (files: Record<string, string>, scenes: string[], options: object) => submitJob(call, { files, scenes, options });
 
+/** The last of a job's events so far: its event stream read for two seconds (it runs until the
+ *  job ends). */
+async function lastEvents(id: string, count = 80): Promise<string> {
+  const signal = AbortSignal.timeout(2000);
+  let text = '';
+  try {
+    const res = await call(`/jobs/${id}/events`, { signal });
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+  } catch {
+    // cut off at two seconds: what came is what there is
+  }
+  return text.split('\n').filter((l) => l.startsWith('data:')).slice(-count).join('\n');
+}
+
 /** A job's final detail; on a time-out the error carries what a person would look at: the job's
- *  segments, the live nodes and the end of every host's log. */
+ *  segments and last events, the live nodes and the end of every host's log. */
 const finished = (id: string, timeoutMs = 300_000) =>
   jobFinished(call, id, timeoutMs).catch(async (err: Error) => {
     const job = await (await call(`/jobs/${id}`)).json();
     const segments = job.scenes?.flatMap((s: { segments: object[] }) => s.segments);
     const live = (await nodes()).map((n) => `${n.name} ${n.state}`);
     const tails = [...logs].map(([host, text]) => `--- ${host}\n${text.slice(-3000)}`);
-    throw new Error(`${err.message}\nsegments: ${JSON.stringify(segments)}\nlive nodes: ${live.join(', ')}\n${tails.join('\n')}`);
+    throw new Error(`${err.message}\nsegments: ${JSON.stringify(segments)}\nevents:\n${await lastEvents(id)}\nlive nodes: ${live.join(', ')}\n${tails.join('\n')}`);
   });
 
 /** Output of every scene equals plain `manim render` with the same options, frame for frame. */

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { databaseWithQueue } from './helpers/database.ts';
 import { events, jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { extendSegment } from '../src/store/segments/running.ts';
-import { deferSegment, stealable } from '../src/store/segments/claim.ts';
+import { deferSegment, MACHINE_OFFERS, stealable } from '../src/store/segments/claim.ts';
 import { askSplit } from '../src/store/segments/split.ts';
 import { recordPlan } from '../src/store/plans.ts';
 import { OPEN_END, UNKNOWN_START } from '../src/store/segments/range.ts';
@@ -65,11 +65,27 @@ describe('a queued segment between a slow machine and a fast one', () => {
     // in the queue, left for the render before it
     await deferSegment(db, env.queue, s.queued.id, new Date(Date.now() + 60_000));
     await db.update(segments).set({ state: 'done', finishedAt: new Date() }).where(sql`${segments.id} = ${s.other}`);
-    expect(await stealable(db, s.queued, plan, SETUP, s.slow)).toEqual({ take: false, retryInSeconds: 1 });
+    expect(await stealable(db, s.queued, plan, SETUP, s.slow)).toEqual({ take: false, retryInSeconds: 1, waitsFor: 'machine' });
     expect((await stealable(db, s.queued, plan, SETUP, s.fast)).take).toBe(true);
     expect(await askSplit(db, env.queue, s.fast, SETUP)).toBe(false);
     const [job] = await db.execute<{ due: boolean }>(sql`select run_at <= now() as due from graphile_worker._private_jobs where key = ${segmentKey(s.queued.id)}`);
     expect(job?.due).toBe(true);
+  });
+
+  it('a fast free machine that does not fetch it holds it up for a few offers only, and one that failed it not at all', async () => {
+    const { db } = env.database;
+    const s = await scene(0.2, 1);
+    await db.update(segments).set({ state: 'done', finishedAt: new Date() }).where(sql`${segments.id} = ${s.other}`);
+    // left to the fast machine: each offer a second apart, counted in its queue job
+    await deferSegment(db, env.queue, s.queued.id, new Date(Date.now() + 1000), undefined, 3);
+    const [job] = await db.execute<{ payload: { offers?: number } }>(sql`select payload from graphile_worker._private_jobs where key = ${segmentKey(s.queued.id)}`);
+    expect(job?.payload.offers).toBe(3);
+    expect((await stealable(db, s.queued, plan, SETUP, s.slow, undefined, MACHINE_OFFERS - 1)).take).toBe(false);
+    expect(await stealable(db, s.queued, plan, SETUP, s.slow, undefined, MACHINE_OFFERS)).toEqual({ take: true });
+    // the fast machine failed it: its runner skips it, so the slow slot takes it at once
+    const failures = [{ node: s.fast, error: 'lost', at: new Date().toISOString() }];
+    await db.update(segments).set({ failures }).where(sql`${segments.id} = ${s.queued.id}`);
+    expect(await stealable(db, { ...s.queued, failures }, plan, SETUP, s.slow)).toEqual({ take: true });
   });
 
   it('the slow render at its end leaves it to a fast machine with a free slot, which has it offered at once', async () => {
@@ -82,7 +98,7 @@ describe('a queued segment between a slow machine and a fast one', () => {
     expect(job?.due).toBe(true);
     // a slow free slot leaves it too, and looks again in a moment
     const steal = await stealable(db, s.queued, plan, SETUP, s.slow);
-    expect(steal).toEqual({ take: false, retryInSeconds: 1 });
+    expect(steal).toEqual({ take: false, retryInSeconds: 1, waitsFor: 'machine' });
   });
 
   it('machines alike: the render goes on into it, with no set-up and no fast-forward', async () => {
@@ -101,7 +117,7 @@ describe('a queued segment between a slow machine and a fast one', () => {
     const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running', startedAt: new Date() }).returning();
     const [row] = await db.insert(scenes).values({ jobId: job!.id, name: 'New', position: 0, state: 'planning' }).returning();
     const [planning] = await db.insert(segments).values({ jobId: job!.id, sceneId: row!.id, position: 1, fromPlay: -1, toPlay: -1, frames: 0, cost: 0, plans: true }).returning();
-    expect(await stealable(db, planning!, undefined, SETUP, slow)).toEqual({ take: false, retryInSeconds: 1 });
+    expect(await stealable(db, planning!, undefined, SETUP, slow)).toEqual({ take: false, retryInSeconds: 1, waitsFor: 'machine' });
     expect(await stealable(db, planning!, undefined, SETUP, fast)).toEqual({ take: true });
     // the fast machine busy: the slow one plans
     const [busy] = await db.insert(segments).values({ jobId: job!.id, sceneId: row!.id, position: 0, fromPlay: 0, toPlay: -1, frames: 0, cost: 0, state: 'running', nodeId: fast }).returning();

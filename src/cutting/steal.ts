@@ -36,7 +36,8 @@ export interface Farm {
   slots: Slot[];
 }
 
-export type Steal = { take: true } | { take: false; retryInSeconds: number };
+/** Not taken: left to the render before it (`render`), or to a faster machine with a free slot (`machine`). */
+export type Steal = { take: true } | { take: false; retryInSeconds: number; waitsFor: 'render' | 'machine' };
 
 /** Another machine is left the segment only when it ends it sooner by this share of the deciding
  *  machine's time: the model's errors per play. */
@@ -85,9 +86,9 @@ export function shouldSteal(plays: Play[], pixels: number, segment: { fromPlay: 
   if (owner && owner.atPlay !== null) {
     const ownerRate = rates.at(-1)!;
     const theirs = costOf(plays, owner.atPlay, segment.fromPlay - 1, (p) => playCost(p, pixels));
-    if ((theirs + draw) / ownerRate <= mine) return { take: false, retryInSeconds: retryIn(theirs / ownerRate) };
+    if ((theirs + draw) / ownerRate <= mine) return { take: false, retryInSeconds: retryIn(theirs / ownerRate), waitsFor: 'render' };
   }
-  return sooner(mine, reach, draw, known, rates) ? { take: false, retryInSeconds: 1 } : { take: true };
+  return sooner(mine, reach, draw, known, rates) ? { take: false, retryInSeconds: 1, waitsFor: 'machine' } : { take: true };
 }
 
 /**

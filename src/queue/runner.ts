@@ -24,6 +24,9 @@ export interface RunnerHandle {
   running: Set<string>;
   /** graphile-worker pool ids of this node: its jobs are locked by these, and unlocked by them if it dies. */
   workerIds: Set<string>;
+  /** It stopped on its own: graphile-worker shuts its pool down when it cannot record jobs'
+   *  outcomes, and a node that went on looking free would fetch nothing ever again. */
+  ended(): boolean;
   stop(): Promise<void>;
 }
 
@@ -98,13 +101,18 @@ export async function startRunner(opts: {
   const unsubscribe = await opts.nudges((count) => {
     if (count > 0 && !stopping && pool && !pool._shuttingDown) pool.nudge(count);
   });
+  let ended = false;
+  // graphile-worker's runner promise settles when it stops, asked to or not (it logs why)
+  void runner.promise.catch(() => {}).finally(() => (ended = true));
   return {
     running,
     workerIds,
+    ended: () => ended && !stopping,
     stop: async () => {
       stopping = true;
       await unsubscribe();
-      await runner.stop();
+      // one that stopped on its own refuses a second stop
+      if (!ended) await runner.stop();
     },
   };
 }

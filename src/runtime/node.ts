@@ -229,7 +229,11 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     if (runner) await queue.releaseStale(database.db, [...runner.workerIds], [...runner.running]);
     if (switching || sleeping) return;
     const idleFor = config.wake.sleepAfterIdleMinutes;
-    if (state === 'offline') {
+    if (runner?.ended()) {
+      // its runner stopped on its own: its locks go back, and the next beat starts a new one
+      log.error('the queue runner stopped on its own; starting it again');
+      switching = stopWork().finally(() => (switching = undefined));
+    } else if (state === 'offline') {
       // Taken for dead while unreachable (asleep, cut off): back, with a fresh lease on work.
       await setNodeState(database.db, id, 'online');
     } else if ((state !== 'online' || offWork) && runner) {

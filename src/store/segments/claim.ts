@@ -7,9 +7,9 @@ import { OPEN_SEGMENT_STATES } from '../../model/states.ts';
 import { appendEvent } from '../events.ts';
 import { enqueueSegment } from './create.ts';
 import { UNKNOWN_START } from './range.ts';
-import { shouldSteal, type Slot, type Steal } from '../../cutting/steal.ts';
+import { shouldSteal, type Steal } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
-import { fasterIdle, idleSlots, nodeRate, rateOr, runningRenders, type Render } from './farm.ts';
+import { fasterIdle, idleSlots, nodeRate, rateOr, runningRenders, type IdleSlot, type Render } from './farm.ts';
 
 /** A segment with its scene and job, as a render reads them before it claims it. */
 export async function segmentWithJob(db: Db, segmentId: string) {
@@ -61,7 +61,7 @@ async function sceneProgress(db: Db, sceneId: string) {
 export interface FarmView {
   renders: Render[];
   rate: number | undefined;
-  slots: Slot[];
+  slots: IdleSlot[];
 }
 
 export async function farmView(db: Db, nodeId: string, renders?: Render[]): Promise<FarmView> {
@@ -72,21 +72,27 @@ export async function farmView(db: Db, nodeId: string, renders?: Render[]): Prom
 /** How long a new scene's planning pass waits for a faster machine at most. */
 const OPEN_WAIT_S = 10;
 
+/** How many times in a row a queued segment is left to a faster machine with a free slot: each
+ *  offer is a second apart, so about OPEN_WAIT_S. A machine that looks free but does not fetch it
+ *  (its slot held by other work, its runner stopped) then holds it up no longer. */
+export const MACHINE_OFFERS = 10;
+
 type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | 'fromPlay' | 'toPlay' | 'fromFrame' | 'plans' | 'failures'>;
 
 /** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when the
  *  render before it ends it sooner by going on into it, or another free machine does, nor a new scene's planning pass
  *  while a faster machine is free. A slice (the scene's critical path), a segment from play 0 and
  *  one with no plan yet are otherwise always taken: no render goes on into them. `farm`: what
- *  farmView reads, when the caller has it. */
-export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, farm?: FarmView): Promise<Steal> {
+ *  farmView reads, when the caller has it; `offers`: how many times in a row it was left to a
+ *  faster machine already (MACHINE_OFFERS). */
+export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, farm?: FarmView, offers = 0): Promise<Steal> {
   // A new scene's planning pass goes to the fastest machine free (every share waits for its cut;
   // on the lab a 0.2-CPU machine planned for 33 s where a 0.45 one took 15): no render has measured
   // a rate yet, so by their probe as they started. For the job's first seconds only: a node that
   // looks free but does not fetch it holds nothing up.
   if (seg.fromPlay === UNKNOWN_START && seg.plans) {
     const [job] = await db.select({ young: sql<boolean>`coalesce(${jobs.startedAt} > now() - make_interval(secs => ${OPEN_WAIT_S}), true)` }).from(jobs).where(eq(jobs.id, seg.jobId));
-    return job?.young && (await fasterIdle(db, nodeId, seg)) ? { take: false, retryInSeconds: 1 } : { take: true };
+    return job?.young && (await fasterIdle(db, nodeId, seg)) ? { take: false, retryInSeconds: 1, waitsFor: 'machine' } : { take: true };
   }
   if (seg.fromPlay <= 0 || seg.fromFrame !== null || !plan) return { take: true };
   const { renders, rate, slots } = farm ?? (await farmView(db, nodeId));
@@ -94,20 +100,24 @@ export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | u
     const render = renders.find((r) => r.seg.id === b.id);
     return { ...b, rate: render && rate !== undefined ? rateOr(render.rate, rate) : undefined };
   });
-  return shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots });
+  // a machine that failed it is not offered it (its avoid flag)
+  const able = slots.filter((s) => !seg.failures.some((f) => f.node === s.node));
+  const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots: able });
+  return !steal.take && steal.waitsFor === 'machine' && offers >= MACHINE_OFFERS ? { take: true } : steal;
 }
 
 /**
  * A queued segment left to a running render that reaches it sooner, or to a node that takes work,
- * is offered again at `runAt`. With `lease`, only while the queue still holds its job for this
+ * is offered again at `runAt`; `offers`: how many times in a row it was left to a faster machine
+ * (stealable). With `lease`, only while the queue still holds its job for this
  * node: a node taken for dead whose job went to another would otherwise replace that node's job
  * with a new one (graphile-worker retires a locked job whose key is added again), and the
  * segment that node claims would be claimed a second time by the new job.
  */
-export async function deferSegment(db: Db, queue: Queue, segmentId: string, runAt: Date, lease?: QueueLease): Promise<void> {
+export async function deferSegment(db: Db, queue: Queue, segmentId: string, runAt: Date, lease?: QueueLease, offers = 0): Promise<void> {
   await db.transaction(async (tx) => {
     if (lease && !(await queue.holds(tx, lease))) return;
-    await enqueueSegment(tx, queue, segmentId, { runAt });
+    await enqueueSegment(tx, queue, segmentId, { runAt, offers });
   });
 }
 

@@ -16,8 +16,15 @@ function openPriority(position: number, plans: boolean): number {
   return -1000 + 2 * Math.min(position, 400) + (plans ? 1 : 0);
 }
 
+/** When a segment's queue job is offered, and how many times in a row it was left to a faster
+ *  machine already (claim.ts's stealable). */
+interface EnqueueOptions {
+  runAt?: Date;
+  offers?: number;
+}
+
 /** Queues a segment's render by its id (queued again: paused, deferred, retried, yielded). */
-export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, opts: { runAt?: Date } = {}): Promise<void> {
+export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, opts: EnqueueOptions = {}): Promise<void> {
   const [seg] = await tx.select().from(segments).where(eq(segments.id, segmentId));
   if (seg) await enqueueRow(tx, queue, seg, opts);
 }
@@ -27,7 +34,7 @@ export async function enqueueSegment(tx: Tx, queue: Queue, segmentId: string, op
  * again too, with what its row says: its order in its job, LaTeX needed before the plan, whether it
  * is a scout, and the nodes that failed it to avoid (as long as another live render node exists).
  */
-async function enqueueRow(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, opts: { runAt?: Date } = {}): Promise<void> {
+async function enqueueRow(tx: Tx, queue: Queue, seg: typeof segments.$inferSelect, { offers, ...opts }: EnqueueOptions = {}): Promise<void> {
   const failed = new Set(seg.failures.map((f) => f.node));
   const others = failed.size ? (await liveNodes(tx)).some((n) => n.functions.includes('render-segment') && !failed.has(n.id)) : false;
   const flags = [
@@ -37,7 +44,7 @@ async function enqueueRow(tx: Tx, queue: Queue, seg: typeof segments.$inferSelec
     ...(others ? [...failed].map(avoidFlag) : []),
     ...(seg.encodes ? [ENCODES] : []),
   ];
-  await queue.add(tx, 'render-segment', { segmentId: seg.id }, { jobKey: segmentKey(seg.id), priority: seg.priority, flags, ...opts });
+  await queue.add(tx, 'render-segment', { segmentId: seg.id, ...(offers ? { offers } : {}) }, { jobKey: segmentKey(seg.id), priority: seg.priority, flags, ...opts });
 }
 
 export interface OpenSegments {

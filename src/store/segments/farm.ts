@@ -122,11 +122,16 @@ export async function idleNodeCount(db: Tx): Promise<number> {
   return (await idleNodes(db)).length;
 }
 
-/** The machines with a render slot free, at the rate each showed last: candidates for a queued
- *  segment (cutting/steal.ts). Not one that has not shown a rate yet: nothing to weigh it at. */
-export async function idleSlots(db: Tx): Promise<Slot[]> {
+/** A machine with a render slot free: which node, at the rate it showed last. */
+export interface IdleSlot extends Slot {
+  node: string;
+}
+
+/** The machines with a render slot free: candidates for a queued segment (cutting/steal.ts). Not
+ *  one that has not shown a rate yet: nothing to weigh it at. */
+export async function idleSlots(db: Tx): Promise<IdleSlot[]> {
   const rates = await nodeRates(db, (await idleNodes(db)).map((n) => n.id));
-  return [...rates.values()].map((rate) => ({ rate }));
+  return [...rates].map(([node, rate]) => ({ node, rate }));
 }
 
 /** Whether a node with a free slot that may take `seg` (with LaTeX for one that starts before its
