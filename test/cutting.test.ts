@@ -159,12 +159,20 @@ describe('cutting a scene into segments', () => {
     expect(cut.queued.filter((c) => c.priority < 100)).toHaveLength(4);
   });
 
+  it('ends the shares beside the costliest one nearer together, rather than fill each up to it and leave the last what is over', () => {
+    // one long play bounds the wall time; of the rest, a greedy cut gave plays 1-3 to one machine and
+    // left 4-5, a sixth of that, to the last
+    const plays = [330, 130, 130, 10, 10, 10].map((frames, i) => play(i, frames));
+    const cuts = cutScene(plays, PIXELS, { ...opts, workers: 3, perWorker: 1 });
+    expect(cuts.map((c) => [c.fromPlay, c.toPlay])).toEqual([[0, 0], [1, 1], [2, 5]]);
+  });
+
   it('weighs how much each frame changes: a moving scene costs more to draw, so the share that only draws gets less of it', () => {
-    // The short updater scene's plan at 720p (examples/bench_short.py), its frames still or
-    // changing as they do (1.3 % of the pixels between two frames): encoding them costs 12-13 ms a
-    // frame against a still frame's 7, which the lead (drawing from play 0) pays for every play it
-    // takes and a scout only for its own.
-    const plays = (motion: number) => Array.from({ length: 10 }, (_, i) => play(i, 90, { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0035, stepSeconds: 0.009, seconds: 0.04, motion }));
+    // The short updater scene's plan at 720p (examples/bench_short.py) in plays of half its plays'
+    // length, its frames still or changing as they do (1.3 % of the pixels between two frames):
+    // encoding them costs 12-13 ms a frame against a still frame's 7, which the lead (drawing from
+    // play 0) pays for every play it takes and a scout only for its own.
+    const plays = (motion: number) => Array.from({ length: 20 }, (_, i) => play(i, 45, { pure: false, timeBased: true, mobjects: 24, points: 898, drawSeconds: 0.0035, stepSeconds: 0.009, seconds: 0.04, motion }));
     const four = { workers: 4, perWorker: 1, minFrames: 30, setupSeconds: 2.5 };
     const ctx = { lead: { at: 0 }, scouts: [{ at: 0 }, { at: 0 }, { at: 0 }] };
     const lead = (motion: number) => plan(plays(motion), PIXELS, four, ctx).lead!;
