@@ -231,8 +231,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     const idleFor = config.wake.sleepAfterIdleMinutes;
     if (runner?.ended()) {
       // its runner stopped on its own: its locks go back, and the next beat starts a new one
-      log.error('the queue runner stopped on its own; starting it again');
-      switching = stopWork().finally(() => (switching = undefined));
+      switching = stopWork().then(() => log.error('the queue runner stopped on its own; a new one starts')).finally(() => (switching = undefined));
     } else if (state === 'offline') {
       // Taken for dead while unreachable (asleep, cut off): back, with a fresh lease on work.
       await setNodeState(database.db, id, 'online');
@@ -271,7 +270,6 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
     await recordNodeUrl(database.db, id, url);
   }
   log.info({ node: id, name, concurrency, functions: [...functions.keys()], url }, 'node started');
-
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
