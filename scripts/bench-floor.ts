@@ -75,15 +75,3 @@ export function steppedBound(floor: number[], plain: number[], n: number): numbe
   }
   return hi;
 }
-
-/**
- * What n machines reach at best on a scene's first render: nothing past the lead's share is cut
- * before the planning pass has stepped the whole scene (the floor), while the lead draws from play 0
- * at plain manim's pace; what is left then is shared by all n (the scouts have stepped to anywhere by
- * then). Never under the stepped bound. A render after it is cut at once, from the costs it
- * remembered: the stepped bound is its own.
- */
-export function firstRenderBound(floor: number[], plain: number[], n: number): number {
-  const [F, P] = [sum(floor), sum(plain)];
-  return Math.max(steppedBound(floor, plain, n), F + Math.max(0, P - F) / n);
-}

@@ -23,7 +23,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { connect } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { homeDir } from '../src/lib/home.ts';
-import { firstRenderBound, floorPlays, plainPlays, steppedBound, sum } from './bench-floor.ts';
+import { floorPlays, plainPlays, steppedBound, sum } from './bench-floor.ts';
 import { lab } from './bench-lab.ts';
 import { BIN, MANIM, manimArgs, median, must, printEncoders, printSegments, resultSchema, sameFrames, findVideo, sideBySide, type Opts } from './bench-common.ts';
 
@@ -64,7 +64,7 @@ async function local(o: Opts) {
   const floorByPlay = await floorPlays(o.file, o.scene, o.quality, join(tmp, 'floor'));
   const floor = sum(floorByPlay);
   console.log(`floor (the exact progression, nothing drawn): ${floor.toFixed(1)} s`);
-  type Ratios = { one: number; two?: number; best?: number; bound?: number; stepped?: number; first?: number; beside?: number };
+  type Ratios = { one: number; two?: number; best?: number; bound?: number; stepped?: number; beside?: number };
   const ratios: Record<Mode, Ratios[]> = { cold: [], kept: [], uncached: [] };
   for (let round = 1; round <= o.runs; round++) {
     const dir = join(tmp, `round${round}`);
@@ -119,11 +119,9 @@ async function local(o: Opts) {
     const bound = Math.max(floor * 1000, plainMs / 2);
     // the same, play by play, in plain's own time (its Python start and scene set-up in the first play)
     const stepped = steppedBound(floorByPlay, plainByPlay, 2) * 1000;
-    // every run here is the scene's first on its cluster: cut only once its planning pass is done
-    const first = firstRenderBound(floorByPlay, plainByPlay, 2) * 1000;
     for (const mode of MODES) {
       const [one, two] = ms[mode] as [number, number?];
-      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two, stepped: stepped / two, first: first / two, ...(beside ? { beside: (stepped * beside) / two } : {}) } : {}) });
+      ratios[mode].push({ one: one / paired[mode]!, ...(two ? { two: plainMs / two, best: best.ms / two, bound: bound / two, stepped: stepped / two, ...(beside ? { beside: (stepped * beside) / two } : {}) } : {}) });
     }
   }
   for (const mode of MODES) {
@@ -137,7 +135,6 @@ async function local(o: Opts) {
     console.log(`  2 workers vs plain's best flags on the same two cores: ${m('best').toFixed(2)}× faster (target ≥ 1.1)${each('best')}`);
     console.log(`  2 workers vs their bound max(floor, plain ÷ 2): ${(m('bound') * 100).toFixed(0)} % of it (target ≥ 80 %)${each('bound')}`);
     console.log(`  2 workers vs their bound with each stepping the exact progression to its share: ${(m('stepped') * 100).toFixed(0)} % of it${each('stepped')}`);
-    console.log(`  2 workers vs a first render's bound (the floor, the lead drawing meanwhile, then the rest shared): ${(m('first') * 100).toFixed(0)} % of it${each('first')}`);
     if (o.sideBySide) console.log(`  2 workers vs that bound at the speed plain manim has on both cores at once: ${(m('beside') * 100).toFixed(0)} % of it${each('beside')}`);
   }
 }
