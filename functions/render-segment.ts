@@ -39,7 +39,7 @@ async function deferred(env: FunctionEnv, { seg }: SegmentWithJob, plan: ScenePl
     return true;
   }
   if (!env.config.segments.rebalance) return false;
-  const steal = await stealable(env.database.db, seg, plan, env.config.segments.setupSeconds, env.nodeId, undefined, offers);
+  const steal = await stealable(env.database.db, seg, plan, env.config.segments.setupSeconds, env.nodeId, { offers });
   if (steal.take) return false;
   await deferSegment(env.database.db, env.queue, seg.id, new Date(Date.now() + steal.retryInSeconds * 1000), env.lease, steal.waitsFor === 'machine' ? offers + 1 : 0);
   return true;

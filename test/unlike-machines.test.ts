@@ -80,8 +80,8 @@ describe('a queued segment between a slow machine and a fast one', () => {
     await deferSegment(db, env.queue, s.queued.id, new Date(Date.now() + 1000), undefined, 3);
     const [job] = await db.execute<{ payload: { offers?: number } }>(sql`select payload from graphile_worker._private_jobs where key = ${segmentKey(s.queued.id)}`);
     expect(job?.payload.offers).toBe(3);
-    expect((await stealable(db, s.queued, plan, SETUP, s.slow, undefined, MACHINE_OFFERS - 1)).take).toBe(false);
-    expect(await stealable(db, s.queued, plan, SETUP, s.slow, undefined, MACHINE_OFFERS)).toEqual({ take: true });
+    expect((await stealable(db, s.queued, plan, SETUP, s.slow, { offers: MACHINE_OFFERS - 1 })).take).toBe(false);
+    expect(await stealable(db, s.queued, plan, SETUP, s.slow, { offers: MACHINE_OFFERS })).toEqual({ take: true });
     // the fast machine failed it: its runner skips it, so the slow slot takes it at once
     const failures = [{ node: s.fast, error: 'lost', at: new Date().toISOString() }];
     await db.update(segments).set({ failures }).where(sql`${segments.id} = ${s.queued.id}`);

@@ -9,7 +9,7 @@ import { enqueueSegment } from './create.ts';
 import { UNKNOWN_START } from './range.ts';
 import { shouldSteal, type Steal } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
-import { fasterIdle, idleSlots, nodeRate, rateOr, runningRenders, type IdleSlot, type Render } from './farm.ts';
+import { fasterIdle, idleSlots, nodeRate, rateOr, runningRenders, slotsFor, type IdleSlot, type Render } from './farm.ts';
 
 /** A segment with its scene and job, as a render reads them before it claims it. */
 export async function segmentWithJob(db: Db, segmentId: string) {
@@ -85,7 +85,7 @@ type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | '
  *  one with no plan yet are otherwise always taken: no render goes on into them. `farm`: what
  *  farmView reads, when the caller has it; `offers`: how many times in a row it was left to a
  *  faster machine already (MACHINE_OFFERS). */
-export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, farm?: FarmView, offers = 0): Promise<Steal> {
+export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | undefined, setupSeconds: number, nodeId: string, { farm, offers = 0 }: { farm?: FarmView; offers?: number } = {}): Promise<Steal> {
   // A new scene's planning pass goes to the fastest machine free (every share waits for its cut;
   // on the lab a 0.2-CPU machine planned for 33 s where a 0.45 one took 15): no render has measured
   // a rate yet, so by their probe as they started. For the job's first seconds only: a node that
@@ -100,9 +100,7 @@ export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | u
     const render = renders.find((r) => r.seg.id === b.id);
     return { ...b, rate: render && rate !== undefined ? rateOr(render.rate, rate) : undefined };
   });
-  // a machine that failed it is not offered it (its avoid flag)
-  const able = slots.filter((s) => !seg.failures.some((f) => f.node === s.node));
-  const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots: able });
+  const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots: slotsFor(slots, seg) });
   return !steal.take && steal.waitsFor === 'machine' && offers >= MACHINE_OFFERS ? { take: true } : steal;
 }
 

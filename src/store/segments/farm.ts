@@ -134,6 +134,12 @@ export async function idleSlots(db: Tx): Promise<IdleSlot[]> {
   return [...rates].map(([node, rate]) => ({ node, rate }));
 }
 
+/** A node that failed a segment is never offered it: its runner skips the segment (its avoid flag). */
+const failedOn = (seg: { failures: { node: string }[] }, node: string) => seg.failures.some((f) => f.node === node);
+
+/** The free slots that would fetch `seg`. */
+export const slotsFor = (slots: IdleSlot[], seg: { failures: { node: string }[] }) => slots.filter((s) => !failedOn(seg, s.node));
+
 /** Whether a node with a free slot that may take `seg` (with LaTeX for one that starts before its
  *  plan, one that did not fail it)
  *  computed faster than `nodeId` as it started (runtime/speed.ts), by the factor machines alike are
@@ -142,6 +148,6 @@ export async function fasterIdle(db: Tx, nodeId: string, seg: { toPlay: number; 
   const [me] = await db.select({ speed: nodes.speed }).from(nodes).where(eq(nodes.id, nodeId));
   if (!me?.speed) return false;
   return (await idleNodes(db)).some(
-    (n) => n.id !== nodeId && (n.speed ?? 0) > ALIKE * me.speed! && !(seg.toPlay === OPEN_END && n.versions.latex === false) && !seg.failures.some((f) => f.node === n.id),
+    (n) => n.id !== nodeId && (n.speed ?? 0) > ALIKE * me.speed! && !(seg.toPlay === OPEN_END && n.versions.latex === false) && !failedOn(seg, n.id),
   );
 }

@@ -5,7 +5,7 @@ import { nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { segmentPieces, type Play, type ScenePlan, type SegmentCut } from '../../model/plan.ts';
 import { shouldGoOn } from '../../cutting/steal.ts';
-import { idleSlots, rateOr, runningRenders } from './farm.ts';
+import { idleSlots, rateOr, runningRenders, slotsFor } from './farm.ts';
 import { appendEvent } from '../events.ts';
 import { createCutSegments, nextPosition } from './create.ts';
 import { dropSegment } from './drop.ts';
@@ -103,12 +103,11 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
 
 /** Whether the render of segment `own` goes on into `next` (cutting/steal.ts's shouldGoOn): at its
  *  machine's rate so far, against the machines with a free slot at theirs. */
-async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: { id: string; fromPlay: number; toPlay: number }, setupSeconds: number): Promise<boolean> {
+async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: Pick<typeof segments.$inferSelect, 'id' | 'fromPlay' | 'toPlay' | 'failures'>, setupSeconds: number): Promise<boolean> {
   const [mine] = await runningRenders(tx, own);
   const rate = mine?.rate.measured === undefined ? undefined : rateOr(mine.rate, Infinity);
   if (rate === undefined) return true;
-  const slots = await idleSlots(tx);
-  return shouldGoOn(plan.plays, plan.width * plan.height, next, setupSeconds, { rate, slots });
+  return shouldGoOn(plan.plays, plan.width * plan.height, next, setupSeconds, { rate, slots: slotsFor(await idleSlots(tx), next) });
 }
 
 /**

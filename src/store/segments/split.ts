@@ -35,7 +35,7 @@ async function takeQueued(db: Db, queue: Queue, nodeId: string, setupSeconds: nu
   if (!queued.length) return false;
   const take: string[] = [];
   const farm = await farmView(db, nodeId, renders);
-  for (const { seg, plan } of queued) if ((await stealable(db, seg, plan, setupSeconds, nodeId, farm)).take) take.push(segmentKey(seg.id));
+  for (const { seg, plan } of queued) if ((await stealable(db, seg, plan, setupSeconds, nodeId, { farm })).take) take.push(segmentKey(seg.id));
   if (take.length) await db.transaction((tx) => queue.wake(tx, take));
   return take.length > 0;
 }
