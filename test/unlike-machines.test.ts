@@ -39,8 +39,9 @@ describe('a queued segment between a slow machine and a fast one', () => {
    *  near the end of plays 5..7. */
   async function scene(slowRate: number, fastRate: number) {
     const { db } = env.database;
-    // the machines of earlier tests are gone
+    // the machines and jobs of earlier tests are gone
     await db.update(nodes).set({ lastSeen: new Date(0) });
+    await db.update(jobs).set({ state: 'succeeded' }).where(sql`${jobs.state} = 'running'`);
     const [slow, fast] = [await machine('slow', slowRate), await machine('fast', fastRate)];
     const [job] = await db.insert(jobs).values({ kind: 'render', state: 'running' }).returning();
     const [row] = await db.insert(scenes).values({ jobId: job!.id, name: 'Unlike', position: 0, state: 'rendering', plan }).returning();
@@ -70,6 +71,17 @@ describe('a queued segment between a slow machine and a fast one', () => {
     expect(await askSplit(db, env.queue, s.fast, SETUP)).toBe(false);
     const [job] = await db.execute<{ due: boolean }>(sql`select run_at <= now() as due from graphile_worker._private_jobs where key = ${segmentKey(s.queued.id)}`);
     expect(job?.due).toBe(true);
+  });
+
+  it('a slow free slot takes it when the queue offers the fast free machine another segment first', async () => {
+    const { db } = env.database;
+    const s = await scene(0.2, 1);
+    await db.update(segments).set({ state: 'done', finishedAt: new Date() }).where(sql`${segments.id} = ${s.other}`);
+    // another share's first segment, before this one in the queue: the fast machine fetches that one
+    await db.insert(segments).values({ jobId: s.jobId, sceneId: s.queued.sceneId, position: 3, fromPlay: 5, toPlay: 7, frames: 180, cost: 1, priority: -1 });
+    expect(await stealable(db, s.queued, plan, SETUP, s.slow)).toEqual({ take: true });
+    // the fast machine itself takes the one it is offered first
+    expect(await stealable(db, s.queued, plan, SETUP, s.fast)).toEqual({ take: true });
   });
 
   it('a fast free machine that does not fetch it holds it up for a few offers only, and one that failed it not at all', async () => {

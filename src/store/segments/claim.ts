@@ -77,7 +77,7 @@ const OPEN_WAIT_S = 10;
  *  (its slot held by other work, its runner stopped) then holds it up no longer. */
 export const MACHINE_OFFERS = 10;
 
-type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | 'fromPlay' | 'toPlay' | 'fromFrame' | 'plans' | 'failures'>;
+type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | 'fromPlay' | 'toPlay' | 'fromFrame' | 'plans' | 'failures' | 'priority'>;
 
 /** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when the
  *  render before it ends it sooner by going on into it, or another free machine does, nor a new scene's planning pass
@@ -100,7 +100,7 @@ export async function stealable(db: Db, seg: Claimed, plan: ScenePlan | null | u
     const render = renders.find((r) => r.seg.id === b.id);
     return { ...b, rate: render && rate !== undefined ? rateOr(render.rate, rate) : undefined };
   });
-  const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots: slotsFor(slots, seg) });
+  const steal = shouldSteal(plan.plays, plan.width * plan.height, seg, before, setupSeconds, { rate, slots: await slotsFor(db, slots, seg, nodeId) });
   return !steal.take && steal.waitsFor === 'machine' && offers >= MACHINE_OFFERS ? { take: true } : steal;
 }
 

@@ -6,6 +6,7 @@ import type { Slot } from '../../cutting/steal.ts';
 import type { ScenePlan } from '../../model/plan.ts';
 import { OPEN_END, UNKNOWN_START } from './range.ts';
 import { liveNodes, takesRenderWork } from '../nodes.ts';
+import { BAND } from '../../queue/job-priority.ts';
 
 /**
  * The farm's renders and machines as a slot weighs them before it takes, leaves or splits work:
@@ -137,8 +138,31 @@ export async function idleSlots(db: Tx): Promise<IdleSlot[]> {
 /** A node that failed a segment is never offered it: its runner skips the segment (its avoid flag). */
 const failedOn = (seg: { failures: { node: string }[] }, node: string) => seg.failures.some((f) => f.node === node);
 
-/** The free slots that would fetch `seg`. */
-export const slotsFor = (slots: IdleSlot[], seg: { failures: { node: string }[] }) => slots.filter((s) => !failedOn(seg, s.node));
+type Queued = Pick<SegmentRow, 'id' | 'jobId' | 'priority' | 'failures'>;
+
+/**
+ * The free slots that would fetch `seg`, other than `nodeId`'s: not those of machines that failed
+ * it, nor as many of the fastest as the queue has segments to offer before it (each free slot takes
+ * the first it is offered). On the lab a slow free slot left a share's first segment to a faster
+ * free machine, which fetched another share's first one; the share waited 57 s for a slot.
+ */
+export async function slotsFor(db: Tx, slots: IdleSlot[], seg: Queued, nodeId?: string): Promise<IdleSlot[]> {
+  const others = slots.filter((s) => s.node !== nodeId && !failedOn(seg, s.node)).sort((a, b) => b.rate - a.rate);
+  return others.length ? others.slice(await queuedAhead(db, seg)) : others;
+}
+
+/** How many queued segments of running jobs the queue offers before `seg` (queue/job-priority.ts). */
+async function queuedAhead(db: Tx, seg: Queued): Promise<number> {
+  const order = (job: typeof jobs, segment: typeof segments) => sql`${segment.priority} + ${BAND} * ${job.priority}`;
+  const [mine] = await db.select({ order: order(jobs, segments) }).from(segments).innerJoin(jobs, eq(jobs.id, segments.jobId)).where(eq(segments.id, seg.id));
+  if (!mine) return 0;
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(segments)
+    .innerJoin(jobs, eq(jobs.id, segments.jobId))
+    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'), sql`${segments.id} <> ${seg.id}`, sql`${order(jobs, segments)} < ${mine.order}`));
+  return row?.n ?? 0;
+}
 
 /** Whether a node with a free slot that may take `seg` (with LaTeX for one that starts before its
  *  plan, one that did not fail it)
