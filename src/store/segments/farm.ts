@@ -153,14 +153,14 @@ export async function slotsFor(db: Tx, slots: IdleSlot[], seg: Queued, nodeId?: 
 
 /** How many queued segments of running jobs the queue offers before `seg` (queue/job-priority.ts). */
 async function queuedAhead(db: Tx, seg: Queued): Promise<number> {
-  const order = (job: typeof jobs, segment: typeof segments) => sql`${segment.priority} + ${BAND} * ${job.priority}`;
-  const [mine] = await db.select({ order: order(jobs, segments) }).from(segments).innerJoin(jobs, eq(jobs.id, segments.jobId)).where(eq(segments.id, seg.id));
+  const order = sql`${segments.priority} + ${BAND} * ${jobs.priority}`;
+  const [mine] = await db.select({ order }).from(segments).innerJoin(jobs, eq(jobs.id, segments.jobId)).where(eq(segments.id, seg.id));
   if (!mine) return 0;
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(segments)
     .innerJoin(jobs, eq(jobs.id, segments.jobId))
-    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'), sql`${segments.id} <> ${seg.id}`, sql`${order(jobs, segments)} < ${mine.order}`));
+    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'), sql`${segments.id} <> ${seg.id}`, sql`${order} < ${mine.order}`));
   return row?.n ?? 0;
 }
 
