@@ -112,10 +112,9 @@ async function labRound(o: Opts, cpus: number[], floorByPlay: number[], planning
     const plainByPlay = plainPlays(join(tmp, plainMedia), o.scene, plain.startedMs);
     const stepped = alike ? steppedBound(floorByPlay, plainByPlay, n) * 1000 : NaN;
     const first = alike ? firstRenderBound(floorByPlay, plainByPlay, n, planning) * 1000 : NaN;
-    const steppedWhat = 'the bound with each machine stepping to its share';
     /** A farm render's time and output, where each machine's time went, and the job's events (the
      *  cut, each start, extension and steal) kept in a file to read how the time went. */
-    const report = async (what: string, out: string, r: { ms: number; stdout: string }, own = { ms: stepped, what: steppedWhat }, truth = plainVideo) => {
+    const report = async (what: string, out: string, r: { ms: number; stdout: string }, own = { ms: stepped, what: 'the bound with each machine stepping to its share' }, truth = plainVideo) => {
       const result = resultSchema.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
       const detail = await client.call(`/jobs/${result.job}`, z.object({ createdAt: z.string(), finishedAt: z.string(), scenes: z.array(z.object({ segments: z.array(z.object({ node: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })) })) }));
       console.log(`networknodes, ${n} machines${what}: ${(r.ms / 1000).toFixed(1)} s  (${await sameFrames(result.outputs[0]!, truth)})`);

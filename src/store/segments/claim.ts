@@ -77,7 +77,7 @@ const OPEN_WAIT_S = 10;
  *  (its slot held by other work, its runner stopped) then holds it up no longer. */
 export const MACHINE_OFFERS = 10;
 
-type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | 'fromPlay' | 'toPlay' | 'fromFrame' | 'plans' | 'failures' | 'priority'>;
+type Claimed = Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'sceneId' | 'fromPlay' | 'toPlay' | 'fromFrame' | 'plans' | 'failures'>;
 
 /** Whether a free slot on `nodeId` should take a queued segment now (cutting/steal.ts): not when the
  *  render before it ends it sooner by going on into it, or another free machine does, nor a new scene's planning pass

@@ -138,7 +138,7 @@ export async function idleSlots(db: Tx): Promise<IdleSlot[]> {
 /** A node that failed a segment is never offered it: its runner skips the segment (its avoid flag). */
 const failedOn = (seg: { failures: { node: string }[] }, node: string) => seg.failures.some((f) => f.node === node);
 
-type Queued = Pick<SegmentRow, 'id' | 'jobId' | 'priority' | 'failures'>;
+type Queued = Pick<SegmentRow, 'id' | 'failures'>;
 
 /**
  * The free slots that would fetch `seg`, other than `nodeId`'s: not those of machines that failed
@@ -154,13 +154,9 @@ export async function slotsFor(db: Tx, slots: IdleSlot[], seg: Queued, nodeId?: 
 /** How many queued segments of running jobs the queue offers before `seg` (queue/job-priority.ts). */
 async function queuedAhead(db: Tx, seg: Queued): Promise<number> {
   const order = sql`${segments.priority} + ${BAND} * ${jobs.priority}`;
-  const [mine] = await db.select({ order }).from(segments).innerJoin(jobs, eq(jobs.id, segments.jobId)).where(eq(segments.id, seg.id));
-  if (!mine) return 0;
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(segments)
-    .innerJoin(jobs, eq(jobs.id, segments.jobId))
-    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'), sql`${segments.id} <> ${seg.id}`, sql`${order} < ${mine.order}`));
+  const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from ${segments} join ${jobs} on ${jobs.id} = ${segments.jobId}
+    where ${segments.state} = 'queued' and ${jobs.state} = 'running' and ${segments.id} <> ${seg.id}
+      and ${order} < (select ${order} from ${segments} join ${jobs} on ${jobs.id} = ${segments.jobId} where ${segments.id} = ${seg.id})`);
   return row?.n ?? 0;
 }
 

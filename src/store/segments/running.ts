@@ -103,7 +103,7 @@ export async function extendSegment(db: Db, queue: Queue, segmentId: string, nod
 
 /** Whether the render of segment `own` goes on into `next` (cutting/steal.ts's shouldGoOn): at its
  *  machine's rate so far, against the machines with a free slot at theirs. */
-async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: Pick<typeof segments.$inferSelect, 'id' | 'jobId' | 'priority' | 'fromPlay' | 'toPlay' | 'failures'>, setupSeconds: number): Promise<boolean> {
+async function goesOn(tx: Tx, plan: ScenePlan, own: string, next: Pick<typeof segments.$inferSelect, 'id' | 'fromPlay' | 'toPlay' | 'failures'>, setupSeconds: number): Promise<boolean> {
   const [mine] = await runningRenders(tx, own);
   const rate = mine?.rate.measured === undefined ? undefined : rateOr(mine.rate, Infinity);
   if (rate === undefined) return true;
