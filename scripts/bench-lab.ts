@@ -58,11 +58,16 @@ async function printShareCpu(lab: Lab, h0: LabHost, result: Result, planFile: st
   const forwarded = plan.plays.filter((p) => p.forwardSeconds !== undefined);
   const model = (p: Play) => fastForwardCost({ ...p, forwardSeconds: undefined }, pixels) / 1e6;
   if (forwarded.length) console.log(`    fast-forward per play, s of CPU (the model's): ${forwarded.map((p) => `${p.index}: ${p.forwardSeconds!.toFixed(2)} (${model(p).toFixed(2)})`).join(', ')}`);
-  // and what the scouts had measured when the scene was cut
-  const scouts = await must(lab.spawn(h0, ['psql', url, '-Atc', `select array_to_json(forwarded) from segments where job_id = '${result.job}' and forwarded is not null`]), 'reading the scouts');
+  // and what the scouts had measured when the scene was cut: their fast-forward and their draw of
+  // each play's middle frame, which steadied the planning pass's (cutting/draw-samples.ts)
+  const measures = z.tuple([z.array(z.number()), z.array(z.number()).nullable()]);
+  const scouts = await must(lab.spawn(h0, ['psql', url, '-Atc', `select json_build_array(forwarded, draw_samples) from segments where job_id = '${result.job}' and forwarded is not null`]), 'reading the scouts');
   for (const line of scouts.stdout.split('\n').filter(Boolean)) {
-    console.log(`    a scout's fast-forward per play, s of CPU: ${z.array(z.number()).parse(JSON.parse(line)).map((s) => s.toFixed(2)).join(', ')}`);
+    const [seconds, draws] = measures.parse(JSON.parse(line));
+    console.log(`    a scout's fast-forward per play, s of CPU: ${seconds.map((s) => s.toFixed(2)).join(', ')}`);
+    if (draws) console.log(`    its middle frame's drawing per play, ms of CPU: ${draws.map((s) => (s * 1000).toFixed(0)).join(', ')}`);
   }
+  console.log(`    the cut's drawing per play, ms of CPU: ${plan.plays.map((p) => (p.drawSeconds * 1000).toFixed(0)).join(', ')}`);
 }
 
 /** One lab round on lab machines of its own (fresh homes, so the farm plans the scene as a first

@@ -6,6 +6,7 @@ import { drawingRate, relativeRates } from '../src/cutting/rate.ts';
 import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { withForwardSeconds } from '../src/cutting/forwarded.ts';
+import { withDrawSamples } from '../src/cutting/draw-samples.ts';
 import { playCost } from '../src/cutting/cost.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
@@ -207,6 +208,22 @@ describe('cutting a scene into segments', () => {
     // A pure play's fast-forward jumps over its frames: its measure says nothing of their step.
     const pure = { ...timed, pure: true };
     expect(playCost({ ...pure, forwardSeconds: 0.05 }, PIXELS)).toBe(playCost(pure, PIXELS));
+  });
+
+  it('steadies plays the planning pass timed at a busy moment by the scouts’ samples of the same frames, so the shares end together', () => {
+    // Sixteen like plays drawing in 20 ms a frame; the planning pass timed plays 2 and 3 at 41 ms
+    // (the lab's play 12: 21 ms in one pass, 41 in another). Two scouts drew plays 0-5 before the cut.
+    const look = { mobjects: 40, points: 2000, seconds: 0.01 };
+    const truth = Array.from({ length: 16 }, (_, i) => play(i, 30, { ...look, drawSeconds: 0.02 }));
+    const planned = truth.map((p) => (p.index === 2 || p.index === 3 ? { ...p, drawSeconds: 0.041 } : p));
+    const steadied = withDrawSamples(planned, [null, [0.022, 0.021, 0.021, 0.02, 0.022, 0.02], [0.021, 0.02, 0.02, 0.021]]);
+    // plays 2 and 3 come back in line with their neighbours, at the pass's level; plays no scout drew keep theirs
+    expect(steadied[2]!.drawSeconds / steadied[1]!.drawSeconds).toBeCloseTo(1, 1);
+    expect(steadied[1]!.drawSeconds).toBeCloseTo(0.02, 3);
+    expect(steadied.slice(6)).toEqual(planned.slice(6));
+    const starts = (ps: Play[]) => cutScene(ps, PIXELS, { workers: 2, perWorker: 1, minFrames: 30, setupSeconds: 0 }).map((c) => c.fromPlay);
+    expect(starts(planned)).not.toEqual(starts(truth));
+    expect(starts(steadied)).toEqual(starts(truth));
   });
 
   it('gives every running scout a share when that shortens the wall time, however little: it has started already', () => {

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .describe import describe
 from .plan_check import check_play, check_unplanned
 from .encode_play import EncodeSamples
-from .middle import NO_SAMPLE, Sample, sample_middle
+from .middle import NO_SAMPLE, MiddleDraws, Sample, draw_middle, frame_count, sample_middle
 from .frame_slice import Window, Windows, draw_window_frame
 from .live_cut import LiveCut
 from .purity import has_time_based_updaters, is_pure
@@ -83,7 +83,8 @@ class SceneTap:
     _step: float = 0.0
     _draw: float = 0.0
     _drawn: Any = None  # the planning pass's drawn frame of the play
-    _sample: Sample = NO_SAMPLE  # what the planning pass sampled in the play's middle (middle.py)
+    _sample: Sample = NO_SAMPLE  # what the planning pass or a scout sampled in the play's middle (middle.py)
+    _middle: MiddleDraws | None = None  # a scout's draws in the middle of a play it steps frame by frame
     encode_samples: EncodeSamples = field(default_factory=EncodeSamples)
     _step_started: float = 0.0
     _ended: float = field(default_factory=process_time)  # when the previous play ended, in this process's CPU time (restarts in a forked child)
@@ -191,11 +192,21 @@ class SceneTap:
                 raise NeedExactPlan()
             take = self.shortcut == "all" or (self.shortcut == "pure" and self._pure)
             if not take or skip_rendering or scene.skip_animation_preview:
-                orig_play_internal(skip_rendering)
+                if self.scout is not None and not take:  # stepped frame by frame: its middle frames drawn on the way
+                    self._middle = MiddleDraws(frame_count(scene.duration))
+                try:
+                    orig_play_internal(skip_rendering)
+                finally:
+                    if self._middle is not None:
+                        self._sample, self._middle = self._middle.sample(), None
+                        self._draw = self._sample.drawing(0.0)
                 return
             self.exact = self.exact and self._pure
             if self.shortcut == "all":  # a frame drawn and stepped in its middle, timed (see the render hook)
                 self._sample = sample_middle(scene, writer.output_spec.is_video, draw_timed, orig_get_frame, self._pure)
+            elif self.scout is not None:  # its drawing sampled again, at another moment (middle.py)
+                self._sample = draw_middle(scene, draw_timed)
+                self._draw = self._sample.drawing(0.0)
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:
@@ -214,6 +225,8 @@ class SceneTap:
                 renderer.skip_animations = False
                 renderer.add_frame(None)
                 return
+            if self._middle is not None:
+                self._middle.frame(draw_timed)
             if self._window is not None:
                 draw_window_frame(self._window, self, scene, moving_mobjects, orig_update_frame, orig_get_frame)
                 return
@@ -279,10 +292,8 @@ class SceneTap:
         step (one update_to_time(run_time)), the last frame from the render hook, then the rest of
         manim's play_internal, which runs update_mobjects(0) because the hook cleared skip_animations.
         """
-        import numpy as np
-        from manim import config
         renderer = self.scene.renderer
-        n = len(np.arange(0, self.scene.duration, 1 / config["frame_rate"]))
+        n = frame_count(self.scene.duration)
         for _ in range(n - 1):
             renderer.add_frame(None)
         self.shortcuts += 1

@@ -3,7 +3,9 @@
 The render writes the play it is about to start (and the frames it has drawn; inside a play,
 twice a second) to the progress file, marked "scouting" while it is a scout fast-forwarding to a
 start it does not know, followed by the CPU seconds its exact fast-forward took over each play so
-far ("5 0 scouting 1.0200,0.9800,…"): the cutter's measure of what reaching a share costs. The
+far ("5 0 scouting 1.0200,0.9800,… 0.0210,0,…"): the cutter's measure of what reaching a share
+costs; then the CPU seconds a frame in each play's middle took to draw (0: none drawn), which the
+cutter sets beside the planning pass's (middle.py). The
 node writes the last play to draw to the stop file: "N" is an end the node may still move (it
 claims the next segment and this render goes on without a new set-up or fast-forward), "N final"
 is the end. No stop file: no end yet (a lead segment while the scene is being planned).
@@ -69,10 +71,14 @@ class RangeFiles:
         if not self.progress_file:
             return
         exact = scouting and not any(p.planned for p in forwarded)
-        seconds = ",".join(f"{p.cpu_seconds:.4f}" for p in forwarded) if exact else ""
+        measures = ""
+        if exact and forwarded:
+            seconds = ",".join(f"{p.cpu_seconds:.4f}" for p in forwarded)
+            draws = ",".join(f"{p.draw_seconds:.4f}" for p in forwarded)
+            measures = f" {seconds} {draws}"
         tmp = f"{self.progress_file}.tmp"
         with open(tmp, "w") as f:
-            f.write(f"{index} {drawn}{' scouting' if scouting else ''}{' ' + seconds if seconds else ''}")
+            f.write(f"{index} {drawn}{' scouting' if scouting else ''}{measures}")
         os.replace(tmp, self.progress_file)  # never a half-written file for the node to read
         self._reported = monotonic()
 

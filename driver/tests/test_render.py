@@ -187,16 +187,20 @@ def _start_scout(scene: str, media: Path, **extra: str) -> subprocess.Popen[str]
     return proc
 
 
-def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
+@pytest.mark.parametrize("scene", ["Traced", "Frozen"])
+def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path, scene: str) -> None:
     """A scout fast-forwards through the scene leaving paused copies, and says what each play took
-    it; given its start at the end, the copy there renders exactly what a render of that range renders."""
+    it and what a frame in its middle took to draw (in a play with updaters, drawn as it steps; in
+    one without, stepped to and drawn); given its start at the end, the copy there renders exactly
+    what a render of that range renders."""
     import json
     import time
 
     start, stop, progress = media / "start", media / "stop", media / "progress"
-    proc = _start_scout("Traced", media)
+    proc = _start_scout(scene, media)
     assert proc.stdout is not None
-    plays = len(driver("plan", scene_req(UPDATERS, "Traced", media / "plan"))["plays"])
+    planned = driver("plan", scene_req(UPDATERS, scene, media / "plan"))["plays"]
+    plays = len(planned)
     deadline = time.monotonic() + 120
     while not (progress.exists() and int(progress.read_text().split()[0]) == plays - 1) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -207,12 +211,15 @@ def test_scout_hands_over_to_the_copy_it_left_at_its_start(media: Path) -> None:
     assert words[2] == "scouting"
     forwarded = [float(s) for s in words[3].split(",")]
     assert len(forwarded) == plays - 1 and all(s > 0 for s in forwarded), words
+    # and what a frame in each play's middle took to draw (a frozen wait's one frame: none)
+    draws = [float(s) for s in words[4].split(",")]
+    assert len(draws) == plays - 1 and all(s > 0 for s, p in zip(draws, planned, strict=False) if not p["frozen"]), words
     _write_whole(stop, "2 final")
     _write_whole(start, "1")
     result = json.loads(proc.stdout.read().strip().splitlines()[-1])
     assert result["ok"], result
     assert [p["index"] for p in result["partials"]] == [1, 2]
-    ref = driver("render", {**scene_req(UPDATERS, "Traced", media / "ref"), "from": 1, "to": 2})
+    ref = driver("render", {**scene_req(UPDATERS, scene, media / "ref"), "from": 1, "to": 2})
     for ours, theirs in zip(result["partials"], ref["partials"], strict=True):
         assert framemd5(ours["path"]) == framemd5(theirs["path"])
 

@@ -94,6 +94,9 @@ export const segments = pgTable('segments', {
   /** A scout's exact fast-forward over plays 0, 1, … so far: the CPU seconds each took (its code
    *  before the play too). The cutter weighs the plays before a share by them (cutting/forwarded.ts). */
   forwarded: real().array(),
+  /** What a scout's frame in the middle of each of those plays took to draw (CPU seconds, 0 where
+   *  it drew none): set beside the planning pass's own sample (cutting/draw-samples.ts). */
+  drawSamples: real().array(),
   /** When its render reported its last play start, when it started drawing (past any fast-forward
    *  or scouting) and from which play: how fast its machine draws, for a split (split.ts). */
   progressAt: at(),

@@ -1,5 +1,6 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Progress } from '../model/progress.ts';
 
 /** How long a node waits for its render to answer a cut inside a play: it answers before its next frame. */
 const CUT_ANSWER_MS = 5_000;
@@ -8,6 +9,12 @@ const CUT_ANSWER_MS = 5_000;
 async function replace(path: string, text: string): Promise<void> {
   await writeFile(`${path}.tmp`, text);
   await rename(`${path}.tmp`, path);
+}
+
+/** A scout's comma-separated CPU seconds per play; none when any is not a number of seconds. */
+function secondsList(words: string | undefined): number[] {
+  const list = words ? words.split(',').map(Number) : [];
+  return list.every((s) => Number.isFinite(s) && s >= 0) ? list : [];
 }
 
 /**
@@ -70,12 +77,12 @@ export class RangeFiles {
 
   /** The play the render is at and the frames it has counted, once it has started; a scout is
    *  still fast-forwarding to a start it does not know (it draws nothing yet), and says what its
-   *  exact fast-forward took over each play so far (CPU seconds, plays 0, 1, …). */
-  async progress(): Promise<{ play: number; frames: number; scouting: boolean; forwarded: number[] } | undefined> {
-    const [play, frames, mark, seconds] = (await readFile(this.progressFile, 'utf8').catch(() => '')).split(' ');
+   *  exact fast-forward took over each play so far and what a frame in each play's middle took to
+   *  draw (CPU seconds, plays 0, 1, …). */
+  async progress(): Promise<Progress | undefined> {
+    const [play, frames, mark, seconds, draws] = (await readFile(this.progressFile, 'utf8').catch(() => '')).split(' ');
     const [p, f] = [Number(play), Number(frames)];
-    const forwarded = seconds ? seconds.split(',').map(Number) : [];
     if (!Number.isInteger(p) || !Number.isInteger(f)) return undefined;
-    return { play: p, frames: f, scouting: mark === 'scouting', forwarded: forwarded.every((s) => Number.isFinite(s) && s >= 0) ? forwarded : [] };
+    return { play: p, frames: f, scouting: mark === 'scouting', forwarded: secondsList(seconds), drawSamples: secondsList(draws) };
   }
 }

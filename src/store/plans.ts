@@ -18,6 +18,7 @@ import { endBeforeSlices, slicePlays, type LeadAt, type SliceOptions } from '../
 import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 import { withForwardSeconds } from '../cutting/forwarded.ts';
+import { withDrawSamples } from '../cutting/draw-samples.ts';
 import { framesCounted } from '../cutting/split.ts';
 import { cutRates, slowProbes, startedRate } from '../cutting/rate.ts';
 
@@ -65,6 +66,8 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     plan.plays = withRememberedCosts(plan.plays, memory);
     // What fast-forwarding over the first plays took the scouts replaces its estimate too.
     plan.plays = withForwardSeconds(plan.plays, open.scouts.map((s) => s.forwarded));
+    // and what drawing a frame of each took them steadies the pass's own sample
+    plan.plays = withDrawSamples(plan.plays, open.scouts.map((s) => s.drawSamples));
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
     const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;

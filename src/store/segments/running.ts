@@ -4,6 +4,7 @@ import type { Tx } from '../../db/tx.ts';
 import { nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { segmentPieces, type Play, type ScenePlan, type SegmentCut } from '../../model/plan.ts';
+import type { Progress } from '../../model/progress.ts';
 import { shouldGoOn } from '../../cutting/steal.ts';
 import { idleSlots, rateOr, runningRenders, slotsFor } from './farm.ts';
 import { appendEvent } from '../events.ts';
@@ -36,9 +37,10 @@ export async function segmentHead(db: Tx, segmentId: string): Promise<{ first: n
 
 /** Where a running segment is and the frames it has drawn, for the cutter and the dashboard (from
  *  the node rendering it: not from one taken for dead, whose segment another node renders now); a
- *  scout's fast-forward seconds per play so far too. The first report from its first play on (past
- *  its fast-forward, not scouting) marks when it started drawing: how fast it draws (split.ts). */
-export async function recordProgress(db: Tx, segmentId: string, nodeId: string, at: { play: number; frames: number; scouting: boolean; forwarded: number[] }): Promise<void> {
+ *  scout's fast-forward seconds and middle frames' drawing per play so far too. The first report
+ *  from its first play on (past its fast-forward, not scouting) marks when it started drawing: how
+ *  fast it draws (split.ts). */
+export async function recordProgress(db: Tx, segmentId: string, nodeId: string, at: Progress): Promise<void> {
   const drawing = sql`${segments.drawingSince} is null and ${!at.scouting} and ${segments.fromPlay} >= 0 and ${at.play} >= ${segments.fromPlay}`;
   await db
     .update(segments)
@@ -49,6 +51,7 @@ export async function recordProgress(db: Tx, segmentId: string, nodeId: string, 
       drawingSince: sql`case when ${drawing} then now() else ${segments.drawingSince} end`,
       drawingFrom: sql`case when ${drawing} then ${at.play}::int else ${segments.drawingFrom} end`,
       ...(at.forwarded.length ? { forwarded: at.forwarded } : {}),
+      ...(at.drawSamples.length ? { drawSamples: at.drawSamples } : {}),
     })
     .where(and(eq(segments.id, segmentId), eq(segments.state, 'running'), eq(segments.nodeId, nodeId)));
 }
