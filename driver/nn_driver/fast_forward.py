@@ -131,7 +131,7 @@ class SceneTap:
             self.fast = index < self.fast_until or index in self.skip or self._window is not None
             self.live_cut.begin_play(index, self.frames)
             self._pure = None
-            self._step, self._draw, self._drawn, self._sample = 0.0, 0.0, None, NO_SAMPLE
+            self._step, self._draw, self._drawn, self._sample, self._middle = 0.0, 0.0, None, NO_SAMPLE, None
             try:
                 orig_play(scene, *args, **kwargs)
             finally:
@@ -142,6 +142,8 @@ class SceneTap:
                 self._window = None
             if self._pure is None:  # a frozen wait: play_internal did not run
                 self._pure = is_pure(scene)
+            if self._middle is not None:  # a scout's draws in the middle of the play it stepped
+                self._sample = self._middle.sample()
             load = drawing_load(scene)
             self.sections[start[3]].plays += 1
             partials = writer.partial_movie_files
@@ -149,27 +151,20 @@ class SceneTap:
                 PlayRecord(
                     index=index,
                     run_time=float(scene.duration),
-                    frames=self.frames - start[1],
-                    images=self.images - start[2],
-                    frame_start=start[1],
-                    image_start=start[2],
+                    frames=self.frames - start[1], images=self.images - start[2],
+                    frame_start=start[1], image_start=start[2],
                     frozen=bool(scene.animations) and bool(scene.is_current_animation_frozen_frame()),
-                    section=start[3],
-                    skipped=bool(renderer.skip_animations),
+                    section=start[3], skipped=bool(renderer.skip_animations),
                     time_based=time_based or has_time_based_updaters(self.scene),
-                    wait_until=scene.stop_condition is not None,
-                    fast_forwarded=index < self.fast_until,
+                    wait_until=scene.stop_condition is not None, fast_forwarded=index < self.fast_until,
                     start_time=float(start[0]),
                     partial=partials[index] if index < len(partials) else None,
                     pure=self._pure,
-                    mobjects=load[0],
-                    points=load[1],
-                    step_seconds=self._step,
-                    draw_seconds=self._draw,
+                    mobjects=load[0], points=load[1],
+                    step_seconds=self._step, draw_seconds=self._sample.drawing(self._draw),
                     motion=self._sample.motion,
                     planned=self.shortcut == "all",
-                    code_seconds=began - self._ended,
-                    seconds=process_time() - began - self._sample.seconds,
+                    code_seconds=began - self._ended, seconds=process_time() - began - self._sample.seconds,
                 )
             )
             self.encode_samples.offer(self.plays[-1], self._drawn, writer)
@@ -194,19 +189,13 @@ class SceneTap:
             if not take or skip_rendering or scene.skip_animation_preview:
                 if self.scout is not None and not take:  # stepped frame by frame: its middle frames drawn on the way
                     self._middle = MiddleDraws(frame_count(scene.duration))
-                try:
-                    orig_play_internal(skip_rendering)
-                finally:
-                    if self._middle is not None:
-                        self._sample, self._middle = self._middle.sample(), None
-                        self._draw = self._sample.drawing(0.0)
+                orig_play_internal(skip_rendering)
                 return
             self.exact = self.exact and self._pure
             if self.shortcut == "all":  # a frame drawn and stepped in its middle, timed (see the render hook)
                 self._sample = sample_middle(scene, writer.output_spec.is_video, draw_timed, orig_get_frame, self._pure)
             elif self.scout is not None:  # its drawing sampled again, at another moment (middle.py)
                 self._sample = draw_middle(scene, draw_timed)
-                self._draw = self._sample.drawing(0.0)
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:

@@ -36,7 +36,7 @@ class PlayRecord:
     mobjects: int  # mobjects with points on screen after the play
     points: int  # their bezier points: with mobjects, what a frame costs to draw
     step_seconds: float  # one frame's step in the middle of the play, else its skip-path step, timed (0 when not taken)
-    draw_seconds: float  # rasterising a frame in its middle (else its last), timed in a planning pass (0 when not)
+    draw_seconds: float  # rasterising a frame in its middle (else its last), timed in a planning pass or by a scout (0 when not)
     # In CPU time, what the cost model weighs: on a capped or busy machine the wall clock stretches
     # unevenly, and a TeX compile (other processes, shared through the farm's TeX cache) is left out.
     code_seconds: float  # the scene's own code since the previous play (building mobjects), timed
