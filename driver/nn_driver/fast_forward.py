@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .describe import describe
 from .plan_check import check_play, check_unplanned
 from .encode_play import EncodeSamples
-from .middle import NO_SAMPLE, MiddleDraws, Sample, draw_middle, frame_count, sample_middle
+from .middle import NO_SAMPLE, MiddleDraws, Sample, frame_count, sample_middle
 from .frame_slice import Window, Windows, draw_window_frame
 from .live_cut import LiveCut
 from .purity import has_time_based_updaters, is_pure
@@ -195,7 +195,7 @@ class SceneTap:
             if self.shortcut == "all":  # a frame drawn and stepped in its middle, timed (see the render hook)
                 self._sample = sample_middle(scene, writer.output_spec.is_video, draw_timed, orig_get_frame, self._pure)
             elif self.scout is not None:  # its drawing sampled again, at another moment (middle.py)
-                self._sample = draw_middle(scene, draw_timed)
+                self._sample = sample_middle(scene, False, draw_timed, orig_get_frame, True)
             self._skip_path(orig_play_internal)
 
         def render(scene: Scene, time: float, moving_mobjects: Any = None) -> None:

@@ -98,20 +98,6 @@ def sample_middle(scene: Any, video: bool, draw: Callable[[], float], frame: Cal
     return Sample(min(steps), motion, min(draws), process_time() - began)
 
 
-def draw_middle(scene: Any, draw: Callable[[], float]) -> Sample:
-    """A scout's sample of a pure play: steps it to its middle frame and draws that twice, the
-    cheaper counting (see MiddleDraws)."""
-    from manim import config
-
-    began = process_time()
-    n = frame_count(scene.duration)
-    if n < 2:
-        return NO_SAMPLE
-    scene.update_to_time(((n - 1) // 2) / config.frame_rate)
-    drawn = min(draw(), draw())
-    return Sample(None, 0.0, drawn, process_time() - began)
-
-
 @dataclass
 class MiddleDraws:
     """A scout's draws of a play's middle frame and the next as it steps through its n frames (the
