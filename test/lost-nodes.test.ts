@@ -11,7 +11,7 @@ import { jobs, nodes, scenes, segments } from '../src/db/schema.ts';
 import { enqueueSegment } from '../src/store/segments/create.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
 import { appendEvent } from '../src/store/events.ts';
-import { REAPER_LOCK, reapDeadNodes, sweepGivenUp } from '../src/runtime/recovery.ts';
+import { REAPER_LOCK, reapDeadNodes, sweepGivenUp, sweepOrphans } from '../src/runtime/recovery.ts';
 import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
 import { claimSegment, deferSegment, segmentWithJob } from '../src/store/segments/claim.ts';
 import { retryOrFail } from '../src/store/segments/retry.ts';
@@ -279,6 +279,41 @@ describe('a queue job whose end was lost', () => {
     expect(back!.id).not.toBe(lost);
     expect((await queueJob(segmentId))!.attempts).toBe(1);
     expect(await segmentQueueJobs(other.segmentId)).toEqual([{ id: running, key: segmentKey(other.segmentId), locked_by: pool }]);
+  });
+});
+
+describe('a queued segment the queue lost', () => {
+  // A database restart can lose a queue job's end or lock while its node lives on: no reaper sees it.
+  const segmentState = async (id: string) => (await database.db.select().from(segments).where(sql`${segments.id} = ${id}`))[0]!.state;
+
+  it('is queued again when its queue job is gone, and said so in the job’s events', async () => {
+    const { jobId, segmentId } = await runningSegment();
+    await database.db.execute(sql`delete from graphile_worker._private_jobs where key = ${segmentKey(segmentId)}`);
+    await sweepOrphans(database, queue);
+    expect(await queueJob(segmentId)).toMatchObject({ attempts: 0, locked_by: null });
+    expect(await segmentState(segmentId)).toBe('queued');
+    const events = await database.db.execute<{ data: { reason: string } }>(sql`select data from events where job_id = ${jobId} and type = 'segment.requeued'`);
+    expect(events.map((e) => e.data.reason)).toEqual(['the queue lost its job']);
+  });
+
+  it('is queued again when a pool no live node runs has held its queue job for over 30 s; one a live pool holds stays', async () => {
+    const lost = await runningSegment();
+    const held = await runningSegment();
+    const fresh = await runningSegment();
+    const live = await slowNode('alive');
+    await database.db.update(nodes).set({ lastSeen: new Date() }).where(sql`${nodes.id} = ${live.id}`);
+    const gone = await fetchQueueJob(lost.segmentId, `pool-${randomUUID()}`);
+    const kept = await fetchQueueJob(held.segmentId, live.pool);
+    // just fetched by a pool whose node has not said so in a heartbeat yet
+    const young = await fetchQueueJob(fresh.segmentId, `pool-${randomUUID()}`);
+    await database.db.execute(sql`update graphile_worker._private_jobs set locked_at = now() - interval '1 minute' where id = any(${`{${gone},${kept}}`}::bigint[])`);
+    await sweepOrphans(database, queue);
+    // a new job under the key, free to run; the old one keeps no key, so it can never run beside it
+    const jobsOfLost = await segmentQueueJobs(lost.segmentId);
+    expect(jobsOfLost.find((j) => j.key === segmentKey(lost.segmentId))).toMatchObject({ locked_by: null });
+    expect(jobsOfLost.find((j) => j.id === gone)?.key ?? null).toBeNull();
+    expect(await segmentQueueJobs(held.segmentId)).toEqual([{ id: kept, key: segmentKey(held.segmentId), locked_by: live.pool }]);
+    expect((await segmentQueueJobs(fresh.segmentId)).map((j) => j.id)).toEqual([young]);
   });
 });
 

@@ -55,6 +55,12 @@ export interface Queue {
    * records their end in the same transaction): what a failure the node could not record leaves.
    */
   takeGivenUp(tx: Tx): Promise<GivenUpJob[]>;
+  /**
+   * Of these keys, those the queue will not run: no job holds the key, or its job has been locked
+   * for over 30 s by a pool that is not one of `pools` (the pools live nodes run), so nobody will
+   * ever end it. What a lost completion or lock leaves, that no reaper sees: its node still lives.
+   */
+  unheld(tx: Tx, jobKeys: string[], pools: string[]): Promise<{ key: string; lockedBy: string | null }[]>;
   /** Queue jobs of these tasks with tries left, queued or running: the work there is to do. */
   backlog(tx: Tx, tasks: string[]): Promise<number>;
   /**
@@ -159,6 +165,12 @@ export async function createQueue(pgPool: pg.Pool, defaultMaxAttempts: number): 
           where t.id = j.task_id and j.attempts >= j.max_attempts and j.locked_at is null
           returning t.identifier as task, j.payload, j.attempts, j.last_error, ${RETIRED} as retired)
         select task, payload, attempts, last_error as "lastError" from gone where not retired`);
+    },
+    async unheld(tx, jobKeys, pools) {
+      if (!jobKeys.length) return [];
+      return tx.execute<{ key: string; lockedBy: string | null }>(sql`select k.key, j.locked_by as "lockedBy"
+        from unnest(${textArray(jobKeys)}::text[]) k(key) left join graphile_worker._private_jobs j on j.key = k.key
+        where j.id is null or (j.locked_at < now() - interval '30 seconds' and not j.locked_by = any(${textArray(pools)}::text[]))`);
     },
     async backlog(tx, tasks) {
       const [row] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from graphile_worker._private_jobs j

@@ -21,7 +21,7 @@ import { failGivenUpWork } from '../store/given-up.ts';
 import { NodeDriver } from '../driver/node-driver.ts';
 import { loadFunctions } from './load-functions.ts';
 import { createApp } from './app.ts';
-import { reapDeadNodes, sweepGivenUp } from './recovery.ts';
+import { recover } from './recovery.ts';
 import { prepareWorkDir } from './work-dir.ts';
 import { Availability } from './availability.ts';
 import { wakeSleepers } from './waker.ts';
@@ -249,8 +249,7 @@ export async function startNode(opts: NodeOptions): Promise<NodeHandle> {
       return;
     }
     if (runner && state === 'online' && !offWork && config.segments.rebalance && functions.has('render-segment') && runner.running.size < concurrency) await askAgain(database.db, queue, id, config.segments.setupSeconds);
-    await reapDeadNodes(database, queue);
-    await sweepGivenUp(database, queue);
+    await recover(database, queue);
     if (opts.coordinator) await wakeSleepers(database, queue, config.wake.timeoutSeconds);
   };
   const beater = setInterval(() => {

@@ -1,11 +1,12 @@
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
-import { scenes, segments } from '../../db/schema.ts';
+import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { appendEvent } from '../events.ts';
 import { failScene } from '../scenes.ts';
 import { segmentKey } from '../queue-keys.ts';
+import { enqueueSegment } from './create.ts';
 
 export const LOST_REASON = 'the node stopped responding';
 /**
@@ -43,6 +44,33 @@ export async function requeueLostSegments(tx: Tx, queue: Queue, node: { id: stri
     await appendEvent(tx, s.jobId, 'segment.requeued', { scene: s.scene, segment: s.position, node: node.name, reason: LOST_REASON });
   }
   return lost.length;
+}
+
+export const ORPHAN_REASON = 'the queue lost its job';
+
+/**
+ * Queued segments of running jobs that the queue will never run (Queue.unheld): their queue job is
+ * gone, or held by a pool no live node runs. The segments' rows are the truth and their queue jobs
+ * follow from them: each such segment is queued again. Returns how many were.
+ */
+export async function requeueOrphans(tx: Tx, queue: Queue): Promise<{ segment: number; scene: string; lockedBy: string | null }[]> {
+  const open = await tx
+    .select({ id: segments.id, jobId: segments.jobId, position: segments.position, scene: scenes.name })
+    .from(segments)
+    .innerJoin(scenes, eq(scenes.id, segments.sceneId))
+    .innerJoin(jobs, eq(jobs.id, segments.jobId))
+    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running')))
+    // a segment another transaction changes right now is looked at next time
+    .for('update', { of: segments, skipLocked: true });
+  if (!open.length) return [];
+  const pools = (await tx.select({ workerIds: nodes.workerIds }).from(nodes)).flatMap((n) => n.workerIds);
+  const unheld = new Map((await queue.unheld(tx, open.map((s) => segmentKey(s.id)), pools)).map((u) => [u.key, u.lockedBy]));
+  const lost = open.filter((s) => unheld.has(segmentKey(s.id)));
+  for (const s of lost) {
+    await enqueueSegment(tx, queue, s.id);
+    await appendEvent(tx, s.jobId, 'segment.requeued', { scene: s.scene, segment: s.position, reason: ORPHAN_REASON });
+  }
+  return lost.map((s) => ({ segment: s.position, scene: s.scene, lockedBy: unheld.get(segmentKey(s.id)) ?? null }));
 }
 
 /** A node that stops hands its running segments back to the queue (their queue jobs were just
