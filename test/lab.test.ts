@@ -230,6 +230,9 @@ describe.skipIf(!!why)(`a home cluster in network namespaces${why ? ` (skipped: 
     const pidFile = join(lab.hosts[0]!.home, 'postgres', 'postmaster.pid');
     process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
     const job = await finished(id);
+    // What the restart left for the sweeps to mend, in the run's output
+    const mended = (await lastEvents(id, 400)).split('\n').filter((l) => l.includes('the queue lost its job'));
+    if (mended.length) console.log(`segments queued again after the restart:\n${mended.join('\n')}`);
     expect(job.state).toBe('succeeded');
     await expectSameAsManim(id, 'long.py', ['Long'], [...LONG_ARGS, '--seed', '4']);
   });
