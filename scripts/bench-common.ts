@@ -32,8 +32,6 @@ export interface Opts {
   again?: boolean;
   /** Lab: then render a copy of the file edited so ('FROM=>TO'), as an author renders after an edit. */
   againEdited?: string;
-  /** Lab: the farm renders every scene of this file first, so the measured render is a new scene to a farm that has rendered before. */
-  after?: string;
   /** Lab: render the edited copy with the play cache on (the default), not --disable_caching. */
   editedCached?: boolean;
   editOnly?: boolean;

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { driverEnv } from '../src/driver/python.ts';
 import { planSchema, type Play } from '../src/model/plan.ts';
 import { fastForwardCost, playCost } from '../src/cutting/cost.ts';
-import { fitModel } from '../src/cutting/model-fit.ts';
 import { openClusterClient } from '../src/cli/client.ts';
 import { nodesSchema } from '../src/cli/job-schemas.ts';
 import { parseJoinString } from '../src/lib/join-string.ts';
@@ -53,14 +52,8 @@ async function printShareCpu(lab: Lab, h0: LabHost, result: Result, planFile: st
     const plays = plan.plays.filter((p) => p.index >= g.plays[0] && p.index <= g.plays[1]);
     const cpu = plays.reduce((t, p) => t + (p.drawnSeconds ?? 0), 0);
     const model = plays.reduce((t, { rememberedSeconds: _, ...p }) => t + playCost(p, pixels), 0) / 1e6;
-    const unfitted = plays.reduce((t, { rememberedSeconds: _, fit: __, ...p }) => t + playCost(p, pixels), 0) / 1e6;
-    const fitted = plan.plays[0]?.fit ? `, unfitted ${unfitted.toFixed(1)} s` : '';
-    console.log(`    plays ${String(g.plays[0]).padStart(2)}-${String(g.plays[1]).padEnd(2)} drawn in ${cpu.toFixed(1)} s of CPU (the model: ${model.toFixed(1)} s${fitted}), ${((g.ms ?? 0) / 1000).toFixed(1)} s on the wall clock`);
+    console.log(`    plays ${String(g.plays[0]).padStart(2)}-${String(g.plays[1]).padEnd(2)} drawn in ${cpu.toFixed(1)} s of CPU (the model: ${model.toFixed(1)} s), ${((g.ms ?? 0) / 1000).toFixed(1)} s on the wall clock`);
   }
-  const fit = plan.plays[0]?.fit;
-  console.log(`    the model's fit to the farm's recent renders: ${fit ? `a frame's fixed work ×${fit.fixed}, its timed drawing ×${fit.drawn}` : 'none (too few plays drawn at this resolution, or all of one kind)'}`);
-  const own = fitModel(plan.plays.map((play) => ({ play, pixels })));
-  if (own) console.log(`    this render's own plays fit: ×${own.fixed.toFixed(2)} and ×${own.drawn.toFixed(2)}`);
   // what fast-forwarding over each play took (the last measure: a scout's, or a segment's after it)
   const forwarded = plan.plays.filter((p) => p.forwardSeconds !== undefined);
   const model = (p: Play) => fastForwardCost({ ...p, forwardSeconds: undefined }, pixels) / 1e6;
@@ -157,11 +150,6 @@ async function labRound(o: Opts, cpus: number[], floorByPlay: number[], planning
       console.log(`  ${(plain.ms / r.ms).toFixed(2)}× faster; ${((bound / r.ms) * 100).toFixed(0)} % of the bound ${(bound / 1000).toFixed(1)} s${alike ? `; ${((own.ms / r.ms) * 100).toFixed(0)} % of ${(own.ms / 1000).toFixed(1)} s, ${own.what}` : ''}`);
       return own.ms / r.ms;
     };
-    // A farm that has rendered before: the measured render is a new scene to it, not its first job.
-    if (o.after) {
-      const earlier = await must(spawn(process.execPath, [BIN, 'render', o.after, `-q${o.quality}`, '--join', joinString, '--json', '--out-dir', join(tmp, 'after')], { env: { ...process.env, NN_LOG_LEVEL: 'warn' } }), 'networknodes render (the earlier work)');
-      console.log(`the farm rendered ${basename(o.after)} first (every scene): ${(earlier.ms / 1000).toFixed(1)} s`);
-    }
     const r = await render('farm');
     const own = await report('', 'farm', r, { ms: first, what: `the bound of a first render (its cut waits for the planning pass, at least ${(sum(planning.plays)).toFixed(1)} s)` });
     // As an author renders again: cut at once from the first render's plan and play times, every play drawn.

@@ -7,8 +7,7 @@ import { endBeforeSlices, slicePlays } from '../src/cutting/slice.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { withForwardSeconds } from '../src/cutting/forwarded.ts';
 import { withDrawSamples } from '../src/cutting/draw-samples.ts';
-import { modelParts, playCost } from '../src/cutting/cost.ts';
-import { fitModel, withFit } from '../src/cutting/model-fit.ts';
+import { playCost } from '../src/cutting/cost.ts';
 import type { SegmentCut, Play } from '../src/model/plan.ts';
 
 const play = (index: number, frames: number, extra: Partial<Play> = {}): Play => ({
@@ -225,31 +224,6 @@ describe('cutting a scene into segments', () => {
     const starts = (ps: Play[]) => cutScene(ps, PIXELS, { workers: 2, perWorker: 1, minFrames: 30, setupSeconds: 0 }).map((c) => c.fromPlay);
     expect(starts(planned)).not.toEqual(starts(truth));
     expect(starts(steadied)).toEqual(starts(truth));
-  });
-
-  it('weighs a new scene as the farm drew its recent plays: cheap plays dearer and dense ones cheaper where it draws so', () => {
-    // A farm whose frames' fixed work costs 1.3 times the model's and whose drawing 0.6 times the
-    // timed frame (the lab's Benchmark render: 1.19 and 0.55). Its recent renders drew these plays
-    // so, within a few per cent of noise.
-    const kinds = (i: number) => ({ drawSeconds: i % 3 === 0 ? 0.03 : 0.002, motion: (i % 4) * 0.01, seconds: 0.01 });
-    const drew = Array.from({ length: 14 }, (_, i) => {
-      const p = play(i, 60 + (i % 5) * 20, kinds(i));
-      const parts = modelParts(p, PIXELS)!;
-      return { play: { ...p, drawnSeconds: ((parts.rest + 1.3 * parts.fixed + 0.6 * parts.drawn) / 1e6) * (1 + ((i % 3) - 1) * 0.03) }, pixels: PIXELS };
-    });
-    const fit = fitModel(drew)!;
-    expect(fit.fixed).toBeCloseTo(1.3, 1);
-    expect(fit.drawn).toBeCloseTo(0.6, 1);
-    // Plays all of one kind cannot tell the two factors apart, and too few plays say nothing.
-    expect(fitModel(drew.map(({ play: p, pixels }) => ({ play: { ...p, ...kinds(0) }, pixels })))).toBeUndefined();
-    expect(fitModel(drew.slice(0, 6))).toBeUndefined();
-    // A new scene: dense plays first, cheap ones after. The model cuts where its constants say; the
-    // farm's fit moves the cut as the farm draws, to where its true costs balance.
-    const scene = Array.from({ length: 16 }, (_, i) => play(i, 60, i < 6 ? { drawSeconds: 0.03, motion: 0.02 } : { drawSeconds: 0.002 }));
-    const truth = (ps: Play[]) => ps.map((p) => ({ ...p, rememberedSeconds: (() => { const m = modelParts(p, PIXELS)!; return (m.rest + 1.3 * m.fixed + 0.6 * m.drawn) / 1e6; })() }));
-    const starts = (ps: Play[]) => cutScene(ps, PIXELS, { workers: 2, perWorker: 1, minFrames: 30, setupSeconds: 0 }).map((c) => c.fromPlay);
-    expect(starts(scene)).not.toEqual(starts(truth(scene)));
-    expect(starts(withFit(scene, fit))).toEqual(starts(truth(scene)));
   });
 
   it('gives every running scout a share when that shortens the wall time, however little: it has started already', () => {

@@ -52,18 +52,7 @@ const US = {
 function stepCost(play: Play, pixels: number): number {
   if (play.forwardSeconds !== undefined && !play.pure && play.frames > 0) return Math.max(0, play.forwardSeconds * 1e6 - startCost(play)) / play.frames;
   if (play.stepSeconds <= 0) return 500 + play.mobjects * US.fastForwardMobject;
-  // (the model's own drawing: a cap, not a part the farm's fit scales)
-  return Math.min(play.stepSeconds * 1e6, 3 * drawCost(play, pixels, false, undefined));
-}
-
-/** A frame's fixed work (clearing, converting and encoding it, at least the encoding the planning
- *  pass timed with `timedEncoding`) and its drawing, as the planning pass timed it: the two parts
- *  of a frame's cost the farm's fit scales (model-fit.ts). */
-function frameParts(play: Play, pixels: number, timedEncoding: boolean): { fixed: number; drawn: number } {
-  return {
-    fixed: Math.max(pixels * (US.framePixel + US.motionPixel * Math.sqrt(play.motion)), timedEncoding ? play.encodeSeconds * 1e6 : 0),
-    drawn: play.drawSeconds * 1e6 * US.drawnFrame,
-  };
+  return Math.min(play.stepSeconds * 1e6, 3 * drawCost(play, pixels));
 }
 
 /** Microseconds to draw and encode one frame: the planning pass draws one frame of every play and
@@ -72,10 +61,10 @@ function frameParts(play: Play, pixels: number, timedEncoding: boolean): { fixed
  *  play, as its slices' encoder is weighed (the slicer: the same frames, the same settings); the
  *  per-pixel constant, fitted on frames that encode cheaply, counts dense moving ones short
  *  (bench_play.py's 200 shapes: 30 ms a 720p frame against the constant's 6.5). */
-function drawCost(play: Play, pixels: number, timedEncoding = false, fit = play.fit): number {
-  if (play.drawSeconds <= 0) return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
-  const { fixed, drawn } = frameParts(play, pixels, timedEncoding);
-  return fixed * (fit?.fixed ?? 1) + drawn * (fit?.drawn ?? 1);
+function drawCost(play: Play, pixels: number, timedEncoding = false): number {
+  const fixed = Math.max(pixels * (US.framePixel + US.motionPixel * Math.sqrt(play.motion)), timedEncoding ? play.encodeSeconds * 1e6 : 0);
+  if (play.drawSeconds > 0) return fixed + play.drawSeconds * 1e6 * US.drawnFrame;
+  return pixels * US.pixel + play.mobjects * US.mobject + play.points * US.point;
 }
 
 /** Microseconds every run pays for a play, drawn or not: the scene's code before it and starting
@@ -93,25 +82,7 @@ export function playCost(play: Play, pixels: number, timedEncoding = false): num
   // measured on an earlier render of the same play: better than any estimate
   if (play.rememberedSeconds !== undefined) return play.rememberedSeconds * 1e6;
   const draw = drawCost(play, pixels, timedEncoding) + stepCost(play, pixels);
-  return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * stillFrame(play, pixels) : play.frames * draw);
-}
-
-/** A frozen wait's repeated frame: converted and encoded, nothing drawn. */
-const stillFrame = (play: Play, pixels: number) => pixels * US.framePixel * (play.fit?.fixed ?? 1);
-
-/**
- * A play's estimate as the model makes it before any fit, in the parts a fit scales: all its
- * frames' fixed work and timed drawing, and the rest (its start, its steps, its file). Undefined
- * for a play whose frames the model does not weigh from a timed frame (not drawn, or none timed).
- */
-export function modelParts(play: Play, pixels: number): { fixed: number; drawn: number; rest: number } | undefined {
-  if (play.skipped || play.frames === 0 || drawnElsewhere(play) || play.drawSeconds <= 0) return undefined;
-  const raw: Play = { ...play, fit: undefined, rememberedSeconds: undefined };
-  const frame = frameParts(raw, pixels, false);
-  const drawnFrames = play.frozen ? 1 : play.frames;
-  const fixed = drawnFrames * frame.fixed + (play.frozen ? (play.frames - 1) * stillFrame(raw, pixels) : 0);
-  const drawn = drawnFrames * frame.drawn;
-  return { fixed, drawn, rest: playCost(raw, pixels) - fixed - drawn };
+  return startCost(play) + US.play + (play.frozen ? draw + (play.frames - 1) * pixels * US.framePixel : play.frames * draw);
 }
 
 /** Estimated microseconds to fast-forward over a play that a segment starts after: measured where

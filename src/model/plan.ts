@@ -48,9 +48,6 @@ export const playSchema = z.object({
    *  while the scene was planned (cutting/forwarded.ts), then by the segments that started after it
    *  (what later renders remember). What such a segment pays for it, in place of the model's estimate. */
   forwardSeconds: z.number().optional(),
-  /** How this farm draws against the cost model, fitted on the plays its recent renders drew at
-   *  this resolution (cutting/model-fit.ts): factors on a frame's fixed work and on its timed drawing. */
-  fit: z.object({ fixed: z.number().positive(), drawn: z.number().positive() }).optional(),
   /** Drawn in this many slices of its frames, each by a segment of its own (a play that alone
    *  would bound the scene's wall time, see cutting/slice.ts): no whole-play segment draws it. */
   sliced: z.number().int().optional(),

@@ -19,8 +19,6 @@ import type { Cut } from '../cutting/cut.ts';
 import { rememberCosts, withRememberedCosts } from './cost-memory.ts';
 import { withForwardSeconds } from '../cutting/forwarded.ts';
 import { withDrawSamples } from '../cutting/draw-samples.ts';
-import { withFit } from '../cutting/model-fit.ts';
-import { farmFit } from './farm-fit.ts';
 import { framesCounted } from '../cutting/split.ts';
 import { cutRates, slowProbes, startedRate } from '../cutting/rate.ts';
 
@@ -44,7 +42,6 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
   const workers = Math.max(1, (await renderSlots(db)).slots);
   const pixels = planned.width * planned.height;
   const memory = await rememberCosts(db, { jobId, name }, planned.width, planned.height);
-  const fit = await farmFit(db, jobId, planned.width, planned.height);
   await db.transaction(async (tx) => {
     const [job] = await tx.select({ state: jobs.state, options: jobs.options }).from(jobs).where(eq(jobs.id, jobId)).for('update');
     if (!job || TERMINAL_JOB_STATES.includes(job.state)) return;
@@ -71,8 +68,6 @@ export async function recordPlan(db: Db, queue: Queue, cut: Omit<CutOptions, 'wo
     plan.plays = withForwardSeconds(plan.plays, open.scouts.map((s) => s.forwarded));
     // and what drawing a frame of each took them steadies the pass's own sample
     plan.plays = withDrawSamples(plan.plays, open.scouts.map((s) => s.drawSamples));
-    // and every play is weighed as this farm has drawn plays of late
-    plan.plays = withFit(plan.plays, fit);
     for (const s of [open.lead, ...open.scouts]) if (s?.state === 'queued') await dropSegment(tx, queue, s.id);
     const running = (s?: { state: string }) => s?.state === 'running';
     const lead = running(open.lead) && open.lead!.toPlay === OPEN_END ? open.lead : undefined;
