@@ -12,7 +12,7 @@ import { enqueueSegment } from '../src/store/segments/create.ts';
 import { segmentKey } from '../src/store/queue-keys.ts';
 import { appendEvent } from '../src/store/events.ts';
 import { REAPER_LOCK, reapDeadNodes, sweepGivenUp, sweepOrphans } from '../src/runtime/recovery.ts';
-import { LOST_NODE_BUDGET } from '../src/store/segments/requeue.ts';
+import { LOST_NODE_BUDGET, requeueOrphans } from '../src/store/segments/requeue.ts';
 import { claimSegment, deferSegment, segmentWithJob } from '../src/store/segments/claim.ts';
 import { retryOrFail } from '../src/store/segments/retry.ts';
 import { settleEnd } from '../src/store/segments/running.ts';
@@ -294,6 +294,16 @@ describe('a queued segment the queue lost', () => {
     expect(await segmentState(segmentId)).toBe('queued');
     const events = await database.db.execute<{ data: { reason: string } }>(sql`select data from events where job_id = ${jobId} and type = 'segment.requeued'`);
     expect(events.map((e) => e.data.reason)).toEqual(['the queue lost its job']);
+  });
+
+  it('is looked for without locking the queued segments that have their queue job: a render going on into one is not kept from it', async () => {
+    const { segmentId } = await runningSegment();
+    await database.db.transaction(async (tx) => {
+      await requeueOrphans(tx, queue);
+      // what extendSegment does from another connection while the sweep's transaction is open
+      const next = await database.sql`select id from segments where id = ${segmentId} for update skip locked`;
+      expect(next.map((r) => r.id)).toEqual([segmentId]);
+    });
   });
 
   it('is queued again when a pool no live node runs has held its queue job for over 30 s; one a live pool holds stays', async () => {

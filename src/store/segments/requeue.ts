@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
 import { jobs, nodes, scenes, segments } from '../../db/schema.ts';
@@ -51,26 +51,37 @@ export const ORPHAN_REASON = 'the queue lost its job';
 /**
  * Queued segments of running jobs that the queue will never run (Queue.unheld): their queue job is
  * gone, or held by a pool no live node runs. The segments' rows are the truth and their queue jobs
- * follow from them: each such segment is queued again. Returns how many were.
+ * follow from them: each such segment is queued again. Returns those that were.
  */
 export async function requeueOrphans(tx: Tx, queue: Queue): Promise<{ segment: number; scene: string; lockedBy: string | null }[]> {
+  // Looked for without locks: a render going on into the next segment skips a locked one
+  // (extendSegment), and a sweep that locked every queued segment each second made renders end at
+  // their segment's end and the next start over from play 0 on the lab.
+  const orphans = (ids?: string[]) => unheldSegments(tx, queue, ids);
+  const seen = await orphans();
+  if (!seen.length) return [];
+  // Only those are locked, and looked at again: one claimed or dropped meanwhile is no orphan.
+  const locked = await tx.select({ id: segments.id }).from(segments).where(and(inArray(segments.id, seen.map((s) => s.id)), eq(segments.state, 'queued'))).for('update', { skipLocked: true });
+  const lost = locked.length ? await orphans(locked.map((s) => s.id)) : [];
+  for (const s of lost) {
+    await enqueueSegment(tx, queue, s.id);
+    await appendEvent(tx, s.jobId, 'segment.requeued', { scene: s.scene, segment: s.position, reason: ORPHAN_REASON });
+  }
+  return lost.map(({ position, scene, lockedBy }) => ({ segment: position, scene, lockedBy }));
+}
+
+/** Queued segments of running jobs (of `ids`, when given) whose queue job the queue will not run (Queue.unheld). */
+async function unheldSegments(tx: Tx, queue: Queue, ids?: string[]) {
   const open = await tx
     .select({ id: segments.id, jobId: segments.jobId, position: segments.position, scene: scenes.name })
     .from(segments)
     .innerJoin(scenes, eq(scenes.id, segments.sceneId))
     .innerJoin(jobs, eq(jobs.id, segments.jobId))
-    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running')))
-    // a segment another transaction changes right now is looked at next time
-    .for('update', { of: segments, skipLocked: true });
+    .where(and(eq(segments.state, 'queued'), eq(jobs.state, 'running'), ids ? inArray(segments.id, ids) : undefined));
   if (!open.length) return [];
   const pools = (await tx.select({ workerIds: nodes.workerIds }).from(nodes)).flatMap((n) => n.workerIds);
   const unheld = new Map((await queue.unheld(tx, open.map((s) => segmentKey(s.id)), pools)).map((u) => [u.key, u.lockedBy]));
-  const lost = open.filter((s) => unheld.has(segmentKey(s.id)));
-  for (const s of lost) {
-    await enqueueSegment(tx, queue, s.id);
-    await appendEvent(tx, s.jobId, 'segment.requeued', { scene: s.scene, segment: s.position, reason: ORPHAN_REASON });
-  }
-  return lost.map((s) => ({ segment: s.position, scene: s.scene, lockedBy: unheld.get(segmentKey(s.id)) ?? null }));
+  return open.filter((s) => unheld.has(segmentKey(s.id))).map((s) => ({ ...s, lockedBy: unheld.get(segmentKey(s.id)) ?? null }));
 }
 
 /** A node that stops hands its running segments back to the queue (their queue jobs were just
