@@ -57,12 +57,11 @@ export async function requeueOrphans(tx: Tx, queue: Queue): Promise<{ segment: n
   // Looked for without locks: a render going on into the next segment skips a locked one
   // (extendSegment), and a sweep that locked every queued segment each second made renders end at
   // their segment's end and the next start over from play 0 on the lab.
-  const orphans = (ids?: string[]) => unheldSegments(tx, queue, ids);
-  const seen = await orphans();
+  const seen = await unheldSegments(tx, queue);
   if (!seen.length) return [];
   // Only those are locked, and looked at again: one claimed or dropped meanwhile is no orphan.
   const locked = await tx.select({ id: segments.id }).from(segments).where(and(inArray(segments.id, seen.map((s) => s.id)), eq(segments.state, 'queued'))).for('update', { skipLocked: true });
-  const lost = locked.length ? await orphans(locked.map((s) => s.id)) : [];
+  const lost = locked.length ? await unheldSegments(tx, queue, locked.map((s) => s.id)) : [];
   for (const s of lost) {
     await enqueueSegment(tx, queue, s.id);
     await appendEvent(tx, s.jobId, 'segment.requeued', { scene: s.scene, segment: s.position, reason: ORPHAN_REASON });
